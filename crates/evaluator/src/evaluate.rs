@@ -1,0 +1,236 @@
+//! The rules of the five controls.
+
+use crate::controls::{ControlId, ResourceType, Status};
+use crate::snapshot::{
+    AccountSnapshot, AccountSummary, CredentialReport, DataError, MfaConfiguration,
+    VirtualMfaDevice,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// The decision of one control for one account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ControlResult {
+    pub control: ControlId,
+    pub status: Status,
+    /// Set exactly when `status` is `ERROR`.
+    pub error: Option<DataError>,
+    /// Every resource that was read and decided; may be non-empty for an `ERROR` control when
+    /// part of the data was read (for example one region of several).
+    pub resources: Vec<ResourceFinding>,
+}
+
+/// The decision for one resource under one control, and the evidence behind it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourceFinding {
+    pub resource_type: ResourceType,
+    pub resource_id: String,
+    /// `PASSED` or `FAILED`.
+    pub status: Status,
+    pub evidence: Value,
+}
+
+/// Decides all five controls for one account, in [`ControlId::ALL`] order.
+pub fn evaluate(snapshot: &AccountSnapshot) -> Vec<ControlResult> {
+    vec![
+        root_mfa(snapshot),
+        root_hardware_mfa(snapshot),
+        user_mfa(snapshot, ControlId::Iam5),
+        user_mfa(snapshot, ControlId::Iam19),
+        user_pool_mfa(snapshot),
+    ]
+}
+
+fn errored(control: ControlId, error: &DataError, resources: Vec<ResourceFinding>) -> ControlResult {
+    ControlResult {
+        control,
+        status: Status::Error,
+        error: Some(error.clone()),
+        resources,
+    }
+}
+
+/// Rolls resources up: `NOT_APPLICABLE` when none, `FAILED` when any failed, else `PASSED`.
+fn decided(control: ControlId, resources: Vec<ResourceFinding>) -> ControlResult {
+    let status = if resources.is_empty() {
+        Status::NotApplicable
+    } else if resources.iter().any(|r| r.status == Status::Failed) {
+        Status::Failed
+    } else {
+        Status::Passed
+    };
+    ControlResult {
+        control,
+        status,
+        error: None,
+        resources,
+    }
+}
+
+fn pass_if(ok: bool) -> Status {
+    if ok {
+        Status::Passed
+    } else {
+        Status::Failed
+    }
+}
+
+fn root_credentials_present(summary: &AccountSummary) -> bool {
+    summary.account_password_present || summary.account_access_keys_present
+}
+
+fn summary_evidence(summary: &AccountSummary) -> Value {
+    json!({
+        "source": "iam:GetAccountSummary",
+        "read_at": summary.read_at,
+        "AccountMFAEnabled": u8::from(summary.account_mfa_enabled),
+        "AccountPasswordPresent": u8::from(summary.account_password_present),
+        "AccountAccessKeysPresent": u8::from(summary.account_access_keys_present),
+    })
+}
+
+/// IAM.9: root credentials absent, or some MFA device enabled on root.
+fn root_mfa(snapshot: &AccountSnapshot) -> ControlResult {
+    let control = ControlId::Iam9;
+    let summary = match &snapshot.root.summary {
+        Ok(summary) => summary,
+        Err(error) => return errored(control, error, Vec::new()),
+    };
+    let status = pass_if(!root_credentials_present(summary) || summary.account_mfa_enabled);
+    let mut evidence = summary_evidence(summary);
+    evidence["root_credentials_present"] = json!(root_credentials_present(summary));
+    decided(
+        control,
+        vec![ResourceFinding {
+            resource_type: ResourceType::AwsAccount,
+            resource_id: snapshot.root_arn(),
+            status,
+            evidence,
+        }],
+    )
+}
+
+/// The virtual devices assigned to root: those whose `User.Arn` is exactly the root ARN. Never
+/// decided from the device's name or the word "root" (both known false positives).
+fn root_virtual_devices<'a>(
+    devices: &'a [VirtualMfaDevice],
+    root_arn: &str,
+) -> Vec<&'a VirtualMfaDevice> {
+    devices
+        .iter()
+        .filter(|d| d.user_arn.as_deref() == Some(root_arn))
+        .collect()
+}
+
+/// IAM.6: root credentials absent, or root has MFA and no virtual device assigned to it.
+fn root_hardware_mfa(snapshot: &AccountSnapshot) -> ControlResult {
+    let control = ControlId::Iam6;
+    let summary = match &snapshot.root.summary {
+        Ok(summary) => summary,
+        Err(error) => return errored(control, error, Vec::new()),
+    };
+    let root_arn = snapshot.root_arn();
+    let mut evidence = summary_evidence(summary);
+    evidence["root_credentials_present"] = json!(root_credentials_present(summary));
+    let status = if !root_credentials_present(summary) {
+        Status::Passed
+    } else {
+        let devices = match &snapshot.root.assigned_virtual_devices {
+            Ok(devices) => devices,
+            Err(error) => return errored(control, error, Vec::new()),
+        };
+        let on_root = root_virtual_devices(devices, &root_arn);
+        evidence["virtual_devices_assigned_to_root"] = json!(on_root
+            .iter()
+            .map(|d| d.serial_number.as_str())
+            .collect::<Vec<_>>());
+        evidence["virtual_devices_source"] = json!("iam:ListVirtualMFADevices");
+        pass_if(summary.account_mfa_enabled && on_root.is_empty())
+    };
+    decided(
+        control,
+        vec![ResourceFinding {
+            resource_type: ResourceType::AwsAccount,
+            resource_id: root_arn,
+            status,
+            evidence,
+        }],
+    )
+}
+
+/// IAM.5 (console users only) and IAM.19 (every user): FAILED for a user without an enabled
+/// MFA device.
+fn user_mfa(snapshot: &AccountSnapshot, control: ControlId) -> ControlResult {
+    let report: &CredentialReport = match &snapshot.users {
+        Ok(report) => report,
+        Err(error) => return errored(control, error, Vec::new()),
+    };
+    let console_only = control == ControlId::Iam5;
+    let resources = report
+        .users
+        .iter()
+        .filter(|user| !console_only || user.password_enabled)
+        .map(|user| ResourceFinding {
+            resource_type: ResourceType::AwsIamUser,
+            resource_id: user.arn.clone(),
+            status: pass_if(user.mfa_active),
+            evidence: json!({
+                "source": "iam:GetCredentialReport",
+                "report_generated_at": report.generated_at,
+                "read_at": report.read_at,
+                "user": user.name,
+                "password_enabled": user.password_enabled,
+                "mfa_active": user.mfa_active,
+                "access_key_1_active": user.access_key_1_active,
+                "access_key_2_active": user.access_key_2_active,
+            }),
+        })
+        .collect();
+    decided(control, resources)
+}
+
+/// Cognito.5: PASSED only for `MfaConfiguration = ON`.
+fn user_pool_mfa(snapshot: &AccountSnapshot) -> ControlResult {
+    let control = ControlId::Cognito5;
+    let mut resources = Vec::new();
+    let mut first_error: Option<&DataError> = None;
+    for region in &snapshot.user_pools {
+        let pools = match &region.pools {
+            Ok(pools) => pools,
+            Err(error) => {
+                first_error.get_or_insert(error);
+                continue;
+            }
+        };
+        for pool in pools {
+            let setting = match &pool.mfa_configuration {
+                Ok(setting) => setting,
+                Err(error) => {
+                    first_error.get_or_insert(error);
+                    continue;
+                }
+            };
+            resources.push(ResourceFinding {
+                resource_type: ResourceType::AwsCognitoUserPool,
+                resource_id: pool.arn.clone(),
+                status: pass_if(*setting == MfaConfiguration::On),
+                evidence: json!({
+                    "source": "cognito-idp:GetUserPoolMfaConfig",
+                    "read_at": pool.read_at,
+                    "region": region.region,
+                    "user_pool_id": pool.id,
+                    "user_pool_name": pool.name,
+                    "MfaConfiguration": setting.as_str(),
+                }),
+            });
+        }
+    }
+    match first_error {
+        // A control that could not be read whole is never PASSED or FAILED.
+        Some(error) => errored(control, error, resources),
+        None => decided(control, resources),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,17 @@
+//! Decides the five MFA controls (IAM.9, IAM.6, IAM.5, IAM.19, Cognito.5) from plain snapshots.
+//!
+//! This crate is pure: it does no I/O, reads no clock and knows nothing of the AWS SDK or SQL.
+//! The collector fills [`AccountSnapshot`]s from AWS; [`evaluate`] turns one into a
+//! [`ControlResult`] per control, each with per-resource findings and the evidence that decided
+//! them. The rules are Security Hub's, to the letter (see `docs/controls.md`).
+
+mod controls;
+mod evaluate;
+mod snapshot;
+
+pub use controls::{ControlId, ResourceType, Severity, Status};
+pub use evaluate::{evaluate, ControlResult, ResourceFinding};
+pub use snapshot::{
+    AccountSnapshot, AccountSummary, CredentialReport, DataError, IamUser, MfaConfiguration,
+    RegionUserPools, RootSnapshot, UserPool, VirtualMfaDevice,
+};

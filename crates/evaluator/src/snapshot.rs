@@ -1,0 +1,134 @@
+//! Plain snapshot types: what the collector read from one account, with each part's own error.
+//!
+//! Each part is a `Result` so that one unreadable source (say, Cognito in one region) makes only
+//! the controls that need it `ERROR`, while the others are still decided.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Why a piece of data could not be read: the operation, region and AWS error code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataError {
+    /// `service:Operation`, e.g. `iam:GetCredentialReport`.
+    pub operation: String,
+    pub region: String,
+    /// The AWS error code (`AccessDenied`, `Throttling`, ...), or the project's own for local
+    /// failures (`Timeout`, `MalformedResponse`).
+    pub code: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for DataError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.operation, self.region)?;
+        if let Some(code) = &self.code {
+            write!(f, " {code}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Everything the five controls need from one account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountSnapshot {
+    pub account_id: String,
+    /// `aws`, `aws-cn`, `aws-us-gov`: part of the root ARN.
+    pub partition: String,
+    pub root: RootSnapshot,
+    /// IAM users with their console and MFA state.
+    pub users: Result<CredentialReport, DataError>,
+    /// One entry per audited region.
+    pub user_pools: Vec<RegionUserPools>,
+}
+
+impl AccountSnapshot {
+    /// `arn:<partition>:iam::<account>:root`, the resource of the root controls.
+    pub fn root_arn(&self) -> String {
+        format!("arn:{}:iam::{}:root", self.partition, self.account_id)
+    }
+}
+
+/// The root user's state, from two independent calls.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RootSnapshot {
+    /// From `iam:GetAccountSummary`.
+    pub summary: Result<AccountSummary, DataError>,
+    /// From `iam:ListVirtualMFADevices` (AssignmentStatus `Assigned`): every assigned device.
+    pub assigned_virtual_devices: Result<Vec<VirtualMfaDevice>, DataError>,
+}
+
+/// The root-related fields of `iam:GetAccountSummary`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountSummary {
+    pub account_mfa_enabled: bool,
+    pub account_password_present: bool,
+    pub account_access_keys_present: bool,
+    pub read_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VirtualMfaDevice {
+    pub serial_number: String,
+    /// The ARN of the principal the device is assigned to (an IAM user, or root).
+    pub user_arn: Option<String>,
+}
+
+/// The IAM credential report, parsed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CredentialReport {
+    /// The report's `GeneratedTime`: IAM regenerates it at most every four hours.
+    pub generated_at: Option<DateTime<Utc>>,
+    pub read_at: DateTime<Utc>,
+    /// Every IAM user (the `<root_account>` row is not a user and is not here).
+    pub users: Vec<IamUser>,
+}
+
+/// One IAM user row of the credential report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IamUser {
+    pub name: String,
+    /// The user's ARN, with its path.
+    pub arn: String,
+    /// Has a console password now (a login profile).
+    pub password_enabled: bool,
+    /// Has at least one enabled MFA device of any kind.
+    pub mfa_active: bool,
+    pub access_key_1_active: bool,
+    pub access_key_2_active: bool,
+}
+
+/// The user pools of one region.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegionUserPools {
+    pub region: String,
+    pub pools: Result<Vec<UserPool>, DataError>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserPool {
+    pub id: String,
+    pub name: String,
+    pub arn: String,
+    /// From `cognito-idp:GetUserPoolMfaConfig`.
+    pub mfa_configuration: Result<MfaConfiguration, DataError>,
+    pub read_at: DateTime<Utc>,
+}
+
+/// A user pool's `MfaConfiguration`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MfaConfiguration {
+    On,
+    Optional,
+    Off,
+}
+
+impl MfaConfiguration {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            MfaConfiguration::On => "ON",
+            MfaConfiguration::Optional => "OPTIONAL",
+            MfaConfiguration::Off => "OFF",
+        }
+    }
+}

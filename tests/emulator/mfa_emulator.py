@@ -1,0 +1,391 @@
+#!/usr/bin/env python3
+"""The project's AWS emulator: moto's server plus what moto cannot show on its own.
+
+Loopback only: it refuses to bind anything but 127.0.0.0/8 or ::1.
+
+What this adds to stock moto (pinned in requirements.txt):
+- Root-user state per account (password, access keys, hardware and virtual MFA): it appears in
+  `iam:GetAccountSummary` (`AccountMFAEnabled`, `AccountPasswordPresent`,
+  `AccountAccessKeysPresent`), as the `<root_account>` row of the credential report, and a virtual
+  root device appears in `iam:ListVirtualMFADevices` assigned to `arn:aws:iam::<account>:root`.
+- `sts:AssumeRole` is refused (AccessDenied, as AWS does) when the role does not exist in the target
+  account or its trust policy's `sts:ExternalId` condition does not match.
+- Fault injection for tests and benchmarks: throttling, AccessDenied, 5xx, delays, a credential
+  report that stays in progress.
+- A request log and per-operation counters, so tests can check which operations reached AWS.
+
+Control API (JSON over HTTP, same port), under /_mfa_ext/:
+  POST /_mfa_ext/root      {"account_id", "password_present", "access_keys_present",
+                            "virtual_mfa", "hardware_mfa"}
+  POST /_mfa_ext/faults    see Faults below; replaces the whole fault set
+  GET  /_mfa_ext/requests  the request log, oldest first
+  POST /_mfa_ext/requests/clear
+  GET  /_mfa_ext/health
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import ipaddress
+import json
+import re
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import parse_qs
+
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+from moto.iam.models import AccountSummary, IAMBackend, VirtualMfaDevice, iam_backends
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+PARTITION = "aws"
+ROLE_ARN_RE = re.compile(r"^arn:aws:iam::(\d{12}):role/(?:.*/)?([^/]+)$")
+ACCESS_KEY_RE = re.compile(r"<AccessKeyId>([^<]+)</AccessKeyId>")
+CREDENTIAL_RE = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
+
+
+# ---------------------------------------------------------------------------------------------
+# Root-user state
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RootState:
+    password_present: bool = True
+    access_keys_present: bool = False
+    virtual_mfa: bool = False
+    hardware_mfa: bool = False
+
+    @property
+    def mfa_enabled(self) -> bool:
+        return self.virtual_mfa or self.hardware_mfa
+
+
+ROOT_STATES: dict[str, RootState] = {}
+STATE_LOCK = threading.Lock()
+
+
+def root_state(account_id: str) -> RootState:
+    with STATE_LOCK:
+        return ROOT_STATES.get(account_id, RootState())
+
+
+def root_arn(account_id: str) -> str:
+    return f"arn:{PARTITION}:iam::{account_id}:root"
+
+
+def set_root_state(account_id: str, state: RootState) -> None:
+    with STATE_LOCK:
+        ROOT_STATES[account_id] = state
+    backend: IAMBackend = iam_backends[account_id][PARTITION]
+    # A root virtual device is a real virtual MFA device whose User is the root ARN. Its name is
+    # deliberately not "root-account-mfa-device": the auditor must decide by User.Arn alone.
+    serial = f"arn:{PARTITION}:iam::{account_id}:mfa/root-virtual-{account_id}"
+    if state.virtual_mfa:
+        device = backend.virtual_mfa_devices.get(serial)
+        if device is None:
+            device = VirtualMfaDevice(account_id, "us-east-1", f"/root-virtual-{account_id}")
+            backend.virtual_mfa_devices[serial] = device
+        device.enable_date = datetime.now(timezone.utc)
+        # moto renders a device's User from `device.user`; AWS shows root as a user whose Arn is
+        # the account's root ARN.
+        device.user = device.user_attribute = {
+            "Path": "/",
+            "UserName": account_id,
+            "UserId": account_id,
+            "Arn": root_arn(account_id),
+            "CreateDate": datetime(2020, 1, 1, tzinfo=timezone.utc),
+        }
+    else:
+        backend.virtual_mfa_devices.pop(serial, None)
+
+
+_original_summary_map = AccountSummary.summary_map
+
+
+def _summary_map(self: AccountSummary) -> dict[str, Any]:
+    summary = _original_summary_map.fget(self)  # type: ignore[attr-defined]
+    state = root_state(self._iam_backend.account_id)
+    summary["AccountMFAEnabled"] = int(state.mfa_enabled)
+    summary["AccountPasswordPresent"] = int(state.password_present)
+    summary["AccountAccessKeysPresent"] = int(state.access_keys_present)
+    return summary
+
+
+AccountSummary.summary_map = property(_summary_map)  # type: ignore[assignment]
+
+_original_get_credential_report = IAMBackend.get_credential_report
+
+
+def _get_credential_report(self: IAMBackend) -> str:
+    report = _original_get_credential_report(self)
+    header, _, users = report.partition("\n")
+    state = root_state(self.account_id)
+    fields = [
+        "<root_account>",
+        root_arn(self.account_id),
+        "2020-01-01T00:00:00+00:00",
+        "not_supported",  # AWS reports the root password this way
+        "no_information" if state.password_present else "N/A",
+        "not_supported",
+        "not_supported",
+        "true" if state.mfa_enabled else "false",
+        "true" if state.access_keys_present else "false",
+        "N/A", "N/A", "N/A", "N/A",
+        "false", "N/A", "N/A", "N/A", "N/A",
+        "false", "N/A", "false", "N/A",
+    ]
+    return header + "\n" + ",".join(fields) + "\n" + users
+
+
+IAMBackend.get_credential_report = _get_credential_report  # type: ignore[assignment]
+
+
+
+# ---------------------------------------------------------------------------------------------
+# Faults
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Faults:
+    """What to break. Every field is optional in the JSON that sets it."""
+
+    # Throttle every Nth call to these services ("iam", "cognito-idp", "sts", "organizations").
+    throttle_services: list[str] = field(default_factory=list)
+    throttle_every: int = 0
+    # sts:AssumeRole into these accounts answers AccessDenied.
+    deny_assume_role: list[str] = field(default_factory=list)
+    # Cognito calls from this account in this region fail with `cognito_error` (a code, or "500").
+    cognito_account: str = ""
+    cognito_region: str = ""
+    cognito_error: str = ""
+    # Every call made with this account's session is delayed this many seconds.
+    delay_account: str = ""
+    delay_seconds: float = 0.0
+    # GetCredentialReport answers ReportInProgress this many times per account before the report.
+    report_in_progress_polls: int = 0
+
+
+FAULTS = Faults()
+FAULT_COUNTERS: dict[str, int] = {}
+REPORT_POLLS: dict[str, int] = {}
+
+
+# ---------------------------------------------------------------------------------------------
+# Requests
+# ---------------------------------------------------------------------------------------------
+
+ACCESS_KEY_ACCOUNTS: dict[str, str] = {}
+REQUEST_LOG: list[dict[str, Any]] = []
+LOG_LOCK = threading.Lock()
+
+
+def query_error(code: str, message: str, status: int = 400) -> Response:
+    kind = "Receiver" if status >= 500 else "Sender"
+    body = (
+        f"<ErrorResponse><Error><Type>{kind}</Type><Code>{code}</Code>"
+        f"<Message>{message}</Message></Error><RequestId>mfa-emulator</RequestId></ErrorResponse>"
+    )
+    return Response(body, status=status, content_type="text/xml")
+
+
+def json_error(code: str, message: str, status: int = 400) -> Response:
+    return Response(json.dumps({"__type": code, "message": message}), status=status,
+                    content_type="application/x-amz-json-1.1")
+
+
+def error_for(service: str, code: str, message: str, status: int = 400) -> Response:
+    if service in ("organizations", "cognito-idp"):
+        return json_error(code, message, status)
+    return query_error(code, message, status)
+
+
+def throttle_code(service: str) -> str:
+    return {
+        "iam": "Throttling",
+        "sts": "Throttling",
+        "organizations": "TooManyRequestsException",
+        "cognito-idp": "TooManyRequestsException",
+    }.get(service, "ThrottlingException")
+
+
+class Extension:
+    def __init__(self) -> None:
+        self.moto = DomainDispatcherApplication(create_backend_app)
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ)
+        if request.path.startswith("/_mfa_ext/"):
+            return self.control(request)(environ, start_response)
+
+        body = request.get_data(cache=True)
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+
+        auth = request.headers.get("Authorization", "")
+        match = CREDENTIAL_RE.search(auth)
+        access_key, region, service = match.groups() if match else ("", "", "")
+        target = request.headers.get("X-Amz-Target", "")
+        if target:
+            operation = target.rsplit(".", 1)[-1]
+            params: dict[str, list[str]] = {}
+        else:
+            params = parse_qs(body.decode("utf-8", "replace"))
+            operation = (params.get("Action") or [""])[0]
+        account = ACCESS_KEY_ACCOUNTS.get(access_key, "")
+
+        entry = {"service": service, "operation": operation, "account": account,
+                 "region": region, "time": time.time()}
+        response = self.fault(service, operation, account, region, params)
+        if response is None:
+            captured: dict[str, Any] = {}
+
+            def capture(status: str, headers: Any, exc_info: Any = None) -> Any:
+                captured["status"] = status
+                captured["headers"] = headers
+                return lambda _data: None
+
+            chunks = b"".join(self.moto(environ, capture))
+            status = int(captured["status"].split()[0])
+            if service == "sts" and operation == "AssumeRole" and status == 200:
+                key = ACCESS_KEY_RE.search(chunks.decode("utf-8", "replace"))
+                role = ROLE_ARN_RE.match((params.get("RoleArn") or [""])[0])
+                if key and role:
+                    ACCESS_KEY_ACCOUNTS[key.group(1)] = role.group(1)
+            entry["status"] = status
+            with LOG_LOCK:
+                REQUEST_LOG.append(entry)
+            start_response(captured["status"], captured["headers"])
+            return [chunks]
+        entry["status"] = response.status_code
+        with LOG_LOCK:
+            REQUEST_LOG.append(entry)
+        return response(environ, start_response)
+
+    def fault(self, service: str, operation: str, account: str, region: str,
+              params: dict[str, list[str]]) -> Response | None:
+        faults = FAULTS
+        if faults.delay_account and account == faults.delay_account and faults.delay_seconds:
+            time.sleep(faults.delay_seconds)
+        if faults.throttle_every and service in faults.throttle_services:
+            with LOG_LOCK:
+                count = FAULT_COUNTERS.get(service, 0) + 1
+                FAULT_COUNTERS[service] = count
+            if count % faults.throttle_every == 0:
+                return error_for(service, throttle_code(service), "Rate exceeded")
+        if service == "sts" and operation == "AssumeRole":
+            return self.check_assume_role(params)
+        if (service == "cognito-idp" and faults.cognito_error and account == faults.cognito_account
+                and region == faults.cognito_region):
+            if faults.cognito_error == "500":
+                return error_for(service, "InternalErrorException", "injected failure", 500)
+            return error_for(service, faults.cognito_error, "injected failure")
+        if service == "iam" and operation == "GetCredentialReport" and faults.report_in_progress_polls:
+            with LOG_LOCK:
+                polls = REPORT_POLLS.get(account, 0)
+                REPORT_POLLS[account] = polls + 1
+            if polls < faults.report_in_progress_polls:
+                return query_error("ReportInProgress", "Report generation in progress", 404)
+        return None
+
+    def check_assume_role(self, params: dict[str, list[str]]) -> Response | None:
+        role_arn = (params.get("RoleArn") or [""])[0]
+        denied = query_error(
+            "AccessDenied",
+            f"User is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
+            403,
+        )
+        match = ROLE_ARN_RE.match(role_arn)
+        if not match:
+            return None  # let moto validate it
+        account_id, role_name = match.groups()
+        if account_id in FAULTS.deny_assume_role:
+            return denied
+        backend = iam_backends[account_id][PARTITION]
+        role = next((r for r in backend.roles.values() if r.name == role_name), None)
+        if role is None:
+            return denied
+        expected = external_id_condition(role.assume_role_policy_document)
+        given = (params.get("ExternalId") or [None])[0]
+        if expected is not None and given != expected:
+            return denied
+        return None
+
+    def control(self, request: Request) -> Response:
+        global FAULTS
+        path = request.path
+        if path == "/_mfa_ext/health":
+            return Response("ok")
+        if path == "/_mfa_ext/root" and request.method == "POST":
+            body = request.get_json(force=True)
+            account = str(body.pop("account_id"))
+            set_root_state(account, RootState(**body))
+            return Response("{}", content_type="application/json")
+        if path == "/_mfa_ext/faults" and request.method == "POST":
+            FAULTS = Faults(**request.get_json(force=True))
+            with LOG_LOCK:
+                FAULT_COUNTERS.clear()
+                REPORT_POLLS.clear()
+            return Response("{}", content_type="application/json")
+        if path == "/_mfa_ext/requests" and request.method == "GET":
+            with LOG_LOCK:
+                log = list(REQUEST_LOG)
+            return Response(json.dumps(log), content_type="application/json")
+        if path == "/_mfa_ext/requests/clear" and request.method == "POST":
+            with LOG_LOCK:
+                REQUEST_LOG.clear()
+            return Response("{}", content_type="application/json")
+        return Response("not found", status=404)
+
+
+def external_id_condition(document: str) -> str | None:
+    """The sts:ExternalId a trust policy requires, if any (StringEquals only, as the seeder writes)."""
+    try:
+        policy = json.loads(document)
+    except (TypeError, ValueError):
+        return None
+    statements = policy.get("Statement", [])
+    if isinstance(statements, dict):
+        statements = [statements]
+    for statement in statements:
+        condition = statement.get("Condition", {}).get("StringEquals", {})
+        if "sts:ExternalId" in condition:
+            return str(condition["sts:ExternalId"])
+    return None
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5000)
+    parser.add_argument("--port-file", help="write the bound port here once listening")
+    args = parser.parse_args()
+    host = ipaddress.ip_address(args.host)
+    if not host.is_loopback:
+        print(f"mfa_emulator: refusing to bind {args.host}: loopback only", file=sys.stderr)
+        return 2
+    server = make_server(args.host, args.port, Extension(), threaded=True)
+    port = server.server_address[1]
+    if args.port_file:
+        with open(args.port_file + ".tmp", "w") as handle:
+            handle.write(str(port))
+        import os
+
+        os.replace(args.port_file + ".tmp", args.port_file)
+    print(f"mfa_emulator: listening on http://{args.host}:{port}", file=sys.stderr, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,373 @@
+#!/usr/bin/env python3
+"""Seeds the project's emulator with a deterministic demo organization and writes what a correct
+audit of it must find.
+
+The organization covers every case of the five controls: each root state, every kind of IAM user,
+user pools ON/OPTIONAL/OFF in three regions, a suspended account, an account whose audit role is
+missing, and an account with more users than one API page. The expected results are computed here
+from what was created, by the rules of the controls, independently of the auditor's own code.
+
+Usage: seed.py --endpoint http://127.0.0.1:PORT --expected out.json [--scale N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import urllib.request
+import zlib
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+import boto3
+from botocore.config import Config
+
+MANAGEMENT_ACCOUNT = "123456789012"  # moto's default account is the management account
+AUDIT_ROLE = "MfaAuditRole"
+EXTERNAL_ID = "mfa-auditor-demo-external-id"
+REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2"]
+CONTROLS = ["IAM.9", "IAM.6", "IAM.5", "IAM.19", "Cognito.5"]
+PASSED, FAILED, NOT_APPLICABLE = "PASSED", "FAILED", "NOT_APPLICABLE"
+
+# Root states: (password_present, access_keys_present, virtual_mfa, hardware_mfa)
+ROOT_NONE = (False, False, False, False)
+ROOT_NO_MFA = (True, False, False, False)
+ROOT_VIRTUAL = (True, False, True, False)
+ROOT_HARDWARE = (True, False, False, True)
+ROOT_BOTH = (True, False, True, True)
+ROOT_KEYS_NO_MFA = (False, True, False, False)
+ROOT_KEYS_HARDWARE = (False, True, False, True)
+
+# User kinds. Each is (console, mfa_enabled) once created; see create_user for what is done.
+USER_KINDS = {
+    "console_virtual": (True, True),
+    "console_hardware": (True, True),
+    "console_none": (True, False),
+    "console_never_enabled": (True, False),
+    "console_deactivated": (True, False),
+    "console_two_devices": (True, True),
+    "programmatic_none": (False, False),
+    "programmatic_inactive_key": (False, False),
+    "programmatic_virtual": (False, True),
+    "no_credentials": (False, False),
+    "deleted_login_profile": (False, False),
+    "root_named_device": (False, True),  # owns a device named like the root device: a trap
+}
+
+
+@dataclass
+class UserSpec:
+    name: str
+    kind: str
+    path: str = "/"
+
+
+@dataclass
+class AccountSpec:
+    name: str
+    ou: str  # path below Root, e.g. "Workloads/Prod"
+    root: tuple[bool, bool, bool, bool] = ROOT_NONE
+    users: list[UserSpec] = field(default_factory=list)
+    pools: list[tuple[str, str, str]] = field(default_factory=list)  # (region, name, MFA setting)
+    audit_role: bool = True
+    suspended: bool = False
+
+
+OUS = [
+    "Security",
+    "Security/Audit",
+    "Workloads",
+    "Workloads/Prod",
+    "Workloads/Prod/Payments",
+    "Workloads/Dev",
+    "Sandbox",
+    "Suspended",
+]
+
+
+def users(*kinds: str, prefix: str = "") -> list[UserSpec]:
+    return [UserSpec(f"{prefix}{kind.replace('_', '-')}", kind) for kind in kinds]
+
+
+def demo_accounts(scale: int) -> list[AccountSpec]:
+    accounts = [
+        AccountSpec("security-tooling", "Security", ROOT_HARDWARE,
+                    users("console_hardware", "programmatic_virtual"),
+                    [("us-east-1", "staff-sso", "ON")]),
+        AccountSpec("log-archive", "Security", ROOT_NONE),
+        AccountSpec("audit", "Security/Audit", ROOT_KEYS_HARDWARE,
+                    users("programmatic_none")),
+        AccountSpec("prod-web", "Workloads/Prod", ROOT_NO_MFA,
+                    users("console_virtual", "console_none", "programmatic_none")
+                    + [UserSpec("jess", "console_virtual", "/staff/")],
+                    [("us-east-1", "customers", "ON"), ("eu-west-1", "customers-eu", "OPTIONAL")]),
+        AccountSpec("prod-api", "Workloads/Prod", ROOT_VIRTUAL,
+                    users("console_never_enabled", "console_deactivated"),
+                    [("ap-southeast-2", "partners", "OFF")]),
+        AccountSpec("prod-data", "Workloads/Prod", ROOT_BOTH,
+                    users("console_two_devices", "deleted_login_profile")),
+        AccountSpec("payments-core", "Workloads/Prod/Payments", ROOT_HARDWARE,
+                    users("console_virtual", "console_hardware"),
+                    [("us-east-1", "payers", "ON"), ("eu-west-1", "payers-eu", "ON"),
+                     ("ap-southeast-2", "payers-apac", "ON")]),
+        AccountSpec("payments-ledger", "Workloads/Prod/Payments", ROOT_KEYS_NO_MFA,
+                    users("programmatic_inactive_key", "no_credentials")),
+        # IAM.6 trap: root has hardware MFA only; a user named like root owns a device named
+        # like the root device. Correct answer: IAM.6 PASSED.
+        AccountSpec("payments-edge", "Workloads/Prod/Payments", ROOT_HARDWARE,
+                    [UserSpec("root-operator", "root_named_device")]),
+        AccountSpec("dev-web", "Workloads/Dev", ROOT_NO_MFA,
+                    users("console_none", "programmatic_none", "no_credentials"),
+                    [("us-east-1", "dev-users", "OFF"), ("us-east-1", "dev-admins", "OPTIONAL")]),
+        AccountSpec("dev-api", "Workloads/Dev", ROOT_NONE,
+                    users("programmatic_virtual", "console_virtual")),
+        AccountSpec("dev-data", "Workloads/Dev", ROOT_VIRTUAL, [],
+                    [("eu-west-1", "analysts", "ON")]),
+        AccountSpec("dev-ml", "Workloads/Dev", ROOT_NONE,
+                    users("deleted_login_profile")),
+        AccountSpec("staging", "Workloads", ROOT_HARDWARE,
+                    users("console_virtual", "console_deactivated", "programmatic_none")),
+        AccountSpec("shared-services", "Workloads", ROOT_NONE, [],
+                    [("ap-southeast-2", "internal", "OPTIONAL")]),
+        AccountSpec("networking", "Workloads", ROOT_KEYS_HARDWARE, []),
+        AccountSpec("sandbox-alice", "Sandbox", ROOT_NO_MFA, users("console_none")),
+        AccountSpec("sandbox-bob", "Sandbox", ROOT_VIRTUAL,
+                    users("console_virtual", "no_credentials")),
+        AccountSpec("sandbox-carol", "Sandbox", ROOT_BOTH, [],
+                    [("us-east-1", "experiments", "OFF")]),
+        AccountSpec("sandbox-dave", "Sandbox", ROOT_NONE, users("programmatic_inactive_key")),
+        AccountSpec("sandbox-erin", "Sandbox", ROOT_HARDWARE, []),
+        AccountSpec("sandbox-frank", "Sandbox", ROOT_KEYS_NO_MFA,
+                    users("console_two_devices")),
+        AccountSpec("sandbox-grace", "Sandbox", ROOT_NONE,
+                    users("console_hardware", "console_never_enabled")),
+        AccountSpec("legacy-suspended", "Suspended", ROOT_NO_MFA, suspended=True),
+        AccountSpec("no-audit-role", "Workloads/Dev", ROOT_NO_MFA, users("console_none"),
+                    audit_role=False),
+        # More users than one page of any IAM list API (100): every kind, repeated.
+        AccountSpec("big-iam", "Workloads/Prod", ROOT_HARDWARE,
+                    [UserSpec(f"user-{i:03d}", kind, "/bulk/" if i % 2 else "/")
+                     for i, kind in enumerate(list(USER_KINDS) * 10)],
+                    [("us-east-1", "big-pool", "ON")]),
+    ]
+    # Scale-out accounts for benchmarks: the same mix again and again.
+    extra = max(0, scale - len(accounts))
+    templates = [a for a in accounts if a.audit_role and not a.suspended]
+    for i in range(extra):
+        template = templates[i % len(templates)]
+        accounts.append(AccountSpec(f"{template.name}-{i:04d}", template.ou, template.root,
+                                    template.users, template.pools))
+    return accounts
+
+
+# ------------------------------------------------------------------------------------------------
+
+
+def client(endpoint: str, service: str, region: str = "us-east-1", creds: dict | None = None):
+    kwargs = {}
+    if creds:
+        kwargs = {
+            "aws_access_key_id": creds["AccessKeyId"],
+            "aws_secret_access_key": creds["SecretAccessKey"],
+            "aws_session_token": creds["SessionToken"],
+        }
+    else:
+        kwargs = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+    return boto3.client(service, endpoint_url=endpoint, region_name=region,
+                        config=Config(retries={"max_attempts": 2}), **kwargs)
+
+
+def ext(endpoint: str, path: str, body: dict) -> None:
+    request = urllib.request.Request(f"{endpoint}/_mfa_ext/{path}", data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        response.read()
+
+
+def create_user(iam, account_id: str, spec: UserSpec) -> None:
+    iam.create_user(UserName=spec.name, Path=spec.path)
+    kind = spec.kind
+
+    def virtual_device(name: str, enable: bool):
+        serial = iam.create_virtual_mfa_device(VirtualMFADeviceName=name)["VirtualMFADevice"][
+            "SerialNumber"]
+        if enable:
+            iam.enable_mfa_device(UserName=spec.name, SerialNumber=serial,
+                                  AuthenticationCode1="123456", AuthenticationCode2="654321")
+        return serial
+
+    def hardware_device():
+        serial = f"GAHT{zlib.crc32(f'{account_id}/{spec.name}'.encode()) % 10**8:08d}"
+        iam.enable_mfa_device(UserName=spec.name, SerialNumber=serial,
+                              AuthenticationCode1="123456", AuthenticationCode2="654321")
+
+    if kind.startswith("console") or kind == "deleted_login_profile":
+        iam.create_login_profile(UserName=spec.name, Password="Demo-Passw0rd!")
+    if kind.startswith("programmatic"):
+        key = iam.create_access_key(UserName=spec.name)["AccessKey"]["AccessKeyId"]
+        if kind == "programmatic_inactive_key":
+            iam.update_access_key(UserName=spec.name, AccessKeyId=key, Status="Inactive")
+    if kind in ("console_virtual", "programmatic_virtual"):
+        virtual_device(f"{spec.name}-phone", True)
+    elif kind == "console_hardware":
+        hardware_device()
+    elif kind == "console_never_enabled":
+        virtual_device(f"{spec.name}-phone", False)
+    elif kind == "console_deactivated":
+        serial = virtual_device(f"{spec.name}-phone", True)
+        iam.deactivate_mfa_device(UserName=spec.name, SerialNumber=serial)
+    elif kind == "console_two_devices":
+        virtual_device(f"{spec.name}-phone", True)
+        hardware_device()
+    elif kind == "deleted_login_profile":
+        iam.delete_login_profile(UserName=spec.name)
+    elif kind == "root_named_device":
+        # One account can hold one device of that name; the first such user takes it.
+        try:
+            virtual_device("root-account-mfa-device", True)
+        except iam.exceptions.EntityAlreadyExistsException:
+            virtual_device(f"{spec.name}-root-account-mfa-device", True)
+
+
+def expected_for(account_id: str, spec: AccountSpec, pool_arns: dict[tuple[str, str], str]) -> dict:
+    password, keys, virtual, hardware = spec.root
+    root_resource = f"arn:aws:iam::{account_id}:root"
+    credentials = password or keys
+    iam9 = PASSED if not credentials or virtual or hardware else FAILED
+    iam6 = PASSED if not credentials or (hardware and not virtual) else FAILED
+
+    iam5: dict[str, str] = {}
+    iam19: dict[str, str] = {}
+    for user in spec.users:
+        console, mfa = USER_KINDS[user.kind]
+        arn = f"arn:aws:iam::{account_id}:user{user.path}{user.name}"
+        if console:
+            iam5[arn] = PASSED if mfa else FAILED
+        iam19[arn] = PASSED if mfa else FAILED
+    cognito = {pool_arns[(region, name)]: PASSED if setting == "ON" else FAILED
+               for region, name, setting in spec.pools}
+
+    def control(resources: dict[str, str]) -> dict:
+        if not resources:
+            return {"status": NOT_APPLICABLE, "resources": {}}
+        status = FAILED if FAILED in resources.values() else PASSED
+        return {"status": status, "resources": resources}
+
+    return {
+        "IAM.9": {"status": iam9, "resources": {root_resource: iam9}},
+        "IAM.6": {"status": iam6, "resources": {root_resource: iam6}},
+        "IAM.5": control(iam5),
+        "IAM.19": control(iam19),
+        "Cognito.5": control(cognito),
+    }
+
+
+def audit_role_trust(management: str) -> str:
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{management}:root"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"sts:ExternalId": EXTERNAL_ID}},
+        }],
+    })
+
+
+def seed(endpoint: str, scale: int) -> dict:
+    host = urlparse(endpoint).hostname or ""
+    if not (host == "localhost" or host.startswith("127.") or host == "::1"):
+        raise SystemExit(f"seed.py: refusing to seed {endpoint}: loopback only")
+    # Deterministic ids: moto draws account and OU ids from its own seedable generator.
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/seed?a=42", method="POST"),
+                           timeout=30).read()
+
+    org = client(endpoint, "organizations")
+    organization = org.create_organization(FeatureSet="ALL")["Organization"]
+    root_id = org.list_roots()["Roots"][0]["Id"]
+    ou_ids = {"": root_id}
+    for path in OUS:
+        parent, _, name = path.rpartition("/")
+        ou_ids[path] = org.create_organizational_unit(ParentId=ou_ids[parent], Name=name)[
+            "OrganizationalUnit"]["Id"]
+
+    specs = demo_accounts(scale)
+    management_spec = AccountSpec("management", "", ROOT_HARDWARE,
+                                  users("console_virtual", "programmatic_none", prefix="admin-"))
+    expected_accounts = {}
+    sts = client(endpoint, "sts")
+    for spec in [management_spec] + specs:
+        if spec is management_spec:
+            account_id = MANAGEMENT_ACCOUNT
+        else:
+            status = org.create_account(AccountName=spec.name, Email=f"{spec.name}@example.com")
+            account_id = status["CreateAccountStatus"]["AccountId"]
+            if spec.ou:
+                org.move_account(AccountId=account_id, SourceParentId=root_id,
+                                 DestinationParentId=ou_ids[spec.ou])
+        password, keys, virtual, hardware = spec.root
+        ext(endpoint, "root", {"account_id": account_id, "password_present": password,
+                               "access_keys_present": keys, "virtual_mfa": virtual,
+                               "hardware_mfa": hardware})
+        if spec is management_spec:
+            creds = None
+        else:
+            creds = sts.assume_role(
+                RoleArn=f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole",
+                RoleSessionName="seed")["Credentials"]
+        iam = client(endpoint, "iam", creds=creds)
+        if spec.audit_role:
+            iam.create_role(RoleName=AUDIT_ROLE,
+                            AssumeRolePolicyDocument=audit_role_trust(MANAGEMENT_ACCOUNT))
+        for user in spec.users:
+            create_user(iam, account_id, user)
+        pool_arns = {}
+        for region, name, setting in spec.pools:
+            cognito = client(endpoint, "cognito-idp", region=region, creds=creds)
+            pool = cognito.create_user_pool(PoolName=name)["UserPool"]
+            if setting != "OFF":
+                cognito.set_user_pool_mfa_config(
+                    UserPoolId=pool["Id"], MfaConfiguration=setting,
+                    SoftwareTokenMfaConfiguration={"Enabled": True})
+            pool_arns[(region, name)] = pool["Arn"]
+        if spec.suspended:
+            org.close_account(AccountId=account_id)
+
+        ou_path = "/".join(["Root"] + ([spec.ou] if spec.ou else []))
+        entry: dict = {"account_name": spec.name, "ou_path": ou_path}
+        if spec.suspended:
+            entry.update(outcome="skipped", skip_reason="suspended")
+        elif not spec.audit_role:
+            entry.update(outcome="error", error={"operation": "sts:AssumeRole",
+                                                 "code": "AccessDenied"})
+        else:
+            entry.update(outcome="assessed", controls=expected_for(account_id, spec, pool_arns))
+        expected_accounts[account_id] = entry
+
+    return {
+        "organization_id": organization["Id"],
+        "management_account_id": MANAGEMENT_ACCOUNT,
+        "audit_role_name": AUDIT_ROLE,
+        "external_id": EXTERNAL_ID,
+        "regions": REGIONS,
+        "accounts": expected_accounts,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Seed the mfa-auditor demo organization.")
+    parser.add_argument("--endpoint", required=True, help="the emulator, e.g. http://127.0.0.1:5000")
+    parser.add_argument("--expected", required=True, help="where to write the expected results")
+    parser.add_argument("--scale", type=int, default=0,
+                        help="add accounts until the organization has this many (benchmarks)")
+    args = parser.parse_args()
+    expected = seed(args.endpoint.rstrip("/"), args.scale)
+    with open(args.expected, "w") as handle:
+        json.dump(expected, handle, indent=2, sort_keys=True)
+    print(f"seed.py: {len(expected['accounts'])} accounts seeded", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
