@@ -1,1 +1,19 @@
-//! placeholder
+//! Reads an AWS Organization and each member account's MFA state into plain snapshot types.
+//!
+//! This is the only crate that names `aws_sdk_*`. It builds the SDK clients in one place
+//! ([`aws::AwsSettings`]), classifies AWS errors once ([`ErrorClass`]), and hands the rest of the
+//! project plain data: an [`Organization`] for the planner and an
+//! [`mfa_evaluator::AccountSnapshot`] per account for the evaluator. It only ever calls read-only
+//! operations (plus `sts:AssumeRole` and `iam:GenerateCredentialReport`).
+
+mod account;
+mod aws;
+mod credential_report;
+mod error;
+mod organization;
+
+pub use account::{AccountCollector, AuditRole};
+pub use aws::{partition_of, AwsSettings};
+pub use credential_report::{parse_credential_report, ReportParseError};
+pub use error::{CollectError, ErrorClass};
+pub use organization::{AccountStatus, OrgAccount, OrgUnit, Organization, OrganizationReader};

@@ -152,10 +152,15 @@ impl fmt::Display for Status {
 impl FromStr for Status {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [Status::Passed, Status::Failed, Status::NotApplicable, Status::Error]
-            .into_iter()
-            .find(|v| v.as_str() == s)
-            .ok_or_else(|| format!("unknown status {s:?}"))
+        [
+            Status::Passed,
+            Status::Failed,
+            Status::NotApplicable,
+            Status::Error,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+        .ok_or_else(|| format!("unknown status {s:?}"))
     }
 }
 

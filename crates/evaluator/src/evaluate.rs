@@ -41,7 +41,11 @@ pub fn evaluate(snapshot: &AccountSnapshot) -> Vec<ControlResult> {
     ]
 }
 
-fn errored(control: ControlId, error: &DataError, resources: Vec<ResourceFinding>) -> ControlResult {
+fn errored(
+    control: ControlId,
+    error: &DataError,
+    resources: Vec<ResourceFinding>,
+) -> ControlResult {
     ControlResult {
         control,
         status: Status::Error,

@@ -1,1 +1,190 @@
-//! placeholder
+//! The report of one stored sweep: the JSON v1 model users script against, and the text a person
+//! reads in a terminal.
+//!
+//! Pure data and formatting: the store fills a [`SweepReport`] from Postgres, the binary prints
+//! it. Nothing here does I/O.
+
+mod text;
+
+use chrono::{DateTime, Utc};
+pub use mfa_evaluator::DataError as ErrorInfo;
+use mfa_evaluator::{ControlId, ControlResult, ResourceType, Severity, Status};
+use serde::{Deserialize, Serialize};
+
+pub use text::render_text;
+
+/// The version of the JSON report's shape; bumped only on incompatible changes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepReport {
+    pub schema_version: u32,
+    pub sweep: SweepInfo,
+    pub accounts: Vec<AccountReport>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepInfo {
+    pub id: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub status: SweepStatus,
+    pub organization_id: Option<String>,
+    pub management_account_id: Option<String>,
+    pub regions: Vec<String>,
+    pub controls: Vec<ControlId>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SweepStatus {
+    /// Still being written (or its process died; the next start marks it interrupted).
+    Running,
+    /// Every planned account was assessed or skipped.
+    Completed,
+    /// Finished, but some accounts errored.
+    Partial,
+    Interrupted,
+}
+
+impl SweepStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SweepStatus::Running => "running",
+            SweepStatus::Completed => "completed",
+            SweepStatus::Partial => "partial",
+            SweepStatus::Interrupted => "interrupted",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            SweepStatus::Running,
+            SweepStatus::Completed,
+            SweepStatus::Partial,
+            SweepStatus::Interrupted,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Assessed,
+    Error,
+    Skipped,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Assessed => "assessed",
+            Outcome::Error => "error",
+            Outcome::Skipped => "skipped",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Outcome::Assessed, Outcome::Error, Outcome::Skipped]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    Suspended,
+    Excluded,
+}
+
+impl SkipReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::Suspended => "suspended",
+            SkipReason::Excluded => "excluded",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [SkipReason::Suspended, SkipReason::Excluded]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountReport {
+    pub account_id: String,
+    pub account_name: String,
+    pub ou_path: String,
+    pub outcome: Outcome,
+    pub skip_reason: Option<SkipReason>,
+    pub error: Option<ErrorInfo>,
+    pub controls: Vec<ControlReport>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ControlReport {
+    pub control_id: ControlId,
+    pub status: Status,
+    pub severity: Severity,
+    pub title: String,
+    pub remediation: String,
+    pub error: Option<ErrorInfo>,
+    pub resources: Vec<ResourceReport>,
+}
+
+impl From<ControlResult> for ControlReport {
+    fn from(result: ControlResult) -> Self {
+        let control = result.control;
+        ControlReport {
+            control_id: control,
+            status: result.status,
+            severity: control.severity(),
+            title: control.title().to_string(),
+            remediation: control.remediation().to_string(),
+            error: result.error,
+            resources: result
+                .resources
+                .into_iter()
+                .map(|r| ResourceReport {
+                    resource_type: r.resource_type,
+                    resource_id: r.resource_id,
+                    status: r.status,
+                    evidence: r.evidence,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourceReport {
+    pub resource_type: ResourceType,
+    pub resource_id: String,
+    pub status: Status,
+    pub evidence: serde_json::Value,
+}
+
+impl SweepReport {
+    /// Accounts by outcome: (assessed, error, skipped).
+    pub fn outcome_counts(&self) -> (usize, usize, usize) {
+        let count = |o| self.accounts.iter().filter(|a| a.outcome == o).count();
+        (
+            count(Outcome::Assessed),
+            count(Outcome::Error),
+            count(Outcome::Skipped),
+        )
+    }
+
+    /// Whether any control of any account FAILED.
+    pub fn has_failures(&self) -> bool {
+        self.accounts
+            .iter()
+            .flat_map(|a| &a.controls)
+            .any(|c| c.status == Status::Failed)
+    }
+}

@@ -1,1 +1,452 @@
-//! placeholder
+//! The sweep history in PostgreSQL: migrations, one transaction per account, and the read-back
+//! that reports are made from.
+//!
+//! The store knows nothing of AWS: it stores what the report model holds. Every query is
+//! parameterised; bulk rows go through `UNNEST` arrays, not one `INSERT` per row.
+
+use chrono::{DateTime, Utc};
+use mfa_evaluator::{ControlId, DataError, ResourceType, Status};
+use mfa_report::{
+    AccountReport, ControlReport, Outcome, ResourceReport, SkipReason, SweepInfo, SweepReport,
+    SweepStatus, SCHEMA_VERSION,
+};
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgPool, Row};
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// The migrations under `migrations/`, embedded in the binary.
+pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations");
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database URL is not valid: {0}")]
+    BadUrl(#[source] sqlx::Error),
+    #[error("cannot connect to PostgreSQL at {target}: {source}")]
+    Connect {
+        target: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("applying database migrations failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("database {operation} failed: {source}")]
+    Query {
+        operation: &'static str,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("no sweep {0} in the database")]
+    NoSuchSweep(String),
+    #[error("the database holds no sweep yet: run `mfa-auditor sweep` first")]
+    NoSweeps,
+    #[error("the database holds a value this version cannot read: {0}")]
+    Unreadable(String),
+}
+
+fn query_error(operation: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |source| StoreError::Query { operation, source }
+}
+
+/// Which sweep to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SweepSelector {
+    Latest,
+    Id(String),
+}
+
+/// A handle on the history database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: PgPool,
+}
+
+/// `host:port/database` of a database URL, without user or password, for error messages.
+pub fn describe_url(url: &str) -> String {
+    match PgConnectOptions::from_str(url) {
+        Ok(options) => format!(
+            "{}:{}/{}",
+            options.get_host(),
+            options.get_port(),
+            options.get_database().unwrap_or("(default database)")
+        ),
+        Err(_) => "(unparsable URL)".to_string(),
+    }
+}
+
+impl Store {
+    /// Connects, failing fast (within `connect_timeout`) when the server is unreachable.
+    pub async fn connect(
+        url: &str,
+        max_connections: u32,
+        connect_timeout: Duration,
+    ) -> Result<Store, StoreError> {
+        let options = PgConnectOptions::from_str(url).map_err(StoreError::BadUrl)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(connect_timeout)
+            .connect_with(options)
+            .await
+            .map_err(|source| StoreError::Connect {
+                target: describe_url(url),
+                source,
+            })?;
+        Ok(Store { pool })
+    }
+
+    pub fn from_pool(pool: PgPool) -> Store {
+        Store { pool }
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Applies pending migrations and refreshes the control catalogue.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        MIGRATOR.run(&self.pool).await?;
+        self.upsert_controls().await
+    }
+
+    async fn upsert_controls(&self) -> Result<(), StoreError> {
+        let ids: Vec<&str> = ControlId::ALL.iter().map(|c| c.as_str()).collect();
+        let titles: Vec<&str> = ControlId::ALL.iter().map(|c| c.title()).collect();
+        let severities: Vec<&str> = ControlId::ALL
+            .iter()
+            .map(|c| c.severity().as_str())
+            .collect();
+        let remediations: Vec<&str> = ControlId::ALL.iter().map(|c| c.remediation()).collect();
+        let rules: Vec<&str> = ControlId::ALL.iter().map(|c| c.config_rule()).collect();
+        sqlx::query(
+            "INSERT INTO controls (control_id, title, severity, remediation, config_rule)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+             ON CONFLICT (control_id) DO UPDATE SET title = EXCLUDED.title,
+                 severity = EXCLUDED.severity, remediation = EXCLUDED.remediation,
+                 config_rule = EXCLUDED.config_rule",
+        )
+        .bind(&ids)
+        .bind(&titles)
+        .bind(&severities)
+        .bind(&remediations)
+        .bind(&rules)
+        .execute(&self.pool)
+        .await
+        .map_err(query_error("upsert of the control catalogue"))?;
+        Ok(())
+    }
+
+    /// Records the start of a sweep (status `running`).
+    pub async fn begin_sweep(&self, sweep: &SweepInfo) -> Result<(), StoreError> {
+        let id = parse_sweep_id(&sweep.id)?;
+        let controls: Vec<&str> = sweep.controls.iter().map(|c| c.as_str()).collect();
+        sqlx::query(
+            "INSERT INTO sweeps (sweep_id, started_at, finished_at, status, organization_id,
+                                 management_account_id, regions, controls)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(id)
+        .bind(sweep.started_at)
+        .bind(sweep.finished_at)
+        .bind(sweep.status.as_str())
+        .bind(&sweep.organization_id)
+        .bind(&sweep.management_account_id)
+        .bind(&sweep.regions)
+        .bind(&controls)
+        .execute(&self.pool)
+        .await
+        .map_err(query_error("insert of a sweep"))?;
+        Ok(())
+    }
+
+    /// Records one account's results in one transaction: all of it or none.
+    pub async fn record_account(
+        &self,
+        sweep_id: &str,
+        account: &AccountReport,
+    ) -> Result<(), StoreError> {
+        let id = parse_sweep_id(sweep_id)?;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(query_error("begin of an account transaction"))?;
+        let error = account.error.as_ref();
+        sqlx::query(
+            "INSERT INTO sweep_accounts (sweep_id, account_id, account_name, ou_path, outcome,
+                 skip_reason, error_operation, error_region, error_code, error_message)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(id)
+        .bind(&account.account_id)
+        .bind(&account.account_name)
+        .bind(&account.ou_path)
+        .bind(account.outcome.as_str())
+        .bind(account.skip_reason.map(|r| r.as_str()))
+        .bind(error.map(|e| &e.operation))
+        .bind(error.map(|e| &e.region))
+        .bind(error.and_then(|e| e.code.as_ref()))
+        .bind(error.map(|e| &e.message))
+        .execute(&mut *tx)
+        .await
+        .map_err(query_error("insert of an account"))?;
+
+        if !account.controls.is_empty() {
+            let mut control_ids = Vec::new();
+            let mut statuses = Vec::new();
+            let mut operations = Vec::new();
+            let mut regions = Vec::new();
+            let mut codes = Vec::new();
+            let mut messages = Vec::new();
+            for control in &account.controls {
+                control_ids.push(control.control_id.as_str());
+                statuses.push(control.status.as_str());
+                let error = control.error.as_ref();
+                operations.push(error.map(|e| e.operation.as_str()));
+                regions.push(error.map(|e| e.region.as_str()));
+                codes.push(error.and_then(|e| e.code.as_deref()));
+                messages.push(error.map(|e| e.message.as_str()));
+            }
+            sqlx::query(
+                "INSERT INTO control_results (sweep_id, account_id, control_id, status,
+                     error_operation, error_region, error_code, error_message)
+                 SELECT $1, $2, * FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[],
+                                              $7::text[], $8::text[])",
+            )
+            .bind(id)
+            .bind(&account.account_id)
+            .bind(&control_ids)
+            .bind(&statuses)
+            .bind(&operations)
+            .bind(&regions)
+            .bind(&codes)
+            .bind(&messages)
+            .execute(&mut *tx)
+            .await
+            .map_err(query_error("insert of control results"))?;
+        }
+
+        let resources: Vec<(&ControlReport, usize, &ResourceReport)> = account
+            .controls
+            .iter()
+            .flat_map(|c| c.resources.iter().enumerate().map(move |(i, r)| (c, i, r)))
+            .collect();
+        if !resources.is_empty() {
+            let control_ids: Vec<&str> = resources
+                .iter()
+                .map(|(c, _, _)| c.control_id.as_str())
+                .collect();
+            let ordinals: Vec<i32> = resources
+                .iter()
+                .map(|(_, i, _)| i32::try_from(*i).unwrap_or(i32::MAX))
+                .collect();
+            let types: Vec<&str> = resources
+                .iter()
+                .map(|(_, _, r)| r.resource_type.as_str())
+                .collect();
+            let ids: Vec<&str> = resources
+                .iter()
+                .map(|(_, _, r)| r.resource_id.as_str())
+                .collect();
+            let statuses: Vec<&str> = resources
+                .iter()
+                .map(|(_, _, r)| r.status.as_str())
+                .collect();
+            let evidence: Vec<serde_json::Value> = resources
+                .iter()
+                .map(|(_, _, r)| r.evidence.clone())
+                .collect();
+            sqlx::query(
+                "INSERT INTO resource_findings (sweep_id, account_id, control_id, ordinal,
+                     resource_type, resource_id, status, evidence)
+                 SELECT $1, $2, * FROM UNNEST($3::text[], $4::int[], $5::text[], $6::text[],
+                                              $7::text[], $8::jsonb[])",
+            )
+            .bind(id)
+            .bind(&account.account_id)
+            .bind(&control_ids)
+            .bind(&ordinals)
+            .bind(&types)
+            .bind(&ids)
+            .bind(&statuses)
+            .bind(&evidence)
+            .execute(&mut *tx)
+            .await
+            .map_err(query_error("insert of resource findings"))?;
+        }
+        tx.commit()
+            .await
+            .map_err(query_error("commit of an account transaction"))?;
+        Ok(())
+    }
+
+    /// Records the end of a sweep.
+    pub async fn finish_sweep(
+        &self,
+        sweep_id: &str,
+        finished_at: DateTime<Utc>,
+        status: SweepStatus,
+    ) -> Result<(), StoreError> {
+        let id = parse_sweep_id(sweep_id)?;
+        sqlx::query("UPDATE sweeps SET finished_at = $2, status = $3 WHERE sweep_id = $1")
+            .bind(id)
+            .bind(finished_at)
+            .bind(status.as_str())
+            .execute(&self.pool)
+            .await
+            .map_err(query_error("update of a sweep's end"))?;
+        Ok(())
+    }
+
+    /// Reads a stored sweep back, whole.
+    pub async fn load_report(&self, selector: &SweepSelector) -> Result<SweepReport, StoreError> {
+        let row = match selector {
+            SweepSelector::Latest => {
+                sqlx::query("SELECT * FROM sweeps ORDER BY started_at DESC, sweep_id DESC LIMIT 1")
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(query_error("read of the latest sweep"))?
+                    .ok_or(StoreError::NoSweeps)?
+            }
+            SweepSelector::Id(id) => {
+                let uuid = parse_sweep_id(id)?;
+                sqlx::query("SELECT * FROM sweeps WHERE sweep_id = $1")
+                    .bind(uuid)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(query_error("read of a sweep"))?
+                    .ok_or_else(|| StoreError::NoSuchSweep(id.clone()))?
+            }
+        };
+        let sweep_id: Uuid = get(&row, "sweep_id")?;
+        let status: String = get(&row, "status")?;
+        let controls: Vec<String> = get(&row, "controls")?;
+        let sweep = SweepInfo {
+            id: sweep_id.to_string(),
+            started_at: get(&row, "started_at")?,
+            finished_at: get(&row, "finished_at")?,
+            status: SweepStatus::parse(&status)
+                .ok_or_else(|| StoreError::Unreadable(format!("sweep status {status:?}")))?,
+            organization_id: get(&row, "organization_id")?,
+            management_account_id: get(&row, "management_account_id")?,
+            regions: get(&row, "regions")?,
+            controls: controls
+                .iter()
+                .map(|c| c.parse().map_err(StoreError::Unreadable))
+                .collect::<Result<_, _>>()?,
+        };
+
+        let account_rows = sqlx::query(
+            "SELECT * FROM sweep_accounts WHERE sweep_id = $1
+             ORDER BY ou_path, account_name, account_id",
+        )
+        .bind(sweep_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(query_error("read of a sweep's accounts"))?;
+        let control_rows = sqlx::query("SELECT * FROM control_results WHERE sweep_id = $1")
+            .bind(sweep_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(query_error("read of a sweep's control results"))?;
+        let resource_rows = sqlx::query(
+            "SELECT * FROM resource_findings WHERE sweep_id = $1 ORDER BY account_id, control_id, ordinal",
+        )
+        .bind(sweep_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(query_error("read of a sweep's findings"))?;
+
+        let mut resources: HashMap<(String, String), Vec<ResourceReport>> = HashMap::new();
+        for row in resource_rows {
+            let resource_type: String = get(&row, "resource_type")?;
+            let status: String = get(&row, "status")?;
+            resources
+                .entry((get(&row, "account_id")?, get(&row, "control_id")?))
+                .or_default()
+                .push(ResourceReport {
+                    resource_type: ResourceType::from_str(&resource_type)
+                        .map_err(StoreError::Unreadable)?,
+                    resource_id: get(&row, "resource_id")?,
+                    status: Status::from_str(&status).map_err(StoreError::Unreadable)?,
+                    evidence: get(&row, "evidence")?,
+                });
+        }
+        let mut controls_by_account: HashMap<String, Vec<ControlReport>> = HashMap::new();
+        for row in control_rows {
+            let account_id: String = get(&row, "account_id")?;
+            let control_id: String = get(&row, "control_id")?;
+            let control = ControlId::from_str(&control_id).map_err(StoreError::Unreadable)?;
+            let status: String = get(&row, "status")?;
+            controls_by_account
+                .entry(account_id.clone())
+                .or_default()
+                .push(ControlReport {
+                    control_id: control,
+                    status: Status::from_str(&status).map_err(StoreError::Unreadable)?,
+                    severity: control.severity(),
+                    title: control.title().to_string(),
+                    remediation: control.remediation().to_string(),
+                    error: error_columns(&row)?,
+                    resources: resources
+                        .remove(&(account_id, control_id))
+                        .unwrap_or_default(),
+                });
+        }
+        let mut accounts = Vec::with_capacity(account_rows.len());
+        for row in account_rows {
+            let account_id: String = get(&row, "account_id")?;
+            let outcome: String = get(&row, "outcome")?;
+            let skip_reason: Option<String> = get(&row, "skip_reason")?;
+            let mut controls = controls_by_account.remove(&account_id).unwrap_or_default();
+            controls.sort_by_key(|c| c.control_id);
+            accounts.push(AccountReport {
+                account_id,
+                account_name: get(&row, "account_name")?,
+                ou_path: get(&row, "ou_path")?,
+                outcome: Outcome::parse(&outcome)
+                    .ok_or_else(|| StoreError::Unreadable(format!("outcome {outcome:?}")))?,
+                skip_reason: match skip_reason {
+                    None => None,
+                    Some(reason) => Some(SkipReason::parse(&reason).ok_or_else(|| {
+                        StoreError::Unreadable(format!("skip reason {reason:?}"))
+                    })?),
+                },
+                error: error_columns(&row)?,
+                controls,
+            });
+        }
+        Ok(SweepReport {
+            schema_version: SCHEMA_VERSION,
+            sweep,
+            accounts,
+        })
+    }
+}
+
+fn parse_sweep_id(id: &str) -> Result<Uuid, StoreError> {
+    Uuid::parse_str(id).map_err(|_| StoreError::NoSuchSweep(id.to_string()))
+}
+
+fn get<'r, T>(row: &'r sqlx::postgres::PgRow, column: &'static str) -> Result<T, StoreError>
+where
+    T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+{
+    row.try_get(column)
+        .map_err(query_error("decode of a column"))
+}
+
+fn error_columns(row: &sqlx::postgres::PgRow) -> Result<Option<DataError>, StoreError> {
+    let operation: Option<String> = get(row, "error_operation")?;
+    Ok(match operation {
+        None => None,
+        Some(operation) => Some(DataError {
+            operation,
+            region: get::<Option<String>>(row, "error_region")?.unwrap_or_default(),
+            code: get(row, "error_code")?,
+            message: get::<Option<String>>(row, "error_message")?.unwrap_or_default(),
+        }),
+    })
+}

@@ -8,7 +8,9 @@ use Status::{Error as E, Failed as F, NotApplicable as NA, Passed as P};
 const ACCOUNT: &str = "111122223333";
 
 fn at() -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 1, 3, 0, 0).single().expect("valid date")
+    Utc.with_ymd_and_hms(2026, 11, 1, 3, 0, 0)
+        .single()
+        .expect("valid date")
 }
 
 fn data_error(operation: &str) -> DataError {
@@ -70,27 +72,108 @@ fn root_controls() {
     let root_device = format!("arn:aws:iam::{ACCOUNT}:mfa/root-account-mfa-device");
     let user_device = format!("arn:aws:iam::{ACCOUNT}:mfa/root-account-mfa-device");
     // (case, password, keys, AccountMFAEnabled, assigned virtual devices, IAM.9, IAM.6)
-    let cases: Vec<(&str, bool, bool, bool, Vec<VirtualMfaDevice>, Status, Status)> = vec![
+    let cases: Vec<(
+        &str,
+        bool,
+        bool,
+        bool,
+        Vec<VirtualMfaDevice>,
+        Status,
+        Status,
+    )> = vec![
         ("no root credentials", false, false, false, vec![], P, P),
-        ("no root credentials, a virtual device left on root", false, false, true,
-            vec![device(&root_device, &root)], P, P),
+        (
+            "no root credentials, a virtual device left on root",
+            false,
+            false,
+            true,
+            vec![device(&root_device, &root)],
+            P,
+            P,
+        ),
         ("password, no MFA", true, false, false, vec![], F, F),
         ("access keys only, no MFA", false, true, false, vec![], F, F),
         ("password and keys, no MFA", true, true, false, vec![], F, F),
-        ("virtual MFA on root", true, false, true, vec![device("arn:aws:iam::111122223333:mfa/phone", &root)], P, F),
+        (
+            "virtual MFA on root",
+            true,
+            false,
+            true,
+            vec![device("arn:aws:iam::111122223333:mfa/phone", &root)],
+            P,
+            F,
+        ),
         ("hardware MFA only", true, false, true, vec![], P, P),
-        ("hardware plus virtual", true, false, true, vec![device(&root_device, &root)], P, F),
+        (
+            "hardware plus virtual",
+            true,
+            false,
+            true,
+            vec![device(&root_device, &root)],
+            P,
+            F,
+        ),
         ("keys and hardware", false, true, true, vec![], P, P),
-        ("a user's device named like root's", true, false, true,
-            vec![device(&user_device, &format!("arn:aws:iam::{ACCOUNT}:user/ops"))], P, P),
-        ("a user whose name contains root", true, false, true,
-            vec![device("arn:aws:iam::111122223333:mfa/x", &format!("arn:aws:iam::{ACCOUNT}:user/root"))], P, P),
-        ("a user under path /root/", true, false, true,
-            vec![device("arn:aws:iam::111122223333:mfa/y", &format!("arn:aws:iam::{ACCOUNT}:user/root/admin"))], P, P),
-        ("another account's root", true, false, true,
-            vec![device("arn:aws:iam::999999999999:mfa/z", "arn:aws:iam::999999999999:root")], P, P),
-        ("another partition's root ARN", true, false, true,
-            vec![device("arn:aws-cn:iam::111122223333:mfa/z", "arn:aws-cn:iam::111122223333:root")], P, P),
+        (
+            "a user's device named like root's",
+            true,
+            false,
+            true,
+            vec![device(
+                &user_device,
+                &format!("arn:aws:iam::{ACCOUNT}:user/ops"),
+            )],
+            P,
+            P,
+        ),
+        (
+            "a user whose name contains root",
+            true,
+            false,
+            true,
+            vec![device(
+                "arn:aws:iam::111122223333:mfa/x",
+                &format!("arn:aws:iam::{ACCOUNT}:user/root"),
+            )],
+            P,
+            P,
+        ),
+        (
+            "a user under path /root/",
+            true,
+            false,
+            true,
+            vec![device(
+                "arn:aws:iam::111122223333:mfa/y",
+                &format!("arn:aws:iam::{ACCOUNT}:user/root/admin"),
+            )],
+            P,
+            P,
+        ),
+        (
+            "another account's root",
+            true,
+            false,
+            true,
+            vec![device(
+                "arn:aws:iam::999999999999:mfa/z",
+                "arn:aws:iam::999999999999:root",
+            )],
+            P,
+            P,
+        ),
+        (
+            "another partition's root ARN",
+            true,
+            false,
+            true,
+            vec![device(
+                "arn:aws-cn:iam::111122223333:mfa/z",
+                "arn:aws-cn:iam::111122223333:root",
+            )],
+            P,
+            P,
+        ),
     ];
     for (case, password, keys, mfa, devices, iam9, iam6) in cases {
         let mut s = snapshot();
@@ -131,7 +214,10 @@ fn root_partition_is_part_of_the_root_arn() {
     )]);
     assert_eq!(status_of(&s, ControlId::Iam6), F);
     let result = &evaluate(&s)[1];
-    assert_eq!(result.resources[0].resource_id, "arn:aws-cn:iam::111122223333:root");
+    assert_eq!(
+        result.resources[0].resource_id,
+        "arn:aws-cn:iam::111122223333:root"
+    );
 }
 
 fn user(name: &str, password: bool, mfa: bool, key: bool) -> IamUser {
@@ -150,17 +236,67 @@ fn user_controls() {
     // (case, users, IAM.5, IAM.19)
     let cases: Vec<(&str, Vec<IamUser>, Status, Status)> = vec![
         ("no IAM users", vec![], NA, NA),
-        ("console user with MFA", vec![user("a", true, true, false)], P, P),
-        ("console user without MFA", vec![user("a", true, false, false)], F, F),
+        (
+            "console user with MFA",
+            vec![user("a", true, true, false)],
+            P,
+            P,
+        ),
+        (
+            "console user without MFA",
+            vec![user("a", true, false, false)],
+            F,
+            F,
+        ),
         // never-enabled and deactivated devices leave mfa_active false in the report
-        ("console user, device never enabled or deactivated", vec![user("a", true, false, false)], F, F),
-        ("programmatic user without MFA", vec![user("a", false, false, true)], NA, F),
-        ("programmatic user with MFA", vec![user("a", false, true, true)], NA, P),
-        ("user with inactive keys only", vec![user("a", false, false, false)], NA, F),
-        ("user with no credentials", vec![user("a", false, false, false)], NA, F),
-        ("login profile deleted, no MFA", vec![user("a", false, false, false)], NA, F),
-        ("one failing among passing", vec![user("a", true, true, false), user("b", true, false, false)], F, F),
-        ("console passes, programmatic fails", vec![user("a", true, true, false), user("b", false, false, true)], P, F),
+        (
+            "console user, device never enabled or deactivated",
+            vec![user("a", true, false, false)],
+            F,
+            F,
+        ),
+        (
+            "programmatic user without MFA",
+            vec![user("a", false, false, true)],
+            NA,
+            F,
+        ),
+        (
+            "programmatic user with MFA",
+            vec![user("a", false, true, true)],
+            NA,
+            P,
+        ),
+        (
+            "user with inactive keys only",
+            vec![user("a", false, false, false)],
+            NA,
+            F,
+        ),
+        (
+            "user with no credentials",
+            vec![user("a", false, false, false)],
+            NA,
+            F,
+        ),
+        (
+            "login profile deleted, no MFA",
+            vec![user("a", false, false, false)],
+            NA,
+            F,
+        ),
+        (
+            "one failing among passing",
+            vec![user("a", true, true, false), user("b", true, false, false)],
+            F,
+            F,
+        ),
+        (
+            "console passes, programmatic fails",
+            vec![user("a", true, true, false), user("b", false, false, true)],
+            P,
+            F,
+        ),
     ];
     for (case, users, iam5, iam19) in cases {
         let mut s = snapshot();
@@ -180,13 +316,26 @@ fn user_findings_name_each_user_and_carry_evidence() {
     s.users = Ok(CredentialReport {
         generated_at: Some(at()),
         read_at: at(),
-        users: vec![user("jess", true, false, false), user("ci", false, false, true)],
+        users: vec![
+            user("jess", true, false, false),
+            user("ci", false, false, true),
+        ],
     });
     let results = evaluate(&s);
     let iam5 = &results[2];
-    assert_eq!(iam5.resources.len(), 1, "only the console user is in IAM.5's scope");
-    assert_eq!(iam5.resources[0].resource_id, "arn:aws:iam::111122223333:user/staff/jess");
-    assert_eq!(iam5.resources[0].evidence["source"], "iam:GetCredentialReport");
+    assert_eq!(
+        iam5.resources.len(),
+        1,
+        "only the console user is in IAM.5's scope"
+    );
+    assert_eq!(
+        iam5.resources[0].resource_id,
+        "arn:aws:iam::111122223333:user/staff/jess"
+    );
+    assert_eq!(
+        iam5.resources[0].evidence["source"],
+        "iam:GetCredentialReport"
+    );
     assert_eq!(iam5.resources[0].evidence["mfa_active"], false);
     let iam19 = &results[3];
     assert_eq!(iam19.resources.len(), 2);
@@ -227,31 +376,86 @@ fn user_pool_control() {
     // (case, regions, Cognito.5)
     let cases: Vec<(&str, Vec<RegionUserPools>, Status)> = vec![
         ("no regions", vec![], NA),
-        ("regions without pools", vec![region("us-east-1", Ok(vec![])), region("eu-west-1", Ok(vec![]))], NA),
-        ("MFA ON", vec![region("us-east-1", Ok(vec![pool("a", "us-east-1", Ok(On))]))], P),
-        ("MFA OPTIONAL", vec![region("us-east-1", Ok(vec![pool("a", "us-east-1", Ok(Optional))]))], F),
-        ("MFA OFF", vec![region("us-east-1", Ok(vec![pool("a", "us-east-1", Ok(Off))]))], F),
-        ("ON in one region, OFF in another", vec![
-            region("us-east-1", Ok(vec![pool("a", "us-east-1", Ok(On))])),
-            region("eu-west-1", Ok(vec![pool("b", "eu-west-1", Ok(Off))])),
-        ], F),
-        ("one region unreadable", vec![
-            region("us-east-1", Ok(vec![pool("a", "us-east-1", Ok(On))])),
-            region("eu-west-1", denied()),
-        ], E),
-        ("one region unreadable, a failing pool elsewhere", vec![
-            region("us-east-1", Ok(vec![pool("a", "us-east-1", Ok(Off))])),
-            region("eu-west-1", denied()),
-        ], E),
-        ("one pool's setting unreadable", vec![region("us-east-1", Ok(vec![
-            pool("a", "us-east-1", Ok(On)),
-            pool("b", "us-east-1", Err(data_error("cognito-idp:GetUserPoolMfaConfig"))),
-        ]))], E),
+        (
+            "regions without pools",
+            vec![
+                region("us-east-1", Ok(vec![])),
+                region("eu-west-1", Ok(vec![])),
+            ],
+            NA,
+        ),
+        (
+            "MFA ON",
+            vec![region(
+                "us-east-1",
+                Ok(vec![pool("a", "us-east-1", Ok(On))]),
+            )],
+            P,
+        ),
+        (
+            "MFA OPTIONAL",
+            vec![region(
+                "us-east-1",
+                Ok(vec![pool("a", "us-east-1", Ok(Optional))]),
+            )],
+            F,
+        ),
+        (
+            "MFA OFF",
+            vec![region(
+                "us-east-1",
+                Ok(vec![pool("a", "us-east-1", Ok(Off))]),
+            )],
+            F,
+        ),
+        (
+            "ON in one region, OFF in another",
+            vec![
+                region("us-east-1", Ok(vec![pool("a", "us-east-1", Ok(On))])),
+                region("eu-west-1", Ok(vec![pool("b", "eu-west-1", Ok(Off))])),
+            ],
+            F,
+        ),
+        (
+            "one region unreadable",
+            vec![
+                region("us-east-1", Ok(vec![pool("a", "us-east-1", Ok(On))])),
+                region("eu-west-1", denied()),
+            ],
+            E,
+        ),
+        (
+            "one region unreadable, a failing pool elsewhere",
+            vec![
+                region("us-east-1", Ok(vec![pool("a", "us-east-1", Ok(Off))])),
+                region("eu-west-1", denied()),
+            ],
+            E,
+        ),
+        (
+            "one pool's setting unreadable",
+            vec![region(
+                "us-east-1",
+                Ok(vec![
+                    pool("a", "us-east-1", Ok(On)),
+                    pool(
+                        "b",
+                        "us-east-1",
+                        Err(data_error("cognito-idp:GetUserPoolMfaConfig")),
+                    ),
+                ]),
+            )],
+            E,
+        ),
     ];
     for (case, regions, expected) in cases {
         let mut s = snapshot();
         s.user_pools = regions;
-        assert_eq!(status_of(&s, ControlId::Cognito5), expected, "Cognito.5: {case}");
+        assert_eq!(
+            status_of(&s, ControlId::Cognito5),
+            expected,
+            "Cognito.5: {case}"
+        );
     }
 }
 
@@ -261,12 +465,18 @@ fn an_errored_control_names_the_region_and_keeps_what_was_read() {
     let mut error = data_error("cognito-idp:ListUserPools");
     error.region = "eu-west-1".to_string();
     s.user_pools = vec![
-        region("us-east-1", Ok(vec![pool("a", "us-east-1", Ok(MfaConfiguration::On))])),
+        region(
+            "us-east-1",
+            Ok(vec![pool("a", "us-east-1", Ok(MfaConfiguration::On))]),
+        ),
         region("eu-west-1", Err(error)),
     ];
     let result = &evaluate(&s)[4];
     assert_eq!(result.status, E);
-    assert_eq!(result.error.as_ref().map(|e| e.region.as_str()), Some("eu-west-1"));
+    assert_eq!(
+        result.error.as_ref().map(|e| e.region.as_str()),
+        Some("eu-west-1")
+    );
     assert_eq!(result.resources.len(), 1);
     // IAM controls are still decided.
     assert_eq!(status_of(&s, ControlId::Iam9), P);

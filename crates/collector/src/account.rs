@@ -1,0 +1,385 @@
+//! Collects one member account: assumes the audit role, then reads root state, IAM users and
+//! Cognito user pools, each part concurrently and each with its own error.
+
+use crate::aws::partition_of;
+use crate::credential_report::parse_credential_report;
+use crate::error::{CollectError, ErrorClass};
+use aws_credential_types::Credentials;
+use aws_sdk_cognitoidentityprovider::types::UserPoolMfaType;
+use aws_sdk_iam::types::{AssignmentStatusType, SummaryKeyType};
+use chrono::{DateTime, Utc};
+use futures::stream::{self, StreamExt};
+use mfa_evaluator::{
+    AccountSnapshot, AccountSummary, CredentialReport, MfaConfiguration, RegionUserPools,
+    RootSnapshot, UserPool, VirtualMfaDevice,
+};
+use secrecy::{ExposeSecret, SecretString};
+use std::time::{Duration, Instant};
+
+/// The role assumed in every member account. The ExternalId is a secret: it is never logged,
+/// stored or shown in an error.
+#[derive(Debug, Clone)]
+pub struct AuditRole {
+    pub name: String,
+    pub external_id: Option<SecretString>,
+    pub session_name: String,
+}
+
+/// Collects accounts; cheap to clone and share across workers.
+#[derive(Debug, Clone)]
+pub struct AccountCollector {
+    sdk: aws_config::SdkConfig,
+    sts: aws_sdk_sts::Client,
+    role: AuditRole,
+    /// Where IAM and STS are called.
+    home_region: String,
+    /// Where user pools are searched.
+    regions: Vec<String>,
+    /// How long the credential report may take to be ready.
+    report_deadline: Duration,
+}
+
+/// Session credentials live this long: the minimum AWS allows, enough for one account.
+const SESSION_SECONDS: i32 = 900;
+/// Per-pool calls in flight at once within one account and region.
+const POOL_CONCURRENCY: usize = 4;
+
+impl AccountCollector {
+    pub fn new(
+        sdk: &aws_config::SdkConfig,
+        role: AuditRole,
+        regions: Vec<String>,
+        report_deadline: Duration,
+    ) -> AccountCollector {
+        AccountCollector {
+            sts: aws_sdk_sts::Client::new(sdk),
+            home_region: sdk
+                .region()
+                .map(|r| r.to_string())
+                .unwrap_or_else(|| "us-east-1".to_string()),
+            sdk: sdk.clone(),
+            role,
+            regions,
+            report_deadline,
+        }
+    }
+
+    pub fn regions(&self) -> &[String] {
+        &self.regions
+    }
+
+    /// Assumes the audit role and reads everything. `Err` only when the account could not be
+    /// entered at all; failures past that point are recorded in the snapshot, per part.
+    pub async fn collect(&self, account_id: &str) -> Result<AccountSnapshot, CollectError> {
+        let credentials = self.assume_role(account_id).await?;
+        let iam_config = aws_sdk_iam::config::Builder::from(&self.sdk)
+            .credentials_provider(credentials.clone())
+            .build();
+        let iam = aws_sdk_iam::Client::from_conf(iam_config);
+        let ctx = Ctx {
+            account_id,
+            region: &self.home_region,
+        };
+        let pools = futures::future::join_all(
+            self.regions
+                .iter()
+                .map(|region| self.user_pools(account_id, region, credentials.clone())),
+        );
+        let (summary, devices, users, user_pools) = tokio::join!(
+            account_summary(&iam, ctx),
+            assigned_virtual_devices(&iam, ctx),
+            credential_report(&iam, ctx, self.report_deadline),
+            pools,
+        );
+        Ok(AccountSnapshot {
+            account_id: account_id.to_string(),
+            partition: partition_of(&self.home_region).to_string(),
+            root: RootSnapshot {
+                summary: summary.map_err(|e| e.to_data_error()),
+                assigned_virtual_devices: devices.map_err(|e| e.to_data_error()),
+            },
+            users: users.map_err(|e| e.to_data_error()),
+            user_pools,
+        })
+    }
+
+    async fn assume_role(&self, account_id: &str) -> Result<Credentials, CollectError> {
+        const OPERATION: &str = "sts:AssumeRole";
+        let role_arn = format!(
+            "arn:{}:iam::{account_id}:role/{}",
+            partition_of(&self.home_region),
+            self.role.name
+        );
+        let response = self
+            .sts
+            .assume_role()
+            .role_arn(&role_arn)
+            .role_session_name(&self.role.session_name)
+            .set_external_id(
+                self.role
+                    .external_id
+                    .as_ref()
+                    .map(|id| id.expose_secret().to_string()),
+            )
+            .duration_seconds(SESSION_SECONDS)
+            .send()
+            .await
+            .map_err(|e| CollectError::from_sdk(account_id, &self.home_region, OPERATION, e))?;
+        let credentials = response.credentials().ok_or_else(|| {
+            CollectError::malformed(
+                account_id,
+                &self.home_region,
+                OPERATION,
+                "no credentials in the response",
+            )
+        })?;
+        let expiry = std::time::SystemTime::try_from(*credentials.expiration()).ok();
+        Ok(Credentials::new(
+            credentials.access_key_id(),
+            credentials.secret_access_key(),
+            Some(credentials.session_token().to_string()),
+            expiry,
+            "mfa-auditor-assume-role",
+        ))
+    }
+
+    async fn user_pools(
+        &self,
+        account_id: &str,
+        region: &str,
+        credentials: Credentials,
+    ) -> RegionUserPools {
+        let config = aws_sdk_cognitoidentityprovider::config::Builder::from(&self.sdk)
+            .credentials_provider(credentials)
+            .region(aws_config::Region::new(region.to_string()))
+            .build();
+        let client = aws_sdk_cognitoidentityprovider::Client::from_conf(config);
+        let ctx = Ctx { account_id, region };
+        RegionUserPools {
+            region: region.to_string(),
+            pools: user_pools_in_region(&client, ctx)
+                .await
+                .map_err(|e| e.to_data_error()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Ctx<'a> {
+    account_id: &'a str,
+    region: &'a str,
+}
+
+impl Ctx<'_> {
+    fn sdk_error<E, R>(
+        self,
+        operation: &'static str,
+        error: aws_sdk_iam::error::SdkError<E, R>,
+    ) -> CollectError
+    where
+        E: aws_sdk_iam::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug + Send + Sync + 'static,
+    {
+        CollectError::from_sdk(self.account_id, self.region, operation, error)
+    }
+
+    fn malformed(self, operation: &'static str, message: impl Into<String>) -> CollectError {
+        CollectError::malformed(self.account_id, self.region, operation, message)
+    }
+}
+
+async fn account_summary(
+    iam: &aws_sdk_iam::Client,
+    ctx: Ctx<'_>,
+) -> Result<AccountSummary, CollectError> {
+    const OPERATION: &str = "iam:GetAccountSummary";
+    let response = iam
+        .get_account_summary()
+        .send()
+        .await
+        .map_err(|e| ctx.sdk_error(OPERATION, e))?;
+    let map = response
+        .summary_map()
+        .ok_or_else(|| ctx.malformed(OPERATION, "no SummaryMap in the response"))?;
+    let flag = |key: SummaryKeyType| -> Result<bool, CollectError> {
+        match map.get(&key) {
+            Some(0) => Ok(false),
+            Some(1) => Ok(true),
+            Some(other) => Err(ctx.malformed(
+                OPERATION,
+                format!("{} is {other}, expected 0 or 1", key.as_str()),
+            )),
+            None => Err(ctx.malformed(OPERATION, format!("{} is missing", key.as_str()))),
+        }
+    };
+    Ok(AccountSummary {
+        account_mfa_enabled: flag(SummaryKeyType::AccountMfaEnabled)?,
+        account_password_present: flag(SummaryKeyType::AccountPasswordPresent)?,
+        account_access_keys_present: flag(SummaryKeyType::AccountAccessKeysPresent)?,
+        read_at: Utc::now(),
+    })
+}
+
+async fn assigned_virtual_devices(
+    iam: &aws_sdk_iam::Client,
+    ctx: Ctx<'_>,
+) -> Result<Vec<VirtualMfaDevice>, CollectError> {
+    const OPERATION: &str = "iam:ListVirtualMFADevices";
+    let mut devices = Vec::new();
+    let mut pages = iam
+        .list_virtual_mfa_devices()
+        .assignment_status(AssignmentStatusType::Assigned)
+        .into_paginator()
+        .items()
+        .send();
+    while let Some(device) = pages.next().await {
+        let device = device.map_err(|e| ctx.sdk_error(OPERATION, e))?;
+        devices.push(VirtualMfaDevice {
+            serial_number: device.serial_number().to_string(),
+            user_arn: device.user().map(|u| u.arn().to_string()),
+        });
+    }
+    Ok(devices)
+}
+
+/// Generates (or reuses, when IAM has one under four hours old) the credential report and reads
+/// it, polling with backoff while IAM prepares it, until `deadline`.
+async fn credential_report(
+    iam: &aws_sdk_iam::Client,
+    ctx: Ctx<'_>,
+    deadline: Duration,
+) -> Result<CredentialReport, CollectError> {
+    const GENERATE: &str = "iam:GenerateCredentialReport";
+    const GET: &str = "iam:GetCredentialReport";
+    let started = Instant::now();
+    let mut wait = Duration::from_millis(500);
+    let mut generate = true;
+    loop {
+        if generate {
+            // STARTED, INPROGRESS or COMPLETE: in every case the next step is to ask for it.
+            if let Err(error) = iam.generate_credential_report().send().await {
+                {
+                    let error = ctx.sdk_error(GENERATE, error);
+                    // LimitExceeded: IAM refuses to start another report; one may still be ready.
+                    if error.class != ErrorClass::Throttled {
+                        return Err(error);
+                    }
+                }
+            }
+        }
+        // A report that was just STARTED is often ready at once; ask before waiting.
+        match iam.get_credential_report().send().await {
+            Ok(response) => {
+                let content = response
+                    .content()
+                    .ok_or_else(|| ctx.malformed(GET, "the report has no content"))?;
+                let generated_at = response.generated_time().and_then(to_chrono);
+                return parse_credential_report(content.as_ref(), generated_at, Utc::now())
+                    .map_err(|e| ctx.malformed(GET, e.to_string()));
+            }
+            Err(error) => {
+                let error = ctx.sdk_error(GET, error);
+                let pending = matches!(
+                    error.aws_code.as_deref(),
+                    Some("ReportInProgress" | "ReportNotPresent" | "ReportExpired")
+                );
+                if !pending && error.class != ErrorClass::Throttled {
+                    return Err(error);
+                }
+                if started.elapsed() + wait > deadline {
+                    return Err(CollectError {
+                        message: format!(
+                            "the credential report was not ready within {} s ({})",
+                            deadline.as_secs(),
+                            error.message
+                        ),
+                        class: ErrorClass::Timeout,
+                        ..error
+                    });
+                }
+                // Expired or absent: generate again; in progress: just wait.
+                generate = error.aws_code.as_deref() != Some("ReportInProgress");
+            }
+        }
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(Duration::from_secs(8));
+    }
+}
+
+async fn user_pools_in_region(
+    client: &aws_sdk_cognitoidentityprovider::Client,
+    ctx: Ctx<'_>,
+) -> Result<Vec<UserPool>, CollectError> {
+    const LIST: &str = "cognito-idp:ListUserPools";
+    let mut descriptions = Vec::new();
+    let mut pages = client
+        .list_user_pools()
+        .max_results(60)
+        .into_paginator()
+        .items()
+        .send();
+    while let Some(pool) = pages.next().await {
+        let pool = pool.map_err(|e| CollectError::from_sdk(ctx.account_id, ctx.region, LIST, e))?;
+        let id = pool
+            .id()
+            .ok_or_else(|| ctx.malformed(LIST, "a user pool without an Id"))?
+            .to_string();
+        descriptions.push((id, pool.name().unwrap_or_default().to_string()));
+    }
+    let partition = partition_of(ctx.region);
+    let pools = stream::iter(descriptions)
+        .map(|(id, name)| async move {
+            let arn = format!(
+                "arn:{partition}:cognito-idp:{}:{}:userpool/{id}",
+                ctx.region, ctx.account_id
+            );
+            let mfa_configuration = pool_mfa(client, ctx, &id)
+                .await
+                .map_err(|e| e.to_data_error());
+            UserPool {
+                id,
+                name,
+                arn,
+                mfa_configuration,
+                read_at: Utc::now(),
+            }
+        })
+        .buffered(POOL_CONCURRENCY)
+        .collect()
+        .await;
+    Ok(pools)
+}
+
+async fn pool_mfa(
+    client: &aws_sdk_cognitoidentityprovider::Client,
+    ctx: Ctx<'_>,
+    pool_id: &str,
+) -> Result<MfaConfiguration, CollectError> {
+    // ListUserPools does not carry the setting, and stock moto's DescribeUserPool can show a
+    // stale one; GetUserPoolMfaConfig is right on both.
+    const OPERATION: &str = "cognito-idp:GetUserPoolMfaConfig";
+    let response = client
+        .get_user_pool_mfa_config()
+        .user_pool_id(pool_id)
+        .send()
+        .await
+        .map_err(|e| CollectError::from_sdk(ctx.account_id, ctx.region, OPERATION, e))?;
+    match response.mfa_configuration() {
+        Some(UserPoolMfaType::On) => Ok(MfaConfiguration::On),
+        Some(UserPoolMfaType::Optional) => Ok(MfaConfiguration::Optional),
+        Some(UserPoolMfaType::Off) => Ok(MfaConfiguration::Off),
+        // AWS documents OFF as the default when the field is absent.
+        None => Ok(MfaConfiguration::Off),
+        Some(other) => Err(ctx.malformed(
+            OPERATION,
+            format!(
+                "user pool {pool_id} has an unknown MfaConfiguration {:?}",
+                other.as_str()
+            ),
+        )),
+    }
+}
+
+fn to_chrono(time: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(time.secs(), time.subsec_nanos())
+}

@@ -1,0 +1,249 @@
+//! Reads the organization: its accounts (`ListAccounts`) and where each sits in the OU tree.
+//!
+//! OU paths come from walking the tree once (`ListRoots`, then `ListOrganizationalUnitsForParent`
+//! and `ListAccountsForParent` per OU), so the number of calls grows with OUs and pages, not with
+//! accounts. `ListParents` is called only for an account the walk did not see (one that moved
+//! while the walk ran).
+
+use crate::error::CollectError;
+use aws_sdk_organizations::types::AccountStatus as SdkAccountStatus;
+use aws_sdk_organizations::Client;
+use std::collections::HashMap;
+
+/// The organization as the planner needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Organization {
+    pub id: String,
+    pub management_account_id: String,
+    pub accounts: Vec<OrgAccount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgAccount {
+    pub id: String,
+    pub name: String,
+    pub status: AccountStatus,
+    /// From the root down to the account's direct parent.
+    pub parents: Vec<OrgUnit>,
+}
+
+impl OrgAccount {
+    /// `Root/Workloads/Prod`.
+    pub fn ou_path(&self) -> String {
+        self.parents
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+}
+
+/// A root (`r-…`) or an organizational unit (`ou-…`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgUnit {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountStatus {
+    Active,
+    Suspended,
+    PendingClosure,
+    Other(String),
+}
+
+impl From<&SdkAccountStatus> for AccountStatus {
+    fn from(status: &SdkAccountStatus) -> Self {
+        match status {
+            SdkAccountStatus::Active => AccountStatus::Active,
+            SdkAccountStatus::Suspended => AccountStatus::Suspended,
+            SdkAccountStatus::PendingClosure => AccountStatus::PendingClosure,
+            other => AccountStatus::Other(other.as_str().to_string()),
+        }
+    }
+}
+
+/// Reads the organization with the caller's own credentials (the management account or a
+/// delegated administrator).
+#[derive(Debug, Clone)]
+pub struct OrganizationReader {
+    client: Client,
+    region: String,
+    caller: String,
+}
+
+impl OrganizationReader {
+    pub fn new(sdk: &aws_config::SdkConfig) -> OrganizationReader {
+        OrganizationReader {
+            client: Client::new(sdk),
+            region: sdk
+                .region()
+                .map(|r| r.to_string())
+                .unwrap_or_else(|| "us-east-1".to_string()),
+            caller: "caller".to_string(),
+        }
+    }
+
+    fn error<E, R>(
+        &self,
+        operation: &'static str,
+        error: aws_sdk_organizations::error::SdkError<E, R>,
+    ) -> CollectError
+    where
+        E: aws_sdk_organizations::error::ProvideErrorMetadata
+            + std::error::Error
+            + Send
+            + Sync
+            + 'static,
+        R: std::fmt::Debug + Send + Sync + 'static,
+    {
+        CollectError::from_sdk(&self.caller, &self.region, operation, error)
+    }
+
+    pub async fn read(&self) -> Result<Organization, CollectError> {
+        let description = self
+            .client
+            .describe_organization()
+            .send()
+            .await
+            .map_err(|e| self.error("organizations:DescribeOrganization", e))?;
+        let org = description.organization().ok_or_else(|| {
+            CollectError::malformed(
+                &self.caller,
+                &self.region,
+                "organizations:DescribeOrganization",
+                "no organization in the response",
+            )
+        })?;
+        let id = org.id().unwrap_or_default().to_string();
+        let management_account_id = org.master_account_id().unwrap_or_default().to_string();
+
+        let parents_of = self.walk_tree().await?;
+
+        let mut accounts = Vec::new();
+        let mut listed = Vec::new();
+        let mut pages = self.client.list_accounts().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| self.error("organizations:ListAccounts", e))?;
+            listed.extend(page.accounts.unwrap_or_default());
+        }
+        for account in listed {
+            let account_id = account.id().unwrap_or_default().to_string();
+            let parents = match parents_of.get(&account_id) {
+                Some(parents) => parents.clone(),
+                None => self.parents_of_one(&account_id).await?,
+            };
+            accounts.push(OrgAccount {
+                name: account.name().unwrap_or_default().to_string(),
+                status: account
+                    .status()
+                    .map(AccountStatus::from)
+                    .unwrap_or(AccountStatus::Other("unknown".to_string())),
+                id: account_id,
+                parents,
+            });
+        }
+        Ok(Organization {
+            id,
+            management_account_id,
+            accounts,
+        })
+    }
+
+    /// Walks the OU tree once; returns each account's chain of parents.
+    async fn walk_tree(&self) -> Result<HashMap<String, Vec<OrgUnit>>, CollectError> {
+        let mut parents_of = HashMap::new();
+        let mut pending: Vec<Vec<OrgUnit>> = Vec::new();
+        let mut roots = self.client.list_roots().into_paginator().send();
+        while let Some(page) = roots.next().await {
+            let page = page.map_err(|e| self.error("organizations:ListRoots", e))?;
+            for root in page.roots() {
+                pending.push(vec![OrgUnit {
+                    id: root.id().unwrap_or_default().to_string(),
+                    name: root.name().unwrap_or("Root").to_string(),
+                }]);
+            }
+        }
+        while let Some(chain) = pending.pop() {
+            let Some(parent) = chain.last() else { continue };
+            let mut units = self
+                .client
+                .list_organizational_units_for_parent()
+                .parent_id(&parent.id)
+                .into_paginator()
+                .send();
+            while let Some(page) = units.next().await {
+                let page = page
+                    .map_err(|e| self.error("organizations:ListOrganizationalUnitsForParent", e))?;
+                for unit in page.organizational_units() {
+                    let mut child = chain.clone();
+                    child.push(OrgUnit {
+                        id: unit.id().unwrap_or_default().to_string(),
+                        name: unit.name().unwrap_or_default().to_string(),
+                    });
+                    pending.push(child);
+                }
+            }
+            let mut accounts = self
+                .client
+                .list_accounts_for_parent()
+                .parent_id(&parent.id)
+                .into_paginator()
+                .send();
+            while let Some(page) = accounts.next().await {
+                let page =
+                    page.map_err(|e| self.error("organizations:ListAccountsForParent", e))?;
+                for account in page.accounts() {
+                    parents_of.insert(account.id().unwrap_or_default().to_string(), chain.clone());
+                }
+            }
+        }
+        Ok(parents_of)
+    }
+
+    /// The parents of one account, by `ListParents` up to the root.
+    async fn parents_of_one(&self, account_id: &str) -> Result<Vec<OrgUnit>, CollectError> {
+        let mut chain = Vec::new();
+        let mut child = account_id.to_string();
+        // An organization is at most five OU levels deep; the bound guards against a cycle.
+        for _ in 0..8 {
+            let response = self
+                .client
+                .list_parents()
+                .child_id(&child)
+                .send()
+                .await
+                .map_err(|e| self.error("organizations:ListParents", e))?;
+            let Some(parent) = response.parents().first() else {
+                break;
+            };
+            let parent_id = parent.id().unwrap_or_default().to_string();
+            let is_root = parent_id.starts_with("r-");
+            let name = if is_root {
+                "Root".to_string()
+            } else {
+                self.client
+                    .describe_organizational_unit()
+                    .organizational_unit_id(&parent_id)
+                    .send()
+                    .await
+                    .map_err(|e| self.error("organizations:DescribeOrganizationalUnit", e))?
+                    .organizational_unit()
+                    .and_then(|u| u.name())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            chain.push(OrgUnit {
+                id: parent_id.clone(),
+                name,
+            });
+            if is_root {
+                break;
+            }
+            child = parent_id;
+        }
+        chain.reverse();
+        Ok(chain)
+    }
+}

@@ -1,0 +1,326 @@
+//! The readable report: a summary table per control, then what fails, what errored, what was
+//! skipped, and what to do about it.
+
+use crate::{AccountReport, ControlReport, Outcome, SweepReport};
+use mfa_evaluator::{ControlId, Status};
+use std::fmt::Write;
+
+/// Renders the report for a terminal. Deterministic: accounts and resources in stored order.
+pub fn render_text(report: &SweepReport) -> String {
+    let mut out = String::new();
+    // Writing to a String cannot fail; the results are ignored for that reason alone.
+    let _ = write_report(&mut out, report);
+    out
+}
+
+fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
+    let sweep = &report.sweep;
+    writeln!(
+        out,
+        "MFA audit, sweep {} ({})",
+        sweep.id,
+        sweep.status.as_str()
+    )?;
+    let org = sweep
+        .organization_id
+        .as_deref()
+        .unwrap_or("unknown organization");
+    let management = sweep.management_account_id.as_deref().unwrap_or("unknown");
+    writeln!(out, "Organization {org}, management account {management}")?;
+    let started = sweep.started_at.format("%Y-%m-%d %H:%M:%S UTC");
+    match sweep.finished_at {
+        Some(finished) => {
+            let took = (finished - sweep.started_at).num_milliseconds() as f64 / 1000.0;
+            writeln!(out, "Started {started}, took {took:.1} s")?;
+        }
+        None => writeln!(out, "Started {started}, not finished")?,
+    }
+    writeln!(
+        out,
+        "Regions searched for user pools: {}",
+        sweep.regions.join(", ")
+    )?;
+    let (assessed, errored, skipped) = report.outcome_counts();
+    writeln!(
+        out,
+        "Accounts: {} in scope of the organization: {assessed} assessed, {errored} error, {skipped} skipped",
+        report.accounts.len()
+    )?;
+    writeln!(out)?;
+
+    writeln!(
+        out,
+        "{:<10} {:<9} {:>7} {:>7} {:>5} {:>6} {:>9}  title",
+        "control", "severity", "passed", "failed", "n/a", "error", "failing"
+    )?;
+    for control in &sweep.controls {
+        let results: Vec<&ControlReport> = controls_of(report, *control).collect();
+        let count = |s: Status| results.iter().filter(|c| c.status == s).count();
+        let failing: usize = results
+            .iter()
+            .map(|c| {
+                c.resources
+                    .iter()
+                    .filter(|r| r.status == Status::Failed)
+                    .count()
+            })
+            .sum();
+        writeln!(
+            out,
+            "{:<10} {:<9} {:>7} {:>7} {:>5} {:>6} {:>9}  {}",
+            control.as_str(),
+            control.severity().as_str(),
+            count(Status::Passed),
+            count(Status::Failed),
+            count(Status::NotApplicable),
+            count(Status::Error),
+            failing,
+            control.title()
+        )?;
+    }
+    writeln!(
+        out,
+        "(accounts per status; \"failing\" counts failing resources: root users, IAM users, user pools)"
+    )?;
+
+    let mut any_failure = false;
+    for control in &sweep.controls {
+        let failing: Vec<(&AccountReport, &str)> = report
+            .accounts
+            .iter()
+            .flat_map(|a| {
+                a.controls
+                    .iter()
+                    .filter(|c| c.control_id == *control)
+                    .flat_map(move |c| {
+                        c.resources
+                            .iter()
+                            .filter(|r| r.status == Status::Failed)
+                            .map(move |r| (a, r.resource_id.as_str()))
+                    })
+            })
+            .collect();
+        if failing.is_empty() {
+            continue;
+        }
+        if !any_failure {
+            writeln!(out, "\nFailing resources")?;
+            any_failure = true;
+        }
+        writeln!(
+            out,
+            "  {} ({}) {}: {} failing",
+            control.as_str(),
+            control.severity().as_str(),
+            control.title(),
+            failing.len()
+        )?;
+        for (account, resource) in failing {
+            writeln!(
+                out,
+                "    {}  {:<24} {}",
+                account.account_id,
+                truncate(&account.account_name, 24),
+                resource
+            )?;
+        }
+    }
+
+    let errors: Vec<String> = report
+        .accounts
+        .iter()
+        .flat_map(|a| {
+            let account_error = a.error.iter().map(move |e| {
+                format!(
+                    "  {} {} ({}): account not assessed: {e}",
+                    a.account_id, a.account_name, a.ou_path
+                )
+            });
+            let control_errors = a.controls.iter().filter_map(move |c| {
+                c.error.as_ref().map(|e| {
+                    format!(
+                        "  {} {}: {} not decided: {e}",
+                        a.account_id, a.account_name, c.control_id
+                    )
+                })
+            });
+            account_error.chain(control_errors)
+        })
+        .collect();
+    if !errors.is_empty() {
+        writeln!(out, "\nErrors")?;
+        for line in errors {
+            writeln!(out, "{line}")?;
+        }
+    }
+
+    let skipped: Vec<&AccountReport> = report
+        .accounts
+        .iter()
+        .filter(|a| a.outcome == Outcome::Skipped)
+        .collect();
+    if !skipped.is_empty() {
+        writeln!(out, "\nSkipped")?;
+        for account in skipped {
+            let reason = account.skip_reason.map(|r| r.as_str()).unwrap_or("unknown");
+            writeln!(
+                out,
+                "  {} {} ({}): {reason}",
+                account.account_id, account.account_name, account.ou_path
+            )?;
+        }
+    }
+
+    if any_failure {
+        writeln!(out, "\nWhat to do")?;
+        for control in &sweep.controls {
+            let fails = controls_of(report, *control).any(|c| c.status == Status::Failed);
+            if fails {
+                writeln!(out, "  {}: {}", control.as_str(), control.remediation())?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn controls_of(report: &SweepReport, control: ControlId) -> impl Iterator<Item = &ControlReport> {
+    report
+        .accounts
+        .iter()
+        .flat_map(|a| &a.controls)
+        .filter(move |c| c.control_id == control)
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(max - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ResourceReport, SkipReason, SweepInfo, SweepStatus, SCHEMA_VERSION};
+    use chrono::{TimeZone, Utc};
+    use mfa_evaluator::{DataError, ResourceType};
+
+    fn report() -> SweepReport {
+        let at = Utc
+            .with_ymd_and_hms(2026, 11, 23, 3, 0, 0)
+            .single()
+            .expect("date");
+        let control =
+            |id: ControlId, status: Status, resources: Vec<ResourceReport>| ControlReport {
+                control_id: id,
+                status,
+                severity: id.severity(),
+                title: id.title().into(),
+                remediation: id.remediation().into(),
+                error: None,
+                resources,
+            };
+        SweepReport {
+            schema_version: SCHEMA_VERSION,
+            sweep: SweepInfo {
+                id: "sweep-1".into(),
+                started_at: at,
+                finished_at: Some(at + chrono::Duration::seconds(12)),
+                status: SweepStatus::Partial,
+                organization_id: Some("o-abc".into()),
+                management_account_id: Some("111111111111".into()),
+                regions: vec!["us-east-1".into()],
+                controls: ControlId::ALL.to_vec(),
+            },
+            accounts: vec![
+                AccountReport {
+                    account_id: "222222222222".into(),
+                    account_name: "prod".into(),
+                    ou_path: "Root/Prod".into(),
+                    outcome: Outcome::Assessed,
+                    skip_reason: None,
+                    error: None,
+                    controls: vec![control(
+                        ControlId::Iam9,
+                        Status::Failed,
+                        vec![ResourceReport {
+                            resource_type: ResourceType::AwsAccount,
+                            resource_id: "arn:aws:iam::222222222222:root".into(),
+                            status: Status::Failed,
+                            evidence: serde_json::json!({}),
+                        }],
+                    )],
+                },
+                AccountReport {
+                    account_id: "333333333333".into(),
+                    account_name: "broken".into(),
+                    ou_path: "Root".into(),
+                    outcome: Outcome::Error,
+                    skip_reason: None,
+                    error: Some(DataError {
+                        operation: "sts:AssumeRole".into(),
+                        region: "us-east-1".into(),
+                        code: Some("AccessDenied".into()),
+                        message: "not authorized".into(),
+                    }),
+                    controls: vec![],
+                },
+                AccountReport {
+                    account_id: "444444444444".into(),
+                    account_name: "old".into(),
+                    ou_path: "Root/Suspended".into(),
+                    outcome: Outcome::Skipped,
+                    skip_reason: Some(SkipReason::Suspended),
+                    error: None,
+                    controls: vec![],
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn text_report_names_failures_errors_and_skips() {
+        let text = render_text(&report());
+        assert!(text.contains("sweep sweep-1 (partial)"), "{text}");
+        assert!(
+            text.contains("3 in scope of the organization: 1 assessed, 1 error, 1 skipped"),
+            "{text}"
+        );
+        assert!(text.contains("arn:aws:iam::222222222222:root"), "{text}");
+        assert!(text.contains("333333333333 broken (Root): account not assessed: sts:AssumeRole (us-east-1) AccessDenied: not authorized"), "{text}");
+        assert!(
+            text.contains("444444444444 old (Root/Suspended): suspended"),
+            "{text}"
+        );
+        assert!(text.contains(ControlId::Iam9.remediation()), "{text}");
+        assert!(
+            !text.contains(ControlId::Cognito5.remediation()),
+            "only failing controls get advice"
+        );
+    }
+
+    #[test]
+    fn json_shape_is_version_one() {
+        let value = serde_json::to_value(report()).expect("serializes");
+        assert_eq!(value["schema_version"], 1);
+        assert_eq!(value["sweep"]["status"], "partial");
+        assert_eq!(value["sweep"]["controls"][4], "Cognito.5");
+        let account = &value["accounts"][0];
+        assert_eq!(account["outcome"], "assessed");
+        assert_eq!(account["skip_reason"], serde_json::Value::Null);
+        assert_eq!(account["error"], serde_json::Value::Null);
+        assert_eq!(account["controls"][0]["control_id"], "IAM.9");
+        assert_eq!(account["controls"][0]["severity"], "CRITICAL");
+        assert_eq!(
+            account["controls"][0]["resources"][0]["resource_type"],
+            "AwsAccount"
+        );
+        assert_eq!(value["accounts"][1]["error"]["code"], "AccessDenied");
+        assert_eq!(value["accounts"][2]["skip_reason"], "suspended");
+        let back: SweepReport = serde_json::from_value(value).expect("round-trips");
+        assert_eq!(back, report());
+    }
+}
