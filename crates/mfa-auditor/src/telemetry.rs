@@ -1,0 +1,35 @@
+//! The one place that sets up logging: to stderr, as text or JSON, at a level from `-v`/`-q`
+//! unless `RUST_LOG` says otherwise.
+
+use tracing_subscriber::fmt::writer::MakeWriterExt;
+use tracing_subscriber::EnvFilter;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// `verbosity`: -1 quiet, 0 normal, 1 debug, 2+ trace (for this project's crates only).
+pub fn init(format: LogFormat, verbosity: i8) {
+    let ours = match verbosity {
+        i8::MIN..=-1 => "warn",
+        0 => "info",
+        1 => "debug",
+        _ => "trace",
+    };
+    let default = format!(
+        "warn,mfa_auditor={ours},mfa_sweep={ours},mfa_collector={ours},mfa_store={ours}"
+    );
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let writer = std::io::stderr.with_max_level(tracing::Level::TRACE);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .with_target(false);
+    // A second init (tests) keeps the first subscriber; that is fine.
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
+}
