@@ -145,10 +145,12 @@ def demo_accounts(scale: int) -> list[AccountSpec]:
         AccountSpec("legacy-suspended", "Suspended", ROOT_NO_MFA, suspended=True),
         AccountSpec("no-audit-role", "Workloads/Dev", ROOT_NO_MFA, users("console_none"),
                     audit_role=False),
-        # More users than one page of any IAM list API (100): every kind, repeated.
+        # More users, and more assigned virtual devices, than one page of IAM's list APIs (100):
+        # every kind repeated, then enough users with a virtual device to pass a page.
         AccountSpec("big-iam", "Workloads/Prod", ROOT_HARDWARE,
                     [UserSpec(f"user-{i:03d}", kind, "/bulk/" if i % 2 else "/")
-                     for i, kind in enumerate(list(USER_KINDS) * 10)],
+                     for i, kind in enumerate(list(USER_KINDS) * 10)]
+                    + [UserSpec(f"phone-{i:03d}", "console_virtual") for i in range(80)],
                     [("us-east-1", "big-pool", "ON")]),
     ]
     # Scale-out accounts for benchmarks: the same mix again and again.
@@ -263,6 +265,20 @@ def expected_for(account_id: str, spec: AccountSpec, pool_arns: dict[tuple[str, 
     }
 
 
+def seeded_state(account_id: str, spec: AccountSpec, pool_arns: dict) -> dict:
+    """What was created, field by field, for tests of the collector."""
+    password, keys, virtual, hardware = spec.root
+    return {
+        "root": {"password_present": password, "access_keys_present": keys,
+                 "virtual_mfa": virtual, "hardware_mfa": hardware},
+        "users": [{"arn": f"arn:aws:iam::{account_id}:user{u.path}{u.name}", "kind": u.kind,
+                   "console": USER_KINDS[u.kind][0], "mfa": USER_KINDS[u.kind][1]}
+                  for u in spec.users],
+        "pools": [{"arn": pool_arns[(region, name)], "region": region, "name": name,
+                   "mfa": setting} for region, name, setting in spec.pools],
+    }
+
+
 def audit_role_trust(management: str) -> str:
     return json.dumps({
         "Version": "2012-10-17",
@@ -335,7 +351,8 @@ def seed(endpoint: str, scale: int) -> dict:
             org.close_account(AccountId=account_id)
 
         ou_path = "/".join(["Root"] + ([spec.ou] if spec.ou else []))
-        entry: dict = {"account_name": spec.name, "ou_path": ou_path}
+        entry: dict = {"account_name": spec.name, "ou_path": ou_path,
+                       "seeded": seeded_state(account_id, spec, pool_arns)}
         if spec.suspended:
             entry.update(outcome="skipped", skip_reason="suspended")
         elif not spec.audit_role:
@@ -344,6 +361,13 @@ def seed(endpoint: str, scale: int) -> dict:
         else:
             entry.update(outcome="assessed", controls=expected_for(account_id, spec, pool_arns))
         expected_accounts[account_id] = entry
+
+    # Names as the organization knows them (moto names its management account itself).
+    names = {}
+    for page in org.get_paginator("list_accounts").paginate():
+        names.update({account["Id"]: account["Name"] for account in page["Accounts"]})
+    for account_id, entry in expected_accounts.items():
+        entry["account_name"] = names.get(account_id, entry["account_name"])
 
     return {
         "organization_id": organization["Id"],

@@ -71,6 +71,8 @@ pub struct OrganizationReader {
     client: Client,
     region: String,
     caller: String,
+    /// `MaxResults` for the list calls; `None` leaves the service's default.
+    page_size: Option<i32>,
 }
 
 impl OrganizationReader {
@@ -82,7 +84,14 @@ impl OrganizationReader {
                 .map(|r| r.to_string())
                 .unwrap_or_else(|| "us-east-1".to_string()),
             caller: "caller".to_string(),
+            page_size: None,
         }
+    }
+
+    /// Asks for pages of at most `size` items (tests use small pages to exercise pagination).
+    pub fn with_page_size(mut self, size: i32) -> OrganizationReader {
+        self.page_size = Some(size);
+        self
     }
 
     fn error<E, R>(
@@ -123,7 +132,7 @@ impl OrganizationReader {
 
         let mut accounts = Vec::new();
         let mut listed = Vec::new();
-        let mut pages = self.client.list_accounts().into_paginator().send();
+        let mut pages = self.client.list_accounts().set_max_results(self.page_size).into_paginator().send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| self.error("organizations:ListAccounts", e))?;
             listed.extend(page.accounts.unwrap_or_default());
@@ -155,7 +164,7 @@ impl OrganizationReader {
     async fn walk_tree(&self) -> Result<HashMap<String, Vec<OrgUnit>>, CollectError> {
         let mut parents_of = HashMap::new();
         let mut pending: Vec<Vec<OrgUnit>> = Vec::new();
-        let mut roots = self.client.list_roots().into_paginator().send();
+        let mut roots = self.client.list_roots().set_max_results(self.page_size).into_paginator().send();
         while let Some(page) = roots.next().await {
             let page = page.map_err(|e| self.error("organizations:ListRoots", e))?;
             for root in page.roots() {
@@ -171,6 +180,7 @@ impl OrganizationReader {
                 .client
                 .list_organizational_units_for_parent()
                 .parent_id(&parent.id)
+                .set_max_results(self.page_size)
                 .into_paginator()
                 .send();
             while let Some(page) = units.next().await {
@@ -189,6 +199,7 @@ impl OrganizationReader {
                 .client
                 .list_accounts_for_parent()
                 .parent_id(&parent.id)
+                .set_max_results(self.page_size)
                 .into_paginator()
                 .send();
             while let Some(page) = accounts.next().await {

@@ -1,1 +1,193 @@
-//! placeholder
+//! Test support, used only by tests: starts the project's AWS emulator (`tests/emulator`) on a
+//! free loopback port, seeds the demo organization into it, and creates scratch databases.
+//!
+//! Every test gets its own emulator process and its own database, so tests share nothing. The
+//! services are started by `scripts/test`; a test run without them fails with a message that
+//! says so, rather than passing vacuously.
+
+#![allow(clippy::unwrap_used)] // test support: a failure here is a failed test, said loudly
+
+use serde_json::Value;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Once;
+use std::time::{Duration, Instant};
+
+/// The repository's root.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// The Python with the emulator's requirements (scripts set `MFA_AUDITOR_PYTHON`).
+pub fn python() -> String {
+    std::env::var("MFA_AUDITOR_PYTHON").unwrap_or_else(|_| "python3".to_string())
+}
+
+fn unique(prefix: &str) -> String {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "{prefix}_{}_{}_{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// The emulator accepts any credentials; these keep the SDK's default chain away from real ones.
+pub fn use_emulator_credentials() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // Same values from every test, set once before any SDK client exists.
+        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
+        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
+        std::env::set_var("AWS_REGION", "us-east-1");
+        std::env::remove_var("AWS_PROFILE");
+        std::env::remove_var("AWS_SESSION_TOKEN");
+    });
+}
+
+/// One emulator process, stopped when dropped.
+#[derive(Debug)]
+pub struct Emulator {
+    child: Child,
+    pub endpoint: String,
+    port: u16,
+    log: PathBuf,
+}
+
+impl Emulator {
+    pub fn start() -> Emulator {
+        use_emulator_credentials();
+        let dir = std::env::temp_dir();
+        let port_file = dir.join(unique("mfa_emulator_port"));
+        let log = dir.join(unique("mfa_emulator_log"));
+        let child = Command::new(python())
+            .arg(repo_root().join("tests/emulator/mfa_emulator.py"))
+            .args(["--port", "0", "--port-file"])
+            .arg(&port_file)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start the emulator with {}: {e}; run scripts/test", python()));
+        let mut emulator = Emulator {
+            child,
+            endpoint: String::new(),
+            port: 0,
+            log,
+        };
+        let started = Instant::now();
+        loop {
+            if let Ok(text) = std::fs::read_to_string(&port_file) {
+                if let Ok(port) = text.trim().parse::<u16>() {
+                    emulator.port = port;
+                    break;
+                }
+            }
+            if let Ok(Some(status)) = emulator.child.try_wait() {
+                panic!(
+                    "the emulator exited ({status}); is moto installed? run scripts/test\n{}",
+                    std::fs::read_to_string(&emulator.log).unwrap_or_default()
+                );
+            }
+            assert!(started.elapsed() < Duration::from_secs(30), "the emulator did not start in 30 s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = std::fs::remove_file(&port_file);
+        emulator.endpoint = format!("http://127.0.0.1:{}", emulator.port);
+        emulator
+    }
+
+    /// Seeds the demo organization; returns the seeder's expected results.
+    pub fn seed(&self) -> Value {
+        self.seed_scaled(0)
+    }
+
+    /// Seeds the demo organization grown to `accounts` accounts.
+    pub fn seed_scaled(&self, accounts: usize) -> Value {
+        let expected = std::env::temp_dir().join(unique("mfa_expected"));
+        let output = Command::new(python())
+            .arg(repo_root().join("tests/emulator/seed.py"))
+            .args(["--endpoint", &self.endpoint, "--scale", &accounts.to_string(), "--expected"])
+            .arg(&expected)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "seeding failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let value = serde_json::from_str(&std::fs::read_to_string(&expected).unwrap()).unwrap();
+        let _ = std::fs::remove_file(&expected);
+        value
+    }
+
+    /// Replaces the emulator's fault set (see `tests/emulator/mfa_emulator.py`).
+    pub fn set_faults(&self, faults: Value) {
+        self.http("POST", "/_mfa_ext/faults", &faults.to_string());
+    }
+
+    /// The emulator's request log: service, operation, account, region, status per request.
+    pub fn requests(&self) -> Vec<Value> {
+        let body = self.http("GET", "/_mfa_ext/requests", "");
+        serde_json::from_str(&body).unwrap()
+    }
+
+    pub fn clear_requests(&self) {
+        self.http("POST", "/_mfa_ext/requests/clear", "");
+    }
+
+    fn http(&self, method: &str, path: &str, body: &str) -> String {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+        assert!(head.contains(" 200 "), "{method} {path}: {head}");
+        body.to_string()
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.log);
+    }
+}
+
+/// `DATABASE_URL` of a server where tests may create databases (scripts/test starts one).
+pub fn admin_database_url() -> String {
+    std::env::var("DATABASE_URL").unwrap_or_else(|_| {
+        panic!("DATABASE_URL is not set: run the suite with scripts/test, which starts PostgreSQL")
+    })
+}
+
+/// Creates an empty, uniquely named database on the test server; returns its URL.
+pub async fn fresh_database() -> String {
+    use sqlx::Connection;
+    let admin = admin_database_url();
+    let name = unique("mfa_test");
+    let mut connection = sqlx::PgConnection::connect(&admin).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut connection)
+        .await
+        .unwrap();
+    let (base, _) = admin.rsplit_once('/').unwrap();
+    format!("{base}/{name}")
+}

@@ -1,0 +1,160 @@
+//! The collector against the project's emulator, through the real SDK over HTTP: every snapshot
+//! field read as seeded, and pagination followed.
+
+#![allow(clippy::unwrap_used)]
+
+use mfa_collector::{AccountCollector, AccountStatus, AuditRole, AwsSettings, OrganizationReader};
+use mfa_evaluator::MfaConfiguration;
+use mfa_testkit::Emulator;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::time::Duration;
+
+async fn sdk(emulator: &Emulator) -> aws_config::SdkConfig {
+    AwsSettings {
+        region: "us-east-1".into(),
+        endpoint_url: Some(emulator.endpoint.clone()),
+        max_attempts: 3,
+        call_timeout: Duration::from_secs(20),
+    }
+    .load()
+    .await
+}
+
+fn collector(sdk: &aws_config::SdkConfig, expected: &Value) -> AccountCollector {
+    let regions = expected["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap().to_string())
+        .collect();
+    AccountCollector::new(
+        sdk,
+        AuditRole {
+            name: expected["audit_role_name"].as_str().unwrap().into(),
+            external_id: Some(expected["external_id"].as_str().unwrap().to_string().into()),
+            session_name: "collector-test".into(),
+        },
+        regions,
+        Duration::from_secs(30),
+    )
+}
+
+#[tokio::test]
+async fn reads_the_organization_with_small_pages() {
+    let emulator = Emulator::start();
+    let expected = emulator.seed();
+    let sdk = sdk(&emulator).await;
+    emulator.clear_requests();
+    let organization = OrganizationReader::new(&sdk).with_page_size(3).read().await.unwrap();
+
+    assert_eq!(organization.id, expected["organization_id"]);
+    assert_eq!(organization.management_account_id, expected["management_account_id"]);
+    let accounts = expected["accounts"].as_object().unwrap();
+    assert_eq!(organization.accounts.len(), accounts.len(), "every page of ListAccounts");
+    for account in &organization.accounts {
+        let want = &accounts[&account.id];
+        assert_eq!(account.ou_path(), want["ou_path"], "{}", account.id);
+        assert_eq!(account.name, want["account_name"], "{}", account.id);
+        let suspended = want["skip_reason"] == "suspended";
+        assert_eq!(account.status == AccountStatus::Suspended, suspended, "{}", account.id);
+    }
+    // The OU tree costs calls per OU and page, not per account: no ListParents at all.
+    let requests = emulator.requests();
+    let count = |op: &str| requests.iter().filter(|r| r["operation"] == op).count();
+    assert_eq!(count("ListParents"), 0);
+    assert!(count("ListAccounts") >= accounts.len() / 3, "pages of 3 were followed");
+    assert!(count("ListAccountsForParent") > 9, "9 parents, some with more than one page");
+}
+
+#[tokio::test]
+async fn reads_every_snapshot_field_as_seeded() {
+    let emulator = Emulator::start();
+    let expected = emulator.seed();
+    let sdk = sdk(&emulator).await;
+    let collector = collector(&sdk, &expected);
+    let mut checked_pagination = false;
+    for (account_id, want) in expected["accounts"].as_object().unwrap() {
+        if want["outcome"] != "assessed" {
+            continue;
+        }
+        let snapshot = collector.collect(account_id).await.unwrap();
+        let seeded = &want["seeded"];
+        let root = &seeded["root"];
+
+        let summary = snapshot.root.summary.as_ref().unwrap();
+        assert_eq!(summary.account_password_present, root["password_present"], "{account_id}");
+        assert_eq!(summary.account_access_keys_present, root["access_keys_present"], "{account_id}");
+        let mfa = root["virtual_mfa"].as_bool().unwrap() || root["hardware_mfa"].as_bool().unwrap();
+        assert_eq!(summary.account_mfa_enabled, mfa, "{account_id}");
+
+        let root_arn = format!("arn:aws:iam::{account_id}:root");
+        let devices = snapshot.root.assigned_virtual_devices.as_ref().unwrap();
+        let on_root = devices.iter().filter(|d| d.user_arn.as_deref() == Some(root_arn.as_str())).count();
+        assert_eq!(on_root == 1, root["virtual_mfa"], "{account_id}");
+
+        let users: HashMap<&str, &mfa_evaluator::IamUser> = snapshot
+            .users
+            .as_ref()
+            .unwrap()
+            .users
+            .iter()
+            .map(|u| (u.arn.as_str(), u))
+            .collect();
+        let seeded_users = seeded["users"].as_array().unwrap();
+        assert_eq!(users.len(), seeded_users.len(), "{account_id}: every user of the report");
+        for user in seeded_users {
+            let got = users[user["arn"].as_str().unwrap()];
+            assert_eq!(got.password_enabled, user["console"], "{}", user["arn"]);
+            assert_eq!(got.mfa_active, user["mfa"], "{}", user["arn"]);
+        }
+        let virtual_users = seeded_users
+            .iter()
+            .filter(|u| {
+                matches!(
+                    u["kind"].as_str().unwrap(),
+                    "console_virtual" | "programmatic_virtual" | "console_two_devices" | "root_named_device"
+                )
+            })
+            .count();
+        assert_eq!(devices.len(), virtual_users + on_root, "{account_id}: assigned devices");
+        if devices.len() > 100 {
+            checked_pagination = true;
+        }
+
+        let mut pools: Vec<(String, String, MfaConfiguration)> = Vec::new();
+        for region in &snapshot.user_pools {
+            for pool in region.pools.as_ref().unwrap() {
+                pools.push((pool.arn.clone(), region.region.clone(), pool.mfa_configuration.clone().unwrap()));
+            }
+        }
+        let seeded_pools = seeded["pools"].as_array().unwrap();
+        assert_eq!(pools.len(), seeded_pools.len(), "{account_id}: pools");
+        for pool in seeded_pools {
+            let got = pools.iter().find(|p| p.0 == pool["arn"]).unwrap();
+            assert_eq!(got.1, pool["region"]);
+            assert_eq!(got.2.as_str(), pool["mfa"], "{}", pool["arn"]);
+        }
+    }
+    assert!(checked_pagination, "one account has more assigned devices than one page");
+}
+
+#[tokio::test]
+async fn a_missing_role_or_wrong_external_id_is_access_denied() {
+    let emulator = Emulator::start();
+    let expected = emulator.seed();
+    let sdk = sdk(&emulator).await;
+    let accounts = expected["accounts"].as_object().unwrap();
+    let (missing, _) = accounts.iter().find(|(_, a)| a["outcome"] == "error").unwrap();
+    let error = collector(&sdk, &expected).collect(missing).await.unwrap_err();
+    assert_eq!(error.operation, "sts:AssumeRole");
+    assert_eq!(error.aws_code.as_deref(), Some("AccessDenied"));
+    assert_eq!(&error.account_id, missing);
+
+    let (present, _) = accounts.iter().find(|(_, a)| a["outcome"] == "assessed").unwrap();
+    let mut wrong = expected.clone();
+    wrong["external_id"] = "not-the-external-id".into();
+    let error = collector(&sdk, &wrong).collect(present).await.unwrap_err();
+    assert_eq!(error.aws_code.as_deref(), Some("AccessDenied"));
+    assert!(!error.to_string().contains("not-the-external-id"), "{error}");
+}
