@@ -1,1 +1,210 @@
-fn main() {}
+//! End to end: seed the demo organization into a fresh emulator, sweep it into a fresh database
+//! with the real binary, read the JSON report back, and compare every account and control with
+//! what the seeder says a correct audit finds.
+
+#![allow(clippy::unwrap_used)]
+
+use mfa_testkit::{fresh_database, repo_root, Emulator};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::process::{Command, Output};
+
+struct Auditor {
+    database_url: String,
+    endpoint: String,
+}
+
+impl Auditor {
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_mfa-auditor"))
+            .current_dir(repo_root())
+            .args(["--config", "config/default.toml"])
+            .args(args)
+            .env("DATABASE_URL", &self.database_url)
+            .env("AWS_ENDPOINT_URL", &self.endpoint)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env_remove("AWS_PROFILE")
+            .env_remove("MFA_AUDITOR_CONFIG")
+            .output()
+            .unwrap()
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+async fn setup() -> (Emulator, Value, Auditor) {
+    let emulator = Emulator::start();
+    let expected = emulator.seed();
+    let auditor = Auditor {
+        database_url: fresh_database().await,
+        endpoint: emulator.endpoint.clone(),
+    };
+    (emulator, expected, auditor)
+}
+
+#[tokio::test]
+async fn a_sweep_of_the_demo_organization_matches_the_seeders_expectations() {
+    let (_emulator, expected, auditor) = setup().await;
+
+    let sweep = auditor.run(&["sweep"]);
+    assert_eq!(
+        sweep.status.code(),
+        Some(2),
+        "one account errors, so the sweep exits 2\nstdout: {}\nstderr: {}",
+        text(&sweep.stdout),
+        text(&sweep.stderr)
+    );
+    assert!(text(&sweep.stdout).contains("partial"), "{}", text(&sweep.stdout));
+
+    let json = auditor.run(&["report", "--format", "json"]);
+    assert!(json.status.success(), "{}", text(&json.stderr));
+    let report: Value = serde_json::from_slice(&json.stdout).unwrap();
+
+    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["sweep"]["status"], "partial");
+    assert_eq!(report["sweep"]["organization_id"], expected["organization_id"]);
+    assert_eq!(report["sweep"]["management_account_id"], expected["management_account_id"]);
+    assert_eq!(report["sweep"]["regions"], expected["regions"]);
+    assert_eq!(
+        report["sweep"]["controls"],
+        serde_json::json!(["IAM.9", "IAM.6", "IAM.5", "IAM.19", "Cognito.5"])
+    );
+
+    let want = expected["accounts"].as_object().unwrap();
+    let got: BTreeMap<&str, &Value> = report["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["account_id"].as_str().unwrap(), a))
+        .collect();
+    assert_eq!(got.len(), want.len(), "every account of the organization appears once");
+
+    for (account_id, want) in want {
+        let got = got.get(account_id.as_str()).unwrap_or_else(|| panic!("{account_id} missing"));
+        let context = format!("{account_id} ({})", want["account_name"]);
+        assert_eq!(got["account_name"], want["account_name"], "{context}");
+        assert_eq!(got["ou_path"], want["ou_path"], "{context}");
+        assert_eq!(got["outcome"], want["outcome"], "{context}");
+        match want["outcome"].as_str().unwrap() {
+            "skipped" => {
+                assert_eq!(got["skip_reason"], want["skip_reason"], "{context}");
+                assert_eq!(got["controls"], serde_json::json!([]), "{context}");
+            }
+            "error" => {
+                assert_eq!(got["error"]["operation"], want["error"]["operation"], "{context}");
+                assert_eq!(got["error"]["code"], want["error"]["code"], "{context}");
+                assert_eq!(got["error"]["region"], "us-east-1", "{context}");
+                assert!(!got["error"]["message"].as_str().unwrap().is_empty());
+            }
+            _ => {
+                assert_eq!(got["error"], Value::Null, "{context}");
+                let controls = got["controls"].as_array().unwrap();
+                assert_eq!(controls.len(), 5, "{context}");
+                for control in controls {
+                    let id = control["control_id"].as_str().unwrap();
+                    let want_control = &want["controls"][id];
+                    assert_eq!(control["status"], want_control["status"], "{context} {id}");
+                    assert_eq!(control["error"], Value::Null, "{context} {id}");
+                    assert!(!control["title"].as_str().unwrap().is_empty());
+                    assert!(!control["remediation"].as_str().unwrap().is_empty());
+                    let resources: BTreeMap<&str, &Value> = control["resources"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|r| (r["resource_id"].as_str().unwrap(), &r["status"]))
+                        .collect();
+                    let want_resources: BTreeMap<&str, &Value> = want_control["resources"]
+                        .as_object()
+                        .unwrap()
+                        .iter()
+                        .map(|(k, v)| (k.as_str(), v))
+                        .collect();
+                    assert_eq!(resources, want_resources, "{context} {id}");
+                    for resource in control["resources"].as_array().unwrap() {
+                        assert!(resource["evidence"]["source"].is_string(), "{context} {id}: evidence names its source");
+                    }
+                }
+            }
+        }
+    }
+
+    let text_report = auditor.run(&["report"]);
+    assert!(text_report.status.success(), "{}", text(&text_report.stderr));
+    let readable = text(&text_report.stdout);
+    assert!(readable.contains("MFA audit, sweep"), "{readable}");
+    assert!(readable.contains("Failing resources"), "{readable}");
+    assert!(readable.contains("sts:AssumeRole"), "{readable}");
+    assert!(readable.contains("suspended"), "{readable}");
+}
+
+#[tokio::test]
+async fn accounts_lists_the_plan_and_fail_on_findings_exits_3() {
+    let (_emulator, expected, auditor) = setup().await;
+
+    let accounts = auditor.run(&["accounts"]);
+    assert!(accounts.status.success(), "{}", text(&accounts.stderr));
+    let listing = text(&accounts.stdout);
+    for (account_id, want) in expected["accounts"].as_object().unwrap() {
+        let line = listing
+            .lines()
+            .find(|l| l.starts_with(account_id.as_str()))
+            .unwrap_or_else(|| panic!("{account_id} not listed:\n{listing}"));
+        assert!(line.contains(want["ou_path"].as_str().unwrap()), "{line}");
+        let decision = if want["outcome"] == "skipped" { "suspended" } else { "included" };
+        assert!(line.contains(decision), "{line}");
+    }
+
+    let excluded = Command::new(env!("CARGO_BIN_EXE_mfa-auditor"))
+        .current_dir(repo_root())
+        .args(["--config", "config/default.toml", "accounts"])
+        .env("DATABASE_URL", &auditor.database_url)
+        .env("AWS_ENDPOINT_URL", &auditor.endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("MFA_AUDITOR__ORGANIZATION__AUDIT_MANAGEMENT_ACCOUNT", "false")
+        .output()
+        .unwrap();
+    let management = expected["management_account_id"].as_str().unwrap();
+    let line = text(&excluded.stdout)
+        .lines()
+        .find(|l| l.starts_with(management))
+        .map(str::to_string)
+        .unwrap();
+    assert!(line.contains("excluded (organization.audit_management_account = false)"), "{line}");
+
+    let gate = auditor.run(&["sweep", "--fail-on-findings"]);
+    assert_eq!(gate.status.code(), Some(3), "{}", text(&gate.stderr));
+}
+
+#[tokio::test]
+async fn a_bad_configuration_exits_1_naming_the_key() {
+    let dir = std::env::temp_dir().join(format!("mfa_e2e_config_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bad.toml");
+    std::fs::write(&file, "[organization]\ninclude_accounts = [\"1234\"]\n").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_mfa-auditor"))
+        .args(["--config", file.to_str().unwrap(), "sweep"])
+        .env("DATABASE_URL", "postgres://127.0.0.1:1/none")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("bad.toml"), "{stderr}");
+    assert!(stderr.contains("organization.include_accounts"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    let unreachable = Command::new(env!("CARGO_BIN_EXE_mfa-auditor"))
+        .current_dir(repo_root())
+        .args(["--config", "config/default.toml", "report"])
+        .env("DATABASE_URL", "postgres://postgres@127.0.0.1:1/mfa_auditor")
+        .env("MFA_AUDITOR__DATABASE__CONNECT_TIMEOUT_SECONDS", "2")
+        .output()
+        .unwrap();
+    assert_eq!(unreachable.status.code(), Some(1));
+    let stderr = text(&unreachable.stderr);
+    assert!(stderr.contains("127.0.0.1:1"), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,0 +1,185 @@
+//! The store against a real PostgreSQL: each test gets a fresh database with migrations applied.
+
+#![allow(clippy::unwrap_used)]
+
+use chrono::{TimeZone, Utc};
+use mfa_evaluator::{ControlId, DataError, ResourceType, Status};
+use mfa_report::{
+    AccountReport, ControlReport, Outcome, ResourceReport, SkipReason, SweepInfo, SweepStatus,
+};
+use mfa_store::{Store, StoreError, SweepSelector};
+use serde_json::json;
+use sqlx::PgPool;
+
+fn sweep_info(id: &str, hour: u32) -> SweepInfo {
+    SweepInfo {
+        id: id.into(),
+        started_at: Utc.with_ymd_and_hms(2026, 11, 23, hour, 0, 0).single().unwrap(),
+        finished_at: None,
+        status: SweepStatus::Running,
+        organization_id: Some("o-abcdef1234".into()),
+        management_account_id: Some("111111111111".into()),
+        regions: vec!["us-east-1".into(), "eu-west-1".into()],
+        controls: ControlId::ALL.to_vec(),
+    }
+}
+
+fn control(id: ControlId, status: Status, resources: Vec<ResourceReport>) -> ControlReport {
+    ControlReport {
+        control_id: id,
+        status,
+        severity: id.severity(),
+        title: id.title().into(),
+        remediation: id.remediation().into(),
+        error: None,
+        resources,
+    }
+}
+
+fn user(arn: &str, status: Status) -> ResourceReport {
+    ResourceReport {
+        resource_type: ResourceType::AwsIamUser,
+        resource_id: arn.into(),
+        status,
+        evidence: json!({"source": "iam:GetCredentialReport", "mfa_active": status == Status::Passed}),
+    }
+}
+
+fn accounts() -> Vec<AccountReport> {
+    let root = "arn:aws:iam::222222222222:root";
+    let mut cognito = control(ControlId::Cognito5, Status::Error, vec![]);
+    cognito.error = Some(DataError {
+        operation: "cognito-idp:ListUserPools".into(),
+        region: "eu-west-1".into(),
+        code: Some("AccessDeniedException".into()),
+        message: "denied".into(),
+    });
+    vec![
+        AccountReport {
+            account_id: "222222222222".into(),
+            account_name: "prod 'quoted' ünïcode; DROP TABLE sweeps; --".into(),
+            ou_path: "Root/Workloads/Prod".into(),
+            outcome: Outcome::Assessed,
+            skip_reason: None,
+            error: None,
+            controls: vec![
+                control(ControlId::Iam9, Status::Passed, vec![ResourceReport {
+                    resource_type: ResourceType::AwsAccount,
+                    resource_id: root.into(),
+                    status: Status::Passed,
+                    evidence: json!({"AccountMFAEnabled": 1}),
+                }]),
+                control(ControlId::Iam6, Status::Failed, vec![ResourceReport {
+                    resource_type: ResourceType::AwsAccount,
+                    resource_id: root.into(),
+                    status: Status::Failed,
+                    evidence: json!({"virtual_devices_assigned_to_root": ["arn:aws:iam::222222222222:mfa/x"]}),
+                }]),
+                control(ControlId::Iam5, Status::NotApplicable, vec![]),
+                control(ControlId::Iam19, Status::Failed, vec![
+                    user("arn:aws:iam::222222222222:user/b", Status::Failed),
+                    user("arn:aws:iam::222222222222:user/staff/a\"'x", Status::Passed),
+                ]),
+                cognito,
+            ],
+        },
+        AccountReport {
+            account_id: "333333333333".into(),
+            account_name: "broken".into(),
+            ou_path: "Root".into(),
+            outcome: Outcome::Error,
+            skip_reason: None,
+            error: Some(DataError {
+                operation: "sts:AssumeRole".into(),
+                region: "us-east-1".into(),
+                code: Some("AccessDenied".into()),
+                message: "not authorized".into(),
+            }),
+            controls: vec![],
+        },
+        AccountReport {
+            account_id: "444444444444".into(),
+            account_name: "old".into(),
+            ou_path: "Root/Suspended".into(),
+            outcome: Outcome::Skipped,
+            skip_reason: Some(SkipReason::Suspended),
+            error: None,
+            controls: vec![],
+        },
+    ]
+}
+
+const SWEEP: &str = "6f1d3c1e-8d3e-4f37-9d7a-0a5a0e1b2c3d";
+
+#[sqlx::test(migrator = "mfa_store::MIGRATOR")]
+async fn a_sweep_reads_back_exactly_as_written(pool: PgPool) {
+    let store = Store::from_pool(pool);
+    store.migrate().await.unwrap();
+    store.begin_sweep(&sweep_info(SWEEP, 3)).await.unwrap();
+    for account in accounts() {
+        store.record_account(SWEEP, &account).await.unwrap();
+    }
+    let finished = Utc.with_ymd_and_hms(2026, 11, 23, 3, 5, 0).single().unwrap();
+    store.finish_sweep(SWEEP, finished, SweepStatus::Partial).await.unwrap();
+
+    let report = store.load_report(&SweepSelector::Id(SWEEP.into())).await.unwrap();
+    assert_eq!(report.schema_version, 1);
+    assert_eq!(report.sweep.status, SweepStatus::Partial);
+    assert_eq!(report.sweep.finished_at, Some(finished));
+    assert_eq!(report.sweep.regions, vec!["us-east-1", "eu-west-1"]);
+    let mut want = accounts();
+    want.sort_by(|a, b| (&a.ou_path, &a.account_name).cmp(&(&b.ou_path, &b.account_name)));
+    assert_eq!(report.accounts, want);
+}
+
+#[sqlx::test(migrator = "mfa_store::MIGRATOR")]
+async fn latest_is_the_most_recent_sweep(pool: PgPool) {
+    let store = Store::from_pool(pool);
+    store.migrate().await.unwrap();
+    assert!(matches!(store.load_report(&SweepSelector::Latest).await, Err(StoreError::NoSweeps)));
+    let later = "7f1d3c1e-8d3e-4f37-9d7a-0a5a0e1b2c3d";
+    store.begin_sweep(&sweep_info(SWEEP, 3)).await.unwrap();
+    store.begin_sweep(&sweep_info(later, 4)).await.unwrap();
+    let report = store.load_report(&SweepSelector::Latest).await.unwrap();
+    assert_eq!(report.sweep.id, later);
+    assert_eq!(report.sweep.status, SweepStatus::Running);
+    assert!(matches!(
+        store.load_report(&SweepSelector::Id("not-a-uuid".into())).await,
+        Err(StoreError::NoSuchSweep(_))
+    ));
+}
+
+#[sqlx::test(migrator = "mfa_store::MIGRATOR")]
+async fn an_account_is_written_whole_or_not_at_all(pool: PgPool) {
+    let store = Store::from_pool(pool.clone());
+    store.migrate().await.unwrap();
+    store.begin_sweep(&sweep_info(SWEEP, 3)).await.unwrap();
+    let mut account = accounts().remove(0);
+    // The same resource twice under one control breaks the primary key in the last insert.
+    let duplicate = account.controls[3].resources[0].clone();
+    account.controls[3].resources.push(duplicate);
+    assert!(store.record_account(SWEEP, &account).await.is_err());
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM sweep_accounts")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let results: i64 = sqlx::query_scalar("SELECT count(*) FROM control_results")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!((rows, results), (0, 0), "nothing of the failed account remains");
+}
+
+#[tokio::test]
+async fn an_unreachable_database_is_named_by_host_and_port() {
+    let error = Store::connect(
+        "postgres://auditor:s3cret-pw@127.0.0.1:1/mfa",
+        1,
+        std::time::Duration::from_secs(2),
+    )
+    .await
+    .unwrap_err();
+    let text = error.to_string();
+    assert!(text.contains("127.0.0.1:1/mfa"), "{text}");
+    assert!(!text.contains("s3cret-pw"), "{text}");
+}
