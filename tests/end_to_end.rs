@@ -57,7 +57,11 @@ async fn a_sweep_of_the_demo_organization_matches_the_seeders_expectations() {
         text(&sweep.stdout),
         text(&sweep.stderr)
     );
-    assert!(text(&sweep.stdout).contains("partial"), "{}", text(&sweep.stdout));
+    assert!(
+        text(&sweep.stdout).contains("partial"),
+        "{}",
+        text(&sweep.stdout)
+    );
 
     let json = auditor.run(&["report", "--format", "json"]);
     assert!(json.status.success(), "{}", text(&json.stderr));
@@ -65,8 +69,14 @@ async fn a_sweep_of_the_demo_organization_matches_the_seeders_expectations() {
 
     assert_eq!(report["schema_version"], 1);
     assert_eq!(report["sweep"]["status"], "partial");
-    assert_eq!(report["sweep"]["organization_id"], expected["organization_id"]);
-    assert_eq!(report["sweep"]["management_account_id"], expected["management_account_id"]);
+    assert_eq!(
+        report["sweep"]["organization_id"],
+        expected["organization_id"]
+    );
+    assert_eq!(
+        report["sweep"]["management_account_id"],
+        expected["management_account_id"]
+    );
     assert_eq!(report["sweep"]["regions"], expected["regions"]);
     assert_eq!(
         report["sweep"]["controls"],
@@ -80,10 +90,16 @@ async fn a_sweep_of_the_demo_organization_matches_the_seeders_expectations() {
         .iter()
         .map(|a| (a["account_id"].as_str().unwrap(), a))
         .collect();
-    assert_eq!(got.len(), want.len(), "every account of the organization appears once");
+    assert_eq!(
+        got.len(),
+        want.len(),
+        "every account of the organization appears once"
+    );
 
     for (account_id, want) in want {
-        let got = got.get(account_id.as_str()).unwrap_or_else(|| panic!("{account_id} missing"));
+        let got = got
+            .get(account_id.as_str())
+            .unwrap_or_else(|| panic!("{account_id} missing"));
         let context = format!("{account_id} ({})", want["account_name"]);
         assert_eq!(got["account_name"], want["account_name"], "{context}");
         assert_eq!(got["ou_path"], want["ou_path"], "{context}");
@@ -94,7 +110,10 @@ async fn a_sweep_of_the_demo_organization_matches_the_seeders_expectations() {
                 assert_eq!(got["controls"], serde_json::json!([]), "{context}");
             }
             "error" => {
-                assert_eq!(got["error"]["operation"], want["error"]["operation"], "{context}");
+                assert_eq!(
+                    got["error"]["operation"], want["error"]["operation"],
+                    "{context}"
+                );
                 assert_eq!(got["error"]["code"], want["error"]["code"], "{context}");
                 assert_eq!(got["error"]["region"], "us-east-1", "{context}");
                 assert!(!got["error"]["message"].as_str().unwrap().is_empty());
@@ -124,7 +143,10 @@ async fn a_sweep_of_the_demo_organization_matches_the_seeders_expectations() {
                         .collect();
                     assert_eq!(resources, want_resources, "{context} {id}");
                     for resource in control["resources"].as_array().unwrap() {
-                        assert!(resource["evidence"]["source"].is_string(), "{context} {id}: evidence names its source");
+                        assert!(
+                            resource["evidence"]["source"].is_string(),
+                            "{context} {id}: evidence names its source"
+                        );
                     }
                 }
             }
@@ -132,7 +154,11 @@ async fn a_sweep_of_the_demo_organization_matches_the_seeders_expectations() {
     }
 
     let text_report = auditor.run(&["report"]);
-    assert!(text_report.status.success(), "{}", text(&text_report.stderr));
+    assert!(
+        text_report.status.success(),
+        "{}",
+        text(&text_report.stderr)
+    );
     let readable = text(&text_report.stdout);
     assert!(readable.contains("MFA audit, sweep"), "{readable}");
     assert!(readable.contains("Failing resources"), "{readable}");
@@ -153,7 +179,11 @@ async fn accounts_lists_the_plan_and_fail_on_findings_exits_3() {
             .find(|l| l.starts_with(account_id.as_str()))
             .unwrap_or_else(|| panic!("{account_id} not listed:\n{listing}"));
         assert!(line.contains(want["ou_path"].as_str().unwrap()), "{line}");
-        let decision = if want["outcome"] == "skipped" { "suspended" } else { "included" };
+        let decision = if want["outcome"] == "skipped" {
+            "suspended"
+        } else {
+            "included"
+        };
         assert!(line.contains(decision), "{line}");
     }
 
@@ -164,7 +194,10 @@ async fn accounts_lists_the_plan_and_fail_on_findings_exits_3() {
         .env("AWS_ENDPOINT_URL", &auditor.endpoint)
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("MFA_AUDITOR__ORGANIZATION__AUDIT_MANAGEMENT_ACCOUNT", "false")
+        .env(
+            "MFA_AUDITOR__ORGANIZATION__AUDIT_MANAGEMENT_ACCOUNT",
+            "false",
+        )
         .output()
         .unwrap();
     let management = expected["management_account_id"].as_str().unwrap();
@@ -173,7 +206,10 @@ async fn accounts_lists_the_plan_and_fail_on_findings_exits_3() {
         .find(|l| l.starts_with(management))
         .map(str::to_string)
         .unwrap();
-    assert!(line.contains("excluded (organization.audit_management_account = false)"), "{line}");
+    assert!(
+        line.contains("excluded (organization.audit_management_account = false)"),
+        "{line}"
+    );
 
     let gate = auditor.run(&["sweep", "--fail-on-findings"]);
     assert_eq!(gate.status.code(), Some(3), "{}", text(&gate.stderr));
@@ -199,7 +235,10 @@ async fn a_bad_configuration_exits_1_naming_the_key() {
     let unreachable = Command::new(env!("CARGO_BIN_EXE_mfa-auditor"))
         .current_dir(repo_root())
         .args(["--config", "config/default.toml", "report"])
-        .env("DATABASE_URL", "postgres://postgres@127.0.0.1:1/mfa_auditor")
+        .env(
+            "DATABASE_URL",
+            "postgres://postgres@127.0.0.1:1/mfa_auditor",
+        )
         .env("MFA_AUDITOR__DATABASE__CONNECT_TIMEOUT_SECONDS", "2")
         .output()
         .unwrap();

@@ -201,21 +201,26 @@ async fn account_summary(
     let map = response
         .summary_map()
         .ok_or_else(|| ctx.malformed(OPERATION, "no SummaryMap in the response"))?;
-    let flag = |key: SummaryKeyType| -> Result<bool, CollectError> {
+    let flag = |key: SummaryKeyType| -> Result<bool, String> {
         match map.get(&key) {
             Some(0) => Ok(false),
             Some(1) => Ok(true),
-            Some(other) => Err(ctx.malformed(
-                OPERATION,
-                format!("{} is {other}, expected 0 or 1", key.as_str()),
-            )),
-            None => Err(ctx.malformed(OPERATION, format!("{} is missing", key.as_str()))),
+            Some(other) => Err(format!("{} is {other}, expected 0 or 1", key.as_str())),
+            None => Err(format!("{} is missing", key.as_str())),
         }
     };
+    let flags = (|| {
+        Ok::<_, String>((
+            flag(SummaryKeyType::AccountMfaEnabled)?,
+            flag(SummaryKeyType::AccountPasswordPresent)?,
+            flag(SummaryKeyType::AccountAccessKeysPresent)?,
+        ))
+    })();
+    let (mfa, password, keys) = flags.map_err(|message| ctx.malformed(OPERATION, message))?;
     Ok(AccountSummary {
-        account_mfa_enabled: flag(SummaryKeyType::AccountMfaEnabled)?,
-        account_password_present: flag(SummaryKeyType::AccountPasswordPresent)?,
-        account_access_keys_present: flag(SummaryKeyType::AccountAccessKeysPresent)?,
+        account_mfa_enabled: mfa,
+        account_password_present: password,
+        account_access_keys_present: keys,
         read_at: Utc::now(),
     })
 }
@@ -258,12 +263,10 @@ async fn credential_report(
         if generate {
             // STARTED, INPROGRESS or COMPLETE: in every case the next step is to ask for it.
             if let Err(error) = iam.generate_credential_report().send().await {
-                {
-                    let error = ctx.sdk_error(GENERATE, error);
-                    // LimitExceeded: IAM refuses to start another report; one may still be ready.
-                    if error.class != ErrorClass::Throttled {
-                        return Err(error);
-                    }
+                let error = ctx.sdk_error(GENERATE, error);
+                // LimitExceeded: IAM refuses to start another report; one may still be ready.
+                if error.class != ErrorClass::Throttled {
+                    return Err(error);
                 }
             }
         }

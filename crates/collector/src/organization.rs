@@ -132,7 +132,12 @@ impl OrganizationReader {
 
         let mut accounts = Vec::new();
         let mut listed = Vec::new();
-        let mut pages = self.client.list_accounts().set_max_results(self.page_size).into_paginator().send();
+        let mut pages = self
+            .client
+            .list_accounts()
+            .set_max_results(self.page_size)
+            .into_paginator()
+            .send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| self.error("organizations:ListAccounts", e))?;
             listed.extend(page.accounts.unwrap_or_default());
@@ -164,7 +169,12 @@ impl OrganizationReader {
     async fn walk_tree(&self) -> Result<HashMap<String, Vec<OrgUnit>>, CollectError> {
         let mut parents_of = HashMap::new();
         let mut pending: Vec<Vec<OrgUnit>> = Vec::new();
-        let mut roots = self.client.list_roots().set_max_results(self.page_size).into_paginator().send();
+        let mut roots = self
+            .client
+            .list_roots()
+            .set_max_results(self.page_size)
+            .into_paginator()
+            .send();
         while let Some(page) = roots.next().await {
             let page = page.map_err(|e| self.error("organizations:ListRoots", e))?;
             for root in page.roots() {

@@ -46,25 +46,47 @@ async fn reads_the_organization_with_small_pages() {
     let expected = emulator.seed();
     let sdk = sdk(&emulator).await;
     emulator.clear_requests();
-    let organization = OrganizationReader::new(&sdk).with_page_size(3).read().await.unwrap();
+    let organization = OrganizationReader::new(&sdk)
+        .with_page_size(3)
+        .read()
+        .await
+        .unwrap();
 
     assert_eq!(organization.id, expected["organization_id"]);
-    assert_eq!(organization.management_account_id, expected["management_account_id"]);
+    assert_eq!(
+        organization.management_account_id,
+        expected["management_account_id"]
+    );
     let accounts = expected["accounts"].as_object().unwrap();
-    assert_eq!(organization.accounts.len(), accounts.len(), "every page of ListAccounts");
+    assert_eq!(
+        organization.accounts.len(),
+        accounts.len(),
+        "every page of ListAccounts"
+    );
     for account in &organization.accounts {
         let want = &accounts[&account.id];
         assert_eq!(account.ou_path(), want["ou_path"], "{}", account.id);
         assert_eq!(account.name, want["account_name"], "{}", account.id);
         let suspended = want["skip_reason"] == "suspended";
-        assert_eq!(account.status == AccountStatus::Suspended, suspended, "{}", account.id);
+        assert_eq!(
+            account.status == AccountStatus::Suspended,
+            suspended,
+            "{}",
+            account.id
+        );
     }
     // The OU tree costs calls per OU and page, not per account: no ListParents at all.
     let requests = emulator.requests();
     let count = |op: &str| requests.iter().filter(|r| r["operation"] == op).count();
     assert_eq!(count("ListParents"), 0);
-    assert!(count("ListAccounts") >= accounts.len() / 3, "pages of 3 were followed");
-    assert!(count("ListAccountsForParent") > 9, "9 parents, some with more than one page");
+    assert!(
+        count("ListAccounts") >= accounts.len() / 3,
+        "pages of 3 were followed"
+    );
+    assert!(
+        count("ListAccountsForParent") > 9,
+        "9 parents, some with more than one page"
+    );
 }
 
 #[tokio::test]
@@ -83,14 +105,23 @@ async fn reads_every_snapshot_field_as_seeded() {
         let root = &seeded["root"];
 
         let summary = snapshot.root.summary.as_ref().unwrap();
-        assert_eq!(summary.account_password_present, root["password_present"], "{account_id}");
-        assert_eq!(summary.account_access_keys_present, root["access_keys_present"], "{account_id}");
+        assert_eq!(
+            summary.account_password_present, root["password_present"],
+            "{account_id}"
+        );
+        assert_eq!(
+            summary.account_access_keys_present, root["access_keys_present"],
+            "{account_id}"
+        );
         let mfa = root["virtual_mfa"].as_bool().unwrap() || root["hardware_mfa"].as_bool().unwrap();
         assert_eq!(summary.account_mfa_enabled, mfa, "{account_id}");
 
         let root_arn = format!("arn:aws:iam::{account_id}:root");
         let devices = snapshot.root.assigned_virtual_devices.as_ref().unwrap();
-        let on_root = devices.iter().filter(|d| d.user_arn.as_deref() == Some(root_arn.as_str())).count();
+        let on_root = devices
+            .iter()
+            .filter(|d| d.user_arn.as_deref() == Some(root_arn.as_str()))
+            .count();
         assert_eq!(on_root == 1, root["virtual_mfa"], "{account_id}");
 
         let users: HashMap<&str, &mfa_evaluator::IamUser> = snapshot
@@ -102,7 +133,11 @@ async fn reads_every_snapshot_field_as_seeded() {
             .map(|u| (u.arn.as_str(), u))
             .collect();
         let seeded_users = seeded["users"].as_array().unwrap();
-        assert_eq!(users.len(), seeded_users.len(), "{account_id}: every user of the report");
+        assert_eq!(
+            users.len(),
+            seeded_users.len(),
+            "{account_id}: every user of the report"
+        );
         for user in seeded_users {
             let got = users[user["arn"].as_str().unwrap()];
             assert_eq!(got.password_enabled, user["console"], "{}", user["arn"]);
@@ -113,11 +148,18 @@ async fn reads_every_snapshot_field_as_seeded() {
             .filter(|u| {
                 matches!(
                     u["kind"].as_str().unwrap(),
-                    "console_virtual" | "programmatic_virtual" | "console_two_devices" | "root_named_device"
+                    "console_virtual"
+                        | "programmatic_virtual"
+                        | "console_two_devices"
+                        | "root_named_device"
                 )
             })
             .count();
-        assert_eq!(devices.len(), virtual_users + on_root, "{account_id}: assigned devices");
+        assert_eq!(
+            devices.len(),
+            virtual_users + on_root,
+            "{account_id}: assigned devices"
+        );
         if devices.len() > 100 {
             checked_pagination = true;
         }
@@ -125,7 +167,11 @@ async fn reads_every_snapshot_field_as_seeded() {
         let mut pools: Vec<(String, String, MfaConfiguration)> = Vec::new();
         for region in &snapshot.user_pools {
             for pool in region.pools.as_ref().unwrap() {
-                pools.push((pool.arn.clone(), region.region.clone(), pool.mfa_configuration.clone().unwrap()));
+                pools.push((
+                    pool.arn.clone(),
+                    region.region.clone(),
+                    pool.mfa_configuration.clone().unwrap(),
+                ));
             }
         }
         let seeded_pools = seeded["pools"].as_array().unwrap();
@@ -136,7 +182,10 @@ async fn reads_every_snapshot_field_as_seeded() {
             assert_eq!(got.2.as_str(), pool["mfa"], "{}", pool["arn"]);
         }
     }
-    assert!(checked_pagination, "one account has more assigned devices than one page");
+    assert!(
+        checked_pagination,
+        "one account has more assigned devices than one page"
+    );
 }
 
 #[tokio::test]
@@ -145,16 +194,28 @@ async fn a_missing_role_or_wrong_external_id_is_access_denied() {
     let expected = emulator.seed();
     let sdk = sdk(&emulator).await;
     let accounts = expected["accounts"].as_object().unwrap();
-    let (missing, _) = accounts.iter().find(|(_, a)| a["outcome"] == "error").unwrap();
-    let error = collector(&sdk, &expected).collect(missing).await.unwrap_err();
+    let (missing, _) = accounts
+        .iter()
+        .find(|(_, a)| a["outcome"] == "error")
+        .unwrap();
+    let error = collector(&sdk, &expected)
+        .collect(missing)
+        .await
+        .unwrap_err();
     assert_eq!(error.operation, "sts:AssumeRole");
     assert_eq!(error.aws_code.as_deref(), Some("AccessDenied"));
     assert_eq!(&error.account_id, missing);
 
-    let (present, _) = accounts.iter().find(|(_, a)| a["outcome"] == "assessed").unwrap();
+    let (present, _) = accounts
+        .iter()
+        .find(|(_, a)| a["outcome"] == "assessed")
+        .unwrap();
     let mut wrong = expected.clone();
     wrong["external_id"] = "not-the-external-id".into();
     let error = collector(&sdk, &wrong).collect(present).await.unwrap_err();
     assert_eq!(error.aws_code.as_deref(), Some("AccessDenied"));
-    assert!(!error.to_string().contains("not-the-external-id"), "{error}");
+    assert!(
+        !error.to_string().contains("not-the-external-id"),
+        "{error}"
+    );
 }

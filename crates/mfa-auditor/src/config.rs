@@ -217,12 +217,20 @@ pub fn from_str(
     ];
     for (var, section, key) in standard {
         if let Some(value) = env.get(var).filter(|v| !v.is_empty()) {
-            set(&mut table, section, key, toml::Value::String(value.clone()), var)?;
+            set(
+                &mut table,
+                section,
+                key,
+                toml::Value::String(value.clone()),
+                var,
+            )?;
             origins.insert(format!("{section}.{key}"), var.to_string());
         }
     }
-    let mut overrides: Vec<(&String, &String)> =
-        env.iter().filter(|(k, _)| k.starts_with(ENV_PREFIX)).collect();
+    let mut overrides: Vec<(&String, &String)> = env
+        .iter()
+        .filter(|(k, _)| k.starts_with(ENV_PREFIX))
+        .collect();
     overrides.sort();
     for (var, raw) in overrides {
         let rest = &var[ENV_PREFIX.len()..];
@@ -235,25 +243,34 @@ pub fn from_str(
         };
         let (section, key) = (section.to_ascii_lowercase(), key.to_ascii_lowercase());
         set(&mut table, &section, &key, env_value(raw), var)?;
-        origins.insert(format!("{section}.{key}"), format!("environment variable {var}"));
+        origins.insert(
+            format!("{section}.{key}"),
+            format!("environment variable {var}"),
+        );
     }
 
-    let raw: RawConfig = serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
-        let key = e.path().to_string();
-        let origin = origins.get(&key).cloned().unwrap_or_else(|| origin.to_string());
-        ConfigError {
-            origin,
-            key: if key == "." { String::new() } else { key },
-            message: e.inner().to_string(),
-        }
-    })?;
+    let raw: RawConfig =
+        serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+            let key = e.path().to_string();
+            let origin = origins
+                .get(&key)
+                .cloned()
+                .unwrap_or_else(|| origin.to_string());
+            ConfigError {
+                origin,
+                key: if key == "." { String::new() } else { key },
+                message: e.inner().to_string(),
+            }
+        })?;
     validate(raw, origin, &origins)
 }
 
 /// An environment value is TOML when it parses as TOML (`8`, `true`, `["a", "b"]`), else a string.
 fn env_value(raw: &str) -> toml::Value {
     match toml::from_str::<toml::Table>(&format!("value = {raw}")) {
-        Ok(mut table) => table.remove("value").unwrap_or_else(|| toml::Value::String(raw.to_string())),
+        Ok(mut table) => table
+            .remove("value")
+            .unwrap_or_else(|| toml::Value::String(raw.to_string())),
         Err(_) => toml::Value::String(raw.to_string()),
     }
 }
@@ -287,7 +304,10 @@ fn validate(
     origins: &HashMap<String, String>,
 ) -> Result<AuditConfig, ConfigError> {
     let err = |key: &str, message: String| ConfigError {
-        origin: origins.get(key).cloned().unwrap_or_else(|| file.to_string()),
+        origin: origins
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| file.to_string()),
         key: key.to_string(),
         message,
     };
@@ -306,12 +326,16 @@ fn validate(
         ));
     }
     if raw.database.max_connections == 0 {
-        return Err(err("database.max_connections", "must be at least 1".to_string()));
+        return Err(err(
+            "database.max_connections",
+            "must be at least 1".to_string(),
+        ));
     }
 
     check_region(&raw.aws.region).map_err(|m| err("aws.region", m))?;
     let endpoint = raw.aws.endpoint_url.trim();
-    if !endpoint.is_empty() && !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
+    let http = endpoint.starts_with("http://") || endpoint.starts_with("https://");
+    if !(endpoint.is_empty() || http) {
         return Err(err(
             "aws.endpoint_url",
             format!("{endpoint:?} is not an http:// or https:// URL"),
@@ -319,7 +343,8 @@ fn validate(
     }
 
     let org = raw.organization;
-    check_iam_name(&org.audit_role_name, 1, 64).map_err(|m| err("organization.audit_role_name", m))?;
+    check_iam_name(&org.audit_role_name, 1, 64)
+        .map_err(|m| err("organization.audit_role_name", m))?;
     check_iam_name(&org.session_name, 2, 64).map_err(|m| err("organization.session_name", m))?;
     if org.external_id.len() > 1224 || org.external_id.chars().any(|c| c.is_control()) {
         // The value itself is a secret: the message never repeats it.
@@ -353,7 +378,10 @@ fn validate(
     }
 
     if raw.audit.regions.is_empty() {
-        return Err(err("audit.regions", "must list at least one region".to_string()));
+        return Err(err(
+            "audit.regions",
+            "must list at least one region".to_string(),
+        ));
     }
     for region in &raw.audit.regions {
         check_region(region).map_err(|m| err("audit.regions", m))?;
@@ -363,18 +391,33 @@ fn validate(
 
     let limits = raw.limits;
     if !(1..=256).contains(&limits.concurrency) {
-        return Err(err("limits.concurrency", format!("{} is not between 1 and 256", limits.concurrency)));
+        return Err(err(
+            "limits.concurrency",
+            format!("{} is not between 1 and 256", limits.concurrency),
+        ));
     }
     if !(1..=20).contains(&limits.max_attempts) {
-        return Err(err("limits.max_attempts", format!("{} is not between 1 and 20", limits.max_attempts)));
+        return Err(err(
+            "limits.max_attempts",
+            format!("{} is not between 1 and 20", limits.max_attempts),
+        ));
     }
     for (key, value) in [
         ("limits.call_timeout_seconds", limits.call_timeout_seconds),
-        ("limits.account_deadline_seconds", limits.account_deadline_seconds),
-        ("limits.credential_report_deadline_seconds", limits.credential_report_deadline_seconds),
+        (
+            "limits.account_deadline_seconds",
+            limits.account_deadline_seconds,
+        ),
+        (
+            "limits.credential_report_deadline_seconds",
+            limits.credential_report_deadline_seconds,
+        ),
     ] {
         if value == 0 || value > 86_400 {
-            return Err(err(key, format!("{value} is not between 1 and 86400 seconds")));
+            return Err(err(
+                key,
+                format!("{value} is not between 1 and 86400 seconds"),
+            ));
         }
     }
 
@@ -382,11 +425,17 @@ fn validate(
     if cron_fields != 5 {
         return Err(err(
             "schedule.cron",
-            format!("{:?} is not a five-field cron expression", raw.schedule.cron),
+            format!(
+                "{:?} is not a five-field cron expression",
+                raw.schedule.cron
+            ),
         ));
     }
     if raw.schedule.timezone.trim().is_empty() {
-        return Err(err("schedule.timezone", "must name a timezone, e.g. UTC".to_string()));
+        return Err(err(
+            "schedule.timezone",
+            "must name a timezone, e.g. UTC".to_string(),
+        ));
     }
 
     Ok(AuditConfig {
@@ -442,9 +491,9 @@ fn check_region(region: &str) -> Result<(), String> {
         && parts[..parts.len() - 1]
             .iter()
             .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
-        && parts
-            .last()
-            .is_some_and(|n| !n.is_empty() && n.len() <= 2 && n.bytes().all(|b| b.is_ascii_digit()));
+        && parts.last().is_some_and(|n| {
+            !n.is_empty() && n.len() <= 2 && n.bytes().all(|b| b.is_ascii_digit())
+        });
     if well_formed {
         Ok(())
     } else {
@@ -454,7 +503,10 @@ fn check_region(region: &str) -> Result<(), String> {
 
 /// `ou-<4-32 of [0-9a-z]>-<8-32 of [0-9a-z]>` or `r-<4-32 of [0-9a-z]>`.
 fn is_ou_or_root_id(id: &str) -> bool {
-    let lower_alnum = |s: &str| s.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_lowercase());
+    let lower_alnum = |s: &str| {
+        s.bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+    };
     if let Some(rest) = id.strip_prefix("ou-") {
         return match rest.split_once('-') {
             Some((root, unit)) => {

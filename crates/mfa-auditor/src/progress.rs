@@ -74,7 +74,12 @@ impl Progress for SweepProgress {
         let mut last = self.last_line.lock().unwrap_or_else(|p| p.into_inner());
         if done == total || last.elapsed() >= LINE_EVERY {
             *last = Instant::now();
-            tracing::info!(done, total, errors, "sweep progress: {done}/{total} accounts");
+            tracing::info!(
+                done,
+                total,
+                errors,
+                "sweep progress: {done}/{total} accounts"
+            );
         }
     }
 }

@@ -18,9 +18,8 @@ pub fn init(format: LogFormat, verbosity: i8) {
         1 => "debug",
         _ => "trace",
     };
-    let default = format!(
-        "warn,mfa_auditor={ours},mfa_sweep={ours},mfa_collector={ours},mfa_store={ours}"
-    );
+    let default =
+        format!("warn,mfa_auditor={ours},mfa_sweep={ours},mfa_collector={ours},mfa_store={ours}");
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let writer = std::io::stderr.with_max_level(tracing::Level::TRACE);
     let builder = tracing_subscriber::fmt()

@@ -85,19 +85,20 @@ fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
 
     let mut any_failure = false;
     for control in &sweep.controls {
-        let failing: Vec<(&AccountReport, &str)> = report
+        // (account, failing resource ids) for the accounts where this control has failures.
+        let failing: Vec<(&AccountReport, Vec<&str>)> = report
             .accounts
             .iter()
-            .flat_map(|a| {
-                a.controls
+            .filter_map(|a| {
+                let ids: Vec<&str> = a
+                    .controls
                     .iter()
                     .filter(|c| c.control_id == *control)
-                    .flat_map(move |c| {
-                        c.resources
-                            .iter()
-                            .filter(|r| r.status == Status::Failed)
-                            .map(move |r| (a, r.resource_id.as_str()))
-                    })
+                    .flat_map(|c| &c.resources)
+                    .filter(|r| r.status == Status::Failed)
+                    .map(|r| r.resource_id.as_str())
+                    .collect();
+                (!ids.is_empty()).then_some((a, ids))
             })
             .collect();
         if failing.is_empty() {
@@ -107,23 +108,49 @@ fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
             writeln!(out, "\nFailing resources")?;
             any_failure = true;
         }
+        let total: usize = failing.iter().map(|(_, ids)| ids.len()).sum();
         writeln!(
             out,
-            "  {} ({}) {}: {} failing",
+            "  {} ({}) {}: {total} failing in {} accounts",
             control.as_str(),
             control.severity().as_str(),
             control.title(),
             failing.len()
         )?;
-        for (account, resource) in failing {
+        for (account, ids) in failing {
+            let label = format!(
+                "{} {}",
+                account.account_id,
+                truncate(&account.account_name, 24)
+            );
+            if *control == ControlId::Iam9 || *control == ControlId::Iam6 {
+                writeln!(out, "    {label:<38} root user ({})", account.ou_path)?;
+                continue;
+            }
+            let shown: Vec<&str> = ids
+                .iter()
+                .take(MAX_LISTED)
+                .map(|id| short_resource(id))
+                .collect();
+            let more = ids.len().saturating_sub(MAX_LISTED);
+            let tail = if more > 0 {
+                format!(", and {more} more")
+            } else {
+                String::new()
+            };
             writeln!(
                 out,
-                "    {}  {:<24} {}",
-                account.account_id,
-                truncate(&account.account_name, 24),
-                resource
+                "    {label:<38} {}: {}{tail}",
+                ids.len(),
+                shown.join(", ")
             )?;
         }
+    }
+    if any_failure {
+        writeln!(
+            out,
+            "  (every failing resource, with its evidence: report --format json)"
+        )?;
     }
 
     let errors: Vec<String> = report
@@ -189,6 +216,14 @@ fn controls_of(report: &SweepReport, control: ControlId) -> impl Iterator<Item =
         .iter()
         .flat_map(|a| &a.controls)
         .filter(move |c| c.control_id == control)
+}
+
+/// Failing resources named per account before "and N more".
+const MAX_LISTED: usize = 5;
+
+/// The readable tail of an ARN: `user/staff/jess`, `userpool/us-east-1_abc`.
+fn short_resource(arn: &str) -> &str {
+    arn.splitn(6, ':').nth(5).unwrap_or(arn)
 }
 
 fn truncate(s: &str, max: usize) -> String {
@@ -289,7 +324,8 @@ mod tests {
             text.contains("3 in scope of the organization: 1 assessed, 1 error, 1 skipped"),
             "{text}"
         );
-        assert!(text.contains("arn:aws:iam::222222222222:root"), "{text}");
+        assert!(text.contains("222222222222 prod"), "{text}");
+        assert!(text.contains("1 failing in 1 accounts"), "{text}");
         assert!(text.contains("333333333333 broken (Root): account not assessed: sts:AssumeRole (us-east-1) AccessDenied: not authorized"), "{text}");
         assert!(
             text.contains("444444444444 old (Root/Suspended): suspended"),

@@ -14,7 +14,10 @@ use sqlx::PgPool;
 fn sweep_info(id: &str, hour: u32) -> SweepInfo {
     SweepInfo {
         id: id.into(),
-        started_at: Utc.with_ymd_and_hms(2026, 11, 23, hour, 0, 0).single().unwrap(),
+        started_at: Utc
+            .with_ymd_and_hms(2026, 11, 23, hour, 0, 0)
+            .single()
+            .unwrap(),
         finished_at: None,
         status: SweepStatus::Running,
         organization_id: Some("o-abcdef1234".into()),
@@ -63,23 +66,35 @@ fn accounts() -> Vec<AccountReport> {
             skip_reason: None,
             error: None,
             controls: vec![
-                control(ControlId::Iam9, Status::Passed, vec![ResourceReport {
-                    resource_type: ResourceType::AwsAccount,
-                    resource_id: root.into(),
-                    status: Status::Passed,
-                    evidence: json!({"AccountMFAEnabled": 1}),
-                }]),
-                control(ControlId::Iam6, Status::Failed, vec![ResourceReport {
-                    resource_type: ResourceType::AwsAccount,
-                    resource_id: root.into(),
-                    status: Status::Failed,
-                    evidence: json!({"virtual_devices_assigned_to_root": ["arn:aws:iam::222222222222:mfa/x"]}),
-                }]),
+                control(
+                    ControlId::Iam9,
+                    Status::Passed,
+                    vec![ResourceReport {
+                        resource_type: ResourceType::AwsAccount,
+                        resource_id: root.into(),
+                        status: Status::Passed,
+                        evidence: json!({"AccountMFAEnabled": 1}),
+                    }],
+                ),
+                control(
+                    ControlId::Iam6,
+                    Status::Failed,
+                    vec![ResourceReport {
+                        resource_type: ResourceType::AwsAccount,
+                        resource_id: root.into(),
+                        status: Status::Failed,
+                        evidence: json!({"virtual_devices_assigned_to_root": ["arn:aws:iam::222222222222:mfa/x"]}),
+                    }],
+                ),
                 control(ControlId::Iam5, Status::NotApplicable, vec![]),
-                control(ControlId::Iam19, Status::Failed, vec![
-                    user("arn:aws:iam::222222222222:user/b", Status::Failed),
-                    user("arn:aws:iam::222222222222:user/staff/a\"'x", Status::Passed),
-                ]),
+                control(
+                    ControlId::Iam19,
+                    Status::Failed,
+                    vec![
+                        user("arn:aws:iam::222222222222:user/b", Status::Failed),
+                        user("arn:aws:iam::222222222222:user/staff/a\"'x", Status::Passed),
+                    ],
+                ),
                 cognito,
             ],
         },
@@ -119,10 +134,19 @@ async fn a_sweep_reads_back_exactly_as_written(pool: PgPool) {
     for account in accounts() {
         store.record_account(SWEEP, &account).await.unwrap();
     }
-    let finished = Utc.with_ymd_and_hms(2026, 11, 23, 3, 5, 0).single().unwrap();
-    store.finish_sweep(SWEEP, finished, SweepStatus::Partial).await.unwrap();
+    let finished = Utc
+        .with_ymd_and_hms(2026, 11, 23, 3, 5, 0)
+        .single()
+        .unwrap();
+    store
+        .finish_sweep(SWEEP, finished, SweepStatus::Partial)
+        .await
+        .unwrap();
 
-    let report = store.load_report(&SweepSelector::Id(SWEEP.into())).await.unwrap();
+    let report = store
+        .load_report(&SweepSelector::Id(SWEEP.into()))
+        .await
+        .unwrap();
     assert_eq!(report.schema_version, 1);
     assert_eq!(report.sweep.status, SweepStatus::Partial);
     assert_eq!(report.sweep.finished_at, Some(finished));
@@ -136,7 +160,10 @@ async fn a_sweep_reads_back_exactly_as_written(pool: PgPool) {
 async fn latest_is_the_most_recent_sweep(pool: PgPool) {
     let store = Store::from_pool(pool);
     store.migrate().await.unwrap();
-    assert!(matches!(store.load_report(&SweepSelector::Latest).await, Err(StoreError::NoSweeps)));
+    assert!(matches!(
+        store.load_report(&SweepSelector::Latest).await,
+        Err(StoreError::NoSweeps)
+    ));
     let later = "7f1d3c1e-8d3e-4f37-9d7a-0a5a0e1b2c3d";
     store.begin_sweep(&sweep_info(SWEEP, 3)).await.unwrap();
     store.begin_sweep(&sweep_info(later, 4)).await.unwrap();
@@ -144,7 +171,9 @@ async fn latest_is_the_most_recent_sweep(pool: PgPool) {
     assert_eq!(report.sweep.id, later);
     assert_eq!(report.sweep.status, SweepStatus::Running);
     assert!(matches!(
-        store.load_report(&SweepSelector::Id("not-a-uuid".into())).await,
+        store
+            .load_report(&SweepSelector::Id("not-a-uuid".into()))
+            .await,
         Err(StoreError::NoSuchSweep(_))
     ));
 }
@@ -167,7 +196,11 @@ async fn an_account_is_written_whole_or_not_at_all(pool: PgPool) {
         .fetch_one(&pool)
         .await
         .unwrap();
-    assert_eq!((rows, results), (0, 0), "nothing of the failed account remains");
+    assert_eq!(
+        (rows, results),
+        (0, 0),
+        "nothing of the failed account remains"
+    );
 }
 
 #[tokio::test]

@@ -18,7 +18,10 @@ pub struct Scope {
 pub enum Decision {
     Audit,
     /// Not audited; `rule` says which status or configuration key decided it.
-    Skip { reason: SkipReason, rule: String },
+    Skip {
+        reason: SkipReason,
+        rule: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +39,9 @@ pub struct Plan {
 
 impl Plan {
     pub fn audited(&self) -> impl Iterator<Item = &PlannedAccount> {
-        self.accounts.iter().filter(|a| a.decision == Decision::Audit)
+        self.accounts
+            .iter()
+            .filter(|a| a.decision == Decision::Audit)
     }
 }
 
@@ -52,8 +57,11 @@ pub fn plan(organization: Organization, scope: &Scope) -> Plan {
         })
         .collect();
     accounts.sort_by(|a, b| {
-        (a.account.ou_path(), &a.account.name, &a.account.id)
-            .cmp(&(b.account.ou_path(), &b.account.name, &b.account.id))
+        (a.account.ou_path(), &a.account.name, &a.account.id).cmp(&(
+            b.account.ou_path(),
+            &b.account.name,
+            &b.account.id,
+        ))
     });
     Plan {
         organization_id: organization.id,
@@ -130,21 +138,47 @@ mod tests {
         let workloads = unit("ou-ab12-11111111", "Workloads");
         let prod = unit("ou-ab12-22222222", "Prod");
         let sandbox = unit("ou-ab12-33333333", "Sandbox");
-        let account = |id: &str, name: &str, status: AccountStatus, parents: Vec<OrgUnit>| OrgAccount {
-            id: id.into(),
-            name: name.into(),
-            status,
-            parents,
-        };
+        let account =
+            |id: &str, name: &str, status: AccountStatus, parents: Vec<OrgUnit>| OrgAccount {
+                id: id.into(),
+                name: name.into(),
+                status,
+                parents,
+            };
         Organization {
             id: "o-abc".into(),
             management_account_id: "111111111111".into(),
             accounts: vec![
-                account("111111111111", "management", AccountStatus::Active, vec![root.clone()]),
-                account("222222222222", "prod", AccountStatus::Active, vec![root.clone(), workloads.clone(), prod.clone()]),
-                account("333333333333", "workloads", AccountStatus::Active, vec![root.clone(), workloads.clone()]),
-                account("444444444444", "sandbox", AccountStatus::Active, vec![root.clone(), sandbox.clone()]),
-                account("555555555555", "old", AccountStatus::Suspended, vec![root.clone(), sandbox]),
+                account(
+                    "111111111111",
+                    "management",
+                    AccountStatus::Active,
+                    vec![root.clone()],
+                ),
+                account(
+                    "222222222222",
+                    "prod",
+                    AccountStatus::Active,
+                    vec![root.clone(), workloads.clone(), prod.clone()],
+                ),
+                account(
+                    "333333333333",
+                    "workloads",
+                    AccountStatus::Active,
+                    vec![root.clone(), workloads.clone()],
+                ),
+                account(
+                    "444444444444",
+                    "sandbox",
+                    AccountStatus::Active,
+                    vec![root.clone(), sandbox.clone()],
+                ),
+                account(
+                    "555555555555",
+                    "old",
+                    AccountStatus::Suspended,
+                    vec![root.clone(), sandbox],
+                ),
             ],
         }
     }

@@ -59,7 +59,11 @@ impl SweepRunner {
         }
     }
 
-    pub async fn run(&self, plan: Plan, progress: &dyn Progress) -> Result<SweepSummary, SweepError> {
+    pub async fn run(
+        &self,
+        plan: Plan,
+        progress: &dyn Progress,
+    ) -> Result<SweepSummary, SweepError> {
         let sweep_id = Uuid::new_v4().to_string();
         let info = SweepInfo {
             id: sweep_id.clone(),
@@ -73,7 +77,12 @@ impl SweepRunner {
         };
         self.store.begin_sweep(&info).await?;
         let to_audit = plan.audited().count();
-        info!(sweep_id, accounts = plan.accounts.len(), to_audit, "sweep started");
+        info!(
+            sweep_id,
+            accounts = plan.accounts.len(),
+            to_audit,
+            "sweep started"
+        );
         progress.started(&sweep_id, to_audit);
 
         let mut summary = SweepSummary {
@@ -170,11 +179,19 @@ impl SweepRunner {
                 report.error = Some(error.to_data_error());
             }
             Err(_) => {
-                warn!(deadline_s = self.settings.account_deadline.as_secs(), "account deadline passed");
+                warn!(
+                    deadline_s = self.settings.account_deadline.as_secs(),
+                    "account deadline passed"
+                );
                 report.outcome = Outcome::Error;
                 report.error = Some(DataError {
                     operation: "account".to_string(),
-                    region: self.collector.regions().first().cloned().unwrap_or_default(),
+                    region: self
+                        .collector
+                        .regions()
+                        .first()
+                        .cloned()
+                        .unwrap_or_default(),
                     code: Some("Timeout".to_string()),
                     message: format!(
                         "the account did not finish within its deadline of {} s",

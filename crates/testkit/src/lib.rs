@@ -77,7 +77,12 @@ impl Emulator {
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start the emulator with {}: {e}; run scripts/test", python()));
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot start the emulator with {}: {e}; run scripts/test",
+                    python()
+                )
+            });
         let mut emulator = Emulator {
             child,
             endpoint: String::new(),
@@ -98,7 +103,10 @@ impl Emulator {
                     std::fs::read_to_string(&emulator.log).unwrap_or_default()
                 );
             }
-            assert!(started.elapsed() < Duration::from_secs(30), "the emulator did not start in 30 s");
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "the emulator did not start in 30 s"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         let _ = std::fs::remove_file(&port_file);
@@ -116,7 +124,13 @@ impl Emulator {
         let expected = std::env::temp_dir().join(unique("mfa_expected"));
         let output = Command::new(python())
             .arg(repo_root().join("tests/emulator/seed.py"))
-            .args(["--endpoint", &self.endpoint, "--scale", &accounts.to_string(), "--expected"])
+            .args([
+                "--endpoint",
+                &self.endpoint,
+                "--scale",
+                &accounts.to_string(),
+                "--expected",
+            ])
             .arg(&expected)
             .output()
             .unwrap();
@@ -147,7 +161,9 @@ impl Emulator {
 
     fn http(&self, method: &str, path: &str, body: &str) -> String {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
         write!(
             stream,
             "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\

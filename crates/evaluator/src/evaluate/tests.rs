@@ -66,21 +66,23 @@ fn status_of(snapshot: &AccountSnapshot, control: ControlId) -> Status {
         .expect("every control is evaluated")
 }
 
+/// (case, password, keys, AccountMFAEnabled, assigned virtual devices, IAM.9, IAM.6)
+type RootCase<'a> = (
+    &'a str,
+    bool,
+    bool,
+    bool,
+    Vec<VirtualMfaDevice>,
+    Status,
+    Status,
+);
+
 #[test]
 fn root_controls() {
     let root = format!("arn:aws:iam::{ACCOUNT}:root");
     let root_device = format!("arn:aws:iam::{ACCOUNT}:mfa/root-account-mfa-device");
     let user_device = format!("arn:aws:iam::{ACCOUNT}:mfa/root-account-mfa-device");
-    // (case, password, keys, AccountMFAEnabled, assigned virtual devices, IAM.9, IAM.6)
-    let cases: Vec<(
-        &str,
-        bool,
-        bool,
-        bool,
-        Vec<VirtualMfaDevice>,
-        Status,
-        Status,
-    )> = vec![
+    let cases: Vec<RootCase> = vec![
         ("no root credentials", false, false, false, vec![], P, P),
         (
             "no root credentials, a virtual device left on root",

@@ -4,7 +4,10 @@ use secrecy::ExposeSecret;
 const MINIMAL: &str = "[database]\nurl = \"postgres://postgres@127.0.0.1:5432/mfa_auditor\"\n";
 
 fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 fn load_str(text: &str, vars: &[(&str, &str)]) -> Result<AuditConfig, ConfigError> {
@@ -32,18 +35,34 @@ fn environment_layers_over_the_file() {
             ("DATABASE_URL", "postgres://u@db:5433/x"),
             ("AWS_ENDPOINT_URL", "http://127.0.0.1:5000"),
             ("MFA_AUDITOR__LIMITS__CONCURRENCY", "4"),
-            ("MFA_AUDITOR__AUDIT__REGIONS", "[\"eu-west-1\", \"us-east-1\"]"),
-            ("MFA_AUDITOR__ORGANIZATION__EXTERNAL_ID", "not-toml but a string"),
+            (
+                "MFA_AUDITOR__AUDIT__REGIONS",
+                "[\"eu-west-1\", \"us-east-1\"]",
+            ),
+            (
+                "MFA_AUDITOR__ORGANIZATION__EXTERNAL_ID",
+                "not-toml but a string",
+            ),
             ("UNRELATED", "ignored"),
         ],
     )
     .expect("valid");
-    assert_eq!(config.database.url.expose_secret(), "postgres://u@db:5433/x");
-    assert_eq!(config.aws.endpoint_url.as_deref(), Some("http://127.0.0.1:5000"));
+    assert_eq!(
+        config.database.url.expose_secret(),
+        "postgres://u@db:5433/x"
+    );
+    assert_eq!(
+        config.aws.endpoint_url.as_deref(),
+        Some("http://127.0.0.1:5000")
+    );
     assert_eq!(config.concurrency, 4);
     assert_eq!(config.regions, vec!["eu-west-1", "us-east-1"]);
     assert_eq!(
-        config.role.external_id.as_ref().map(|s| s.expose_secret().to_string()),
+        config
+            .role
+            .external_id
+            .as_ref()
+            .map(|s| s.expose_secret().to_string()),
         Some("not-toml but a string".to_string())
     );
 }
@@ -51,39 +70,188 @@ fn environment_layers_over_the_file() {
 #[test]
 fn the_database_url_may_come_from_the_environment_alone() {
     let config = load_str("", &[("DATABASE_URL", "postgres://localhost/db")]).expect("valid");
-    assert_eq!(config.database.url.expose_secret(), "postgres://localhost/db");
+    assert_eq!(
+        config.database.url.expose_secret(),
+        "postgres://localhost/db"
+    );
 }
+
+/// (file text, environment, origin, key, part of the message)
+type BadCase<'a> = (String, Vec<(&'a str, &'a str)>, &'a str, &'a str, &'a str);
 
 #[test]
 fn bad_configurations_name_the_origin_and_key() {
-    // (file text, environment, origin, key, part of the message)
     let file = "config/test.toml";
-    let cases: Vec<(String, Vec<(&str, &str)>, &str, &str, &str)> = vec![
+    let cases: Vec<BadCase> = vec![
         ("".into(), vec![], file, "database.url", "is not set"),
-        ("[database]\nurl = \"mysql://x\"\n".into(), vec![], file, "database.url", "postgres://"),
-        (format!("{MINIMAL}[aws]\nregion = \"useast1\"\n"), vec![], file, "aws.region", "not a region"),
-        (format!("{MINIMAL}[aws]\nendpoint_url = \"localhost:5000\"\n"), vec![], file, "aws.endpoint_url", "http://"),
-        (format!("{MINIMAL}[aws]\nregion = 5\n"), vec![], file, "aws.region", "invalid type"),
-        (format!("{MINIMAL}[organization]\naudit_role_name = \"\"\n"), vec![], file, "organization.audit_role_name", "1 to 64"),
-        (format!("{MINIMAL}[organization]\naudit_role_name = \"bad name\"\n"), vec![], file, "organization.audit_role_name", "letters, digits"),
-        (format!("{MINIMAL}[organization]\nsession_name = \"x\"\n"), vec![], file, "organization.session_name", "2 to 64"),
-        (format!("{MINIMAL}[organization]\ninclude_accounts = [\"12345\"]\n"), vec![], file, "organization.include_accounts", "12-digit"),
-        (format!("{MINIMAL}[organization]\nexclude_accounts = [\"12345678901a\"]\n"), vec![], file, "organization.exclude_accounts", "12-digit"),
-        (format!("{MINIMAL}[organization]\ninclude_ous = [\"ou-12\"]\n"), vec![], file, "organization.include_ous", "not an OU id"),
-        (format!("{MINIMAL}[organization]\nexclude_ous = [\"OU-ABCD-12345678\"]\n"), vec![], file, "organization.exclude_ous", "not an OU id"),
-        (format!("{MINIMAL}[organization]\naudit_management_account = \"yes\"\n"), vec![], file, "organization.audit_management_account", "invalid type"),
-        (format!("{MINIMAL}[organization]\nrole = \"x\"\n"), vec![], file, "organization.role", "unknown field"),
-        (format!("{MINIMAL}[auditt]\nregions = []\n"), vec![], file, "auditt", "unknown field"),
-        (format!("{MINIMAL}[audit]\nregions = []\n"), vec![], file, "audit.regions", "at least one"),
-        (format!("{MINIMAL}[audit]\nregions = [\"mars-1\"]\n"), vec![], file, "audit.regions", "not a region"),
-        (format!("{MINIMAL}[limits]\nconcurrency = 0\n"), vec![], file, "limits.concurrency", "between 1 and 256"),
-        (format!("{MINIMAL}[limits]\nconcurrency = -3\n"), vec![], file, "limits.concurrency", "invalid value"),
-        (format!("{MINIMAL}[schedule]\ncron = \"every night\"\n"), vec![], file, "schedule.cron", "five-field"),
-        ("[database\nurl = 1".into(), vec![], file, "", "not valid TOML"),
-        (MINIMAL.into(), vec![("MFA_AUDITOR__LIMITS__CONCURRENCY", "many")], "environment variable MFA_AUDITOR__LIMITS__CONCURRENCY", "limits.concurrency", "invalid type"),
-        (MINIMAL.into(), vec![("MFA_AUDITOR__LIMITS__SPEED", "1")], "environment variable MFA_AUDITOR__LIMITS__SPEED", "limits.speed", "unknown field"),
-        (MINIMAL.into(), vec![("MFA_AUDITOR__NOSECTION", "1")], "environment variable MFA_AUDITOR__NOSECTION", "", "MFA_AUDITOR__<SECTION>__<KEY>"),
-        (MINIMAL.into(), vec![("AWS_REGION", "nowhere")], "AWS_REGION", "aws.region", "not a region"),
+        (
+            "[database]\nurl = \"mysql://x\"\n".into(),
+            vec![],
+            file,
+            "database.url",
+            "postgres://",
+        ),
+        (
+            format!("{MINIMAL}[aws]\nregion = \"useast1\"\n"),
+            vec![],
+            file,
+            "aws.region",
+            "not a region",
+        ),
+        (
+            format!("{MINIMAL}[aws]\nendpoint_url = \"localhost:5000\"\n"),
+            vec![],
+            file,
+            "aws.endpoint_url",
+            "http://",
+        ),
+        (
+            format!("{MINIMAL}[aws]\nregion = 5\n"),
+            vec![],
+            file,
+            "aws.region",
+            "invalid type",
+        ),
+        (
+            format!("{MINIMAL}[organization]\naudit_role_name = \"\"\n"),
+            vec![],
+            file,
+            "organization.audit_role_name",
+            "1 to 64",
+        ),
+        (
+            format!("{MINIMAL}[organization]\naudit_role_name = \"bad name\"\n"),
+            vec![],
+            file,
+            "organization.audit_role_name",
+            "letters, digits",
+        ),
+        (
+            format!("{MINIMAL}[organization]\nsession_name = \"x\"\n"),
+            vec![],
+            file,
+            "organization.session_name",
+            "2 to 64",
+        ),
+        (
+            format!("{MINIMAL}[organization]\ninclude_accounts = [\"12345\"]\n"),
+            vec![],
+            file,
+            "organization.include_accounts",
+            "12-digit",
+        ),
+        (
+            format!("{MINIMAL}[organization]\nexclude_accounts = [\"12345678901a\"]\n"),
+            vec![],
+            file,
+            "organization.exclude_accounts",
+            "12-digit",
+        ),
+        (
+            format!("{MINIMAL}[organization]\ninclude_ous = [\"ou-12\"]\n"),
+            vec![],
+            file,
+            "organization.include_ous",
+            "not an OU id",
+        ),
+        (
+            format!("{MINIMAL}[organization]\nexclude_ous = [\"OU-ABCD-12345678\"]\n"),
+            vec![],
+            file,
+            "organization.exclude_ous",
+            "not an OU id",
+        ),
+        (
+            format!("{MINIMAL}[organization]\naudit_management_account = \"yes\"\n"),
+            vec![],
+            file,
+            "organization.audit_management_account",
+            "invalid type",
+        ),
+        (
+            format!("{MINIMAL}[organization]\nrole = \"x\"\n"),
+            vec![],
+            file,
+            "organization.role",
+            "unknown field",
+        ),
+        (
+            format!("{MINIMAL}[auditt]\nregions = []\n"),
+            vec![],
+            file,
+            "auditt",
+            "unknown field",
+        ),
+        (
+            format!("{MINIMAL}[audit]\nregions = []\n"),
+            vec![],
+            file,
+            "audit.regions",
+            "at least one",
+        ),
+        (
+            format!("{MINIMAL}[audit]\nregions = [\"mars-1\"]\n"),
+            vec![],
+            file,
+            "audit.regions",
+            "not a region",
+        ),
+        (
+            format!("{MINIMAL}[limits]\nconcurrency = 0\n"),
+            vec![],
+            file,
+            "limits.concurrency",
+            "between 1 and 256",
+        ),
+        (
+            format!("{MINIMAL}[limits]\nconcurrency = -3\n"),
+            vec![],
+            file,
+            "limits.concurrency",
+            "invalid value",
+        ),
+        (
+            format!("{MINIMAL}[schedule]\ncron = \"every night\"\n"),
+            vec![],
+            file,
+            "schedule.cron",
+            "five-field",
+        ),
+        (
+            "[database\nurl = 1".into(),
+            vec![],
+            file,
+            "",
+            "not valid TOML",
+        ),
+        (
+            MINIMAL.into(),
+            vec![("MFA_AUDITOR__LIMITS__CONCURRENCY", "many")],
+            "environment variable MFA_AUDITOR__LIMITS__CONCURRENCY",
+            "limits.concurrency",
+            "invalid type",
+        ),
+        (
+            MINIMAL.into(),
+            vec![("MFA_AUDITOR__LIMITS__SPEED", "1")],
+            "environment variable MFA_AUDITOR__LIMITS__SPEED",
+            "limits.speed",
+            "unknown field",
+        ),
+        (
+            MINIMAL.into(),
+            vec![("MFA_AUDITOR__NOSECTION", "1")],
+            "environment variable MFA_AUDITOR__NOSECTION",
+            "",
+            "MFA_AUDITOR__<SECTION>__<KEY>",
+        ),
+        (
+            MINIMAL.into(),
+            vec![("AWS_REGION", "nowhere")],
+            "AWS_REGION",
+            "aws.region",
+            "not a region",
+        ),
     ];
     for (text, vars, origin, key, message) in cases {
         let error = load_str(&text, &vars).expect_err(&text);
