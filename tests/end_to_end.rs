@@ -47,7 +47,8 @@ async fn setup() -> (Emulator, Value, Auditor) {
 
 #[tokio::test]
 async fn a_sweep_of_the_demo_organization_matches_the_seeders_expectations() {
-    let (_emulator, expected, auditor) = setup().await;
+    let (emulator, expected, auditor) = setup().await;
+    emulator.clear_requests();
 
     let sweep = auditor.run(&["sweep"]);
     assert_eq!(
@@ -62,6 +63,8 @@ async fn a_sweep_of_the_demo_organization_matches_the_seeders_expectations() {
         "{}",
         text(&sweep.stdout)
     );
+
+    check_call_budget(&emulator.requests(), &expected);
 
     let json = auditor.run(&["report", "--format", "json"]);
     assert!(json.status.success(), "{}", text(&json.stderr));
@@ -164,6 +167,47 @@ async fn a_sweep_of_the_demo_organization_matches_the_seeders_expectations() {
     assert!(readable.contains("Failing resources"), "{readable}");
     assert!(readable.contains("sts:AssumeRole"), "{readable}");
     assert!(readable.contains("suspended"), "{readable}");
+}
+
+/// AWS calls are the cost on real AWS: per account exactly AssumeRole, GetAccountSummary,
+/// ListVirtualMFADevices (plus pages), GenerateCredentialReport, GetCredentialReport, one
+/// ListUserPools per region and one GetUserPoolMfaConfig per pool; the organization costs calls
+/// per OU, never per account.
+fn check_call_budget(requests: &[Value], expected: &Value) {
+    let regions = expected["regions"].as_array().unwrap().len();
+    for (account_id, want) in expected["accounts"].as_object().unwrap() {
+        let calls = requests.iter().filter(|r| r["account"] == account_id.as_str()).count();
+        let budget = match want["outcome"].as_str().unwrap() {
+            "skipped" => 0,
+            "error" => 1,
+            _ => {
+                let seeded = &want["seeded"];
+                let virtual_devices = seeded["users"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|u| {
+                        matches!(
+                            u["kind"].as_str().unwrap(),
+                            "console_virtual" | "programmatic_virtual" | "console_two_devices" | "root_named_device"
+                        )
+                    })
+                    .count()
+                    + usize::from(seeded["root"]["virtual_mfa"] == true);
+                let extra_device_pages = virtual_devices / 100;
+                5 + regions + seeded["pools"].as_array().unwrap().len() + extra_device_pages
+            }
+        };
+        assert_eq!(calls, budget, "AWS calls for {account_id} ({})", want["account_name"]);
+    }
+    let organization: Vec<&str> = requests
+        .iter()
+        .filter(|r| r["service"] == "organizations")
+        .map(|r| r["operation"].as_str().unwrap())
+        .collect();
+    // Describe + ListRoots + ListAccounts, then two calls for each of the 9 parents.
+    assert_eq!(organization.len(), 3 + 2 * 9, "{organization:?}");
+    assert!(!organization.contains(&"ListParents"));
 }
 
 #[tokio::test]

@@ -18,7 +18,9 @@ Control API (JSON over HTTP, same port), under /_mfa_ext/:
   POST /_mfa_ext/root      {"account_id", "password_present", "access_keys_present",
                             "virtual_mfa", "hardware_mfa"}
   POST /_mfa_ext/faults    see Faults below; replaces the whole fault set
-  GET  /_mfa_ext/requests  the request log, oldest first
+  GET  /_mfa_ext/requests  the request log, oldest first: service, operation, account (the
+                           account a member-account session acts in, or that AssumeRole enters;
+                           empty for the caller's own calls), region, status, time
   POST /_mfa_ext/requests/clear
   GET  /_mfa_ext/health
 """
@@ -240,6 +242,10 @@ class Extension:
             params = parse_qs(body.decode("utf-8", "replace"))
             operation = (params.get("Action") or [""])[0]
         account = ACCESS_KEY_ACCOUNTS.get(access_key, "")
+        if service == "sts" and operation == "AssumeRole":
+            # Logged against the account it enters, so calls can be counted per account.
+            role = ROLE_ARN_RE.match((params.get("RoleArn") or [""])[0])
+            account = role.group(1) if role else account
 
         entry = {"service": service, "operation": operation, "account": account,
                  "region": region, "time": time.time()}
