@@ -372,9 +372,12 @@ def main() -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5000)
     parser.add_argument("--port-file", help="write the bound port here once listening")
+    parser.add_argument("--in-container", action="store_true",
+                        help="allow a non-loopback --host: only inside a container's own network "
+                             "(docker-compose.yml), never on a host")
     args = parser.parse_args()
     host = ipaddress.ip_address(args.host)
-    if not host.is_loopback:
+    if not host.is_loopback and not args.in_container:
         print(f"mfa_emulator: refusing to bind {args.host}: loopback only", file=sys.stderr)
         return 2
     server = make_server(args.host, args.port, Extension(), threaded=True)

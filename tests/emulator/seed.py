@@ -291,9 +291,9 @@ def audit_role_trust(management: str) -> str:
     })
 
 
-def seed(endpoint: str, scale: int) -> dict:
+def seed(endpoint: str, scale: int, allowed_host: str | None = None) -> dict:
     host = urlparse(endpoint).hostname or ""
-    if not (host == "localhost" or host.startswith("127.") or host == "::1"):
+    if not (host == "localhost" or host.startswith("127.") or host == "::1" or host == allowed_host):
         raise SystemExit(f"seed.py: refusing to seed {endpoint}: loopback only")
     # Deterministic ids: moto draws account and OU ids from its own seedable generator.
     urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/seed?a=42", method="POST"),
@@ -385,8 +385,10 @@ def main() -> int:
     parser.add_argument("--expected", required=True, help="where to write the expected results")
     parser.add_argument("--scale", type=int, default=0,
                         help="add accounts until the organization has this many (benchmarks)")
+    parser.add_argument("--allow-host", help="a non-loopback emulator host to accept: the compose "
+                                                 "service name, inside docker-compose's network")
     args = parser.parse_args()
-    expected = seed(args.endpoint.rstrip("/"), args.scale)
+    expected = seed(args.endpoint.rstrip("/"), args.scale, args.allow_host)
     with open(args.expected, "w") as handle:
         json.dump(expected, handle, indent=2, sort_keys=True)
     print(f"seed.py: {len(expected['accounts'])} accounts seeded", file=sys.stderr)

@@ -293,3 +293,13 @@ fn ou_and_root_ids() {
     assert!(!is_ou_or_root_id("r-AB12"));
     assert!(!is_ou_or_root_id("o-abcdefghij"));
 }
+
+#[test]
+fn the_shipped_configuration_files_are_valid() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config");
+    for name in ["default.toml", "example.toml"] {
+        let config = load(&dir.join(name), &HashMap::new())
+            .unwrap_or_else(|e| panic!("config/{name}: {e}"));
+        assert!(!config.regions.is_empty(), "{name}");
+    }
+}
