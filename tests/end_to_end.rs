@@ -176,7 +176,10 @@ async fn a_sweep_of_the_demo_organization_matches_the_seeders_expectations() {
 fn check_call_budget(requests: &[Value], expected: &Value) {
     let regions = expected["regions"].as_array().unwrap().len();
     for (account_id, want) in expected["accounts"].as_object().unwrap() {
-        let calls = requests.iter().filter(|r| r["account"] == account_id.as_str()).count();
+        let calls = requests
+            .iter()
+            .filter(|r| r["account"] == account_id.as_str())
+            .count();
         let budget = match want["outcome"].as_str().unwrap() {
             "skipped" => 0,
             "error" => 1,
@@ -189,7 +192,10 @@ fn check_call_budget(requests: &[Value], expected: &Value) {
                     .filter(|u| {
                         matches!(
                             u["kind"].as_str().unwrap(),
-                            "console_virtual" | "programmatic_virtual" | "console_two_devices" | "root_named_device"
+                            "console_virtual"
+                                | "programmatic_virtual"
+                                | "console_two_devices"
+                                | "root_named_device"
                         )
                     })
                     .count()
@@ -198,7 +204,11 @@ fn check_call_budget(requests: &[Value], expected: &Value) {
                 5 + regions + seeded["pools"].as_array().unwrap().len() + extra_device_pages
             }
         };
-        assert_eq!(calls, budget, "AWS calls for {account_id} ({})", want["account_name"]);
+        assert_eq!(
+            calls, budget,
+            "AWS calls for {account_id} ({})",
+            want["account_name"]
+        );
     }
     let organization: Vec<&str> = requests
         .iter()

@@ -298,8 +298,8 @@ fn ou_and_root_ids() {
 fn the_shipped_configuration_files_are_valid() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config");
     for name in ["default.toml", "example.toml"] {
-        let config = load(&dir.join(name), &HashMap::new())
-            .unwrap_or_else(|e| panic!("config/{name}: {e}"));
+        let config =
+            load(&dir.join(name), &HashMap::new()).unwrap_or_else(|e| panic!("config/{name}: {e}"));
         assert!(!config.regions.is_empty(), "{name}");
     }
 }
