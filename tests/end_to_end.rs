@@ -299,5 +299,19 @@ async fn a_bad_configuration_exits_1_naming_the_key() {
     assert_eq!(unreachable.status.code(), Some(1));
     let stderr = text(&unreachable.stderr);
     assert!(stderr.contains("127.0.0.1:1"), "{stderr}");
+
+    let no_url = dir.join("no-url.toml");
+    std::fs::write(&no_url, "[audit]\nregions = [\"us-east-1\"]\n").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_mfa-auditor"))
+        .args(["--config", no_url.to_str().unwrap(), "report"])
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("no-url.toml: key `database.url` is not set"),
+        "{stderr}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -179,6 +179,14 @@ impl CollectError {
         }
     }
 
+    /// Notes how many attempts were made, when there were retries.
+    pub fn after_attempts(mut self, attempts: u32) -> CollectError {
+        if attempts > 1 {
+            self.message = format!("{} (after {attempts} attempts)", self.message);
+        }
+        self
+    }
+
     /// The plain form the evaluator and the store keep.
     pub fn to_data_error(&self) -> DataError {
         DataError {

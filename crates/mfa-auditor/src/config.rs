@@ -10,7 +10,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 const ENV_PREFIX: &str = "MFA_AUDITOR__";
@@ -165,7 +165,6 @@ impl Default for RawSchedule {
 /// The checked configuration.
 #[derive(Debug)]
 pub struct AuditConfig {
-    pub source: PathBuf,
     pub database: DatabaseConfig,
     pub aws: AwsSettings,
     pub role: AuditRole,
@@ -178,8 +177,10 @@ pub struct AuditConfig {
 
 #[derive(Debug)]
 pub struct DatabaseConfig {
-    /// May hold a password: never printed whole.
-    pub url: SecretString,
+    /// May hold a password: never printed whole. `None` when not configured.
+    pub url: Option<SecretString>,
+    /// Where the URL came from (or should come from), for messages.
+    pub origin: String,
     pub max_connections: u32,
     pub connect_timeout: Duration,
 }
@@ -192,10 +193,7 @@ pub fn load(path: &Path, env: &HashMap<String, String>) -> Result<AuditConfig, C
         key: String::new(),
         message: format!("cannot read the configuration file: {e}"),
     })?;
-    from_str(&text, &origin, env).map(|mut config| {
-        config.source = path.to_path_buf();
-        config
-    })
+    from_str(&text, &origin, env)
 }
 
 /// Parses configuration text; `origin` names it in errors.
@@ -312,14 +310,10 @@ fn validate(
         message,
     };
 
+    // Commands that need no database (`accounts`) run without one; the others ask for it.
     let url = raw.database.url.trim().to_string();
-    if url.is_empty() {
-        return Err(err(
-            "database.url",
-            "is not set: give it in the file or with DATABASE_URL".to_string(),
-        ));
-    }
-    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+    let postgres = url.starts_with("postgres://") || url.starts_with("postgresql://");
+    if !(url.is_empty() || postgres) {
         return Err(err(
             "database.url",
             "must be a postgres:// or postgresql:// URL".to_string(),
@@ -439,9 +433,12 @@ fn validate(
     }
 
     Ok(AuditConfig {
-        source: PathBuf::from(file),
         database: DatabaseConfig {
-            url: SecretString::from(url),
+            url: (!url.is_empty()).then(|| SecretString::from(url)),
+            origin: origins
+                .get("database.url")
+                .cloned()
+                .unwrap_or_else(|| file.to_string()),
             max_connections: raw.database.max_connections,
             connect_timeout: Duration::from_secs(raw.database.connect_timeout_seconds.max(1)),
         },

@@ -148,8 +148,14 @@ fn out(text: &str) -> Result<()> {
 }
 
 async fn connect(config: &config::AuditConfig) -> Result<Store> {
+    let Some(url) = &config.database.url else {
+        anyhow::bail!(
+            "{}: key `database.url` is not set: give it in the file or with DATABASE_URL",
+            config.database.origin
+        );
+    };
     Ok(Store::connect(
-        config.database.url.expose_secret(),
+        url.expose_secret(),
         config.database.max_connections,
         config.database.connect_timeout,
     )

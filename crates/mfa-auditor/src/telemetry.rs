@@ -1,6 +1,7 @@
 //! The one place that sets up logging: to stderr, as text or JSON, at a level from `-v`/`-q`
 //! unless `RUST_LOG` says otherwise.
 
+use std::io::IsTerminal;
 use tracing_subscriber::fmt::writer::MakeWriterExt;
 use tracing_subscriber::EnvFilter;
 
@@ -25,6 +26,7 @@ pub fn init(format: LogFormat, verbosity: i8) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false);
     // A second init (tests) keeps the first subscriber; that is fine.
     let _ = match format {
