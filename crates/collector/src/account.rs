@@ -4,9 +4,12 @@
 use crate::aws::partition_of;
 use crate::credential_report::parse_credential_report;
 use crate::error::{CollectError, ErrorClass};
+use crate::limits::{Caller, QuotaKey};
 use aws_credential_types::Credentials;
 use aws_sdk_cognitoidentityprovider::types::UserPoolMfaType;
+use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_iam::types::{AssignmentStatusType, SummaryKeyType};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use chrono::{DateTime, Utc};
 use futures::stream::{self, StreamExt};
 use mfa_evaluator::{
@@ -14,6 +17,7 @@ use mfa_evaluator::{
     RootSnapshot, UserPool, VirtualMfaDevice,
 };
 use secrecy::{ExposeSecret, SecretString};
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 /// The role assumed in every member account. The ExternalId is a secret: it is never logged,
@@ -30,6 +34,7 @@ pub struct AuditRole {
 pub struct AccountCollector {
     sdk: aws_config::SdkConfig,
     sts: aws_sdk_sts::Client,
+    caller: Caller,
     role: AuditRole,
     /// Where IAM and STS are called.
     home_region: String,
@@ -47,6 +52,7 @@ const POOL_CONCURRENCY: usize = 4;
 impl AccountCollector {
     pub fn new(
         sdk: &aws_config::SdkConfig,
+        caller: Caller,
         role: AuditRole,
         regions: Vec<String>,
         report_deadline: Duration,
@@ -58,6 +64,7 @@ impl AccountCollector {
                 .map(|r| r.to_string())
                 .unwrap_or_else(|| "us-east-1".to_string()),
             sdk: sdk.clone(),
+            caller,
             role,
             regions,
             report_deadline,
@@ -79,6 +86,7 @@ impl AccountCollector {
         let ctx = Ctx {
             account_id,
             region: &self.home_region,
+            caller: &self.caller,
         };
         let pools = futures::future::join_all(
             self.regions
@@ -111,20 +119,28 @@ impl AccountCollector {
             self.role.name
         );
         let response = self
-            .sts
-            .assume_role()
-            .role_arn(&role_arn)
-            .role_session_name(&self.role.session_name)
-            .set_external_id(
-                self.role
-                    .external_id
-                    .as_ref()
-                    .map(|id| id.expose_secret().to_string()),
+            .caller
+            .call(
+                QuotaKey::Sts,
+                account_id,
+                &self.home_region,
+                OPERATION,
+                || {
+                    self.sts
+                        .assume_role()
+                        .role_arn(&role_arn)
+                        .role_session_name(&self.role.session_name)
+                        .set_external_id(
+                            self.role
+                                .external_id
+                                .as_ref()
+                                .map(|id| id.expose_secret().to_string()),
+                        )
+                        .duration_seconds(SESSION_SECONDS)
+                        .send()
+                },
             )
-            .duration_seconds(SESSION_SECONDS)
-            .send()
-            .await
-            .map_err(|e| CollectError::from_sdk(account_id, &self.home_region, OPERATION, e))?;
+            .await?;
         let credentials = response.credentials().ok_or_else(|| {
             CollectError::malformed(
                 account_id,
@@ -154,7 +170,11 @@ impl AccountCollector {
             .region(aws_config::Region::new(region.to_string()))
             .build();
         let client = aws_sdk_cognitoidentityprovider::Client::from_conf(config);
-        let ctx = Ctx { account_id, region };
+        let ctx = Ctx {
+            account_id,
+            region,
+            caller: &self.caller,
+        };
         RegionUserPools {
             region: region.to_string(),
             pools: user_pools_in_region(&client, ctx)
@@ -168,19 +188,43 @@ impl AccountCollector {
 struct Ctx<'a> {
     account_id: &'a str,
     region: &'a str,
+    caller: &'a Caller,
 }
 
 impl Ctx<'_> {
-    fn sdk_error<E, R>(
+    /// An IAM call, under the target account's IAM quota.
+    async fn iam<T, E, F, Fut>(self, operation: &'static str, send: F) -> Result<T, CollectError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let key = QuotaKey::Iam {
+            account: self.account_id,
+        };
+        self.caller
+            .call(key, self.account_id, self.region, operation, send)
+            .await
+    }
+
+    /// A Cognito call, under the target account's quota in this region.
+    async fn cognito<T, E, F, Fut>(
         self,
         operation: &'static str,
-        error: aws_sdk_iam::error::SdkError<E, R>,
-    ) -> CollectError
+        send: F,
+    ) -> Result<T, CollectError>
     where
-        E: aws_sdk_iam::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug + Send + Sync + 'static,
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
-        CollectError::from_sdk(self.account_id, self.region, operation, error)
+        let key = QuotaKey::Cognito {
+            account: self.account_id,
+            region: self.region,
+        };
+        self.caller
+            .call(key, self.account_id, self.region, operation, send)
+            .await
     }
 
     fn malformed(self, operation: &'static str, message: impl Into<String>) -> CollectError {
@@ -193,11 +237,9 @@ async fn account_summary(
     ctx: Ctx<'_>,
 ) -> Result<AccountSummary, CollectError> {
     const OPERATION: &str = "iam:GetAccountSummary";
-    let response = iam
-        .get_account_summary()
-        .send()
-        .await
-        .map_err(|e| ctx.sdk_error(OPERATION, e))?;
+    let response = ctx
+        .iam(OPERATION, || iam.get_account_summary().send())
+        .await?;
     let map = response
         .summary_map()
         .ok_or_else(|| ctx.malformed(OPERATION, "no SummaryMap in the response"))?;
@@ -231,18 +273,28 @@ async fn assigned_virtual_devices(
 ) -> Result<Vec<VirtualMfaDevice>, CollectError> {
     const OPERATION: &str = "iam:ListVirtualMFADevices";
     let mut devices = Vec::new();
-    let mut pages = iam
-        .list_virtual_mfa_devices()
-        .assignment_status(AssignmentStatusType::Assigned)
-        .into_paginator()
-        .items()
-        .send();
-    while let Some(device) = pages.next().await {
-        let device = device.map_err(|e| ctx.sdk_error(OPERATION, e))?;
-        devices.push(VirtualMfaDevice {
-            serial_number: device.serial_number().to_string(),
-            user_arn: device.user().map(|u| u.arn().to_string()),
-        });
+    let mut marker: Option<String> = None;
+    loop {
+        let page = ctx
+            .iam(OPERATION, || {
+                iam.list_virtual_mfa_devices()
+                    .assignment_status(AssignmentStatusType::Assigned)
+                    .set_marker(marker.clone())
+                    .send()
+            })
+            .await?;
+        devices.extend(
+            page.virtual_mfa_devices()
+                .iter()
+                .map(|device| VirtualMfaDevice {
+                    serial_number: device.serial_number().to_string(),
+                    user_arn: device.user().map(|u| u.arn().to_string()),
+                }),
+        );
+        marker = page.marker().map(str::to_string);
+        if !page.is_truncated() || marker.is_none() {
+            break;
+        }
     }
     Ok(devices)
 }
@@ -262,8 +314,10 @@ async fn credential_report(
     loop {
         if generate {
             // STARTED, INPROGRESS or COMPLETE: in every case the next step is to ask for it.
-            if let Err(error) = iam.generate_credential_report().send().await {
-                let error = ctx.sdk_error(GENERATE, error);
+            if let Err(error) = ctx
+                .iam(GENERATE, || iam.generate_credential_report().send())
+                .await
+            {
                 // LimitExceeded: IAM refuses to start another report; one may still be ready.
                 if error.class != ErrorClass::Throttled {
                     return Err(error);
@@ -271,7 +325,7 @@ async fn credential_report(
             }
         }
         // A report that was just STARTED is often ready at once; ask before waiting.
-        match iam.get_credential_report().send().await {
+        match ctx.iam(GET, || iam.get_credential_report().send()).await {
             Ok(response) => {
                 let content = response
                     .content()
@@ -281,7 +335,6 @@ async fn credential_report(
                     .map_err(|e| ctx.malformed(GET, e.to_string()));
             }
             Err(error) => {
-                let error = ctx.sdk_error(GET, error);
                 let pending = matches!(
                     error.aws_code.as_deref(),
                     Some("ReportInProgress" | "ReportNotPresent" | "ReportExpired")
@@ -315,19 +368,28 @@ async fn user_pools_in_region(
 ) -> Result<Vec<UserPool>, CollectError> {
     const LIST: &str = "cognito-idp:ListUserPools";
     let mut descriptions = Vec::new();
-    let mut pages = client
-        .list_user_pools()
-        .max_results(60)
-        .into_paginator()
-        .items()
-        .send();
-    while let Some(pool) = pages.next().await {
-        let pool = pool.map_err(|e| CollectError::from_sdk(ctx.account_id, ctx.region, LIST, e))?;
-        let id = pool
-            .id()
-            .ok_or_else(|| ctx.malformed(LIST, "a user pool without an Id"))?
-            .to_string();
-        descriptions.push((id, pool.name().unwrap_or_default().to_string()));
+    let mut token: Option<String> = None;
+    loop {
+        let page = ctx
+            .cognito(LIST, || {
+                client
+                    .list_user_pools()
+                    .max_results(60)
+                    .set_next_token(token.clone())
+                    .send()
+            })
+            .await?;
+        for pool in page.user_pools() {
+            let id = pool
+                .id()
+                .ok_or_else(|| ctx.malformed(LIST, "a user pool without an Id"))?
+                .to_string();
+            descriptions.push((id, pool.name().unwrap_or_default().to_string()));
+        }
+        token = page.next_token;
+        if token.is_none() {
+            break;
+        }
     }
     let partition = partition_of(ctx.region);
     let pools = stream::iter(descriptions)
@@ -361,12 +423,14 @@ async fn pool_mfa(
     // ListUserPools does not carry the setting, and stock moto's DescribeUserPool can show a
     // stale one; GetUserPoolMfaConfig is right on both.
     const OPERATION: &str = "cognito-idp:GetUserPoolMfaConfig";
-    let response = client
-        .get_user_pool_mfa_config()
-        .user_pool_id(pool_id)
-        .send()
-        .await
-        .map_err(|e| CollectError::from_sdk(ctx.account_id, ctx.region, OPERATION, e))?;
+    let response = ctx
+        .cognito(OPERATION, || {
+            client
+                .get_user_pool_mfa_config()
+                .user_pool_id(pool_id)
+                .send()
+        })
+        .await?;
     match response.mfa_configuration() {
         Some(UserPoolMfaType::On) => Ok(MfaConfiguration::On),
         Some(UserPoolMfaType::Optional) => Ok(MfaConfiguration::Optional),

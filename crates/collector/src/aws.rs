@@ -5,17 +5,14 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use std::time::Duration;
 
-/// How the project talks to AWS. The SDK's standard retry is the one retry layer: exponential
-/// backoff with jitter on throttling, 5xx and timeouts, bounded attempts; AccessDenied and
-/// validation errors are not retried.
+/// How the project talks to AWS. The SDK's own retry is disabled: the project's
+/// [`crate::Caller`] is the one retry layer, so that every attempt waits for the rate limiters.
 #[derive(Debug, Clone)]
 pub struct AwsSettings {
     /// Where Organizations, STS and IAM are called.
     pub region: String,
     /// A local emulator's URL; `None` for real AWS.
     pub endpoint_url: Option<String>,
-    /// Attempts per call, the first included.
-    pub max_attempts: u32,
     /// Timeout of one attempt of one call.
     pub call_timeout: Duration,
 }
@@ -26,12 +23,7 @@ impl AwsSettings {
     pub async fn load(&self) -> SdkConfig {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new(self.region.clone()))
-            .retry_config(
-                RetryConfig::standard()
-                    .with_max_attempts(self.max_attempts.max(1))
-                    .with_initial_backoff(Duration::from_millis(200))
-                    .with_max_backoff(Duration::from_secs(20)),
-            )
+            .retry_config(RetryConfig::disabled())
             .timeout_config(
                 TimeoutConfig::builder()
                     .connect_timeout(Duration::from_secs(5))

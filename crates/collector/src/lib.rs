@@ -10,10 +10,12 @@ mod account;
 mod aws;
 mod credential_report;
 mod error;
+mod limits;
 mod organization;
 
 pub use account::{AccountCollector, AuditRole};
 pub use aws::{partition_of, AwsSettings};
 pub use credential_report::{parse_credential_report, ReportParseError};
 pub use error::{CollectError, ErrorClass};
+pub use limits::{CallStats, Caller, LimitSettings, QuotaKey};
 pub use organization::{AccountStatus, OrgAccount, OrgUnit, Organization, OrganizationReader};

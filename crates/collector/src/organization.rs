@@ -6,8 +6,10 @@
 //! while the walk ran).
 
 use crate::error::CollectError;
+use crate::limits::{Caller, QuotaKey};
 use aws_sdk_organizations::types::AccountStatus as SdkAccountStatus;
 use aws_sdk_organizations::Client;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use std::collections::HashMap;
 
 /// The organization as the planner needs it.
@@ -69,21 +71,24 @@ impl From<&SdkAccountStatus> for AccountStatus {
 #[derive(Debug, Clone)]
 pub struct OrganizationReader {
     client: Client,
+    caller: Caller,
     region: String,
-    caller: String,
     /// `MaxResults` for the list calls; `None` leaves the service's default.
     page_size: Option<i32>,
 }
 
+/// Stands for the caller's own account in errors: Organizations calls are not made in a member.
+const CALLER: &str = "(caller)";
+
 impl OrganizationReader {
-    pub fn new(sdk: &aws_config::SdkConfig) -> OrganizationReader {
+    pub fn new(sdk: &aws_config::SdkConfig, caller: Caller) -> OrganizationReader {
         OrganizationReader {
             client: Client::new(sdk),
+            caller,
             region: sdk
                 .region()
                 .map(|r| r.to_string())
                 .unwrap_or_else(|| "us-east-1".to_string()),
-            caller: "caller".to_string(),
             page_size: None,
         }
     }
@@ -94,34 +99,39 @@ impl OrganizationReader {
         self
     }
 
-    fn error<E, R>(
-        &self,
-        operation: &'static str,
-        error: aws_sdk_organizations::error::SdkError<E, R>,
-    ) -> CollectError
+    async fn call<T, E, F, Fut>(&self, operation: &'static str, send: F) -> Result<T, CollectError>
     where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<
+            Output = Result<T, aws_sdk_organizations::error::SdkError<E, HttpResponse>>,
+        >,
         E: aws_sdk_organizations::error::ProvideErrorMetadata
             + std::error::Error
             + Send
             + Sync
             + 'static,
-        R: std::fmt::Debug + Send + Sync + 'static,
     {
-        CollectError::from_sdk(&self.caller, &self.region, operation, error)
+        self.caller
+            .call(
+                QuotaKey::Organizations,
+                CALLER,
+                &self.region,
+                operation,
+                send,
+            )
+            .await
     }
 
     pub async fn read(&self) -> Result<Organization, CollectError> {
+        const DESCRIBE: &str = "organizations:DescribeOrganization";
         let description = self
-            .client
-            .describe_organization()
-            .send()
-            .await
-            .map_err(|e| self.error("organizations:DescribeOrganization", e))?;
+            .call(DESCRIBE, || self.client.describe_organization().send())
+            .await?;
         let org = description.organization().ok_or_else(|| {
             CollectError::malformed(
-                &self.caller,
+                CALLER,
                 &self.region,
-                "organizations:DescribeOrganization",
+                DESCRIBE,
                 "no organization in the response",
             )
         })?;
@@ -130,18 +140,25 @@ impl OrganizationReader {
 
         let parents_of = self.walk_tree().await?;
 
-        let mut accounts = Vec::new();
         let mut listed = Vec::new();
-        let mut pages = self
-            .client
-            .list_accounts()
-            .set_max_results(self.page_size)
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| self.error("organizations:ListAccounts", e))?;
+        let mut token: Option<String> = None;
+        loop {
+            let page = self
+                .call("organizations:ListAccounts", || {
+                    self.client
+                        .list_accounts()
+                        .set_max_results(self.page_size)
+                        .set_next_token(token.clone())
+                        .send()
+                })
+                .await?;
             listed.extend(page.accounts.unwrap_or_default());
+            token = page.next_token;
+            if token.is_none() {
+                break;
+            }
         }
+        let mut accounts = Vec::with_capacity(listed.len());
         for account in listed {
             let account_id = account.id().unwrap_or_default().to_string();
             let parents = match parents_of.get(&account_id) {
@@ -169,33 +186,42 @@ impl OrganizationReader {
     async fn walk_tree(&self) -> Result<HashMap<String, Vec<OrgUnit>>, CollectError> {
         let mut parents_of = HashMap::new();
         let mut pending: Vec<Vec<OrgUnit>> = Vec::new();
-        let mut roots = self
-            .client
-            .list_roots()
-            .set_max_results(self.page_size)
-            .into_paginator()
-            .send();
-        while let Some(page) = roots.next().await {
-            let page = page.map_err(|e| self.error("organizations:ListRoots", e))?;
+        let mut token: Option<String> = None;
+        loop {
+            let page = self
+                .call("organizations:ListRoots", || {
+                    self.client
+                        .list_roots()
+                        .set_max_results(self.page_size)
+                        .set_next_token(token.clone())
+                        .send()
+                })
+                .await?;
             for root in page.roots() {
                 pending.push(vec![OrgUnit {
                     id: root.id().unwrap_or_default().to_string(),
                     name: root.name().unwrap_or("Root").to_string(),
                 }]);
             }
+            token = page.next_token;
+            if token.is_none() {
+                break;
+            }
         }
         while let Some(chain) = pending.pop() {
             let Some(parent) = chain.last() else { continue };
-            let mut units = self
-                .client
-                .list_organizational_units_for_parent()
-                .parent_id(&parent.id)
-                .set_max_results(self.page_size)
-                .into_paginator()
-                .send();
-            while let Some(page) = units.next().await {
-                let page = page
-                    .map_err(|e| self.error("organizations:ListOrganizationalUnitsForParent", e))?;
+            let mut token: Option<String> = None;
+            loop {
+                let page = self
+                    .call("organizations:ListOrganizationalUnitsForParent", || {
+                        self.client
+                            .list_organizational_units_for_parent()
+                            .parent_id(&parent.id)
+                            .set_max_results(self.page_size)
+                            .set_next_token(token.clone())
+                            .send()
+                    })
+                    .await?;
                 for unit in page.organizational_units() {
                     let mut child = chain.clone();
                     child.push(OrgUnit {
@@ -204,19 +230,29 @@ impl OrganizationReader {
                     });
                     pending.push(child);
                 }
+                token = page.next_token;
+                if token.is_none() {
+                    break;
+                }
             }
-            let mut accounts = self
-                .client
-                .list_accounts_for_parent()
-                .parent_id(&parent.id)
-                .set_max_results(self.page_size)
-                .into_paginator()
-                .send();
-            while let Some(page) = accounts.next().await {
-                let page =
-                    page.map_err(|e| self.error("organizations:ListAccountsForParent", e))?;
+            let mut token: Option<String> = None;
+            loop {
+                let page = self
+                    .call("organizations:ListAccountsForParent", || {
+                        self.client
+                            .list_accounts_for_parent()
+                            .parent_id(&parent.id)
+                            .set_max_results(self.page_size)
+                            .set_next_token(token.clone())
+                            .send()
+                    })
+                    .await?;
                 for account in page.accounts() {
                     parents_of.insert(account.id().unwrap_or_default().to_string(), chain.clone());
+                }
+                token = page.next_token;
+                if token.is_none() {
+                    break;
                 }
             }
         }
@@ -230,12 +266,10 @@ impl OrganizationReader {
         // An organization is at most five OU levels deep; the bound guards against a cycle.
         for _ in 0..8 {
             let response = self
-                .client
-                .list_parents()
-                .child_id(&child)
-                .send()
-                .await
-                .map_err(|e| self.error("organizations:ListParents", e))?;
+                .call("organizations:ListParents", || {
+                    self.client.list_parents().child_id(&child).send()
+                })
+                .await?;
             let Some(parent) = response.parents().first() else {
                 break;
             };
@@ -244,16 +278,17 @@ impl OrganizationReader {
             let name = if is_root {
                 "Root".to_string()
             } else {
-                self.client
-                    .describe_organizational_unit()
-                    .organizational_unit_id(&parent_id)
-                    .send()
-                    .await
-                    .map_err(|e| self.error("organizations:DescribeOrganizationalUnit", e))?
-                    .organizational_unit()
-                    .and_then(|u| u.name())
-                    .unwrap_or_default()
-                    .to_string()
+                self.call("organizations:DescribeOrganizationalUnit", || {
+                    self.client
+                        .describe_organizational_unit()
+                        .organizational_unit_id(&parent_id)
+                        .send()
+                })
+                .await?
+                .organizational_unit()
+                .and_then(|u| u.name())
+                .unwrap_or_default()
+                .to_string()
             };
             chain.push(OrgUnit {
                 id: parent_id.clone(),

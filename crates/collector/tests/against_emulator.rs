@@ -3,7 +3,10 @@
 
 #![allow(clippy::unwrap_used)]
 
-use mfa_collector::{AccountCollector, AccountStatus, AuditRole, AwsSettings, OrganizationReader};
+use mfa_collector::{
+    AccountCollector, AccountStatus, AuditRole, AwsSettings, Caller, LimitSettings,
+    OrganizationReader,
+};
 use mfa_evaluator::MfaConfiguration;
 use mfa_testkit::Emulator;
 use serde_json::Value;
@@ -14,7 +17,6 @@ async fn sdk(emulator: &Emulator) -> aws_config::SdkConfig {
     AwsSettings {
         region: "us-east-1".into(),
         endpoint_url: Some(emulator.endpoint.clone()),
-        max_attempts: 3,
         call_timeout: Duration::from_secs(20),
     }
     .load()
@@ -30,6 +32,7 @@ fn collector(sdk: &aws_config::SdkConfig, expected: &Value) -> AccountCollector 
         .collect();
     AccountCollector::new(
         sdk,
+        Caller::new(LimitSettings::unlimited()),
         AuditRole {
             name: expected["audit_role_name"].as_str().unwrap().into(),
             external_id: Some(expected["external_id"].as_str().unwrap().to_string().into()),
@@ -46,7 +49,7 @@ async fn reads_the_organization_with_small_pages() {
     let expected = emulator.seed();
     let sdk = sdk(&emulator).await;
     emulator.clear_requests();
-    let organization = OrganizationReader::new(&sdk)
+    let organization = OrganizationReader::new(&sdk, Caller::new(LimitSettings::unlimited()))
         .with_page_size(3)
         .read()
         .await

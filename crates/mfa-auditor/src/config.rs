@@ -4,12 +4,13 @@
 //! [`RawConfig`] is what the sources say; [`AuditConfig`] is what is true and checked. Every error
 //! names the file (or environment variable) and the key.
 
-use mfa_collector::{AuditRole, AwsSettings};
+use mfa_collector::{AuditRole, AwsSettings, LimitSettings};
 use mfa_sweep::Scope;
 use secrecy::SecretString;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::fmt;
+use std::num::NonZeroU32;
 use std::path::Path;
 use std::time::Duration;
 
@@ -129,19 +130,34 @@ impl Default for RawAudit {
 struct RawLimits {
     concurrency: u32,
     max_attempts: u32,
+    initial_backoff_ms: u64,
+    max_backoff_ms: u64,
     call_timeout_seconds: u64,
     account_deadline_seconds: u64,
     credential_report_deadline_seconds: u64,
+    organizations_per_second: u32,
+    sts_per_second: u32,
+    iam_per_second_per_account: u32,
+    cognito_per_second_per_account_region: u32,
+    global_per_second: u32,
 }
 
+/// The defaults are safe on real AWS; docs/limits.md gives the reason for each value.
 impl Default for RawLimits {
     fn default() -> Self {
         RawLimits {
             concurrency: 16,
             max_attempts: 6,
+            initial_backoff_ms: 200,
+            max_backoff_ms: 20_000,
             call_timeout_seconds: 20,
             account_deadline_seconds: 300,
             credential_report_deadline_seconds: 120,
+            organizations_per_second: 5,
+            sts_per_second: 50,
+            iam_per_second_per_account: 10,
+            cognito_per_second_per_account_region: 10,
+            global_per_second: 0,
         }
     }
 }
@@ -167,6 +183,7 @@ impl Default for RawSchedule {
 pub struct AuditConfig {
     pub database: DatabaseConfig,
     pub aws: AwsSettings,
+    pub limits: LimitSettings,
     pub role: AuditRole,
     pub scope: Scope,
     pub regions: Vec<String>,
@@ -415,6 +432,16 @@ fn validate(
         }
     }
 
+    if limits.initial_backoff_ms == 0 || limits.initial_backoff_ms > limits.max_backoff_ms {
+        return Err(err(
+            "limits.initial_backoff_ms",
+            format!(
+                "{} must be at least 1 and at most limits.max_backoff_ms ({})",
+                limits.initial_backoff_ms, limits.max_backoff_ms
+            ),
+        ));
+    }
+
     let cron_fields = raw.schedule.cron.split_whitespace().count();
     if cron_fields != 5 {
         return Err(err(
@@ -445,8 +472,20 @@ fn validate(
         aws: AwsSettings {
             region: raw.aws.region,
             endpoint_url: (!endpoint.is_empty()).then(|| endpoint.to_string()),
-            max_attempts: limits.max_attempts,
             call_timeout: Duration::from_secs(limits.call_timeout_seconds),
+        },
+        limits: LimitSettings {
+            // 0 means no limit.
+            organizations_per_second: NonZeroU32::new(limits.organizations_per_second),
+            sts_per_second: NonZeroU32::new(limits.sts_per_second),
+            iam_per_second_per_account: NonZeroU32::new(limits.iam_per_second_per_account),
+            cognito_per_second_per_account_region: NonZeroU32::new(
+                limits.cognito_per_second_per_account_region,
+            ),
+            global_per_second: NonZeroU32::new(limits.global_per_second),
+            max_attempts: limits.max_attempts,
+            initial_backoff: Duration::from_millis(limits.initial_backoff_ms),
+            max_backoff: Duration::from_millis(limits.max_backoff_ms),
         },
         role: AuditRole {
             name: org.audit_role_name,

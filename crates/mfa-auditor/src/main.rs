@@ -7,7 +7,7 @@ mod telemetry;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
-use mfa_collector::{AccountCollector, OrganizationReader};
+use mfa_collector::{AccountCollector, Caller, OrganizationReader};
 use mfa_store::{Store, SweepSelector};
 use mfa_sweep::{Decision, SweepRunner, SweepSettings};
 use secrecy::ExposeSecret;
@@ -164,7 +164,7 @@ async fn connect(config: &config::AuditConfig) -> Result<Store> {
 
 async fn accounts(config: &config::AuditConfig) -> Result<u8> {
     let sdk = config.aws.load().await;
-    let organization = OrganizationReader::new(&sdk)
+    let organization = OrganizationReader::new(&sdk, Caller::new(config.limits.clone()))
         .read()
         .await
         .context("cannot read the organization")?;
@@ -199,13 +199,16 @@ async fn sweep(config: &config::AuditConfig, fail_on_findings: bool, quiet: bool
     let store = connect(config).await?;
     store.migrate().await?;
     let sdk = config.aws.load().await;
-    let organization = OrganizationReader::new(&sdk)
+    // One caller for the whole sweep: its limiters are shared by every worker.
+    let caller = Caller::new(config.limits.clone());
+    let organization = OrganizationReader::new(&sdk, caller.clone())
         .read()
         .await
         .context("cannot read the organization")?;
     let plan = mfa_sweep::plan(organization, &config.scope);
     let collector = AccountCollector::new(
         &sdk,
+        caller,
         config.role.clone(),
         config.regions.clone(),
         config.credential_report_deadline,
