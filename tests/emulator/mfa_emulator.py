@@ -164,10 +164,9 @@ class Faults:
     throttle_every: int = 0
     # sts:AssumeRole into these accounts answers AccessDenied.
     deny_assume_role: list[str] = field(default_factory=list)
-    # Cognito calls from this account in this region fail with `cognito_error` (a code, or "500").
-    cognito_account: str = ""
-    cognito_region: str = ""
-    cognito_error: str = ""
+    # Cognito calls from an account in a region fail: [{"account", "region", "error"}], where
+    # error is an AWS error code (answered 400) or "500".
+    cognito_faults: list[dict] = field(default_factory=list)
     # Every call made with this account's session is delayed this many seconds.
     delay_account: str = ""
     delay_seconds: float = 0.0
@@ -288,11 +287,13 @@ class Extension:
                 return error_for(service, throttle_code(service), "Rate exceeded")
         if service == "sts" and operation == "AssumeRole":
             return self.check_assume_role(params)
-        if (service == "cognito-idp" and faults.cognito_error and account == faults.cognito_account
-                and region == faults.cognito_region):
-            if faults.cognito_error == "500":
-                return error_for(service, "InternalErrorException", "injected failure", 500)
-            return error_for(service, faults.cognito_error, "injected failure")
+        if service == "cognito-idp":
+            for fault in faults.cognito_faults:
+                if fault.get("account") == account and fault.get("region") == region:
+                    if fault.get("error") == "500":
+                        return error_for(service, "InternalErrorException", "injected failure", 500)
+                    return error_for(service, fault.get("error", "AccessDeniedException"),
+                                     "injected failure")
         if service == "iam" and operation == "GetCredentialReport" and faults.report_in_progress_polls:
             with LOG_LOCK:
                 polls = REPORT_POLLS.get(account, 0)

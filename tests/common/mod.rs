@@ -1,0 +1,202 @@
+//! Shared by the end-to-end and fault-injection tests: run the real binary against a freshly
+//! seeded emulator and a fresh database, and compare its JSON report with the seeder's
+//! expectations.
+
+#![allow(dead_code)] // each test binary uses its own part of this module
+
+use mfa_testkit::{fresh_database, repo_root, Emulator};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::process::{Command, Output};
+
+pub struct Auditor {
+    pub database_url: String,
+    pub endpoint: String,
+    /// Extra environment (configuration overrides) for every run.
+    pub env: Vec<(String, String)>,
+}
+
+impl Auditor {
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.run_with(args, &[])
+    }
+
+    pub fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_mfa-auditor"));
+        command
+            .current_dir(repo_root())
+            .args(["--config", "config/default.toml"])
+            .args(args)
+            .env("DATABASE_URL", &self.database_url)
+            .env("AWS_ENDPOINT_URL", &self.endpoint)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env_remove("AWS_PROFILE")
+            .env_remove("MFA_AUDITOR_CONFIG");
+        for (key, value) in &self.env {
+            command.env(key, value);
+        }
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        command.output().unwrap()
+    }
+
+    /// `report --format json` of the latest sweep.
+    pub fn json_report(&self) -> Value {
+        let output = self.run(&["report", "--format", "json"]);
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        serde_json::from_slice(&output.stdout).unwrap()
+    }
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A fresh emulator with the demo organization seeded, and a fresh database.
+pub async fn setup() -> (Emulator, Value, Auditor) {
+    let emulator = Emulator::start();
+    let expected = emulator.seed();
+    let auditor = Auditor {
+        database_url: fresh_database().await,
+        endpoint: emulator.endpoint.clone(),
+        env: Vec::new(),
+    };
+    (emulator, expected, auditor)
+}
+
+/// The id of the seeded account named `name`.
+pub fn account_named(expected: &Value, name: &str) -> String {
+    expected["accounts"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(_, a)| a["account_name"] == name)
+        .map(|(id, _)| id.clone())
+        .unwrap_or_else(|| panic!("no seeded account named {name}"))
+}
+
+/// The seeded accounts the sweep assesses.
+pub fn assessed_accounts(expected: &Value) -> Vec<String> {
+    expected["accounts"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, a)| a["outcome"] == "assessed")
+        .map(|(id, _)| id.clone())
+        .collect()
+}
+
+/// Compares the report with the expectations, account by account and control by control.
+/// An expected control may say `{"status": "ERROR", "error_region": R, "error_code": C}`: then
+/// the control's error must name that region and code.
+pub fn compare_with_expected(report: &Value, expected: &Value) {
+    assert_eq!(report["schema_version"], 1);
+    assert_eq!(
+        report["sweep"]["organization_id"],
+        expected["organization_id"]
+    );
+    assert_eq!(
+        report["sweep"]["management_account_id"],
+        expected["management_account_id"]
+    );
+    assert_eq!(report["sweep"]["regions"], expected["regions"]);
+    assert_eq!(
+        report["sweep"]["controls"],
+        serde_json::json!(["IAM.9", "IAM.6", "IAM.5", "IAM.19", "Cognito.5"])
+    );
+
+    let want = expected["accounts"].as_object().unwrap();
+    let got: BTreeMap<&str, &Value> = report["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["account_id"].as_str().unwrap(), a))
+        .collect();
+    assert_eq!(
+        got.len(),
+        want.len(),
+        "every account of the organization appears once"
+    );
+
+    for (account_id, want) in want {
+        let got = got
+            .get(account_id.as_str())
+            .unwrap_or_else(|| panic!("{account_id} missing"));
+        let context = format!("{account_id} ({})", want["account_name"]);
+        assert_eq!(got["account_name"], want["account_name"], "{context}");
+        assert_eq!(got["ou_path"], want["ou_path"], "{context}");
+        assert_eq!(
+            got["outcome"], want["outcome"],
+            "{context}: {}",
+            got["error"]
+        );
+        match want["outcome"].as_str().unwrap() {
+            "skipped" => {
+                assert_eq!(got["skip_reason"], want["skip_reason"], "{context}");
+                assert_eq!(got["controls"], serde_json::json!([]), "{context}");
+            }
+            "error" => {
+                assert_eq!(
+                    got["error"]["operation"], want["error"]["operation"],
+                    "{context}"
+                );
+                assert_eq!(got["error"]["code"], want["error"]["code"], "{context}");
+                assert_eq!(got["error"]["region"], "us-east-1", "{context}");
+                assert!(!got["error"]["message"].as_str().unwrap().is_empty());
+            }
+            _ => {
+                assert_eq!(got["error"], Value::Null, "{context}");
+                let controls = got["controls"].as_array().unwrap();
+                assert_eq!(controls.len(), 5, "{context}");
+                for control in controls {
+                    compare_control(control, &want["controls"], &context);
+                }
+            }
+        }
+    }
+}
+
+fn compare_control(control: &Value, want_controls: &Value, context: &str) {
+    let id = control["control_id"].as_str().unwrap();
+    let want = &want_controls[id];
+    assert_eq!(
+        control["status"], want["status"],
+        "{context} {id}: {}",
+        control["error"]
+    );
+    assert!(!control["title"].as_str().unwrap().is_empty());
+    assert!(!control["remediation"].as_str().unwrap().is_empty());
+    if want["status"] == "ERROR" {
+        assert_eq!(
+            control["error"]["region"], want["error_region"],
+            "{context} {id}"
+        );
+        assert_eq!(
+            control["error"]["code"], want["error_code"],
+            "{context} {id}"
+        );
+        return;
+    }
+    assert_eq!(control["error"], Value::Null, "{context} {id}");
+    let resources: BTreeMap<&str, &Value> = control["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["resource_id"].as_str().unwrap(), &r["status"]))
+        .collect();
+    let want_resources: BTreeMap<&str, &Value> = want["resources"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.as_str(), v))
+        .collect();
+    assert_eq!(resources, want_resources, "{context} {id}");
+    for resource in control["resources"].as_array().unwrap() {
+        assert!(
+            resource["evidence"]["source"].is_string(),
+            "{context} {id}: evidence names its source"
+        );
+    }
+}
