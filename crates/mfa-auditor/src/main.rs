@@ -14,6 +14,7 @@ use secrecy::ExposeSecret;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::Ordering;
 
 /// Audits multi-factor authentication across every account of an AWS Organization (Security
 /// Hub controls IAM.9, IAM.6, IAM.5, IAM.19 and Cognito.5) and keeps the history in PostgreSQL.
@@ -208,7 +209,7 @@ async fn sweep(config: &config::AuditConfig, fail_on_findings: bool, quiet: bool
     let plan = mfa_sweep::plan(organization, &config.scope);
     let collector = AccountCollector::new(
         &sdk,
-        caller,
+        caller.clone(),
         config.role.clone(),
         config.regions.clone(),
         config.credential_report_deadline,
@@ -225,8 +226,10 @@ async fn sweep(config: &config::AuditConfig, fail_on_findings: bool, quiet: bool
     let summary = runner.run(plan, &progress).await;
     progress.finish();
     let summary = summary?;
+    let stats = caller.stats();
     out(&format!(
         "Sweep {} {}: {} assessed, {} errored, {} skipped; {} accounts with failing controls.\n\
+         {:.1} s in all, {:.2} s of it writing to PostgreSQL; {} AWS calls ({} retries, {} throttled).\n\
          Read it with: mfa-auditor report --sweep {}\n",
         summary.sweep_id,
         summary.status.as_str(),
@@ -234,6 +237,11 @@ async fn sweep(config: &config::AuditConfig, fail_on_findings: bool, quiet: bool
         summary.errored,
         summary.skipped,
         summary.accounts_failing,
+        summary.elapsed.as_secs_f64(),
+        summary.store_time.as_secs_f64(),
+        stats.attempts.load(Ordering::Relaxed),
+        stats.retries.load(Ordering::Relaxed),
+        stats.throttled.load(Ordering::Relaxed),
         summary.sweep_id
     ))?;
     Ok(if fail_on_findings && summary.accounts_failing > 0 {

@@ -7,7 +7,7 @@ use mfa_collector::AccountCollector;
 use mfa_evaluator::{evaluate, ControlId, DataError, Status};
 use mfa_report::{AccountReport, ControlReport, Outcome, SweepInfo, SweepStatus};
 use mfa_store::{Store, StoreError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tracing::{info, warn, Instrument};
 use uuid::Uuid;
 
@@ -41,6 +41,9 @@ pub struct SweepSummary {
     pub skipped: usize,
     /// Accounts with at least one FAILED control.
     pub accounts_failing: usize,
+    /// Time spent in the store's writes, all accounts together.
+    pub store_time: Duration,
+    pub elapsed: Duration,
 }
 
 #[derive(Debug)]
@@ -92,14 +95,19 @@ impl SweepRunner {
             errored: 0,
             skipped: 0,
             accounts_failing: 0,
+            store_time: Duration::ZERO,
+            elapsed: Duration::ZERO,
         };
+        let started = Instant::now();
         let (audit, skip): (Vec<PlannedAccount>, Vec<PlannedAccount>) = plan
             .accounts
             .into_iter()
             .partition(|a| a.decision == Decision::Audit);
         for planned in skip {
             let report = skipped_report(planned);
+            let write = Instant::now();
             self.store.record_account(&sweep_id, &report).await?;
+            summary.store_time += write.elapsed();
             summary.skipped += 1;
         }
 
@@ -107,7 +115,9 @@ impl SweepRunner {
             .map(|planned| self.audit_one(planned))
             .buffer_unordered(self.settings.concurrency.max(1));
         while let Some(report) = finished.next().await {
+            let write = Instant::now();
             self.store.record_account(&sweep_id, &report).await?;
+            summary.store_time += write.elapsed();
             match report.outcome {
                 Outcome::Assessed => summary.assessed += 1,
                 Outcome::Error => summary.errored += 1,
@@ -127,12 +137,15 @@ impl SweepRunner {
         self.store
             .finish_sweep(&sweep_id, Utc::now(), summary.status)
             .await?;
+        summary.elapsed = started.elapsed();
         info!(
             sweep_id,
             status = summary.status.as_str(),
             assessed = summary.assessed,
             errored = summary.errored,
             skipped = summary.skipped,
+            elapsed_s = summary.elapsed.as_secs_f64(),
+            store_s = summary.store_time.as_secs_f64(),
             "sweep finished"
         );
         Ok(summary)

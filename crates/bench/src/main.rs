@@ -1,0 +1,87 @@
+//! `mfa-bench load`: drives one cheap call (`sts:GetCallerIdentity`) through the real SDK at an
+//! endpoint as fast as it answers, for a fixed time, and prints the achieved rate as JSON. The
+//! sweep benchmark (`scripts/bench-sweep`) uses it to measure the emulator's capacity in the same
+//! run as the sweep, so that the sweep's rate can be given as a ratio of it.
+//!
+//! Loopback only: it refuses any endpoint that is not on 127.0.0.0/8 or localhost.
+
+use anyhow::{bail, Result};
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region};
+use clap::Parser;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Parser)]
+#[command(name = "mfa-bench")]
+enum Cli {
+    /// A plain load of sts:GetCallerIdentity against a loopback endpoint.
+    Load {
+        #[arg(long)]
+        endpoint: String,
+        /// How long to load, in seconds.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Requests in flight at once.
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+    },
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let Cli::Load {
+        endpoint,
+        seconds,
+        concurrency,
+    } = Cli::parse();
+    let host = endpoint
+        .trim_start_matches("http://")
+        .split([':', '/'])
+        .next()
+        .unwrap_or_default();
+    if !(host == "localhost" || host.starts_with("127.")) {
+        bail!("refusing to load {endpoint}: loopback only");
+    }
+    let sdk = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(&endpoint)
+        .retry_config(RetryConfig::disabled())
+        .load()
+        .await;
+    let client = aws_sdk_sts::Client::new(&sdk);
+    let ok = Arc::new(AtomicU64::new(0));
+    let errors = Arc::new(AtomicU64::new(0));
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let workers: Vec<_> = (0..concurrency.max(1))
+        .map(|_| {
+            let (client, ok, errors) = (client.clone(), ok.clone(), errors.clone());
+            tokio::spawn(async move {
+                while Instant::now() < deadline {
+                    match client.get_caller_identity().send().await {
+                        Ok(_) => ok.fetch_add(1, Ordering::Relaxed),
+                        Err(_) => errors.fetch_add(1, Ordering::Relaxed),
+                    };
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.await?;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let ok = ok.load(Ordering::Relaxed);
+    println!(
+        "{}",
+        serde_json::json!({
+            "requests": ok,
+            "errors": errors.load(Ordering::Relaxed),
+            "seconds": elapsed,
+            "rate": ok as f64 / elapsed,
+            "concurrency": concurrency,
+        })
+    );
+    Ok(())
+}
