@@ -137,7 +137,11 @@ impl Caller {
             cognito: settings
                 .cognito_per_second_per_account_region
                 .map(|r| Arc::new(RateLimiter::keyed(quota(r)))),
-            global: direct(settings.global_per_second),
+            // The global cap is a ceiling: a small burst keeps any one second close to it.
+            global: settings.global_per_second.map(|r| {
+                let burst = NonZeroU32::new((r.get() / 10).max(1)).unwrap_or(NonZeroU32::MIN);
+                Arc::new(RateLimiter::direct(Quota::per_second(r).allow_burst(burst)))
+            }),
             settings,
             stats: Arc::new(CallStats::default()),
         }

@@ -173,13 +173,22 @@ impl Store {
             .begin()
             .await
             .map_err(query_error("begin of an account transaction"))?;
+        // Findings are dated by the sweep that saw them, not by when the row was written.
+        let (sweep_seq, seen_at): (i64, DateTime<Utc>) =
+            sqlx::query_as("SELECT sweep_seq, started_at FROM sweeps WHERE sweep_id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(query_error("read of a sweep's sequence number"))?
+                .ok_or_else(|| StoreError::NoSuchSweep(sweep_id.to_string()))?;
         let error = account.error.as_ref();
         sqlx::query(
-            "INSERT INTO sweep_accounts (sweep_id, account_id, account_name, ou_path, outcome,
-                 skip_reason, error_operation, error_region, error_code, error_message)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "INSERT INTO sweep_accounts (sweep_id, sweep_seq, account_id, account_name, ou_path,
+                 outcome, skip_reason, error_operation, error_region, error_code, error_message)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(id)
+        .bind(sweep_seq)
         .bind(&account.account_id)
         .bind(&account.account_name)
         .bind(&account.ou_path)
@@ -193,6 +202,37 @@ impl Store {
         .await
         .map_err(query_error("insert of an account"))?;
 
+        // The account's latest state; an assessment moves its last two assessments along.
+        let assessed = account.outcome == Outcome::Assessed;
+        let previous_assessed: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO accounts AS a (account_id, account_name, ou_path, last_sweep_seq,
+                 last_outcome, last_skip_reason, last_assessed_seq, last_assessed_at)
+             VALUES ($1, $2, $3, $4, $5, $6,
+                     CASE WHEN $7 THEN $4 END, CASE WHEN $7 THEN $8 END)
+             ON CONFLICT (account_id) DO UPDATE SET
+                 account_name = EXCLUDED.account_name,
+                 ou_path = EXCLUDED.ou_path,
+                 last_sweep_seq = EXCLUDED.last_sweep_seq,
+                 last_outcome = EXCLUDED.last_outcome,
+                 last_skip_reason = EXCLUDED.last_skip_reason,
+                 previous_assessed_seq = CASE WHEN $7 THEN a.last_assessed_seq
+                                              ELSE a.previous_assessed_seq END,
+                 last_assessed_seq = CASE WHEN $7 THEN $4 ELSE a.last_assessed_seq END,
+                 last_assessed_at = CASE WHEN $7 THEN $8 ELSE a.last_assessed_at END
+             RETURNING previous_assessed_seq",
+        )
+        .bind(&account.account_id)
+        .bind(&account.account_name)
+        .bind(&account.ou_path)
+        .bind(sweep_seq)
+        .bind(account.outcome.as_str())
+        .bind(account.skip_reason.map(|r| r.as_str()))
+        .bind(assessed)
+        .bind(seen_at)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(query_error("update of an account's latest state"))?;
+
         if !account.controls.is_empty() {
             let mut control_ids = Vec::new();
             let mut statuses = Vec::new();
@@ -200,6 +240,8 @@ impl Store {
             let mut regions = Vec::new();
             let mut codes = Vec::new();
             let mut messages = Vec::new();
+            let mut failed = Vec::new();
+            let mut passed = Vec::new();
             for control in &account.controls {
                 control_ids.push(control.control_id.as_str());
                 statuses.push(control.status.as_str());
@@ -208,12 +250,23 @@ impl Store {
                 regions.push(error.map(|e| e.region.as_str()));
                 codes.push(error.and_then(|e| e.code.as_deref()));
                 messages.push(error.map(|e| e.message.as_str()));
+                let count = |status: Status| {
+                    let n = control
+                        .resources
+                        .iter()
+                        .filter(|r| r.status == status)
+                        .count();
+                    i32::try_from(n).unwrap_or(i32::MAX)
+                };
+                failed.push(count(Status::Failed));
+                passed.push(count(Status::Passed));
             }
             sqlx::query(
                 "INSERT INTO control_results (sweep_id, account_id, control_id, status,
-                     error_operation, error_region, error_code, error_message)
+                     error_operation, error_region, error_code, error_message,
+                     failed_resources, passed_resources)
                  SELECT $1, $2, * FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[],
-                                              $7::text[], $8::text[])",
+                                              $7::text[], $8::text[], $9::int[], $10::int[])",
             )
             .bind(id)
             .bind(&account.account_id)
@@ -223,6 +276,8 @@ impl Store {
             .bind(&regions)
             .bind(&codes)
             .bind(&messages)
+            .bind(&failed)
+            .bind(&passed)
             .execute(&mut *tx)
             .await
             .map_err(query_error("insert of control results"))?;
@@ -258,23 +313,47 @@ impl Store {
                 .iter()
                 .map(|(_, _, r)| r.evidence.clone())
                 .collect();
+            // A resource seen in the same status at the account's previous assessment extends
+            // that span; anything else starts a new one.
             sqlx::query(
-                "INSERT INTO resource_findings (sweep_id, account_id, control_id, ordinal,
-                     resource_type, resource_id, status, evidence)
-                 SELECT $1, $2, * FROM UNNEST($3::text[], $4::int[], $5::text[], $6::text[],
-                                              $7::text[], $8::jsonb[])",
+                "WITH observed AS (
+                     SELECT * FROM UNNEST($4::text[], $5::int[], $6::text[], $7::text[],
+                                          $8::text[], $9::jsonb[])
+                         AS o(control_id, ordinal, resource_type, resource_id, status, evidence)
+                 ),
+                 extended AS (
+                     UPDATE finding_spans f
+                     SET last_sweep_seq = $2, last_seen_at = $10, evidence = o.evidence,
+                         ordinal = o.ordinal
+                     FROM observed o
+                     WHERE f.account_id = $1 AND f.last_sweep_seq = $3
+                       AND f.control_id = o.control_id AND f.resource_id = o.resource_id
+                       AND f.status = o.status
+                     RETURNING f.control_id, f.resource_id
+                 )
+                 INSERT INTO finding_spans (account_id, control_id, resource_type, resource_id,
+                     status, first_sweep_seq, last_sweep_seq, first_seen_at, last_seen_at,
+                     ordinal, evidence)
+                 SELECT $1, o.control_id, o.resource_type, o.resource_id, o.status, $2, $2,
+                        $10, $10, o.ordinal, o.evidence
+                 FROM observed o
+                 WHERE NOT EXISTS (SELECT 1 FROM extended e
+                                   WHERE e.control_id = o.control_id
+                                     AND e.resource_id = o.resource_id)",
             )
-            .bind(id)
             .bind(&account.account_id)
+            .bind(sweep_seq)
+            .bind(previous_assessed)
             .bind(&control_ids)
             .bind(&ordinals)
             .bind(&types)
             .bind(&ids)
             .bind(&statuses)
             .bind(&evidence)
+            .bind(seen_at)
             .execute(&mut *tx)
             .await
-            .map_err(query_error("insert of resource findings"))?;
+            .map_err(query_error("write of findings"))?;
         }
         tx.commit()
             .await
@@ -290,13 +369,47 @@ impl Store {
         status: SweepStatus,
     ) -> Result<(), StoreError> {
         let id = parse_sweep_id(sweep_id)?;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(query_error("begin of a sweep's end"))?;
         sqlx::query("UPDATE sweeps SET finished_at = $2, status = $3 WHERE sweep_id = $1")
             .bind(id)
             .bind(finished_at)
             .bind(status.as_str())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(query_error("update of a sweep's end"))?;
+        sqlx::query(
+            "INSERT INTO control_trend_counts (sweep_id, control_id, accounts_failed,
+                 accounts_passed, accounts_not_applicable, accounts_errored, failing_resources)
+             SELECT sa.sweep_id, c.control_id,
+                    count(*) FILTER (WHERE cr.status = 'FAILED'),
+                    count(*) FILTER (WHERE cr.status = 'PASSED'),
+                    count(*) FILTER (WHERE cr.status = 'NOT_APPLICABLE'),
+                    count(*) FILTER (WHERE cr.status = 'ERROR' OR sa.outcome = 'error'),
+                    coalesce(sum(cr.failed_resources), 0)
+             FROM sweep_accounts sa
+             CROSS JOIN controls c
+             LEFT JOIN control_results cr ON cr.sweep_id = sa.sweep_id
+                  AND cr.account_id = sa.account_id AND cr.control_id = c.control_id
+             WHERE sa.sweep_id = $1 AND sa.outcome <> 'skipped'
+             GROUP BY sa.sweep_id, c.control_id
+             ON CONFLICT (sweep_id, control_id) DO UPDATE SET
+                 accounts_failed = EXCLUDED.accounts_failed,
+                 accounts_passed = EXCLUDED.accounts_passed,
+                 accounts_not_applicable = EXCLUDED.accounts_not_applicable,
+                 accounts_errored = EXCLUDED.accounts_errored,
+                 failing_resources = EXCLUDED.failing_resources",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(query_error("write of a sweep's trend counts"))?;
+        tx.commit()
+            .await
+            .map_err(query_error("commit of a sweep's end"))?;
         Ok(())
     }
 
@@ -351,10 +464,16 @@ impl Store {
             .fetch_all(&self.pool)
             .await
             .map_err(query_error("read of a sweep's control results"))?;
+        let sweep_seq: i64 = get(&row, "sweep_seq")?;
         let resource_rows = sqlx::query(
-            "SELECT * FROM resource_findings WHERE sweep_id = $1 ORDER BY account_id, control_id, ordinal",
+            "SELECT f.* FROM finding_spans f
+             JOIN sweep_accounts sa ON sa.account_id = f.account_id
+             WHERE sa.sweep_id = $1 AND sa.outcome = 'assessed'
+               AND f.last_sweep_seq >= $2 AND f.first_sweep_seq <= $2
+             ORDER BY f.account_id, f.control_id, f.ordinal",
         )
         .bind(sweep_id)
+        .bind(sweep_seq)
         .fetch_all(&self.pool)
         .await
         .map_err(query_error("read of a sweep's findings"))?;
