@@ -1,0 +1,400 @@
+//! The views security leads query, over hand-built histories: each test writes a few sweeps
+//! through the store, as a sweep would, and reads the views back.
+
+#![allow(clippy::unwrap_used)]
+
+use chrono::{DateTime, TimeZone, Utc};
+use mfa_evaluator::{ControlId, DataError, ResourceType, Status};
+use mfa_report::{
+    AccountReport, ControlReport, Outcome, ResourceReport, SkipReason, SweepInfo, SweepStatus,
+};
+use mfa_store::Store;
+use serde_json::json;
+use sqlx::{PgPool, Row};
+
+const A: &str = "111111111111";
+const B: &str = "222222222222";
+
+fn at(day: u32, hour: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, day, hour, 0, 0)
+        .single()
+        .unwrap()
+}
+
+fn arn(account: &str, user: &str) -> String {
+    format!("arn:aws:iam::{account}:user/{user}")
+}
+
+/// An assessed account whose IAM.19 has these users; the other controls not applicable.
+fn assessed(account: &str, users: &[(&str, Status)]) -> AccountReport {
+    let resources: Vec<ResourceReport> = users
+        .iter()
+        .map(|(user, status)| ResourceReport {
+            resource_type: ResourceType::AwsIamUser,
+            resource_id: arn(account, user),
+            status: *status,
+            evidence: json!({"source": "iam:GetCredentialReport", "user": user}),
+        })
+        .collect();
+    let iam19 = if resources.is_empty() {
+        Status::NotApplicable
+    } else if resources.iter().any(|r| r.status == Status::Failed) {
+        Status::Failed
+    } else {
+        Status::Passed
+    };
+    let controls = ControlId::ALL
+        .iter()
+        .map(|&id| ControlReport {
+            control_id: id,
+            status: if id == ControlId::Iam19 {
+                iam19
+            } else {
+                Status::NotApplicable
+            },
+            severity: id.severity(),
+            title: id.title().into(),
+            remediation: id.remediation().into(),
+            error: None,
+            resources: if id == ControlId::Iam19 {
+                resources.clone()
+            } else {
+                vec![]
+            },
+        })
+        .collect();
+    AccountReport {
+        account_id: account.into(),
+        account_name: format!("name-{account}"),
+        ou_path: "Root/Workloads".into(),
+        outcome: Outcome::Assessed,
+        skip_reason: None,
+        error: None,
+        controls,
+    }
+}
+
+fn errored(account: &str) -> AccountReport {
+    AccountReport {
+        outcome: Outcome::Error,
+        error: Some(DataError {
+            operation: "sts:AssumeRole".into(),
+            region: "us-east-1".into(),
+            code: Some("AccessDenied".into()),
+            message: "denied".into(),
+        }),
+        controls: vec![],
+        ..assessed(account, &[])
+    }
+}
+
+fn excluded(account: &str) -> AccountReport {
+    AccountReport {
+        outcome: Outcome::Skipped,
+        skip_reason: Some(SkipReason::Excluded),
+        controls: vec![],
+        ..assessed(account, &[])
+    }
+}
+
+async fn sweep(store: &Store, started: DateTime<Utc>, accounts: Vec<AccountReport>) -> String {
+    let id = uuid_for(started);
+    store
+        .begin_sweep(&SweepInfo {
+            id: id.clone(),
+            started_at: started,
+            finished_at: None,
+            status: SweepStatus::Running,
+            organization_id: Some("o-abcdef1234".into()),
+            management_account_id: Some(A.into()),
+            regions: vec!["us-east-1".into()],
+            controls: ControlId::ALL.to_vec(),
+        })
+        .await
+        .unwrap();
+    let errors = accounts.iter().any(|a| a.outcome == Outcome::Error);
+    for account in &accounts {
+        store.record_account(&id, account).await.unwrap();
+    }
+    let status = if errors {
+        SweepStatus::Partial
+    } else {
+        SweepStatus::Completed
+    };
+    store.finish_sweep(&id, started, status).await.unwrap();
+    id
+}
+
+fn uuid_for(started: DateTime<Utc>) -> String {
+    format!("00000000-0000-4000-8000-{:012}", started.timestamp())
+}
+
+async fn store(pool: &PgPool) -> Store {
+    let store = Store::from_pool(pool.clone());
+    store.migrate().await.unwrap();
+    store
+}
+
+/// (resource, status, failing_since, account_state) of an account's current IAM.19 findings.
+async fn current(
+    pool: &PgPool,
+    account: &str,
+) -> Vec<(String, String, Option<DateTime<Utc>>, String)> {
+    sqlx::query(
+        "SELECT resource_id, status, failing_since, account_state FROM current_findings
+         WHERE account_id = $1 AND control_id = 'IAM.19' ORDER BY resource_id",
+    )
+    .bind(account)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+    .collect()
+}
+
+/// (resource, change, status) of an account's changes.
+async fn changes(pool: &PgPool, account: &str) -> Vec<(String, String, Option<String>)> {
+    sqlx::query(
+        "SELECT resource_id, change, status FROM changes_since_previous_sweep
+         WHERE account_id = $1 ORDER BY resource_id",
+    )
+    .bind(account)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), r.get(1), r.get(2)))
+    .collect()
+}
+
+use Status::{Failed as F, Passed as P};
+
+#[sqlx::test(migrator = "mfa_store::MIGRATOR")]
+async fn a_new_failure_and_a_fix(pool: PgPool) {
+    let store = store(&pool).await;
+    sweep(
+        &store,
+        at(1, 3),
+        vec![assessed(A, &[("jess", P), ("ci", F)])],
+    )
+    .await;
+    sweep(
+        &store,
+        at(2, 3),
+        vec![assessed(A, &[("jess", F), ("ci", P)])],
+    )
+    .await;
+    assert_eq!(
+        current(&pool, A).await,
+        vec![
+            (arn(A, "ci"), "PASSED".into(), None, "current".into()),
+            (
+                arn(A, "jess"),
+                "FAILED".into(),
+                Some(at(2, 3)),
+                "current".into()
+            ),
+        ]
+    );
+    assert_eq!(
+        changes(&pool, A).await,
+        vec![
+            (arn(A, "ci"), "resolved".into(), Some("PASSED".into())),
+            (arn(A, "jess"), "new_failure".into(), Some("FAILED".into())),
+        ]
+    );
+}
+
+#[sqlx::test(migrator = "mfa_store::MIGRATOR")]
+async fn a_deleted_user_is_gone_and_a_new_failing_user_is_new(pool: PgPool) {
+    let store = store(&pool).await;
+    sweep(
+        &store,
+        at(1, 3),
+        vec![assessed(A, &[("old", F), ("stays", F)])],
+    )
+    .await;
+    sweep(
+        &store,
+        at(2, 3),
+        vec![assessed(A, &[("stays", F), ("new", F)])],
+    )
+    .await;
+    assert_eq!(
+        changes(&pool, A).await,
+        vec![
+            (arn(A, "new"), "new_resource".into(), Some("FAILED".into())),
+            (arn(A, "old"), "gone".into(), None),
+        ]
+    );
+    let now = current(&pool, A).await;
+    assert_eq!(now.len(), 2, "the deleted user is not a current finding");
+    assert_eq!(
+        now[1],
+        (
+            arn(A, "stays"),
+            "FAILED".into(),
+            Some(at(1, 3)),
+            "current".into()
+        )
+    );
+}
+
+#[sqlx::test(migrator = "mfa_store::MIGRATOR")]
+async fn errors_keep_the_last_state_and_do_not_reset_failing_since(pool: PgPool) {
+    let store = store(&pool).await;
+    sweep(&store, at(1, 3), vec![assessed(A, &[("jess", F)])]).await;
+    sweep(&store, at(2, 3), vec![errored(A)]).await;
+    sweep(&store, at(3, 3), vec![errored(A)]).await;
+    assert_eq!(
+        current(&pool, A).await,
+        vec![(
+            arn(A, "jess"),
+            "FAILED".into(),
+            Some(at(1, 3)),
+            "stale".into()
+        )],
+        "two nights of errors: the last known state, marked stale"
+    );
+    // An error is never a change, let alone `resolved`.
+    assert!(changes(&pool, A)
+        .await
+        .iter()
+        .all(|(_, change, _)| change != "resolved" && change != "gone"));
+
+    sweep(&store, at(4, 3), vec![assessed(A, &[("jess", F)])]).await;
+    assert_eq!(
+        current(&pool, A).await,
+        vec![(
+            arn(A, "jess"),
+            "FAILED".into(),
+            Some(at(1, 3)),
+            "current".into()
+        )],
+        "the streak survived the errors"
+    );
+    assert!(
+        changes(&pool, A).await.is_empty(),
+        "nothing changed between assessments"
+    );
+
+    let last_assessed: DateTime<Utc> = sqlx::query_scalar(
+        "SELECT DISTINCT last_assessed_at FROM current_findings WHERE account_id = $1",
+    )
+    .bind(A)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(last_assessed, at(4, 3));
+}
+
+#[sqlx::test(migrator = "mfa_store::MIGRATOR")]
+async fn an_account_out_of_scope_is_neither_failing_nor_resolved(pool: PgPool) {
+    let store = store(&pool).await;
+    sweep(
+        &store,
+        at(1, 3),
+        vec![assessed(A, &[("jess", F)]), assessed(B, &[("x", F)])],
+    )
+    .await;
+    sweep(
+        &store,
+        at(2, 3),
+        vec![excluded(A), assessed(B, &[("x", F)])],
+    )
+    .await;
+    let now = current(&pool, A).await;
+    assert_eq!(now.len(), 1);
+    assert_eq!(now[0].3, "excluded", "it says it is out of scope");
+    assert!(changes(&pool, A).await.is_empty(), "no resolved, no gone");
+
+    let failing_in_scope: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM current_findings
+         WHERE status = 'FAILED' AND account_state IN ('current', 'stale')",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(failing_in_scope, 1, "only B's user fails in scope");
+}
+
+#[sqlx::test(migrator = "mfa_store::MIGRATOR")]
+async fn an_account_that_left_the_organization_is_gone(pool: PgPool) {
+    let store = store(&pool).await;
+    sweep(
+        &store,
+        at(1, 3),
+        vec![assessed(A, &[("jess", F)]), assessed(B, &[("x", P)])],
+    )
+    .await;
+    sweep(&store, at(2, 3), vec![assessed(B, &[("x", P)])]).await;
+    assert_eq!(
+        changes(&pool, A).await,
+        vec![(arn(A, "jess"), "gone".into(), None)]
+    );
+    assert_eq!(current(&pool, A).await[0].3, "left");
+}
+
+#[sqlx::test(migrator = "mfa_store::MIGRATOR")]
+async fn two_sweeps_on_the_same_day(pool: PgPool) {
+    let store = store(&pool).await;
+    sweep(&store, at(1, 3), vec![assessed(A, &[("jess", F)])]).await;
+    let noon = sweep(&store, at(1, 12), vec![assessed(A, &[("jess", P)])]).await;
+    assert_eq!(
+        changes(&pool, A).await,
+        vec![(arn(A, "jess"), "resolved".into(), Some("PASSED".into()))]
+    );
+    let sweep_id: String =
+        sqlx::query_scalar("SELECT DISTINCT sweep_id::text FROM changes_since_previous_sweep")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(sweep_id, noon);
+}
+
+#[sqlx::test(migrator = "mfa_store::MIGRATOR")]
+async fn history_and_trend_per_sweep(pool: PgPool) {
+    let store = store(&pool).await;
+    let first = sweep(
+        &store,
+        at(1, 3),
+        vec![
+            assessed(A, &[("jess", F), ("ci", F)]),
+            assessed(B, &[("x", P)]),
+        ],
+    )
+    .await;
+    let second = sweep(&store, at(2, 3), vec![errored(A), assessed(B, &[("x", F)])]).await;
+
+    let history: Vec<(String, String)> = sqlx::query(
+        "SELECT sweep_id::text, status FROM account_control_history
+         WHERE account_id = $1 AND control_id = 'IAM.19' ORDER BY sweep_started_at",
+    )
+    .bind(A)
+    .fetch_all(&pool)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), r.get(1)))
+    .collect();
+    assert_eq!(
+        history,
+        vec![
+            (first.clone(), "FAILED".into()),
+            (second.clone(), "ERROR".into())
+        ]
+    );
+
+    let trend: Vec<(String, i32, i32, i32, i32)> = sqlx::query(
+        "SELECT sweep_id::text, accounts_failed, accounts_passed, accounts_errored, failing_resources
+         FROM control_trend WHERE control_id = 'IAM.19' ORDER BY sweep_started_at",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
+    .collect();
+    assert_eq!(trend, vec![(first, 1, 1, 0, 2), (second, 1, 0, 1, 1)]);
+}
