@@ -151,6 +151,72 @@ async fn accounts_lists_the_plan_and_fail_on_findings_exits_3() {
 }
 
 #[tokio::test]
+async fn a_second_sweep_reports_what_changed_and_csv_exports_current_findings() {
+    let (emulator, expected, auditor) = setup().await;
+    let first = auditor.run(&["sweep"]);
+    assert_eq!(first.status.code(), Some(2), "{}", text(&first.stderr));
+
+    // prod-web's root user enrols a hardware key: IAM.9 and IAM.6 are resolved.
+    let prod_web = common::account_named(&expected, "prod-web");
+    emulator.set_root_state(
+        &prod_web,
+        serde_json::json!({"password_present": true, "access_keys_present": false,
+                           "virtual_mfa": false, "hardware_mfa": true}),
+    );
+    let second = auditor.run(&["sweep"]);
+    assert_eq!(second.status.code(), Some(2), "{}", text(&second.stderr));
+
+    let report = auditor.json_report();
+    let changes = report["changes_since_previous_sweep"].as_array().unwrap();
+    let root = format!("arn:aws:iam::{prod_web}:root");
+    let mut resolved: Vec<&str> = changes
+        .iter()
+        .inspect(|c| {
+            assert_eq!(
+                c["resource_id"],
+                root.as_str(),
+                "only prod-web's root changed: {c}"
+            )
+        })
+        .map(|c| {
+            assert_eq!(c["change"], "resolved");
+            c["control_id"].as_str().unwrap()
+        })
+        .collect();
+    resolved.sort();
+    assert_eq!(resolved, vec!["IAM.6", "IAM.9"]);
+
+    let readable = text(&auditor.run(&["report"]).stdout);
+    assert!(
+        readable.contains(
+            "Changed since the previous sweep: 0 new failures, 2 resolved, 0 new resources, 0 gone"
+        ),
+        "{readable}"
+    );
+
+    let csv = auditor.run(&["report", "--format", "csv"]);
+    assert!(csv.status.success(), "{}", text(&csv.stderr));
+    let csv = text(&csv.stdout);
+    let mut lines = csv.lines();
+    assert!(lines
+        .next()
+        .unwrap()
+        .starts_with("account_id,account_name,ou_path,control_id"));
+    let rows: Vec<&str> = lines.collect();
+    let resources: usize = report["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|a| a["controls"].as_array().unwrap())
+        .map(|c| c["resources"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(rows.len(), resources, "one row per resource and control");
+    assert!(rows
+        .iter()
+        .any(|r| r.contains(&root) && r.contains("IAM.9") && r.contains("PASSED")));
+}
+
+#[tokio::test]
 async fn a_bad_configuration_exits_1_naming_the_key() {
     let dir = std::env::temp_dir().join(format!("mfa_e2e_config_{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -42,6 +42,7 @@ impl std::error::Error for ConfigError {}
 #[serde(deny_unknown_fields, default)]
 struct RawConfig {
     database: RawDatabase,
+    store: RawStore,
     aws: RawAws,
     organization: RawOrganization,
     audit: RawAudit,
@@ -64,6 +65,18 @@ impl Default for RawDatabase {
             max_connections: 8,
             connect_timeout_seconds: 10,
         }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawStore {
+    keep_days: u32,
+}
+
+impl Default for RawStore {
+    fn default() -> Self {
+        RawStore { keep_days: 400 }
     }
 }
 
@@ -182,6 +195,8 @@ impl Default for RawSchedule {
 #[derive(Debug)]
 pub struct AuditConfig {
     pub database: DatabaseConfig,
+    /// Days of per-resource detail kept; trends are kept for ever.
+    pub keep_days: u32,
     pub aws: AwsSettings,
     pub limits: LimitSettings,
     pub role: AuditRole,
@@ -442,6 +457,13 @@ fn validate(
         ));
     }
 
+    if raw.store.keep_days == 0 {
+        return Err(err(
+            "store.keep_days",
+            "must be at least 1 (days of per-resource detail to keep)".to_string(),
+        ));
+    }
+
     let cron_fields = raw.schedule.cron.split_whitespace().count();
     if cron_fields != 5 {
         return Err(err(
@@ -469,6 +491,7 @@ fn validate(
             max_connections: raw.database.max_connections,
             connect_timeout: Duration::from_secs(raw.database.connect_timeout_seconds.max(1)),
         },
+        keep_days: raw.store.keep_days,
         aws: AwsSettings {
             region: raw.aws.region,
             endpoint_url: (!endpoint.is_empty()).then(|| endpoint.to_string()),

@@ -66,8 +66,13 @@ enum Command {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum ReportFormat {
+    /// The readable report, with what changed since the previous sweep.
     Text,
+    /// The JSON report, schema version 1.
     Json,
+    /// The current findings of every account (the `current_findings` view), for spreadsheets;
+    /// `--sweep` does not apply.
+    Csv,
 }
 
 fn main() -> ExitCode {
@@ -122,10 +127,18 @@ async fn run(cli: Cli) -> Result<u8> {
             } else {
                 SweepSelector::Id(sweep)
             };
-            let report = store.load_report(&selector).await?;
             match format {
-                ReportFormat::Text => out(&mfa_report::render_text(&report))?,
-                ReportFormat::Json => out(&(serde_json::to_string_pretty(&report)? + "\n"))?,
+                ReportFormat::Csv => {
+                    let findings = store.current_findings().await?;
+                    out(&mfa_report::render_csv(&findings).context("cannot write CSV")?)?;
+                }
+                ReportFormat::Text => out(&mfa_report::render_text(
+                    &store.load_report(&selector).await?,
+                ))?,
+                ReportFormat::Json => {
+                    let report = store.load_report(&selector).await?;
+                    out(&(serde_json::to_string_pretty(&report)? + "\n"))?
+                }
             }
             Ok(0)
         }
@@ -216,7 +229,7 @@ async fn sweep(config: &config::AuditConfig, fail_on_findings: bool, quiet: bool
     );
     let runner = SweepRunner::new(
         collector,
-        store,
+        store.clone(),
         SweepSettings {
             concurrency: config.concurrency,
             account_deadline: config.account_deadline,
@@ -226,6 +239,12 @@ async fn sweep(config: &config::AuditConfig, fail_on_findings: bool, quiet: bool
     let summary = runner.run(plan, &progress).await;
     progress.finish();
     let summary = summary?;
+    // Retention runs after the sweep; a failure to prune loses nothing and fails nothing.
+    match store.prune(config.keep_days).await {
+        Ok(0) => {}
+        Ok(pruned) => tracing::info!(pruned, keep_days = config.keep_days, "pruned old findings"),
+        Err(error) => tracing::warn!("pruning old findings failed: {error}"),
+    }
     let stats = caller.stats();
     out(&format!(
         "Sweep {} {}: {} assessed, {} errored, {} skipped; {} accounts with failing controls.\n\

@@ -21,6 +21,66 @@ pub struct SweepReport {
     pub schema_version: u32,
     pub sweep: SweepInfo,
     pub accounts: Vec<AccountReport>,
+    /// For each account this sweep assessed, what changed since its previous assessment
+    /// (empty for a sweep that is no longer any account's latest assessment).
+    #[serde(default)]
+    pub changes_since_previous_sweep: Vec<ChangeReport>,
+}
+
+/// One resource whose finding changed between an account's last two assessments.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangeReport {
+    pub account_id: String,
+    pub account_name: String,
+    pub control_id: ControlId,
+    pub resource_type: ResourceType,
+    pub resource_id: String,
+    /// `new_failure`, `resolved`, `new_resource` or `gone`.
+    pub change: String,
+    /// Now; `None` when the resource is gone.
+    pub status: Option<Status>,
+    pub previous_status: Option<Status>,
+}
+
+/// One row of `current_findings`, for the CSV export.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CurrentFinding {
+    pub account_id: String,
+    pub account_name: String,
+    pub ou_path: String,
+    pub control_id: String,
+    pub severity: String,
+    pub resource_type: String,
+    pub resource_id: String,
+    pub status: String,
+    pub failing_since: Option<DateTime<Utc>>,
+    pub last_assessed_at: Option<DateTime<Utc>>,
+    pub account_state: String,
+}
+
+/// Current findings as CSV (RFC 4180, a header row), for spreadsheets.
+pub fn render_csv(findings: &[CurrentFinding]) -> Result<String, csv::Error> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for finding in findings {
+        writer.serialize(finding)?;
+    }
+    if findings.is_empty() {
+        writer.write_record([
+            "account_id",
+            "account_name",
+            "ou_path",
+            "control_id",
+            "severity",
+            "resource_type",
+            "resource_id",
+            "status",
+            "failing_since",
+            "last_assessed_at",
+            "account_state",
+        ])?;
+    }
+    let bytes = writer.into_inner().map_err(|e| e.into_error())?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

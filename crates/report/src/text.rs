@@ -153,6 +153,38 @@ fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
         )?;
     }
 
+    if !report.changes_since_previous_sweep.is_empty() {
+        let changes = &report.changes_since_previous_sweep;
+        let count = |kind: &str| changes.iter().filter(|c| c.change == kind).count();
+        writeln!(
+            out,
+            "\nChanged since the previous sweep: {} new failures, {} resolved, {} new resources, {} gone",
+            count("new_failure"),
+            count("resolved"),
+            count("new_resource"),
+            count("gone")
+        )?;
+        for change in changes.iter().take(MAX_CHANGES_LISTED) {
+            let status = change.status.map(|s| s.as_str()).unwrap_or("-");
+            writeln!(
+                out,
+                "  {:<12} {} {:<24} {:<9} {} ({status})",
+                change.change,
+                change.account_id,
+                truncate(&change.account_name, 24),
+                change.control_id.as_str(),
+                short_resource(&change.resource_id)
+            )?;
+        }
+        if changes.len() > MAX_CHANGES_LISTED {
+            writeln!(
+                out,
+                "  and {} more (SELECT * FROM changes_since_previous_sweep)",
+                changes.len() - MAX_CHANGES_LISTED
+            )?;
+        }
+    }
+
     let errors: Vec<String> = report
         .accounts
         .iter()
@@ -217,6 +249,9 @@ fn controls_of(report: &SweepReport, control: ControlId) -> impl Iterator<Item =
         .flat_map(|a| &a.controls)
         .filter(move |c| c.control_id == control)
 }
+
+/// Changes listed before "and N more".
+const MAX_CHANGES_LISTED: usize = 20;
 
 /// Failing resources named per account before "and N more".
 const MAX_LISTED: usize = 5;
@@ -313,6 +348,16 @@ mod tests {
                     controls: vec![],
                 },
             ],
+            changes_since_previous_sweep: vec![crate::ChangeReport {
+                account_id: "222222222222".into(),
+                account_name: "prod".into(),
+                control_id: ControlId::Iam9,
+                resource_type: ResourceType::AwsAccount,
+                resource_id: "arn:aws:iam::222222222222:root".into(),
+                change: "new_failure".into(),
+                status: Some(Status::Failed),
+                previous_status: Some(Status::Passed),
+            }],
         }
     }
 
@@ -356,7 +401,44 @@ mod tests {
         );
         assert_eq!(value["accounts"][1]["error"]["code"], "AccessDenied");
         assert_eq!(value["accounts"][2]["skip_reason"], "suspended");
+        assert_eq!(
+            value["changes_since_previous_sweep"][0]["change"],
+            "new_failure"
+        );
         let back: SweepReport = serde_json::from_value(value).expect("round-trips");
         assert_eq!(back, report());
+    }
+
+    #[test]
+    fn csv_quotes_what_needs_quoting() {
+        let finding = crate::CurrentFinding {
+            account_id: "222222222222".into(),
+            account_name: "prod, \"main\"".into(),
+            ou_path: "Root/Prod".into(),
+            control_id: "IAM.5".into(),
+            severity: "MEDIUM".into(),
+            resource_type: "AwsIamUser".into(),
+            resource_id: "arn:aws:iam::222222222222:user/jess".into(),
+            status: "FAILED".into(),
+            failing_since: None,
+            last_assessed_at: None,
+            account_state: "current".into(),
+        };
+        let csv = crate::render_csv(&[finding]).expect("renders");
+        let mut lines = csv.lines();
+        assert!(lines
+            .next()
+            .unwrap_or_default()
+            .starts_with("account_id,account_name,ou_path"));
+        assert!(
+            lines
+                .next()
+                .unwrap_or_default()
+                .contains("\"prod, \"\"main\"\"\""),
+            "{csv}"
+        );
+        assert!(crate::render_csv(&[])
+            .expect("renders")
+            .starts_with("account_id,"));
     }
 }

@@ -7,8 +7,8 @@
 use chrono::{DateTime, Utc};
 use mfa_evaluator::{ControlId, DataError, ResourceType, Status};
 use mfa_report::{
-    AccountReport, ControlReport, Outcome, ResourceReport, SkipReason, SweepInfo, SweepReport,
-    SweepStatus, SCHEMA_VERSION,
+    AccountReport, ChangeReport, ControlReport, CurrentFinding, Outcome, ResourceReport,
+    SkipReason, SweepInfo, SweepReport, SweepStatus, SCHEMA_VERSION,
 };
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -537,11 +537,98 @@ impl Store {
                 controls,
             });
         }
+        let changes_since_previous_sweep = self.changes(sweep_id).await?;
         Ok(SweepReport {
             schema_version: SCHEMA_VERSION,
             sweep,
             accounts,
+            changes_since_previous_sweep,
         })
+    }
+
+    /// What changed for the accounts whose latest assessment is this sweep.
+    async fn changes(&self, sweep_id: Uuid) -> Result<Vec<ChangeReport>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT account_id, account_name, control_id, resource_type, resource_id, change,
+                    status, previous_status
+             FROM changes_since_previous_sweep WHERE sweep_id = $1
+             ORDER BY change, account_id, control_id, resource_id",
+        )
+        .bind(sweep_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(query_error("read of the changes since the previous sweep"))?;
+        let status = |value: Option<String>| -> Result<Option<Status>, StoreError> {
+            value
+                .map(|s| Status::from_str(&s).map_err(StoreError::Unreadable))
+                .transpose()
+        };
+        rows.iter()
+            .map(|row| {
+                let control: String = get(row, "control_id")?;
+                let resource_type: String = get(row, "resource_type")?;
+                Ok(ChangeReport {
+                    account_id: get(row, "account_id")?,
+                    account_name: get(row, "account_name")?,
+                    control_id: ControlId::from_str(&control).map_err(StoreError::Unreadable)?,
+                    resource_type: ResourceType::from_str(&resource_type)
+                        .map_err(StoreError::Unreadable)?,
+                    resource_id: get(row, "resource_id")?,
+                    change: get(row, "change")?,
+                    status: status(get(row, "status")?)?,
+                    previous_status: status(get(row, "previous_status")?)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The `current_findings` view, for the CSV export.
+    pub async fn current_findings(&self) -> Result<Vec<CurrentFinding>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT f.account_id, f.account_name, f.ou_path, f.control_id, c.severity,
+                    f.resource_type, f.resource_id, f.status, f.failing_since,
+                    f.last_assessed_at, f.account_state
+             FROM current_findings f JOIN controls c USING (control_id)
+             ORDER BY f.account_id, f.control_id, f.resource_id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(query_error("read of the current findings"))?;
+        rows.iter()
+            .map(|row| {
+                Ok(CurrentFinding {
+                    account_id: get(row, "account_id")?,
+                    account_name: get(row, "account_name")?,
+                    ou_path: get(row, "ou_path")?,
+                    control_id: get(row, "control_id")?,
+                    severity: get(row, "severity")?,
+                    resource_type: get(row, "resource_type")?,
+                    resource_id: get(row, "resource_id")?,
+                    status: get(row, "status")?,
+                    failing_since: get(row, "failing_since")?,
+                    last_assessed_at: get(row, "last_assessed_at")?,
+                    account_state: get(row, "account_state")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Deletes per-resource detail last seen more than `keep_days` ago, except each account's
+    /// current findings. Counts per control and sweep (the trends) are kept. Returns the number
+    /// of finding spans deleted.
+    pub async fn prune(&self, keep_days: u32) -> Result<u64, StoreError> {
+        let result = sqlx::query(
+            "DELETE FROM finding_spans f
+             USING accounts a
+             WHERE a.account_id = f.account_id
+               AND f.last_sweep_seq IS DISTINCT FROM a.last_assessed_seq
+               AND f.last_seen_at < now() - make_interval(days => $1)",
+        )
+        .bind(i32::try_from(keep_days).unwrap_or(i32::MAX))
+        .execute(&self.pool)
+        .await
+        .map_err(query_error("prune of old findings"))?;
+        Ok(result.rows_affected())
     }
 }
 

@@ -149,6 +149,13 @@ impl Emulator {
         self.http("POST", "/_mfa_ext/faults", &faults.to_string());
     }
 
+    /// Sets an account's root-user state: `{"password_present", "access_keys_present",
+    /// "virtual_mfa", "hardware_mfa"}`.
+    pub fn set_root_state(&self, account_id: &str, mut state: Value) {
+        state["account_id"] = account_id.into();
+        self.http("POST", "/_mfa_ext/root", &state.to_string());
+    }
+
     /// The emulator's request log: service, operation, account, region, status per request.
     pub fn requests(&self) -> Vec<Value> {
         let body = self.http("GET", "/_mfa_ext/requests", "");
