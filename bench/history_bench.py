@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""The history benchmark: writes a synthetic history (bench/history.sql) of N accounts x M
+nightly sweeps, then times each view's typical queries (whole organization, one account, one
+control) over repeated runs with psql's \\timing, and reports p50/p95 and the database's size.
+
+Run it through scripts/bench-history, which starts PostgreSQL and applies the migrations.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ONE_ACCOUNT = "100000000500"
+
+QUERIES = {
+    "current_findings": {
+        "whole organization": "SELECT control_id, count(*) FROM current_findings "
+                              "WHERE status = 'FAILED' AND account_state IN ('current', 'stale') "
+                              "GROUP BY control_id",
+        "one account": f"SELECT control_id, resource_id, status, failing_since, last_assessed_at "
+                       f"FROM current_findings WHERE account_id = '{ONE_ACCOUNT}'",
+        "one control": "SELECT account_id, resource_id, failing_since FROM current_findings "
+                       "WHERE control_id = 'IAM.9' AND status = 'FAILED' ORDER BY failing_since",
+    },
+    "changes_since_previous_sweep": {
+        "whole organization": "SELECT change, control_id, count(*) FROM changes_since_previous_sweep "
+                              "GROUP BY change, control_id",
+        "one account": f"SELECT control_id, resource_id, change FROM changes_since_previous_sweep "
+                       f"WHERE account_id = '{ONE_ACCOUNT}'",
+        "one control": "SELECT account_id, resource_id, change FROM changes_since_previous_sweep "
+                       "WHERE control_id = 'IAM.5'",
+    },
+    "account_control_history": {
+        "whole organization": "SELECT control_id, status, count(*) FROM account_control_history "
+                              "WHERE sweep_started_at > now() - interval '7 days' "
+                              "GROUP BY control_id, status",
+        "one account": f"SELECT sweep_started_at, control_id, status, failed_resources "
+                       f"FROM account_control_history WHERE account_id = '{ONE_ACCOUNT}'",
+        "one control": f"SELECT sweep_started_at, status FROM account_control_history "
+                       f"WHERE account_id = '{ONE_ACCOUNT}' AND control_id = 'IAM.19'",
+    },
+    "control_trend": {
+        "whole organization": "SELECT sweep_started_at, control_id, accounts_failed, "
+                              "failing_resources FROM control_trend",
+        "one control": "SELECT sweep_started_at, accounts_failed, failing_resources "
+                       "FROM control_trend WHERE control_id = 'IAM.5' ORDER BY sweep_started_at",
+    },
+}
+
+
+def psql(url: str, script: str, variables: dict | None = None) -> str:
+    command = ["psql", url, "-X", "-q", "-v", "ON_ERROR_STOP=1"]
+    for key, value in (variables or {}).items():
+        command += ["-v", f"{key}={value}"]
+    return subprocess.run(command, input=script, check=True, capture_output=True, text=True).stdout
+
+
+def time_query(url: str, query: str, runs: int) -> list[float]:
+    script = "\\o /dev/null\n" + f"{query};\n" * 3 + "\\timing on\n" + f"{query};\n" * runs
+    output = psql(url, script)
+    times = [float(t) for t in re.findall(r"Time: ([0-9.]+) ms", output)]
+    if len(times) != runs:
+        raise SystemExit(f"expected {runs} timings, got {len(times)} for {query}")
+    return times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--accounts", type=int, default=1000)
+    parser.add_argument("--nights", type=int, default=365)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--churn", type=float, default=0.02)
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args()
+    url = args.database_url
+
+    print(f"writing {args.accounts} accounts x {args.nights} sweeps ...", file=sys.stderr)
+    started = time.monotonic()
+    with open(os.path.join(ROOT, "bench", "history.sql")) as handle:
+        psql(url, handle.read(), {"accounts": args.accounts, "nights": args.nights,
+                                  "users": args.users, "churn": args.churn})
+    generate_s = time.monotonic() - started
+
+    sizes = psql(url, "\\pset format unaligned\n\\pset tuples_only on\n"
+                      "SELECT pg_database_size(current_database());\n"
+                      "SELECT relname || '=' || pg_total_relation_size(relid) FROM pg_stat_user_tables "
+                      "ORDER BY pg_total_relation_size(relid) DESC;\n"
+                      "SELECT 'count:spans=' || count(*) FROM finding_spans;\n"
+                      "SELECT 'count:control_results=' || count(*) FROM control_results;\n").split()
+    database_bytes = int(sizes[0])
+    details = dict(item.split("=", 1) for item in sizes[1:])
+
+    results = []
+    for view, queries in QUERIES.items():
+        for shape, query in queries.items():
+            print(f"timing {view}: {shape} ...", file=sys.stderr)
+            times = sorted(time_query(url, query, args.runs))
+            p95 = times[min(len(times) - 1, int(round(0.95 * len(times))) - 1)]
+            results.append((view, shape, statistics.median(times), p95, query))
+
+    date = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    version = psql(url, "\\pset tuples_only on\nSHOW server_version;\n").strip()
+    print(f"## History benchmark, {date}\n")
+    print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}; "
+          f"PostgreSQL {version}. "
+          f"Command: `scripts/bench-history --accounts {args.accounts} --nights {args.nights} "
+          f"--users {args.users} --churn {args.churn}`.\n")
+    print(f"- History: {args.accounts} accounts x {args.nights} nightly sweeps, {args.users} IAM "
+          f"users per account, {args.churn:.0%} of resources changing status per night; written "
+          f"in {generate_s:.0f} s.")
+    print(f"- Finding spans: {int(details['count:spans']):,}; control results: "
+          f"{int(details['count:control_results']):,}.")
+    print(f"- Database size: **{database_bytes / 2**30:.2f} GiB** "
+          + ", ".join(f"{k} {int(v) / 2**20:.0f} MiB" for k, v in list(details.items())[:5]
+                      if not k.startswith("count:")) + ".\n")
+    print(f"| view | query | p50 | p95 |")
+    print("|---|---|---|---|")
+    for view, shape, p50, p95, _ in results:
+        print(f"| `{view}` | {shape} | {p50:.1f} ms | {p95:.1f} ms |")
+    print(f"\n{args.runs} timed runs per query after 3 warm-up runs (psql `\\timing`, server "
+          f"round trip). The queries are in `bench/history_bench.py`.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
