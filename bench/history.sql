@@ -37,7 +37,8 @@ SELECT sweep_id, seq, account_id, 'account-' || a, 'Root/Workloads/Team' || (a %
        CASE WHEN errored THEN 'sts:AssumeRole' END, CASE WHEN errored THEN 'us-east-1' END,
        CASE WHEN errored THEN 'AccessDenied' END, CASE WHEN errored THEN 'denied' END,
        started_at
-FROM account_nights;
+FROM account_nights
+ORDER BY n, a;  -- as sweeps write them: night by night
 
 -- Control results: the same deterministic mix every night, with a slow drift.
 INSERT INTO control_results (sweep_id, account_id, control_id, status, failed_resources,
@@ -49,7 +50,8 @@ SELECT an.sweep_id, an.account_id, c.control_id,
        CASE WHEN (an.a + an.n / 30 + length(c.control_id)) % 3 = 0 THEN 1 + an.a % 7 ELSE 0 END,
        CASE WHEN c.control_id IN ('IAM.5', 'IAM.19') THEN 30 ELSE 1 END
 FROM account_nights an CROSS JOIN controls c
-WHERE NOT an.errored;
+WHERE NOT an.errored
+ORDER BY an.n, an.a;
 
 -- Resources: root (IAM.9, IAM.6), users (IAM.19 all, IAM.5 the console ones), one pool.
 CREATE TEMP TABLE resources AS

@@ -33,8 +33,13 @@ CREATE TABLE finding_spans (
     CHECK (first_sweep_seq <= last_sweep_seq),
     UNIQUE (account_id, control_id, resource_id, first_sweep_seq)
 );
--- Extending spans and reading an account's latest state: by account and the span's last sweep.
-CREATE INDEX finding_spans_account_last ON finding_spans (account_id, last_sweep_seq);
+-- Extending spans, an account's current findings, spans that ended: by account and the span's
+-- last sweep. Covering, so the views read the index alone: the heap is visited for evidence only.
+CREATE INDEX finding_spans_account_last ON finding_spans (account_id, last_sweep_seq)
+    INCLUDE (control_id, status, resource_id, resource_type, first_seen_at);
+-- Spans that began at an account's latest assessment: what changed since the previous one.
+CREATE INDEX finding_spans_account_first ON finding_spans (account_id, first_sweep_seq)
+    INCLUDE (control_id, status, resource_id, resource_type);
 -- Reading one sweep across the organization, and pruning by age.
 CREATE INDEX finding_spans_last_seq ON finding_spans (last_sweep_seq);
 

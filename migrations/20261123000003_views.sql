@@ -41,22 +41,24 @@ JOIN sweeps s ON s.sweep_seq = a.last_assessed_seq;
 -- PASSED), `resolved` (was FAILED), `new_resource` (not there before; `status` says how it
 -- stands), `gone` (there before, not now: a user deleted, a pool removed). An account that left
 -- the organization has all its last findings `gone`. Errors are never changes; accounts out of
--- scope (excluded, suspended) show none.
+-- scope (excluded, suspended) show none. Only spans that began at the latest assessment or ended
+-- at the previous one can be changes: an unchanged finding is one span across both.
 CREATE VIEW changes_since_previous_sweep AS
 WITH scoped AS (
     SELECT * FROM account_states WHERE account_state IN ('current', 'stale')
 ),
-cur AS (
+started AS (
+    -- Spans that began at the latest assessment: a new resource, or a new status.
     SELECT f.account_id, f.control_id, f.resource_type, f.resource_id, f.status
     FROM scoped a
-    JOIN finding_spans f ON f.account_id = a.account_id AND f.last_sweep_seq = a.last_assessed_seq
+    JOIN finding_spans f ON f.account_id = a.account_id AND f.first_sweep_seq = a.last_assessed_seq
 ),
-prev AS (
+ended AS (
+    -- Spans that ended at the previous assessment: a resource gone, or an old status.
     SELECT f.account_id, f.control_id, f.resource_type, f.resource_id, f.status
     FROM scoped a
     JOIN finding_spans f ON f.account_id = a.account_id
-                        AND f.last_sweep_seq >= a.previous_assessed_seq
-                        AND f.first_sweep_seq <= a.previous_assessed_seq
+                        AND f.last_sweep_seq = a.previous_assessed_seq
 ),
 diff AS (
     SELECT coalesce(c.account_id, p.account_id) AS account_id,
@@ -71,8 +73,8 @@ diff AS (
                WHEN c.status = 'FAILED' THEN 'new_failure'
                ELSE 'resolved'
            END AS change
-    FROM cur c
-    FULL JOIN prev p USING (account_id, control_id, resource_id)
+    FROM started c
+    FULL JOIN ended p USING (account_id, control_id, resource_id)
     WHERE c.status IS DISTINCT FROM p.status
 ),
 left_org AS (
@@ -99,21 +101,30 @@ SELECT s.sweep_id,
        s.started_at AS sweep_started_at,
        sa.account_id,
        sa.account_name,
-       c.control_id,
-       CASE sa.outcome
-           WHEN 'assessed' THEN cr.status
-           WHEN 'error' THEN 'ERROR'
-           ELSE 'OUT_OF_SCOPE'
-       END AS status,
+       cr.control_id,
+       cr.status,
        cr.failed_resources,
        cr.passed_resources,
        sa.outcome AS account_outcome,
-       coalesce(cr.error_code, sa.error_code) AS error_code
+       cr.error_code
+FROM control_results cr
+JOIN sweep_accounts sa ON sa.sweep_id = cr.sweep_id AND sa.account_id = cr.account_id
+JOIN sweeps s ON s.sweep_id = cr.sweep_id
+UNION ALL
+SELECT s.sweep_id,
+       s.started_at,
+       sa.account_id,
+       sa.account_name,
+       c.control_id,
+       CASE sa.outcome WHEN 'error' THEN 'ERROR' ELSE 'OUT_OF_SCOPE' END,
+       NULL::integer,
+       NULL::integer,
+       sa.outcome,
+       sa.error_code
 FROM sweep_accounts sa
 JOIN sweeps s ON s.sweep_id = sa.sweep_id
 CROSS JOIN controls c
-LEFT JOIN control_results cr
-       ON cr.sweep_id = sa.sweep_id AND cr.account_id = sa.account_id AND cr.control_id = c.control_id;
+WHERE sa.outcome <> 'assessed';
 
 -- Organization-wide, per control and sweep: accounts failed / passed / not applicable / errored,
 -- and failing resources. Kept beyond the retention of per-resource detail.

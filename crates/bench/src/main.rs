@@ -1,5 +1,6 @@
-//! `mfa-bench load`: drives one cheap call (`sts:GetCallerIdentity`) through the real SDK at an
-//! endpoint as fast as it answers, for a fixed time, and prints the achieved rate as JSON. The
+//! `mfa-bench load`: drives one cheap call through the real SDK at an endpoint as fast as it
+//! answers, for a fixed time, and prints the achieved rate as JSON: `iam:GetAccountSummary` in a
+//! member account (after assuming a role there, as the sweep does), or `sts:GetCallerIdentity`. The
 //! sweep benchmark (`scripts/bench-sweep`) uses it to measure the emulator's capacity in the same
 //! run as the sweep, so that the sweep's rate can be given as a ratio of it.
 //!
@@ -26,6 +27,12 @@ enum Cli {
         /// Requests in flight at once.
         #[arg(long, default_value_t = 16)]
         concurrency: usize,
+        /// Assume this role first and call iam:GetAccountSummary in its account, as a sweep's
+        /// calls are made; without it, sts:GetCallerIdentity with the caller's credentials.
+        #[arg(long)]
+        role_arn: Option<String>,
+        #[arg(long)]
+        external_id: Option<String>,
     },
 }
 
@@ -35,6 +42,8 @@ async fn main() -> Result<()> {
         endpoint,
         seconds,
         concurrency,
+        role_arn,
+        external_id,
     } = Cli::parse();
     let host = endpoint
         .trim_start_matches("http://")
@@ -50,20 +59,51 @@ async fn main() -> Result<()> {
         .retry_config(RetryConfig::disabled())
         .load()
         .await;
-    let client = aws_sdk_sts::Client::new(&sdk);
+    let sts = aws_sdk_sts::Client::new(&sdk);
+    let iam = match &role_arn {
+        None => None,
+        Some(role_arn) => {
+            let assumed = sts
+                .assume_role()
+                .role_arn(role_arn)
+                .role_session_name("mfa-bench")
+                .set_external_id(external_id)
+                .send()
+                .await?;
+            let credentials = assumed
+                .credentials()
+                .ok_or_else(|| anyhow::anyhow!("AssumeRole returned no credentials"))?;
+            let provider = aws_credential_types::Credentials::new(
+                credentials.access_key_id(),
+                credentials.secret_access_key(),
+                Some(credentials.session_token().to_string()),
+                None,
+                "mfa-bench",
+            );
+            let config = aws_sdk_iam::config::Builder::from(&sdk)
+                .credentials_provider(provider)
+                .build();
+            Some(aws_sdk_iam::Client::from_conf(config))
+        }
+    };
     let ok = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let workers: Vec<_> = (0..concurrency.max(1))
         .map(|_| {
-            let (client, ok, errors) = (client.clone(), ok.clone(), errors.clone());
+            let (sts, iam, ok, errors) = (sts.clone(), iam.clone(), ok.clone(), errors.clone());
             tokio::spawn(async move {
                 while Instant::now() < deadline {
-                    match client.get_caller_identity().send().await {
-                        Ok(_) => ok.fetch_add(1, Ordering::Relaxed),
-                        Err(_) => errors.fetch_add(1, Ordering::Relaxed),
+                    let succeeded = match &iam {
+                        Some(iam) => iam.get_account_summary().send().await.is_ok(),
+                        None => sts.get_caller_identity().send().await.is_ok(),
                     };
+                    if succeeded {
+                        ok.fetch_add(1, Ordering::Relaxed);
+                    } else {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                    }
                 }
             })
         })
@@ -81,6 +121,7 @@ async fn main() -> Result<()> {
             "seconds": elapsed,
             "rate": ok as f64 / elapsed,
             "concurrency": concurrency,
+            "call": if role_arn.is_some() { "iam:GetAccountSummary" } else { "sts:GetCallerIdentity" },
         })
     );
     Ok(())

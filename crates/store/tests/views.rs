@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, SubsecRound, TimeZone, Utc};
 use mfa_evaluator::{ControlId, DataError, ResourceType, Status};
 use mfa_report::{
     AccountReport, ControlReport, Outcome, ResourceReport, SkipReason, SweepInfo, SweepStatus,
@@ -397,4 +397,40 @@ async fn history_and_trend_per_sweep(pool: PgPool) {
     .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
     .collect();
     assert_eq!(trend, vec![(first, 1, 1, 0, 2), (second, 1, 0, 1, 1)]);
+}
+
+#[sqlx::test(migrator = "mfa_store::MIGRATOR")]
+async fn pruning_keeps_current_findings_and_trends(pool: PgPool) {
+    let store = store(&pool).await;
+    let long_ago = Utc::now() - chrono::Duration::days(500);
+    let recent = Utc::now() - chrono::Duration::days(1);
+    // Long ago: two users failing; one was deleted since, one still fails today.
+    sweep(
+        &store,
+        long_ago,
+        vec![assessed(A, &[("deleted", F), ("still", F)])],
+    )
+    .await;
+    sweep(&store, recent, vec![assessed(A, &[("still", F)])]).await;
+
+    let pruned = store.prune(400).await.unwrap();
+    assert_eq!(pruned, 1, "only the deleted user's old span goes");
+    assert_eq!(
+        current(&pool, A).await,
+        vec![(
+            arn(A, "still"),
+            "FAILED".into(),
+            Some(long_ago.trunc_subsecs(6)),
+            "current".into()
+        )],
+        "the current finding and its failing_since survive"
+    );
+    let trend_rows: i64 = sqlx::query_scalar("SELECT count(*) FROM control_trend")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        trend_rows, 10,
+        "both sweeps' trend counts, five controls each, are kept"
+    );
 }
