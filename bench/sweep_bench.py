@@ -83,8 +83,7 @@ def analyse(log: list[dict], expected: dict) -> dict:
         budget = 5 + regions + len(seeded["pools"])
         calls = sum(per_account[account_id].values())
         # Extra pages of virtual devices are allowed on top of the budget.
-        devices = sum(1 for u in seeded["users"] if u["mfa"] and u["kind"] != "console_hardware")
-        if calls > budget + devices // 100:
+        if calls > budget + seeded["assigned_virtual_devices"] // 100:
             over_budget += 1
     per_op_per_account = {
         op: round(n / len(assessed), 2) for op, n in sorted(by_operation.items())

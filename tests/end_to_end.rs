@@ -66,21 +66,7 @@ fn check_call_budget(requests: &[Value], expected: &Value) {
             "error" => 1,
             _ => {
                 let seeded = &want["seeded"];
-                let virtual_devices = seeded["users"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .filter(|u| {
-                        matches!(
-                            u["kind"].as_str().unwrap(),
-                            "console_virtual"
-                                | "programmatic_virtual"
-                                | "console_two_devices"
-                                | "root_named_device"
-                        )
-                    })
-                    .count()
-                    + usize::from(seeded["root"]["virtual_mfa"] == true);
+                let virtual_devices = seeded["assigned_virtual_devices"].as_u64().unwrap() as usize;
                 let extra_device_pages = virtual_devices / 100;
                 5 + regions + seeded["pools"].as_array().unwrap().len() + extra_device_pages
             }

@@ -269,7 +269,11 @@ def expected_for(account_id: str, spec: AccountSpec, pool_arns: dict[tuple[str, 
 def seeded_state(account_id: str, spec: AccountSpec, pool_arns: dict) -> dict:
     """What was created, field by field, for tests of the collector."""
     password, keys, virtual, hardware = spec.root
+    with_virtual = {"console_virtual", "programmatic_virtual", "console_two_devices",
+                    "root_named_device"}
     return {
+        # Virtual devices assigned to anyone (root included): ListVirtualMFADevices's items.
+        "assigned_virtual_devices": sum(u.kind in with_virtual for u in spec.users) + int(virtual),
         "root": {"password_present": password, "access_keys_present": keys,
                  "virtual_mfa": virtual, "hardware_mfa": hardware},
         "users": [{"arn": f"arn:aws:iam::{account_id}:user{u.path}{u.name}", "kind": u.kind,
