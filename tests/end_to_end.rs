@@ -30,7 +30,23 @@ async fn a_sweep_of_the_demo_organization_matches_the_seeders_expectations() {
         text(&sweep.stdout)
     );
 
-    check_call_budget(&emulator.requests(), &expected);
+    let requests = emulator.requests();
+    check_call_budget(&requests, &expected);
+    // Read-only by construction: nothing but allow-listed operations reached AWS.
+    for request in &requests {
+        let service = match request["service"].as_str().unwrap() {
+            "iam" => "IAM",
+            "sts" => "STS",
+            "organizations" => "Organizations",
+            "cognito-idp" => "Cognito Identity Provider",
+            other => panic!("a call to an unexpected service {other}"),
+        };
+        let operation = request["operation"].as_str().unwrap();
+        assert!(
+            mfa_collector::is_allowed(service, operation),
+            "{service}:{operation} was sent"
+        );
+    }
 
     let report = auditor.json_report();
     assert_eq!(report["sweep"]["status"], "partial");

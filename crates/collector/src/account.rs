@@ -4,6 +4,7 @@
 use crate::aws::partition_of;
 use crate::credential_report::parse_credential_report;
 use crate::error::{CollectError, ErrorClass};
+use crate::guard::ReadOnlyGuard;
 use crate::limits::{Caller, QuotaKey};
 use aws_credential_types::Credentials;
 use aws_sdk_cognitoidentityprovider::types::UserPoolMfaType;
@@ -58,7 +59,11 @@ impl AccountCollector {
         report_deadline: Duration,
     ) -> AccountCollector {
         AccountCollector {
-            sts: aws_sdk_sts::Client::new(sdk),
+            sts: aws_sdk_sts::Client::from_conf(
+                aws_sdk_sts::config::Builder::from(sdk)
+                    .interceptor(ReadOnlyGuard)
+                    .build(),
+            ),
             home_region: sdk
                 .region()
                 .map(|r| r.to_string())
@@ -81,6 +86,7 @@ impl AccountCollector {
         let credentials = self.assume_role(account_id).await?;
         let iam_config = aws_sdk_iam::config::Builder::from(&self.sdk)
             .credentials_provider(credentials.clone())
+            .interceptor(ReadOnlyGuard)
             .build();
         let iam = aws_sdk_iam::Client::from_conf(iam_config);
         let ctx = Ctx {
@@ -168,6 +174,7 @@ impl AccountCollector {
         let config = aws_sdk_cognitoidentityprovider::config::Builder::from(&self.sdk)
             .credentials_provider(credentials)
             .region(aws_config::Region::new(region.to_string()))
+            .interceptor(ReadOnlyGuard)
             .build();
         let client = aws_sdk_cognitoidentityprovider::Client::from_conf(config);
         let ctx = Ctx {

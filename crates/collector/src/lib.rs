@@ -10,6 +10,7 @@ mod account;
 mod aws;
 mod credential_report;
 mod error;
+mod guard;
 mod limits;
 mod organization;
 
@@ -17,5 +18,6 @@ pub use account::{AccountCollector, AuditRole};
 pub use aws::{partition_of, AwsSettings};
 pub use credential_report::{parse_credential_report, ReportParseError};
 pub use error::{CollectError, ErrorClass};
+pub use guard::{is_allowed, ReadOnlyGuard};
 pub use limits::{CallStats, Caller, LimitSettings, QuotaKey};
 pub use organization::{AccountStatus, OrgAccount, OrgUnit, Organization, OrganizationReader};

@@ -6,6 +6,7 @@
 //! while the walk ran).
 
 use crate::error::CollectError;
+use crate::guard::ReadOnlyGuard;
 use crate::limits::{Caller, QuotaKey};
 use aws_sdk_organizations::types::AccountStatus as SdkAccountStatus;
 use aws_sdk_organizations::Client;
@@ -83,7 +84,11 @@ const CALLER: &str = "(caller)";
 impl OrganizationReader {
     pub fn new(sdk: &aws_config::SdkConfig, caller: Caller) -> OrganizationReader {
         OrganizationReader {
-            client: Client::new(sdk),
+            client: Client::from_conf(
+                aws_sdk_organizations::config::Builder::from(sdk)
+                    .interceptor(ReadOnlyGuard)
+                    .build(),
+            ),
             caller,
             region: sdk
                 .region()

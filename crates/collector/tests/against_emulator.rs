@@ -210,3 +210,41 @@ async fn a_missing_role_or_wrong_external_id_is_access_denied() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn a_write_fails_before_it_is_sent() {
+    let emulator = Emulator::start();
+    let sdk = sdk(&emulator).await;
+    let iam = aws_sdk_iam::Client::from_conf(
+        aws_sdk_iam::config::Builder::from(&sdk)
+            .interceptor(mfa_collector::ReadOnlyGuard)
+            .build(),
+    );
+    emulator.clear_requests();
+    let error = iam
+        .create_user()
+        .user_name("intruder")
+        .send()
+        .await
+        .unwrap_err();
+    let message = format!(
+        "{}",
+        aws_smithy_types::error::display::DisplayErrorContext(&error)
+    );
+    assert!(
+        message.contains("IAM:CreateUser is not a read-only operation"),
+        "{message}"
+    );
+    // A read goes through the same guard and reaches the emulator.
+    iam.get_account_summary().send().await.unwrap();
+    let operations: Vec<Value> = emulator
+        .requests()
+        .iter()
+        .map(|r| r["operation"].clone())
+        .collect();
+    assert_eq!(
+        operations,
+        vec![Value::from("GetAccountSummary")],
+        "nothing else was sent"
+    );
+}
