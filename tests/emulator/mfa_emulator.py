@@ -22,6 +22,7 @@ Control API (JSON over HTTP, same port), under /_mfa_ext/:
                            account a member-account session acts in, or that AssumeRole enters;
                            empty for the caller's own calls), region, status, time
   POST /_mfa_ext/requests/clear
+  GET  /_mfa_ext/issued-credentials  every key id, secret key and token AssumeRole issued
   GET  /_mfa_ext/health
 """
 
@@ -49,6 +50,8 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 PARTITION = "aws"
 ROLE_ARN_RE = re.compile(r"^arn:aws:iam::(\d{12}):role/(?:.*/)?([^/]+)$")
 ACCESS_KEY_RE = re.compile(r"<AccessKeyId>([^<]+)</AccessKeyId>")
+SECRET_RE = re.compile(r"<SecretAccessKey>([^<]+)</SecretAccessKey>")
+TOKEN_RE = re.compile(r"<SessionToken>([^<]+)</SessionToken>")
 CREDENTIAL_RE = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 
 
@@ -184,6 +187,8 @@ REPORT_POLLS: dict[str, int] = {}
 # ---------------------------------------------------------------------------------------------
 
 ACCESS_KEY_ACCOUNTS: dict[str, str] = {}
+# Every session credential AssumeRole handed out, for tests that look for leaks.
+ISSUED_SECRETS: list[str] = []
 REQUEST_LOG: list[dict[str, Any]] = []
 LOG_LOCK = threading.Lock()
 
@@ -260,10 +265,14 @@ class Extension:
             chunks = b"".join(self.moto(environ, capture))
             status = int(captured["status"].split()[0])
             if service == "sts" and operation == "AssumeRole" and status == 200:
-                key = ACCESS_KEY_RE.search(chunks.decode("utf-8", "replace"))
+                text = chunks.decode("utf-8", "replace")
+                key = ACCESS_KEY_RE.search(text)
                 role = ROLE_ARN_RE.match((params.get("RoleArn") or [""])[0])
                 if key and role:
                     ACCESS_KEY_ACCOUNTS[key.group(1)] = role.group(1)
+                with LOG_LOCK:
+                    ISSUED_SECRETS.extend(m.group(1) for pattern in (ACCESS_KEY_RE, SECRET_RE, TOKEN_RE)
+                                          for m in [pattern.search(text)] if m)
             entry["status"] = status
             with LOG_LOCK:
                 REQUEST_LOG.append(entry)
@@ -345,6 +354,10 @@ class Extension:
             with LOG_LOCK:
                 log = list(REQUEST_LOG)
             return Response(json.dumps(log), content_type="application/json")
+        if path == "/_mfa_ext/issued-credentials" and request.method == "GET":
+            with LOG_LOCK:
+                issued = list(ISSUED_SECRETS)
+            return Response(json.dumps(issued), content_type="application/json")
         if path == "/_mfa_ext/requests/clear" and request.method == "POST":
             with LOG_LOCK:
                 REQUEST_LOG.clear()

@@ -284,19 +284,20 @@ def seeded_state(account_id: str, spec: AccountSpec, pool_arns: dict) -> dict:
     }
 
 
-def audit_role_trust(management: str) -> str:
+def audit_role_trust(management: str, external_id: str) -> str:
     return json.dumps({
         "Version": "2012-10-17",
         "Statement": [{
             "Effect": "Allow",
             "Principal": {"AWS": f"arn:aws:iam::{management}:root"},
             "Action": "sts:AssumeRole",
-            "Condition": {"StringEquals": {"sts:ExternalId": EXTERNAL_ID}},
+            "Condition": {"StringEquals": {"sts:ExternalId": external_id}},
         }],
     })
 
 
-def seed(endpoint: str, scale: int, allowed_host: str | None = None) -> dict:
+def seed(endpoint: str, scale: int, allowed_host: str | None = None,
+         external_id: str = EXTERNAL_ID) -> dict:
     host = urlparse(endpoint).hostname or ""
     if not (host == "localhost" or host.startswith("127.") or host == "::1" or host == allowed_host):
         raise SystemExit(f"seed.py: refusing to seed {endpoint}: loopback only")
@@ -340,7 +341,7 @@ def seed(endpoint: str, scale: int, allowed_host: str | None = None) -> dict:
         iam = client(endpoint, "iam", creds=creds)
         if spec.audit_role:
             iam.create_role(RoleName=AUDIT_ROLE,
-                            AssumeRolePolicyDocument=audit_role_trust(MANAGEMENT_ACCOUNT))
+                            AssumeRolePolicyDocument=audit_role_trust(MANAGEMENT_ACCOUNT, external_id))
         for user in spec.users:
             create_user(iam, account_id, user)
         pool_arns = {}
@@ -378,7 +379,7 @@ def seed(endpoint: str, scale: int, allowed_host: str | None = None) -> dict:
         "organization_id": organization["Id"],
         "management_account_id": MANAGEMENT_ACCOUNT,
         "audit_role_name": AUDIT_ROLE,
-        "external_id": EXTERNAL_ID,
+        "external_id": external_id,
         "regions": REGIONS,
         "accounts": expected_accounts,
     }
@@ -392,8 +393,10 @@ def main() -> int:
                         help="add accounts until the organization has this many (benchmarks)")
     parser.add_argument("--allow-host", help="a non-loopback emulator host to accept: the compose "
                                                  "service name, inside docker-compose's network")
+    parser.add_argument("--external-id", default=EXTERNAL_ID,
+                        help="the ExternalId the audit roles' trust policies require")
     args = parser.parse_args()
-    expected = seed(args.endpoint.rstrip("/"), args.scale, args.allow_host)
+    expected = seed(args.endpoint.rstrip("/"), args.scale, args.allow_host, args.external_id)
     with open(args.expected, "w") as handle:
         json.dump(expected, handle, indent=2, sort_keys=True)
     print(f"seed.py: {len(expected['accounts'])} accounts seeded", file=sys.stderr)

@@ -117,7 +117,7 @@ impl AccountCollector {
         })
     }
 
-    async fn assume_role(&self, account_id: &str) -> Result<Credentials, CollectError> {
+    async fn assume_role(&self, account_id: &str) -> Result<SessionCredentials, CollectError> {
         const OPERATION: &str = "sts:AssumeRole";
         let role_arn = format!(
             "arn:{}:iam::{account_id}:role/{}",
@@ -156,20 +156,20 @@ impl AccountCollector {
             )
         })?;
         let expiry = std::time::SystemTime::try_from(*credentials.expiration()).ok();
-        Ok(Credentials::new(
+        Ok(SessionCredentials(Credentials::new(
             credentials.access_key_id(),
             credentials.secret_access_key(),
             Some(credentials.session_token().to_string()),
             expiry,
             "mfa-auditor-assume-role",
-        ))
+        )))
     }
 
     async fn user_pools(
         &self,
         account_id: &str,
         region: &str,
-        credentials: Credentials,
+        credentials: SessionCredentials,
     ) -> RegionUserPools {
         let config = aws_sdk_cognitoidentityprovider::config::Builder::from(&self.sdk)
             .credentials_provider(credentials)
@@ -188,6 +188,29 @@ impl AccountCollector {
                 .await
                 .map_err(|e| e.to_data_error()),
         }
+    }
+}
+
+/// A member account's session credentials. The SDK prints its credential provider when it logs
+/// at trace level, and `Credentials`' own `Debug` shows the access key id: this wrapper shows
+/// nothing, so no log line can carry any part of a session.
+#[derive(Clone)]
+struct SessionCredentials(Credentials);
+
+impl std::fmt::Debug for SessionCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionCredentials(redacted)")
+    }
+}
+
+impl aws_credential_types::provider::ProvideCredentials for SessionCredentials {
+    fn provide_credentials<'a>(
+        &'a self,
+    ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        aws_credential_types::provider::future::ProvideCredentials::ready(Ok(self.0.clone()))
     }
 }
 

@@ -11,6 +11,16 @@ pub enum LogFormat {
     Json,
 }
 
+/// Log targets capped below the level at which they log credentials or signed requests.
+const SECRET_BEARING_TARGETS: [&str; 6] = [
+    "aws_smithy_runtime=info",
+    "aws_smithy_runtime_api=info",
+    "aws_smithy_http_client=info",
+    "aws_sigv4=info",
+    "aws_credential_types=info",
+    "aws_config=info",
+];
+
 /// `verbosity`: -1 quiet, 0 normal, 1 debug, 2+ trace (for this project's crates only).
 pub fn init(format: LogFormat, verbosity: i8) {
     let ours = match verbosity {
@@ -21,7 +31,14 @@ pub fn init(format: LogFormat, verbosity: i8) {
     };
     let default =
         format!("warn,mfa_auditor={ours},mfa_sweep={ours},mfa_collector={ours},mfa_store={ours}");
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    // Whatever RUST_LOG asks, the AWS SDK's verbose events stay off: at debug and trace they
+    // print resolved credentials and signed requests (session key ids and tokens).
+    for cap in SECRET_BEARING_TARGETS {
+        if let Ok(directive) = cap.parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
     let writer = std::io::stderr.with_max_level(tracing::Level::TRACE);
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -121,16 +121,21 @@ impl Emulator {
 
     /// Seeds the demo organization grown to `accounts` accounts.
     pub fn seed_scaled(&self, accounts: usize) -> Value {
+        self.seed_with(&["--scale", &accounts.to_string()])
+    }
+
+    /// Seeds the demo organization with the audit roles requiring this ExternalId.
+    pub fn seed_with_external_id(&self, external_id: &str) -> Value {
+        self.seed_with(&["--external-id", external_id])
+    }
+
+    fn seed_with(&self, args: &[&str]) -> Value {
         let expected = std::env::temp_dir().join(unique("mfa_expected"));
         let output = Command::new(python())
             .arg(repo_root().join("tests/emulator/seed.py"))
-            .args([
-                "--endpoint",
-                &self.endpoint,
-                "--scale",
-                &accounts.to_string(),
-                "--expected",
-            ])
+            .args(["--endpoint", &self.endpoint])
+            .args(args)
+            .arg("--expected")
             .arg(&expected)
             .output()
             .unwrap();
@@ -160,6 +165,11 @@ impl Emulator {
     pub fn requests(&self) -> Vec<Value> {
         let body = self.http("GET", "/_mfa_ext/requests", "");
         serde_json::from_str(&body).unwrap()
+    }
+
+    /// Every access key id, secret key and session token the emulator's AssumeRole issued.
+    pub fn issued_credentials(&self) -> Vec<String> {
+        serde_json::from_str(&self.http("GET", "/_mfa_ext/issued-credentials", "")).unwrap()
     }
 
     pub fn clear_requests(&self) {

@@ -1,0 +1,91 @@
+//! Secrets never leak: a sweep with a distinctive ExternalId, at the most verbose log level, with
+//! some accounts failing, and neither that value nor any session credential the emulator issued
+//! appears in the logs, the reports (every format), or a dump of the database.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{account_named, text, Auditor};
+use mfa_testkit::{fresh_database, Emulator};
+use serde_json::json;
+use std::process::Command;
+
+const EXTERNAL_ID: &str = "ExtId-7c1e-Zebra-Quartz-9f2b";
+
+#[tokio::test]
+async fn no_secret_reaches_logs_reports_or_the_database() {
+    let emulator = Emulator::start();
+    let expected = emulator.seed_with_external_id(EXTERNAL_ID);
+    let mut auditor = Auditor {
+        database_url: fresh_database().await,
+        endpoint: emulator.endpoint.clone(),
+        env: Vec::new(),
+    };
+    auditor.env = vec![
+        (
+            "MFA_AUDITOR__ORGANIZATION__EXTERNAL_ID".into(),
+            EXTERNAL_ID.into(),
+        ),
+        ("RUST_LOG".into(), "trace".into()),
+    ];
+    // Some accounts fail: AssumeRole denied, Cognito failing in a region.
+    let denied = account_named(&expected, "sandbox-bob");
+    let failing = account_named(&expected, "prod-web");
+    emulator.set_faults(json!({
+        "deny_assume_role": [denied],
+        "cognito_faults": [{"account": failing, "region": "eu-west-1", "error": "AccessDeniedException"}],
+    }));
+
+    let mut outputs = Vec::new();
+    for args in [
+        vec!["-vv", "sweep"],
+        vec!["-vv", "--log-format", "json", "report"],
+        vec!["report", "--format", "json"],
+        vec!["report", "--format", "csv"],
+        vec!["accounts"],
+    ] {
+        let output = auditor.run(&args);
+        assert!(
+            matches!(output.status.code(), Some(0 | 2)),
+            "{args:?}: {}",
+            text(&output.stderr)
+        );
+        outputs.push((format!("{args:?} stdout"), text(&output.stdout)));
+        outputs.push((format!("{args:?} stderr"), text(&output.stderr)));
+    }
+    let sweep_log = &outputs[1].1;
+    assert!(
+        sweep_log.contains("TRACE") || sweep_log.contains("DEBUG"),
+        "verbose logs were on"
+    );
+    assert!(
+        outputs[4].1.contains("AccessDenied"),
+        "the failures are in the report"
+    );
+
+    let dump = Command::new("pg_dump")
+        .args(["--data-only", "--no-owner", &auditor.database_url])
+        .output()
+        .unwrap();
+    assert!(dump.status.success(), "{}", text(&dump.stderr));
+    let dump = text(&dump.stdout);
+    assert!(dump.contains("sts:AssumeRole"), "the dump holds the sweep");
+    outputs.push(("pg_dump".into(), dump));
+
+    let mut secrets = emulator.issued_credentials();
+    assert!(
+        secrets.len() >= 3 * 20,
+        "the sweep was issued session credentials"
+    );
+    secrets.push(EXTERNAL_ID.to_string());
+    for (place, content) in &outputs {
+        for secret in &secrets {
+            assert!(
+                !content.contains(secret.as_str()),
+                "a secret ({}…) is in {place}",
+                &secret[..4]
+            );
+        }
+    }
+}
