@@ -24,7 +24,8 @@ CREATE INDEX sweeps_started_at ON sweeps (started_at DESC);
 
 CREATE TABLE sweep_accounts (
     sweep_id      uuid NOT NULL REFERENCES sweeps (sweep_id) ON DELETE CASCADE,
-    account_id    text NOT NULL CHECK (account_id ~ '^[0-9]{12}$'),
+    -- Not checked for 12 digits: an id Organizations returns malformed is recorded as an error.
+    account_id    text NOT NULL,
     account_name  text NOT NULL,
     ou_path       text NOT NULL,
     outcome       text NOT NULL CHECK (outcome IN ('assessed', 'error', 'skipped')),

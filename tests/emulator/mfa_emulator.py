@@ -175,6 +175,13 @@ class Faults:
     delay_seconds: float = 0.0
     # GetCredentialReport answers ReportInProgress this many times per account before the report.
     report_in_progress_polls: int = 0
+    # Hostile data, written over moto's answers:
+    # ListAccounts shows this account id (12 digits) as another string.
+    account_id_rewrite: dict = field(default_factory=dict)   # {"from": id, "to": text}
+    # GetCredentialReport's Content for some accounts: [{"account": id, "content_b64": ...}]
+    credential_report_contents: list[dict] = field(default_factory=list)
+    # GetUserPoolMfaConfig's MfaConfiguration for an account: {"account": id, "value": text}
+    mfa_configuration_value: dict = field(default_factory=dict)
 
 
 FAULTS = Faults()
@@ -264,6 +271,11 @@ class Extension:
 
             chunks = b"".join(self.moto(environ, capture))
             status = int(captured["status"].split()[0])
+            rewritten = rewrite(FAULTS, service, operation, account, chunks)
+            if rewritten is not chunks:
+                chunks = rewritten
+                captured["headers"] = [(k, str(len(chunks)) if k.lower() == "content-length" else v)
+                                       for k, v in captured["headers"]]
             if service == "sts" and operation == "AssumeRole" and status == 200:
                 text = chunks.decode("utf-8", "replace")
                 key = ACCESS_KEY_RE.search(text)
@@ -363,6 +375,23 @@ class Extension:
                 REQUEST_LOG.clear()
             return Response("{}", content_type="application/json")
         return Response("not found", status=404)
+
+
+def rewrite(faults: Faults, service: str, operation: str, account: str, body: bytes) -> bytes:
+    """Hostile data: moto's answer with one field replaced, as a broken or malicious AWS might."""
+    if operation == "ListAccounts" and faults.account_id_rewrite:
+        old, new = faults.account_id_rewrite["from"], faults.account_id_rewrite["to"]
+        return body.replace(json.dumps(old).encode(), json.dumps(new).encode())
+    for report in faults.credential_report_contents:
+        if operation == "GetCredentialReport" and report.get("account") == account:
+            return re.sub(rb"<Content>[^<]*</Content>",
+                          b"<Content>" + report["content_b64"].encode() + b"</Content>", body)
+    mfa = faults.mfa_configuration_value
+    if operation == "GetUserPoolMfaConfig" and mfa and mfa.get("account") == account:
+        answer = json.loads(body)
+        answer["MfaConfiguration"] = mfa["value"]
+        return json.dumps(answer).encode()
+    return body
 
 
 def external_id_condition(document: str) -> str | None:

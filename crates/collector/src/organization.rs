@@ -166,8 +166,12 @@ impl OrganizationReader {
         let mut accounts = Vec::with_capacity(listed.len());
         for account in listed {
             let account_id = account.id().unwrap_or_default().to_string();
+            let well_formed =
+                account_id.len() == 12 && account_id.bytes().all(|b| b.is_ascii_digit());
             let parents = match parents_of.get(&account_id) {
                 Some(parents) => parents.clone(),
+                // Not an account id: nothing to ask about it; the planner records it as an error.
+                None if !well_formed => Vec::new(),
                 None => self.parents_of_one(&account_id).await?,
             };
             accounts.push(OrgAccount {

@@ -22,6 +22,11 @@ pub enum Decision {
         reason: SkipReason,
         rule: String,
     },
+    /// Organizations returned something that is not an account id: never assumed into,
+    /// recorded as an error.
+    Invalid {
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +76,14 @@ pub fn plan(organization: Organization, scope: &Scope) -> Plan {
 }
 
 fn decide(account: &OrgAccount, management: &str, scope: &Scope) -> Decision {
+    if account.id.len() != 12 || !account.id.bytes().all(|b| b.is_ascii_digit()) {
+        return Decision::Invalid {
+            message: format!(
+                "organizations:ListAccounts returned the account id {:?}, which is not 12 digits",
+                account.id.chars().take(64).collect::<String>()
+            ),
+        };
+    }
     let excluded = |rule: String| Decision::Skip {
         reason: SkipReason::Excluded,
         rule,
@@ -189,7 +202,7 @@ mod tests {
             .into_iter()
             .map(|a| {
                 let reason = match a.decision {
-                    Decision::Audit => None,
+                    Decision::Audit | Decision::Invalid { .. } => None,
                     Decision::Skip { reason, .. } => Some(reason),
                 };
                 (a.account.id, reason)
@@ -266,6 +279,22 @@ mod tests {
             ..all()
         };
         assert!(audited(&scope).is_empty());
+    }
+
+    #[test]
+    fn an_id_that_is_not_an_account_id_is_invalid() {
+        let mut organization = org();
+        organization.accounts[1].id = "1234'; DROP".into();
+        let p = plan(organization, &all());
+        let invalid = p
+            .accounts
+            .iter()
+            .find(|a| a.account.id == "1234'; DROP")
+            .expect("planned");
+        assert!(
+            matches!(&invalid.decision, Decision::Invalid { message } if message.contains("not 12 digits"))
+        );
+        assert_eq!(p.audited().count(), 3);
     }
 
     #[test]

@@ -104,11 +104,14 @@ impl SweepRunner {
             .into_iter()
             .partition(|a| a.decision == Decision::Audit);
         for planned in skip {
-            let report = skipped_report(planned);
+            let report = not_audited_report(planned, self.collector.regions());
             let write = Instant::now();
             self.store.record_account(&sweep_id, &report).await?;
             summary.store_time += write.elapsed();
-            summary.skipped += 1;
+            match report.outcome {
+                Outcome::Error => summary.errored += 1,
+                _ => summary.skipped += 1,
+            }
         }
 
         let mut finished = stream::iter(audit)
@@ -217,18 +220,29 @@ impl SweepRunner {
     }
 }
 
-fn skipped_report(planned: PlannedAccount) -> AccountReport {
-    let reason = match planned.decision {
-        Decision::Skip { reason, .. } => Some(reason),
-        Decision::Audit => None,
+/// The report of an account that is not audited: skipped, or invalid (an error).
+fn not_audited_report(planned: PlannedAccount, regions: &[String]) -> AccountReport {
+    let (outcome, skip_reason, error) = match planned.decision {
+        Decision::Skip { reason, .. } => (Outcome::Skipped, Some(reason), None),
+        Decision::Invalid { message } => (
+            Outcome::Error,
+            None,
+            Some(DataError {
+                operation: "organizations:ListAccounts".to_string(),
+                region: regions.first().cloned().unwrap_or_default(),
+                code: Some("MalformedResponse".to_string()),
+                message,
+            }),
+        ),
+        Decision::Audit => (Outcome::Assessed, None, None),
     };
     AccountReport {
         ou_path: planned.account.ou_path(),
-        account_id: planned.account.id,
+        account_id: planned.account.id.chars().take(64).collect(),
         account_name: planned.account.name,
-        outcome: Outcome::Skipped,
-        skip_reason: reason,
-        error: None,
+        outcome,
+        skip_reason,
+        error,
         controls: Vec::new(),
     }
 }
