@@ -31,6 +31,12 @@ pub struct OrgAccount {
 }
 
 impl OrgAccount {
+    /// Whether the id Organizations gave is an account id (12 digits). Anything else is never
+    /// used in a call.
+    pub fn has_valid_id(&self) -> bool {
+        is_account_id(&self.id)
+    }
+
     /// `Root/Workloads/Prod`.
     pub fn ou_path(&self) -> String {
         self.parents
@@ -39,6 +45,10 @@ impl OrgAccount {
             .collect::<Vec<_>>()
             .join("/")
     }
+}
+
+fn is_account_id(id: &str) -> bool {
+    id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// A root (`r-…`) or an organizational unit (`ou-…`).
@@ -166,12 +176,10 @@ impl OrganizationReader {
         let mut accounts = Vec::with_capacity(listed.len());
         for account in listed {
             let account_id = account.id().unwrap_or_default().to_string();
-            let well_formed =
-                account_id.len() == 12 && account_id.bytes().all(|b| b.is_ascii_digit());
             let parents = match parents_of.get(&account_id) {
                 Some(parents) => parents.clone(),
                 // Not an account id: nothing to ask about it; the planner records it as an error.
-                None if !well_formed => Vec::new(),
+                None if !is_account_id(&account_id) => Vec::new(),
                 None => self.parents_of_one(&account_id).await?,
             };
             accounts.push(OrgAccount {

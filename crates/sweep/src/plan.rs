@@ -76,7 +76,7 @@ pub fn plan(organization: Organization, scope: &Scope) -> Plan {
 }
 
 fn decide(account: &OrgAccount, management: &str, scope: &Scope) -> Decision {
-    if account.id.len() != 12 || !account.id.bytes().all(|b| b.is_ascii_digit()) {
+    if !account.has_valid_id() {
         return Decision::Invalid {
             message: format!(
                 "organizations:ListAccounts returned the account id {:?}, which is not 12 digits",
