@@ -41,11 +41,14 @@ JOIN sweeps s ON s.sweep_seq = a.last_assessed_seq;
 -- PASSED), `resolved` (was FAILED), `new_resource` (not there before; `status` says how it
 -- stands), `gone` (there before, not now: a user deleted, a pool removed). An account that left
 -- the organization has all its last findings `gone`. Errors are never changes; accounts out of
--- scope (excluded, suspended) show none. Only spans that began at the latest assessment or ended
--- at the previous one can be changes: an unchanged finding is one span across both.
+-- scope (excluded, suspended) show none, nor does an account's first assessment. Only spans
+-- that began at the latest assessment or ended at the previous one can be changes: an unchanged
+-- finding is one span across both.
 CREATE VIEW changes_since_previous_sweep AS
 WITH scoped AS (
-    SELECT * FROM account_states WHERE account_state IN ('current', 'stale')
+    -- An account assessed only once has no previous assessment, hence no changes.
+    SELECT * FROM account_states
+    WHERE account_state IN ('current', 'stale') AND previous_assessed_seq IS NOT NULL
 ),
 started AS (
     -- Spans that began at the latest assessment: a new resource, or a new status.
