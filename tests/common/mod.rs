@@ -22,6 +22,11 @@ impl Auditor {
     }
 
     pub fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        self.command(args, env).output().unwrap()
+    }
+
+    /// The command, not yet started (for tests that run sweeps side by side or kill one).
+    pub fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_mfa-auditor"));
         command
             .current_dir(repo_root())
@@ -39,7 +44,7 @@ impl Auditor {
         for (key, value) in env {
             command.env(key, value);
         }
-        command.output().unwrap()
+        command
     }
 
     /// `report --format json` of the latest sweep.

@@ -5,6 +5,7 @@
 //! names the file (or environment variable) and the key.
 
 use mfa_collector::{AuditRole, AwsSettings, LimitSettings};
+use mfa_store::WhenBusy;
 use mfa_sweep::Scope;
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -180,6 +181,7 @@ impl Default for RawLimits {
 struct RawSchedule {
     cron: String,
     timezone: String,
+    if_sweep_running: String,
 }
 
 impl Default for RawSchedule {
@@ -187,6 +189,7 @@ impl Default for RawSchedule {
         RawSchedule {
             cron: "0 3 * * *".to_string(),
             timezone: "UTC".to_string(),
+            if_sweep_running: "refuse".to_string(),
         }
     }
 }
@@ -204,6 +207,8 @@ pub struct AuditConfig {
     pub regions: Vec<String>,
     pub concurrency: usize,
     pub account_deadline: Duration,
+    /// What a sweep does when another one holds the lock.
+    pub when_busy: WhenBusy,
     pub credential_report_deadline: Duration,
 }
 
@@ -464,6 +469,17 @@ fn validate(
         ));
     }
 
+    let when_busy = match raw.schedule.if_sweep_running.as_str() {
+        "refuse" => WhenBusy::Refuse,
+        "wait" => WhenBusy::Wait,
+        other => {
+            return Err(err(
+                "schedule.if_sweep_running",
+                format!("{other:?} is not \"refuse\" or \"wait\""),
+            ))
+        }
+    };
+
     let cron_fields = raw.schedule.cron.split_whitespace().count();
     if cron_fields != 5 {
         return Err(err(
@@ -525,6 +541,7 @@ fn validate(
         regions,
         concurrency: limits.concurrency as usize,
         account_deadline: Duration::from_secs(limits.account_deadline_seconds),
+        when_busy,
         credential_report_deadline: Duration::from_secs(limits.credential_report_deadline_seconds),
     })
 }

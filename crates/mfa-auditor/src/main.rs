@@ -213,6 +213,8 @@ async fn accounts(config: &config::AuditConfig) -> Result<u8> {
 async fn sweep(config: &config::AuditConfig, fail_on_findings: bool, quiet: bool) -> Result<u8> {
     let store = connect(config).await?;
     store.migrate().await?;
+    // Held until this function returns: never two sweeps at once, from any host.
+    let _lock = store.lock_for_sweep(config.when_busy).await?;
     let sdk = config.aws.load().await;
     // One caller for the whole sweep: its limiters are shared by every worker.
     let caller = Caller::new(config.limits.clone());

@@ -43,12 +43,30 @@ pub enum StoreError {
     NoSuchSweep(String),
     #[error("the database holds no sweep yet: run `mfa-auditor sweep` first")]
     NoSweeps,
+    #[error("another sweep is running ({0}); not starting a second one (set schedule.if_sweep_running = \"wait\" to wait for it)")]
+    SweepRunning(String),
     #[error("the database holds a value this version cannot read: {0}")]
     Unreadable(String),
 }
 
 fn query_error(operation: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
     move |source| StoreError::Query { operation, source }
+}
+
+/// The advisory lock every sweep holds: one sweep at a time, across processes and hosts.
+const SWEEP_LOCK_KEY: i64 = 0x6d66_615f_7377_6570; // "mfa_swep"
+
+/// Held for the whole of a sweep; released when dropped (its connection closes).
+#[derive(Debug)]
+pub struct SweepLock {
+    _connection: sqlx::PgConnection,
+}
+
+/// What to do when another sweep holds the lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhenBusy {
+    Refuse,
+    Wait,
 }
 
 /// Which sweep to read.
@@ -136,6 +154,56 @@ impl Store {
         .await
         .map_err(query_error("upsert of the control catalogue"))?;
         Ok(())
+    }
+
+    /// Takes the sweep lock, refusing or waiting when another sweep holds it. Sweeps left
+    /// `running` by a process that died are then marked `interrupted`: with the lock held, none
+    /// of them can still be running.
+    pub async fn lock_for_sweep(&self, when_busy: WhenBusy) -> Result<SweepLock, StoreError> {
+        use sqlx::Connection;
+        // A connection of its own, never returned to the pool: the lock lives exactly as long.
+        let mut connection = self
+            .pool
+            .acquire()
+            .await
+            .map_err(query_error("connection for the sweep lock"))?
+            .detach();
+        let locked: bool = match when_busy {
+            WhenBusy::Wait => {
+                sqlx::query("SELECT pg_advisory_lock($1)")
+                    .bind(SWEEP_LOCK_KEY)
+                    .execute(&mut connection)
+                    .await
+                    .map_err(query_error("wait for the sweep lock"))?;
+                true
+            }
+            WhenBusy::Refuse => sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+                .bind(SWEEP_LOCK_KEY)
+                .fetch_one(&mut connection)
+                .await
+                .map_err(query_error("take of the sweep lock"))?,
+        };
+        if !locked {
+            let running: Option<(Uuid, DateTime<Utc>)> = sqlx::query_as(
+                "SELECT sweep_id, started_at FROM sweeps WHERE status = 'running'
+                 ORDER BY started_at DESC LIMIT 1",
+            )
+            .fetch_optional(&mut connection)
+            .await
+            .map_err(query_error("read of the running sweep"))?;
+            let _ = connection.close().await;
+            return Err(StoreError::SweepRunning(match running {
+                Some((id, started)) => format!("sweep {id}, started {started}"),
+                None => "it has not recorded its start yet".to_string(),
+            }));
+        }
+        sqlx::query("UPDATE sweeps SET status = 'interrupted' WHERE status = 'running'")
+            .execute(&mut connection)
+            .await
+            .map_err(query_error("marking of interrupted sweeps"))?;
+        Ok(SweepLock {
+            _connection: connection,
+        })
     }
 
     /// Records the start of a sweep (status `running`).

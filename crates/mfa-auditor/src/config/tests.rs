@@ -224,6 +224,13 @@ fn bad_configurations_name_the_origin_and_key() {
             "five-field",
         ),
         (
+            format!("{MINIMAL}[schedule]\nif_sweep_running = \"queue\"\n"),
+            vec![],
+            file,
+            "schedule.if_sweep_running",
+            "\"refuse\" or \"wait\"",
+        ),
+        (
             "[database\nurl = 1".into(),
             vec![],
             file,
