@@ -13,13 +13,12 @@ use governor::middleware::NoOpMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter};
-use std::collections::BTreeMap;
 use std::error::Error as StdError;
 use std::fmt;
 use std::future::Future;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 type Direct = RateLimiter<NotKeyed, InMemoryState, DefaultClock, NoOpMiddleware>;
@@ -70,33 +69,12 @@ pub enum QuotaKey<'a> {
     Cognito { account: &'a str, region: &'a str },
 }
 
-/// What the calls did, for the summary, the benchmark and metrics.
+/// What the calls did, for the sweep's summary: attempts (retries included), retries, throttles.
 #[derive(Debug, Default)]
 pub struct CallStats {
     pub attempts: AtomicU64,
     pub retries: AtomicU64,
     pub throttled: AtomicU64,
-    by_operation: Mutex<BTreeMap<&'static str, u64>>,
-}
-
-impl CallStats {
-    /// Attempts per operation (`iam:GetCredentialReport` → n), retries included.
-    pub fn by_operation(&self) -> BTreeMap<&'static str, u64> {
-        self.by_operation
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-    }
-
-    fn attempt(&self, operation: &'static str) {
-        self.attempts.fetch_add(1, Ordering::Relaxed);
-        *self
-            .by_operation
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(operation)
-            .or_default() += 1;
-    }
 }
 
 /// Shared by every worker; cheap to clone.
@@ -200,7 +178,7 @@ impl Caller {
         let mut attempt = 1;
         loop {
             self.acquire(key).await;
-            self.stats.attempt(operation);
+            self.stats.attempts.fetch_add(1, Ordering::Relaxed);
             let error = match send().await {
                 Ok(value) => return Ok(value),
                 Err(error) => CollectError::from_sdk(account_id, region, operation, error),

@@ -54,15 +54,21 @@ fn errored(
     }
 }
 
-/// Rolls resources up: `NOT_APPLICABLE` when none, `FAILED` when any failed, else `PASSED`.
+/// A control's status from its resources' statuses: `NOT_APPLICABLE` when there are none,
+/// `FAILED` when any failed, else `PASSED`.
+pub fn roll_up(statuses: impl IntoIterator<Item = Status>) -> Status {
+    let mut status = Status::NotApplicable;
+    for resource in statuses {
+        if resource == Status::Failed {
+            return Status::Failed;
+        }
+        status = Status::Passed;
+    }
+    status
+}
+
 fn decided(control: ControlId, resources: Vec<ResourceFinding>) -> ControlResult {
-    let status = if resources.is_empty() {
-        Status::NotApplicable
-    } else if resources.iter().any(|r| r.status == Status::Failed) {
-        Status::Failed
-    } else {
-        Status::Passed
-    };
+    let status = roll_up(resources.iter().map(|r| r.status));
     ControlResult {
         control,
         status,

@@ -10,7 +10,7 @@ mod evaluate;
 mod snapshot;
 
 pub use controls::{ControlId, ResourceType, Severity, Status};
-pub use evaluate::{evaluate, ControlResult, ResourceFinding};
+pub use evaluate::{evaluate, roll_up, ControlResult, ResourceFinding};
 pub use snapshot::{
     AccountSnapshot, AccountSummary, CredentialReport, DataError, IamUser, MfaConfiguration,
     RegionUserPools, RootSnapshot, UserPool, VirtualMfaDevice,

@@ -38,13 +38,7 @@ fn account(id: &str, failing: &[&str], passing: &[&str]) -> AccountReport {
                 ControlId::Iam5 | ControlId::Iam19 => iam_users.clone(),
                 _ => vec![],
             };
-            let status = if resources.is_empty() {
-                Status::NotApplicable
-            } else if resources.iter().any(|r| r.status == Status::Failed) {
-                Status::Failed
-            } else {
-                Status::Passed
-            };
+            let status = mfa_evaluator::roll_up(resources.iter().map(|r| r.status));
             ControlReport {
                 control_id: c,
                 status,

@@ -36,13 +36,7 @@ fn assessed(account: &str, users: &[(&str, Status)]) -> AccountReport {
             evidence: json!({"source": "iam:GetCredentialReport", "user": user}),
         })
         .collect();
-    let iam19 = if resources.is_empty() {
-        Status::NotApplicable
-    } else if resources.iter().any(|r| r.status == Status::Failed) {
-        Status::Failed
-    } else {
-        Status::Passed
-    };
+    let iam19 = mfa_evaluator::roll_up(resources.iter().map(|r| r.status));
     let controls = ControlId::ALL
         .iter()
         .map(|&id| ControlReport {
