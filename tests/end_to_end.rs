@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{compare_with_expected, setup, text};
+use common::{check_account_call_budget, compare_with_expected, setup, text};
 use mfa_testkit::repo_root;
 use serde_json::Value;
 use std::process::Command;
@@ -71,28 +71,7 @@ async fn a_sweep_of_the_demo_organization_matches_the_seeders_expectations() {
 /// ListUserPools per region and one GetUserPoolMfaConfig per pool; the organization costs calls
 /// per OU, never per account.
 fn check_call_budget(requests: &[Value], expected: &Value) {
-    let regions = expected["regions"].as_array().unwrap().len();
-    for (account_id, want) in expected["accounts"].as_object().unwrap() {
-        let calls = requests
-            .iter()
-            .filter(|r| r["account"] == account_id.as_str())
-            .count();
-        let budget = match want["outcome"].as_str().unwrap() {
-            "skipped" => 0,
-            "error" => 1,
-            _ => {
-                let seeded = &want["seeded"];
-                let virtual_devices = seeded["assigned_virtual_devices"].as_u64().unwrap() as usize;
-                let extra_device_pages = virtual_devices / 100;
-                5 + regions + seeded["pools"].as_array().unwrap().len() + extra_device_pages
-            }
-        };
-        assert_eq!(
-            calls, budget,
-            "AWS calls for {account_id} ({})",
-            want["account_name"]
-        );
-    }
+    check_account_call_budget(requests, expected);
     let organization: Vec<&str> = requests
         .iter()
         .filter(|r| r["service"] == "organizations")

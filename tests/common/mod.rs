@@ -7,6 +7,7 @@
 use mfa_testkit::{fresh_database, repo_root, Emulator};
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 pub struct Auditor {
@@ -14,9 +15,21 @@ pub struct Auditor {
     pub endpoint: String,
     /// Extra environment (configuration overrides) for every run.
     pub env: Vec<(String, String)>,
+    /// This test's own `store.spool_dir`, never the repository's.
+    pub spool_dir: PathBuf,
 }
 
 impl Auditor {
+    pub fn new(database_url: String, endpoint: String) -> Auditor {
+        let name = database_url.rsplit('/').next().unwrap_or("db").to_string();
+        Auditor {
+            database_url,
+            endpoint,
+            env: Vec::new(),
+            spool_dir: std::env::temp_dir().join(format!("mfa-auditor-spool-{name}")),
+        }
+    }
+
     pub fn run(&self, args: &[&str]) -> Output {
         self.run_with(args, &[])
     }
@@ -36,6 +49,7 @@ impl Auditor {
             .env("AWS_ENDPOINT_URL", &self.endpoint)
             .env("AWS_ACCESS_KEY_ID", "testing")
             .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("MFA_AUDITOR__STORE__SPOOL_DIR", &self.spool_dir)
             .env_remove("AWS_PROFILE")
             .env_remove("MFA_AUDITOR_CONFIG");
         for (key, value) in &self.env {
@@ -63,11 +77,7 @@ pub fn text(bytes: &[u8]) -> String {
 pub async fn setup() -> (Emulator, Value, Auditor) {
     let emulator = Emulator::start();
     let expected = emulator.seed();
-    let auditor = Auditor {
-        database_url: fresh_database().await,
-        endpoint: emulator.endpoint.clone(),
-        env: Vec::new(),
-    };
+    let auditor = Auditor::new(fresh_database().await, emulator.endpoint.clone());
     (emulator, expected, auditor)
 }
 
@@ -204,4 +214,97 @@ fn compare_control(control: &Value, want_controls: &Value, context: &str) {
             "{context} {id}: evidence names its source"
         );
     }
+}
+
+/// Each seeded account got exactly the AWS calls one audit of it makes: 0 when skipped, 1 (the
+/// refused AssumeRole) when it errors, 5 + regions + user pools (+ extra MFA device pages) when
+/// assessed. Across two runs (interrupted, then resumed) this says each was audited once.
+pub fn check_account_call_budget(requests: &[Value], expected: &Value) {
+    let regions = expected["regions"].as_array().unwrap().len();
+    for (account_id, want) in expected["accounts"].as_object().unwrap() {
+        let calls = requests
+            .iter()
+            .filter(|r| r["account"] == account_id.as_str())
+            .count();
+        let budget = match want["outcome"].as_str().unwrap() {
+            "skipped" => 0,
+            "error" => 1,
+            _ => {
+                let seeded = &want["seeded"];
+                let virtual_devices = seeded["assigned_virtual_devices"].as_u64().unwrap() as usize;
+                let extra_device_pages = virtual_devices / 100;
+                5 + regions + seeded["pools"].as_array().unwrap().len() + extra_device_pages
+            }
+        };
+        assert_eq!(
+            calls, budget,
+            "AWS calls for {account_id} ({})",
+            want["account_name"]
+        );
+    }
+}
+
+/// Accounts in the latest sweep's report that were audited (not skipped); 0 before any sweep.
+pub fn audited_so_far(auditor: &Auditor) -> usize {
+    let output = auditor.run(&["report", "--format", "json"]);
+    if !output.status.success() {
+        return 0;
+    }
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    report["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["outcome"] != "skipped")
+        .count()
+}
+
+/// Runs `sweep` (with `args` before it) through `relay`, takes the database down once the
+/// sweep has audited an account, and brings it back after the sweep has ended. Returns the
+/// sweep's output and how many accounts it had audited when the database went.
+pub async fn sweep_losing_the_database(
+    auditor: &Auditor,
+    relay: &mfa_testkit::TcpRelay,
+    args: &[&str],
+) -> (Output, usize) {
+    // 20 calls a second: the sweep takes about 10 s, time to lose the database part way.
+    let env = [
+        ("MFA_AUDITOR__LIMITS__GLOBAL_PER_SECOND", "20"),
+        ("MFA_AUDITOR__LIMITS__CONCURRENCY", "2"),
+        ("MFA_AUDITOR__STORE__WRITE_RETRY_SECONDS", "2"),
+        ("MFA_AUDITOR__DATABASE__CONNECT_TIMEOUT_SECONDS", "1"),
+    ];
+    let mut all_args = args.to_vec();
+    all_args.push("sweep");
+    let sweep = auditor
+        .command(&all_args, &env)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Drained from the start: a verbose sweep must never block on a full pipe.
+    let finished = tokio::task::spawn_blocking(move || sweep.wait_with_output().unwrap());
+    let mut audited = 0;
+    for _ in 0..200 {
+        audited = audited_so_far(auditor);
+        if audited > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(audited > 0, "the sweep never audited an account");
+    relay.down();
+    let output = finished.await.unwrap();
+    relay.up();
+    (output, audited)
+}
+
+/// The spool files in the auditor's spool directory.
+pub fn spool_files(auditor: &Auditor) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(&auditor.spool_dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).collect();
+    files.sort();
+    files
 }

@@ -59,6 +59,21 @@ impl ErrorClass {
     }
 }
 
+impl ErrorClass {
+    /// A stable snake_case name, for metric labels.
+    pub fn label(self) -> &'static str {
+        match self {
+            ErrorClass::Throttled => "throttled",
+            ErrorClass::AccessDenied => "access_denied",
+            ErrorClass::NotFound => "not_found",
+            ErrorClass::Transient => "transient",
+            ErrorClass::Timeout => "timeout",
+            ErrorClass::Malformed => "malformed",
+            ErrorClass::Other => "other",
+        }
+    }
+}
+
 impl fmt::Display for ErrorClass {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

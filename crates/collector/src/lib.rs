@@ -19,5 +19,5 @@ pub use aws::{partition_of, AwsSettings};
 pub use credential_report::{parse_credential_report, ReportParseError};
 pub use error::{CollectError, ErrorClass};
 pub use guard::{is_allowed, ReadOnlyGuard};
-pub use limits::{CallStats, Caller, LimitSettings, QuotaKey};
+pub use limits::{CallObserver, CallStats, Caller, LimitSettings, QuotaKey};
 pub use organization::{AccountStatus, OrgAccount, OrgUnit, Organization, OrganizationReader};

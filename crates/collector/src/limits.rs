@@ -77,6 +77,12 @@ pub struct CallStats {
     pub throttled: AtomicU64,
 }
 
+/// Told about every attempt, retries included (metrics). Must be cheap: it runs on every call.
+pub trait CallObserver: Send + Sync {
+    /// `failure`: `None` when the attempt succeeded. `retrying`: another attempt follows.
+    fn attempt(&self, operation: &'static str, failure: Option<ErrorClass>, retrying: bool);
+}
+
 /// Shared by every worker; cheap to clone.
 #[derive(Clone)]
 pub struct Caller {
@@ -87,6 +93,7 @@ pub struct Caller {
     cognito: Option<Arc<Keyed<(String, String)>>>,
     global: Option<Arc<Direct>>,
     stats: Arc<CallStats>,
+    observer: Option<Arc<dyn CallObserver>>,
 }
 
 impl fmt::Debug for Caller {
@@ -122,7 +129,14 @@ impl Caller {
             }),
             settings,
             stats: Arc::new(CallStats::default()),
+            observer: None,
         }
+    }
+
+    /// The same caller, telling `observer` about every attempt.
+    pub fn with_observer(mut self, observer: Arc<dyn CallObserver>) -> Caller {
+        self.observer = Some(observer);
+        self
     }
 
     pub fn stats(&self) -> &CallStats {
@@ -180,13 +194,22 @@ impl Caller {
             self.acquire(key).await;
             self.stats.attempts.fetch_add(1, Ordering::Relaxed);
             let error = match send().await {
-                Ok(value) => return Ok(value),
+                Ok(value) => {
+                    if let Some(observer) = &self.observer {
+                        observer.attempt(operation, None, false);
+                    }
+                    return Ok(value);
+                }
                 Err(error) => CollectError::from_sdk(account_id, region, operation, error),
             };
             if error.class == ErrorClass::Throttled {
                 self.stats.throttled.fetch_add(1, Ordering::Relaxed);
             }
-            if !error.class.is_retryable() || attempt >= self.settings.max_attempts {
+            let retrying = error.class.is_retryable() && attempt < self.settings.max_attempts;
+            if let Some(observer) = &self.observer {
+                observer.attempt(operation, Some(error.class), retrying);
+            }
+            if !retrying {
                 return Err(error.after_attempts(attempt));
             }
             tracing::debug!(account_id, region, operation, attempt, code = ?error.aws_code,

@@ -11,8 +11,9 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::fmt;
+use std::net::SocketAddr;
 use std::num::NonZeroU32;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 const ENV_PREFIX: &str = "MFA_AUDITOR__";
@@ -49,6 +50,7 @@ struct RawConfig {
     audit: RawAudit,
     limits: RawLimits,
     schedule: RawSchedule,
+    metrics: RawMetrics,
 }
 
 #[derive(Debug, Deserialize)]
@@ -73,11 +75,17 @@ impl Default for RawDatabase {
 #[serde(deny_unknown_fields, default)]
 struct RawStore {
     keep_days: u32,
+    write_retry_seconds: u64,
+    spool_dir: String,
 }
 
 impl Default for RawStore {
     fn default() -> Self {
-        RawStore { keep_days: 400 }
+        RawStore {
+            keep_days: 400,
+            write_retry_seconds: 120,
+            spool_dir: "spool".to_string(),
+        }
     }
 }
 
@@ -182,6 +190,9 @@ struct RawSchedule {
     cron: String,
     timezone: String,
     if_sweep_running: String,
+    stop_grace_seconds: u64,
+    resume_interrupted: bool,
+    sweep_at_start: bool,
 }
 
 impl Default for RawSchedule {
@@ -190,6 +201,23 @@ impl Default for RawSchedule {
             cron: "0 3 * * *".to_string(),
             timezone: "UTC".to_string(),
             if_sweep_running: "refuse".to_string(),
+            stop_grace_seconds: 30,
+            resume_interrupted: false,
+            sweep_at_start: false,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawMetrics {
+    listen: String,
+}
+
+impl Default for RawMetrics {
+    fn default() -> Self {
+        RawMetrics {
+            listen: "127.0.0.1:9185".to_string(),
         }
     }
 }
@@ -210,6 +238,27 @@ pub struct AuditConfig {
     /// What a sweep does when another one holds the lock.
     pub when_busy: WhenBusy,
     pub credential_report_deadline: Duration,
+    /// How long a database write retries before the sweep spools to a file.
+    pub write_retry: Duration,
+    pub spool_dir: PathBuf,
+    pub schedule: Schedule,
+    /// Where `serve` answers `/metrics` and `/healthz`; `None` when disabled.
+    pub metrics_listen: Option<SocketAddr>,
+}
+
+/// When `serve` sweeps, and how it stops.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    pub cron: croner::Cron,
+    /// The expression as written, for messages.
+    pub cron_text: String,
+    pub timezone: chrono_tz::Tz,
+    /// Accounts in flight get this long to finish after SIGTERM or Ctrl-C.
+    pub stop_grace: Duration,
+    /// `serve` finishes an interrupted latest sweep rather than starting a new one.
+    pub resume_interrupted: bool,
+    /// `serve` sweeps once as soon as it starts, then on the schedule.
+    pub sweep_at_start: bool,
 }
 
 #[derive(Debug)]
@@ -480,22 +529,65 @@ fn validate(
         }
     };
 
-    let cron_fields = raw.schedule.cron.split_whitespace().count();
-    if cron_fields != 5 {
-        return Err(err(
+    let cron_text = raw.schedule.cron.trim().to_string();
+    let not_cron = |detail: String| {
+        err(
             "schedule.cron",
+            format!("{cron_text:?} is not a five-field cron expression (minute hour day-of-month month day-of-week): {detail}"),
+        )
+    };
+    if cron_text.split_whitespace().count() != 5 {
+        return Err(not_cron(format!(
+            "it has {} fields",
+            cron_text.split_whitespace().count()
+        )));
+    }
+    let cron: croner::Cron = cron_text.parse().map_err(|e| not_cron(format!("{e}")))?;
+    let timezone: chrono_tz::Tz = raw.schedule.timezone.trim().parse().map_err(|_| {
+        err(
+            "schedule.timezone",
             format!(
-                "{:?} is not a five-field cron expression",
-                raw.schedule.cron
+                "{:?} is not an IANA timezone name such as UTC or Europe/Paris",
+                raw.schedule.timezone
+            ),
+        )
+    })?;
+    if raw.schedule.stop_grace_seconds > 3600 {
+        return Err(err(
+            "schedule.stop_grace_seconds",
+            format!(
+                "{} is more than 3600 seconds",
+                raw.schedule.stop_grace_seconds
             ),
         ));
     }
-    if raw.schedule.timezone.trim().is_empty() {
+    if raw.store.write_retry_seconds > 86_400 {
         return Err(err(
-            "schedule.timezone",
-            "must name a timezone, e.g. UTC".to_string(),
+            "store.write_retry_seconds",
+            format!(
+                "{} is more than 86400 seconds",
+                raw.store.write_retry_seconds
+            ),
         ));
     }
+    if raw.store.spool_dir.trim().is_empty() {
+        return Err(err(
+            "store.spool_dir",
+            "must name a directory for results written while the database is unreachable"
+                .to_string(),
+        ));
+    }
+    let listen = raw.metrics.listen.trim();
+    let metrics_listen = if listen.is_empty() {
+        None
+    } else {
+        Some(listen.parse::<SocketAddr>().map_err(|_| {
+            err(
+                "metrics.listen",
+                format!("{listen:?} is not an address such as 127.0.0.1:9185 (empty disables)"),
+            )
+        })?)
+    };
 
     Ok(AuditConfig {
         database: DatabaseConfig {
@@ -543,6 +635,17 @@ fn validate(
         account_deadline: Duration::from_secs(limits.account_deadline_seconds),
         when_busy,
         credential_report_deadline: Duration::from_secs(limits.credential_report_deadline_seconds),
+        write_retry: Duration::from_secs(raw.store.write_retry_seconds),
+        spool_dir: PathBuf::from(raw.store.spool_dir.trim()),
+        schedule: Schedule {
+            cron,
+            cron_text,
+            timezone,
+            stop_grace: Duration::from_secs(raw.schedule.stop_grace_seconds),
+            resume_interrupted: raw.schedule.resume_interrupted,
+            sweep_at_start: raw.schedule.sweep_at_start,
+        },
+        metrics_listen,
     })
 }
 

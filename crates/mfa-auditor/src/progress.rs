@@ -1,10 +1,12 @@
 //! Progress on stderr while a sweep runs: a bar on a terminal, periodic lines otherwise.
 
+use crate::metrics::Metrics;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use mfa_report::{AccountReport, Outcome};
 use mfa_sweep::Progress;
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -17,11 +19,13 @@ pub struct SweepProgress {
     done: AtomicUsize,
     errors: AtomicUsize,
     last_line: Mutex<Instant>,
+    metrics: Option<Arc<Metrics>>,
 }
 
 impl SweepProgress {
     /// A bar when stderr is a terminal and not `quiet`; log lines otherwise.
-    pub fn new(quiet: bool) -> SweepProgress {
+    /// Counts go to `metrics` too, when given.
+    pub fn new(quiet: bool, metrics: Option<Arc<Metrics>>) -> SweepProgress {
         let bar = (std::io::stderr().is_terminal() && !quiet).then(|| {
             let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
             let style = ProgressStyle::with_template(
@@ -39,6 +43,7 @@ impl SweepProgress {
             done: AtomicUsize::new(0),
             errors: AtomicUsize::new(0),
             last_line: Mutex::new(Instant::now()),
+            metrics,
         }
     }
 
@@ -57,7 +62,16 @@ impl Progress for SweepProgress {
         }
     }
 
-    fn account_finished(&self, account: &AccountReport) {
+    fn account_not_audited(&self, account: &AccountReport) {
+        if let Some(metrics) = &self.metrics {
+            metrics.account_recorded(account, Duration::ZERO);
+        }
+    }
+
+    fn account_finished(&self, account: &AccountReport, took: Duration) {
+        if let Some(metrics) = &self.metrics {
+            metrics.account_recorded(account, took);
+        }
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
         if account.outcome == Outcome::Error {
             self.errors.fetch_add(1, Ordering::Relaxed);

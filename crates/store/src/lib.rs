@@ -45,8 +45,35 @@ pub enum StoreError {
     NoSweeps,
     #[error("another sweep is running ({0}); not starting a second one (set schedule.if_sweep_running = \"wait\" to wait for it)")]
     SweepRunning(String),
+    #[error("nothing to resume: {0}")]
+    NothingToResume(String),
     #[error("the database holds a value this version cannot read: {0}")]
     Unreadable(String),
+}
+
+impl StoreError {
+    /// Whether the database (or the way to it) is gone, rather than the request being wrong:
+    /// the errors worth retrying, and spooling through when they last.
+    pub fn is_connection_lost(&self) -> bool {
+        match self {
+            StoreError::Connect { .. } => true,
+            StoreError::Query { source, .. } => match source {
+                sqlx::Error::Io(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::Protocol(_) => true,
+                // The server shutting down or restarting: admin_shutdown, crash_shutdown,
+                // cannot_connect_now (SQLSTATE class 57P).
+                sqlx::Error::Database(error) => {
+                    error.code().is_some_and(|code| code.starts_with("57P"))
+                }
+                _ => false,
+            },
+            _ => false,
+        }
+    }
 }
 
 fn query_error(operation: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
@@ -67,6 +94,21 @@ pub struct SweepLock {
 pub enum WhenBusy {
     Refuse,
     Wait,
+}
+
+/// What [`Store::record_account`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    Written,
+    /// The account was already recorded in that sweep (an import run twice); nothing changed.
+    AlreadyPresent,
+}
+
+/// An interrupted sweep and the accounts it recorded before it stopped.
+#[derive(Debug, Clone)]
+pub struct ResumableSweep {
+    pub sweep: SweepInfo,
+    pub done: HashMap<String, Outcome>,
 }
 
 /// Which sweep to read.
@@ -206,14 +248,77 @@ impl Store {
         })
     }
 
-    /// Records the start of a sweep (status `running`).
+    /// The latest sweep, when it was interrupted: what `sweep --resume` finishes. Errors with
+    /// [`StoreError::NothingToResume`] when the latest sweep is not interrupted, since resuming
+    /// an older one would date its findings before newer ones.
+    pub async fn resumable_sweep(&self) -> Result<ResumableSweep, StoreError> {
+        let latest: Option<(Uuid, String)> =
+            sqlx::query_as("SELECT sweep_id, status FROM sweeps ORDER BY sweep_seq DESC LIMIT 1")
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(query_error("read of the latest sweep"))?;
+        let Some((sweep_id, status)) = latest else {
+            return Err(StoreError::NothingToResume(
+                "the database holds no sweep".to_string(),
+            ));
+        };
+        if status != "interrupted" {
+            return Err(StoreError::NothingToResume(format!(
+                "the latest sweep, {sweep_id}, is {status}"
+            )));
+        }
+        let report = self
+            .load_report(&SweepSelector::Id(sweep_id.to_string()))
+            .await?;
+        Ok(ResumableSweep {
+            done: report
+                .accounts
+                .iter()
+                .map(|a| (a.account_id.clone(), a.outcome))
+                .collect(),
+            sweep: report.sweep,
+        })
+    }
+
+    /// Marks an interrupted sweep `running` again, for `sweep --resume`.
+    pub async fn reopen_sweep(&self, sweep_id: &str) -> Result<(), StoreError> {
+        let id = parse_sweep_id(sweep_id)?;
+        let reopened = sqlx::query(
+            "UPDATE sweeps SET status = 'running', finished_at = NULL
+             WHERE sweep_id = $1 AND status = 'interrupted'",
+        )
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(query_error("reopening of an interrupted sweep"))?;
+        if reopened.rows_affected() == 0 {
+            return Err(StoreError::NothingToResume(format!(
+                "sweep {sweep_id} is no longer interrupted"
+            )));
+        }
+        Ok(())
+    }
+
+    /// When the latest sweep that finished (completed or partial) finished.
+    pub async fn last_successful_sweep(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        sqlx::query_scalar(
+            "SELECT max(finished_at) FROM sweeps WHERE status IN ('completed', 'partial')",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(query_error("read of the last successful sweep"))
+    }
+
+    /// Records the start of a sweep (status `running`). Recording the same sweep twice (an
+    /// import of a sweep whose start is already there) changes nothing.
     pub async fn begin_sweep(&self, sweep: &SweepInfo) -> Result<(), StoreError> {
         let id = parse_sweep_id(&sweep.id)?;
         let controls: Vec<&str> = sweep.controls.iter().map(|c| c.as_str()).collect();
         sqlx::query(
             "INSERT INTO sweeps (sweep_id, started_at, finished_at, status, organization_id,
                                  management_account_id, regions, controls)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (sweep_id) DO NOTHING",
         )
         .bind(id)
         .bind(sweep.started_at)
@@ -230,11 +335,15 @@ impl Store {
     }
 
     /// Records one account's results in one transaction: all of it or none.
+    ///
+    /// Idempotent: an account already recorded in this sweep is left as it is, so spooled
+    /// results can be imported twice. Order-independent: a sweep recorded after a later one
+    /// (an import that came late) is slotted into the account's history where it belongs.
     pub async fn record_account(
         &self,
         sweep_id: &str,
         account: &AccountReport,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Recorded, StoreError> {
         let id = parse_sweep_id(sweep_id)?;
         let mut tx = self
             .pool
@@ -250,10 +359,11 @@ impl Store {
                 .map_err(query_error("read of a sweep's sequence number"))?
                 .ok_or_else(|| StoreError::NoSuchSweep(sweep_id.to_string()))?;
         let error = account.error.as_ref();
-        sqlx::query(
+        let inserted = sqlx::query(
             "INSERT INTO sweep_accounts (sweep_id, sweep_seq, account_id, account_name, ou_path,
                  outcome, skip_reason, error_operation, error_region, error_code, error_message)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+             ON CONFLICT (sweep_id, account_id) DO NOTHING",
         )
         .bind(id)
         .bind(sweep_seq)
@@ -268,26 +378,24 @@ impl Store {
         .bind(error.map(|e| &e.message))
         .execute(&mut *tx)
         .await
-        .map_err(query_error("insert of an account"))?;
+        .map_err(query_error("insert of an account"))?
+        .rows_affected();
+        if inserted == 0 {
+            return Ok(Recorded::AlreadyPresent);
+        }
 
-        // The account's latest state; an assessment moves its last two assessments along.
-        let assessed = account.outcome == Outcome::Assessed;
-        let previous_assessed: Option<i64> = sqlx::query_scalar(
+        // The account's latest state moves only forward: a late import does not overwrite it.
+        sqlx::query(
             "INSERT INTO accounts AS a (account_id, account_name, ou_path, last_sweep_seq,
-                 last_outcome, last_skip_reason, last_assessed_seq, last_assessed_at)
-             VALUES ($1, $2, $3, $4, $5, $6,
-                     CASE WHEN $7 THEN $4 END, CASE WHEN $7 THEN $8 END)
+                 last_outcome, last_skip_reason)
+             VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (account_id) DO UPDATE SET
                  account_name = EXCLUDED.account_name,
                  ou_path = EXCLUDED.ou_path,
                  last_sweep_seq = EXCLUDED.last_sweep_seq,
                  last_outcome = EXCLUDED.last_outcome,
-                 last_skip_reason = EXCLUDED.last_skip_reason,
-                 previous_assessed_seq = CASE WHEN $7 THEN a.last_assessed_seq
-                                              ELSE a.previous_assessed_seq END,
-                 last_assessed_seq = CASE WHEN $7 THEN $4 ELSE a.last_assessed_seq END,
-                 last_assessed_at = CASE WHEN $7 THEN $8 ELSE a.last_assessed_at END
-             RETURNING previous_assessed_seq",
+                 last_skip_reason = EXCLUDED.last_skip_reason
+             WHERE a.last_sweep_seq <= EXCLUDED.last_sweep_seq",
         )
         .bind(&account.account_id)
         .bind(&account.account_name)
@@ -295,11 +403,73 @@ impl Store {
         .bind(sweep_seq)
         .bind(account.outcome.as_str())
         .bind(account.skip_reason.map(|r| r.as_str()))
-        .bind(assessed)
-        .bind(seen_at)
-        .fetch_one(&mut *tx)
+        .execute(&mut *tx)
         .await
         .map_err(query_error("update of an account's latest state"))?;
+
+        if account.outcome == Outcome::Assessed {
+            self.record_assessment(&mut tx, id, sweep_seq, seen_at, account)
+                .await?;
+        }
+        tx.commit()
+            .await
+            .map_err(query_error("commit of an account transaction"))?;
+        Ok(Recorded::Written)
+    }
+
+    /// The control results and finding spans of an assessed account.
+    async fn record_assessment(
+        &self,
+        tx: &mut sqlx::PgConnection,
+        id: Uuid,
+        sweep_seq: i64,
+        seen_at: DateTime<Utc>,
+        account: &AccountReport,
+    ) -> Result<(), StoreError> {
+        // The account's assessments just before and just after this one. `next` exists only
+        // when this sweep is recorded late, after a newer one.
+        type Neighbours = (
+            Option<i64>,
+            Option<DateTime<Utc>>,
+            Option<i64>,
+            Option<DateTime<Utc>>,
+        );
+        let (previous, previous_at, next, next_at): Neighbours = sqlx::query_as(
+            "WITH assessed AS (
+                 SELECT sa.sweep_seq, s.started_at FROM sweep_accounts sa
+                 JOIN sweeps s USING (sweep_id)
+                 WHERE sa.account_id = $1 AND sa.outcome = 'assessed'
+             ),
+             p AS (SELECT * FROM assessed WHERE sweep_seq < $2 ORDER BY sweep_seq DESC LIMIT 1),
+             n AS (SELECT * FROM assessed WHERE sweep_seq > $2 ORDER BY sweep_seq LIMIT 1)
+             SELECT (SELECT sweep_seq FROM p), (SELECT started_at FROM p),
+                    (SELECT sweep_seq FROM n), (SELECT started_at FROM n)",
+        )
+        .bind(&account.account_id)
+        .bind(sweep_seq)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(query_error("read of an account's neighbouring assessments"))?;
+
+        // The account's two latest assessments, which the views compare.
+        sqlx::query(
+            "WITH latest AS (
+                 SELECT sa.sweep_seq, s.started_at FROM sweep_accounts sa
+                 JOIN sweeps s USING (sweep_id)
+                 WHERE sa.account_id = $1 AND sa.outcome = 'assessed'
+                 ORDER BY sa.sweep_seq DESC LIMIT 2
+             )
+             UPDATE accounts SET
+                 last_assessed_seq = (SELECT max(sweep_seq) FROM latest),
+                 last_assessed_at = (SELECT started_at FROM latest ORDER BY sweep_seq DESC LIMIT 1),
+                 previous_assessed_seq = (SELECT min(sweep_seq) FROM latest
+                                          HAVING count(*) = 2)
+             WHERE account_id = $1",
+        )
+        .bind(&account.account_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(query_error("update of an account's latest assessments"))?;
 
         if !account.controls.is_empty() {
             let mut control_ids = Vec::new();
@@ -349,6 +519,40 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(query_error("insert of control results"))?;
+        }
+
+        // Recorded late: spans that ran across this sweep (from the assessment before it to the
+        // one after) are cut at it, since this sweep now says what was there at that point.
+        if let (Some(previous), Some(previous_at), Some(next), Some(next_at)) =
+            (previous, previous_at, next, next_at)
+        {
+            sqlx::query(
+                "INSERT INTO finding_spans (account_id, control_id, resource_type, resource_id,
+                     status, first_sweep_seq, last_sweep_seq, first_seen_at, last_seen_at,
+                     ordinal, evidence)
+                 SELECT account_id, control_id, resource_type, resource_id, status, $3,
+                        last_sweep_seq, $4, last_seen_at, ordinal, evidence
+                 FROM finding_spans
+                 WHERE account_id = $1 AND first_sweep_seq < $2 AND last_sweep_seq > $2",
+            )
+            .bind(&account.account_id)
+            .bind(sweep_seq)
+            .bind(next)
+            .bind(next_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(query_error("split of finding spans"))?;
+            sqlx::query(
+                "UPDATE finding_spans SET last_sweep_seq = $3, last_seen_at = $4
+                 WHERE account_id = $1 AND first_sweep_seq < $2 AND last_sweep_seq > $2",
+            )
+            .bind(&account.account_id)
+            .bind(sweep_seq)
+            .bind(previous)
+            .bind(previous_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(query_error("split of finding spans"))?;
         }
 
         let resources: Vec<(&ControlReport, usize, &ResourceReport)> = account
@@ -411,7 +615,7 @@ impl Store {
             )
             .bind(&account.account_id)
             .bind(sweep_seq)
-            .bind(previous_assessed)
+            .bind(previous)
             .bind(&control_ids)
             .bind(&ordinals)
             .bind(&types)
@@ -423,9 +627,35 @@ impl Store {
             .await
             .map_err(query_error("write of findings"))?;
         }
-        tx.commit()
+
+        // Recorded late: a span now ending here joins the one that starts at the next
+        // assessment with the same resource and status, as if recorded in order.
+        if let Some(next) = next {
+            sqlx::query(
+                "WITH joined AS (
+                     DELETE FROM finding_spans r USING finding_spans l
+                     WHERE r.account_id = $1 AND r.first_sweep_seq = $3
+                       AND l.account_id = $1 AND l.last_sweep_seq = $2
+                       AND l.control_id = r.control_id AND l.resource_id = r.resource_id
+                       AND l.status = r.status
+                     RETURNING r.control_id, r.resource_id, r.status, r.last_sweep_seq,
+                               r.last_seen_at, r.ordinal, r.evidence
+                 )
+                 UPDATE finding_spans l
+                 SET last_sweep_seq = j.last_sweep_seq, last_seen_at = j.last_seen_at,
+                     ordinal = j.ordinal, evidence = j.evidence
+                 FROM joined j
+                 WHERE l.account_id = $1 AND l.last_sweep_seq = $2
+                   AND l.control_id = j.control_id AND l.resource_id = j.resource_id
+                   AND l.status = j.status",
+            )
+            .bind(&account.account_id)
+            .bind(sweep_seq)
+            .bind(next)
+            .execute(&mut *tx)
             .await
-            .map_err(query_error("commit of an account transaction"))?;
+            .map_err(query_error("join of finding spans"))?;
+        }
         Ok(())
     }
 
@@ -479,6 +709,32 @@ impl Store {
             .await
             .map_err(query_error("commit of a sweep's end"))?;
         Ok(())
+    }
+
+    /// Records the end of a sweep unless it already has one: an import does not overwrite the
+    /// status of a sweep that was resumed and finished since it was spooled. Returns whether
+    /// the end was recorded.
+    pub async fn finish_sweep_if_open(
+        &self,
+        sweep_id: &str,
+        finished_at: DateTime<Utc>,
+        status: SweepStatus,
+    ) -> Result<bool, StoreError> {
+        let id = parse_sweep_id(sweep_id)?;
+        let current: Option<String> =
+            sqlx::query_scalar("SELECT status FROM sweeps WHERE sweep_id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(query_error("read of a sweep's status"))?;
+        match current.as_deref() {
+            None => Err(StoreError::NoSuchSweep(sweep_id.to_string())),
+            Some("running" | "interrupted") => {
+                self.finish_sweep(sweep_id, finished_at, status).await?;
+                Ok(true)
+            }
+            Some(_) => Ok(false),
+        }
     }
 
     /// Reads a stored sweep back, whole.

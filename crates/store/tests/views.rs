@@ -428,3 +428,105 @@ async fn pruning_keeps_current_findings_and_trends(pool: PgPool) {
         "both sweeps' trend counts, five controls each, are kept"
     );
 }
+
+/// Every row about one account, with its id replaced by `A`'s so two accounts compare.
+async fn account_rows(pool: &PgPool, account: &str) -> Vec<String> {
+    let queries = [
+        "SELECT control_id, resource_id, status, first_sweep_seq, last_sweep_seq,
+                first_seen_at, last_seen_at, ordinal, evidence
+         FROM finding_spans WHERE account_id = $1
+         ORDER BY control_id, resource_id, first_sweep_seq",
+        "SELECT last_sweep_seq, last_outcome, last_assessed_seq, last_assessed_at,
+                previous_assessed_seq FROM accounts WHERE account_id = $1",
+        "SELECT * FROM current_findings WHERE account_id = $1 ORDER BY control_id, resource_id",
+        "SELECT * FROM changes_since_previous_sweep WHERE account_id = $1
+         ORDER BY control_id, resource_id",
+        "SELECT * FROM account_control_history WHERE account_id = $1
+         ORDER BY sweep_started_at, control_id",
+    ];
+    let mut rows = Vec::new();
+    for query in queries {
+        let text = format!("SELECT to_jsonb(q)::text FROM ({query}) q");
+        for row in sqlx::query(&text)
+            .bind(account)
+            .fetch_all(pool)
+            .await
+            .unwrap()
+        {
+            let json: String = row.get(0);
+            rows.push(json.replace(account, A).replace("name-", ""));
+        }
+    }
+    rows
+}
+
+#[sqlx::test(migrator = "mfa_store::MIGRATOR")]
+async fn a_sweep_recorded_late_reads_as_if_recorded_in_order(pool: PgPool) {
+    use mfa_store::Recorded;
+    let store = store(&pool).await;
+    // Five nights of one account: churn, a resource gone and back, an error night.
+    fn night(n: usize, a: &str) -> AccountReport {
+        let (f, p) = (Status::Failed, Status::Passed);
+        match n {
+            0 => assessed(a, &[("alice", f), ("bob", p)]),
+            1 => assessed(a, &[("alice", f), ("bob", f), ("carol", p)]),
+            2 => assessed(a, &[("alice", p), ("carol", p)]),
+            3 => errored(a),
+            _ => assessed(a, &[("alice", p), ("bob", f), ("carol", p)]),
+        }
+    }
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        let report = |a: &str| night(n, a);
+        let started = at(10 + n as u32, 3);
+        let id = uuid_for(started);
+        store
+            .begin_sweep(&SweepInfo {
+                id: id.clone(),
+                started_at: started,
+                finished_at: None,
+                status: SweepStatus::Running,
+                organization_id: Some("o-abcdef1234".into()),
+                management_account_id: Some(A.into()),
+                regions: vec!["us-east-1".into()],
+                controls: ControlId::ALL.to_vec(),
+            })
+            .await
+            .unwrap();
+        // A is recorded every night; B misses nights 3 and 4 (spooled while the database
+        // was away) and has them imported after night 5, in the wrong order.
+        store.record_account(&id, &report(A)).await.unwrap();
+        if n != 2 && n != 3 {
+            store.record_account(&id, &report(B)).await.unwrap();
+        }
+        store
+            .finish_sweep(&id, started, SweepStatus::Completed)
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    assert_ne!(account_rows(&pool, A).await, account_rows(&pool, B).await);
+    for late in [3, 2] {
+        let recorded = store.record_account(&ids[late], &night(late, B)).await;
+        assert_eq!(recorded.unwrap(), Recorded::Written);
+    }
+    // Imported twice: the second time changes nothing.
+    let again = store.record_account(&ids[2], &night(2, B)).await;
+    assert_eq!(again.unwrap(), Recorded::AlreadyPresent);
+
+    assert_eq!(account_rows(&pool, A).await, account_rows(&pool, B).await);
+    for id in &ids {
+        let report = store
+            .load_report(&mfa_store::SweepSelector::Id(id.clone()))
+            .await
+            .unwrap();
+        let of = |account: &str| {
+            let found = report.accounts.iter().find(|a| a.account_id == account);
+            serde_json::to_string(found.unwrap())
+                .unwrap()
+                .replace(account, A)
+                .replace("name-", "")
+        };
+        assert_eq!(of(A), of(B), "sweep {id}");
+    }
+}

@@ -1,0 +1,211 @@
+//! Prometheus metrics and the small HTTP endpoint `serve` answers on: `/metrics` and `/healthz`.
+//!
+//! Counters are fed by the sweep's progress hooks and the collector's call observer; nothing
+//! here calls AWS or the database.
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
+use mfa_collector::{CallObserver, ErrorClass};
+use mfa_report::{AccountReport, SweepStatus};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::{Registry, Unit};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+type Labels<const N: usize> = [(&'static str, String); N];
+
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    sweeps: Family<Labels<1>, Counter>,
+    sweep_in_progress: Gauge,
+    sweep_duration: Histogram,
+    last_success: Gauge,
+    accounts: Family<Labels<1>, Counter>,
+    account_duration: Histogram,
+    accounts_spooled: Counter,
+    aws_calls: Family<Labels<2>, Counter>,
+    aws_throttles: Family<Labels<1>, Counter>,
+    aws_retries: Family<Labels<1>, Counter>,
+}
+
+impl Metrics {
+    pub fn new() -> Arc<Metrics> {
+        let mut registry = Registry::with_prefix("mfa_auditor");
+        let sweeps = Family::<Labels<1>, Counter>::default();
+        registry.register("sweeps", "Sweeps ended, by status", sweeps.clone());
+        let sweep_in_progress = Gauge::default();
+        registry.register(
+            "sweep_in_progress",
+            "1 while a sweep runs",
+            sweep_in_progress.clone(),
+        );
+        // 10 s to about 11 h.
+        let sweep_duration = Histogram::new(exponential_buckets(10.0, 2.0, 13));
+        registry.register_with_unit(
+            "sweep_duration",
+            "Wall time of each sweep",
+            Unit::Seconds,
+            sweep_duration.clone(),
+        );
+        let last_success = Gauge::default();
+        registry.register_with_unit(
+            "last_successful_sweep_timestamp",
+            "When the latest completed or partial sweep finished (Unix time)",
+            Unit::Seconds,
+            last_success.clone(),
+        );
+        let accounts = Family::<Labels<1>, Counter>::default();
+        registry.register(
+            "accounts",
+            "Accounts recorded, by outcome (assessed, error, skipped)",
+            accounts.clone(),
+        );
+        // 0.1 s to about 7 min.
+        let account_duration = Histogram::new(exponential_buckets(0.1, 2.0, 13));
+        registry.register_with_unit(
+            "account_duration",
+            "Time to audit one account, all its calls included",
+            Unit::Seconds,
+            account_duration.clone(),
+        );
+        let accounts_spooled = Counter::default();
+        registry.register(
+            "accounts_spooled",
+            "Accounts written to the spool file because the database was unreachable",
+            accounts_spooled.clone(),
+        );
+        let aws_calls = Family::<Labels<2>, Counter>::default();
+        registry.register(
+            "aws_calls",
+            "AWS call attempts, retries included, by operation and result (ok or error class)",
+            aws_calls.clone(),
+        );
+        let aws_throttles = Family::<Labels<1>, Counter>::default();
+        registry.register(
+            "aws_throttles",
+            "AWS call attempts refused by throttling, by operation",
+            aws_throttles.clone(),
+        );
+        let aws_retries = Family::<Labels<1>, Counter>::default();
+        registry.register(
+            "aws_retries",
+            "AWS call attempts followed by another, by operation",
+            aws_retries.clone(),
+        );
+        Arc::new(Metrics {
+            registry,
+            sweeps,
+            sweep_in_progress,
+            sweep_duration,
+            last_success,
+            accounts,
+            account_duration,
+            accounts_spooled,
+            aws_calls,
+            aws_throttles,
+            aws_retries,
+        })
+    }
+
+    pub fn sweep_started(&self) {
+        self.sweep_in_progress.set(1);
+    }
+
+    /// A sweep ended; `status` is `completed`, `partial`, `interrupted`, or `failed` when it
+    /// could not finish at all.
+    pub fn sweep_ended(&self, status: &str, elapsed: Duration) {
+        self.sweep_in_progress.set(0);
+        self.sweeps
+            .get_or_create(&[("status", status.to_string())])
+            .inc();
+        self.sweep_duration.observe(elapsed.as_secs_f64());
+        if status == SweepStatus::Completed.as_str() || status == SweepStatus::Partial.as_str() {
+            self.set_last_success(Utc::now());
+        }
+    }
+
+    pub fn set_last_success(&self, at: DateTime<Utc>) {
+        self.last_success.set(at.timestamp());
+    }
+
+    pub fn account_recorded(&self, account: &AccountReport, took: Duration) {
+        self.accounts
+            .get_or_create(&[("outcome", account.outcome.as_str().to_string())])
+            .inc();
+        if took > Duration::ZERO {
+            self.account_duration.observe(took.as_secs_f64());
+        }
+    }
+
+    pub fn accounts_spooled(&self, count: usize) {
+        self.accounts_spooled.inc_by(count as u64);
+    }
+
+    pub fn render(&self) -> String {
+        let mut text = String::new();
+        // Writing to a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
+        text
+    }
+}
+
+impl CallObserver for Metrics {
+    fn attempt(&self, operation: &'static str, failure: Option<ErrorClass>, retrying: bool) {
+        let result = failure.map_or("ok", ErrorClass::label);
+        self.aws_calls
+            .get_or_create(&[
+                ("operation", operation.to_string()),
+                ("result", result.to_string()),
+            ])
+            .inc();
+        if failure == Some(ErrorClass::Throttled) {
+            self.aws_throttles
+                .get_or_create(&[("operation", operation.to_string())])
+                .inc();
+        }
+        if retrying {
+            self.aws_retries
+                .get_or_create(&[("operation", operation.to_string())])
+                .inc();
+        }
+    }
+}
+
+/// Binds `address` and answers `/metrics` and `/healthz` until the process ends.
+pub async fn serve(address: SocketAddr, metrics: Arc<Metrics>) -> Result<()> {
+    use axum::routing::get;
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .with_context(|| {
+            format!("cannot listen for metrics on {address} (key `metrics.listen`)")
+        })?;
+    let router = axum::Router::new()
+        .route(
+            "/metrics",
+            get(move || {
+                let metrics = metrics.clone();
+                async move {
+                    (
+                        [(
+                            axum::http::header::CONTENT_TYPE,
+                            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                        )],
+                        metrics.render(),
+                    )
+                }
+            }),
+        )
+        .route("/healthz", get(|| async { "ok\n" }));
+    tracing::info!("metrics on http://{address}/metrics, health on http://{address}/healthz");
+    tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, router).await {
+            tracing::error!("the metrics endpoint stopped: {error}");
+        }
+    });
+    Ok(())
+}

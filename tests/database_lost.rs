@@ -1,0 +1,104 @@
+//! PostgreSQL lost mid-sweep: writes retry, then the finished accounts go to a spool file, and
+//! `import` loads them once: nothing audited is lost, nothing is written twice.
+//!
+//! The database goes away behind a loopback relay (`TcpRelay`): open connections are reset and
+//! new ones refused, as when the server stops, without stopping the server other tests share.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{compare_with_expected, setup, spool_files, sweep_losing_the_database, text};
+use mfa_testkit::TcpRelay;
+use serde_json::Value;
+
+#[tokio::test]
+async fn the_database_lost_mid_sweep_spools_and_import_loses_nothing_and_doubles_nothing() {
+    let (_emulator, expected, mut auditor) = setup().await;
+    let relay = TcpRelay::start(&TcpRelay::target_of(&auditor.database_url));
+    auditor.database_url = relay.url_for(&auditor.database_url);
+
+    let (sweep, audited_before_loss) = sweep_losing_the_database(&auditor, &relay, &[]).await;
+    let stderr = text(&sweep.stderr);
+    assert_eq!(sweep.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("the database was unreachable"), "{stderr}");
+    assert!(stderr.contains("nothing is lost"), "{stderr}");
+    assert!(
+        stderr.contains("retrying"),
+        "writes were retried first: {stderr}"
+    );
+
+    let files = spool_files(&auditor);
+    assert_eq!(files.len(), 1, "{files:?}");
+    let spool = &files[0];
+    assert!(stderr.contains(&spool.display().to_string()), "{stderr}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(spool).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the spool is private to its owner");
+    }
+    let records: Vec<Value> = std::fs::read_to_string(spool)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(records.first().unwrap()["record"], "sweep");
+    assert_eq!(records.last().unwrap()["record"], "finished");
+    let spooled = records.iter().filter(|r| r["record"] == "account").count();
+    assert!(spooled > 0, "accounts were spooled");
+
+    // Before the import, the database holds only what was written before the loss.
+    let partial: Value = auditor.json_report();
+    let in_database = partial["accounts"].as_array().unwrap().len();
+    assert_eq!(partial["sweep"]["status"], "running");
+    assert_eq!(
+        in_database + spooled,
+        expected["accounts"].as_object().unwrap().len(),
+        "every account is either in the database or in the spool"
+    );
+    println!(
+        "database lost after {audited_before_loss} accounts audited; \
+         {in_database} accounts in the database, {spooled} spooled"
+    );
+
+    let path = spool.display().to_string();
+    let import = auditor.run(&["import", &path]);
+    let out = text(&import.stdout);
+    assert_eq!(
+        import.status.code(),
+        Some(0),
+        "{out}\n{}",
+        text(&import.stderr)
+    );
+    assert!(
+        out.contains(&format!(
+            "{spooled} accounts written, 0 already in the database"
+        )),
+        "{out}"
+    );
+    let report = auditor.json_report();
+    assert_eq!(report["sweep"]["id"], partial["sweep"]["id"]);
+    assert_eq!(report["sweep"]["status"], "partial");
+    compare_with_expected(&report, &expected);
+
+    // Imported twice: nothing written twice.
+    let again = auditor.run(&["import", &path]);
+    let out = text(&again.stdout);
+    assert!(
+        out.contains(&format!(
+            "0 accounts written, {spooled} already in the database"
+        )),
+        "{out}"
+    );
+    assert_eq!(auditor.json_report(), report);
+
+    // The next sweep finds the spool file, imports it (nothing new) and sets it aside.
+    let next = auditor.run(&["sweep"]);
+    assert_eq!(next.status.code(), Some(2), "{}", text(&next.stderr));
+    assert!(text(&next.stderr).contains("importing results spooled by an earlier sweep"));
+    let files = spool_files(&auditor);
+    assert_eq!(files.len(), 1);
+    assert!(files[0].display().to_string().ends_with(".jsonl.imported"));
+    let _ = std::fs::remove_dir_all(&auditor.spool_dir);
+}

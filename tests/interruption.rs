@@ -1,0 +1,128 @@
+//! A sweep stopped by SIGTERM finishes the accounts in flight, is recorded `interrupted` with
+//! what it did, and `sweep --resume` audits only the rest: every account exactly once across
+//! the two runs, and the report of the one sweep is complete.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{check_account_call_budget, compare_with_expected, setup, text};
+use serde_json::Value;
+use std::process::Stdio;
+use std::time::Duration;
+
+/// Accounts the report of the latest sweep holds that were audited (not skipped).
+fn audited_in(report: &Value) -> usize {
+    report["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["outcome"] != "skipped")
+        .count()
+}
+
+#[tokio::test]
+async fn sigterm_mid_sweep_then_resume_audits_every_account_exactly_once() {
+    let (emulator, expected, auditor) = setup().await;
+    emulator.clear_requests();
+    // 20 calls a second for the whole sweep: about 10 s for the organization, time enough to
+    // stop it part way.
+    let slow = [
+        ("MFA_AUDITOR__LIMITS__GLOBAL_PER_SECOND", "20"),
+        ("MFA_AUDITOR__LIMITS__CONCURRENCY", "2"),
+    ];
+    let first = auditor
+        .command(&["sweep"], &slow)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = first.id().to_string();
+    let finished = tokio::task::spawn_blocking(move || first.wait_with_output().unwrap());
+    // Stop it once it has audited an account.
+    let mut audited_before_stop = 0;
+    for _ in 0..200 {
+        let output = auditor.run(&["report", "--format", "json"]);
+        if output.status.success() {
+            let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+            audited_before_stop = audited_in(&report);
+            if audited_before_stop > 0 {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        audited_before_stop > 0,
+        "the sweep never audited an account"
+    );
+    let kill = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let output = finished.await.unwrap();
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert_eq!(output.status.code(), Some(130), "{stdout}\n{stderr}");
+    assert!(stderr.contains("stop requested"), "{stderr}");
+    assert!(
+        stdout.contains("Finish it with: mfa-auditor sweep --resume"),
+        "{stdout}"
+    );
+
+    let interrupted = auditor.json_report();
+    assert_eq!(interrupted["sweep"]["status"], "interrupted");
+    assert!(!interrupted["sweep"]["finished_at"].is_null());
+    let audited_first = audited_in(&interrupted);
+    let to_audit = expected["accounts"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|a| a["outcome"] != "skipped")
+        .count();
+    assert!(
+        audited_first >= audited_before_stop && audited_first < to_audit,
+        "stopped part way: {audited_first} of {to_audit} audited"
+    );
+    // The accounts in flight at the stop were finished, not cut: each recorded account whole.
+    for account in interrupted["accounts"].as_array().unwrap() {
+        if account["outcome"] == "assessed" {
+            assert_eq!(
+                account["controls"].as_array().unwrap().len(),
+                5,
+                "{account}"
+            );
+        }
+    }
+    println!("stopped after {audited_first} of {to_audit} accounts");
+
+    let resumed = auditor.run(&["sweep", "--resume"]);
+    let out = text(&resumed.stdout);
+    assert_eq!(
+        resumed.status.code(),
+        Some(2),
+        "{out}\n{}",
+        text(&resumed.stderr)
+    );
+    assert!(out.contains("Resumed: "), "{out}");
+
+    let report = auditor.json_report();
+    assert_eq!(
+        report["sweep"]["id"], interrupted["sweep"]["id"],
+        "the same sweep"
+    );
+    assert_eq!(report["sweep"]["status"], "partial");
+    assert_eq!(
+        report["sweep"]["started_at"],
+        interrupted["sweep"]["started_at"]
+    );
+    compare_with_expected(&report, &expected);
+    // Across the two runs, each account got the calls of exactly one audit.
+    check_account_call_budget(&emulator.requests(), &expected);
+
+    let again = auditor.run(&["sweep", "--resume"]);
+    assert_eq!(again.status.code(), Some(1));
+    let message = text(&again.stderr);
+    assert!(message.contains("nothing to resume"), "{message}");
+    assert!(message.contains("is partial"), "{message}");
+}
