@@ -243,3 +243,38 @@ async fn a_bad_configuration_exits_1_naming_the_key() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `--log-format json`: one JSON object per line, and every line about an account carries the
+/// account's id and the operation, here with errors, Cognito failures and throttled retries.
+#[tokio::test]
+async fn json_logs_name_the_account_and_the_operation_on_every_account_line() {
+    let (emulator, expected, auditor) = setup().await;
+    let failing = common::account_named(&expected, "prod-web");
+    emulator.set_faults(serde_json::json!({
+        "throttle_services": ["iam"],
+        "throttle_every": 4,
+        "cognito_faults": [{"account": failing, "region": "eu-west-1", "error": "AccessDeniedException"}],
+    }));
+    let sweep = auditor.run(&["-v", "--log-format", "json", "sweep"]);
+    assert_eq!(sweep.status.code(), Some(2), "{}", text(&sweep.stderr));
+    let account_ids: Vec<&String> = expected["accounts"].as_object().unwrap().keys().collect();
+    let mut account_lines = 0;
+    for line in text(&sweep.stderr).lines() {
+        let event: Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        let Some(account) = account_ids.iter().find(|id| line.contains(id.as_str())) else {
+            continue;
+        };
+        account_lines += 1;
+        let named = event["account_id"] == account.as_str()
+            || event["span"]["account_id"] == account.as_str();
+        assert!(named, "the line names its account in a field: {line}");
+        assert!(
+            event["operation"].as_str().is_some_and(|o| !o.is_empty()),
+            "the line names the operation: {line}"
+        );
+    }
+    // The denied account, the Cognito failure, and the retries of throttled IAM calls.
+    assert!(account_lines >= 3, "{}", text(&sweep.stderr));
+    println!("{account_lines} log lines about accounts, each with its id and operation");
+}

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use tracing::{error, info, warn};
+use tracing::{error, info, warn, Instrument};
 
 /// One line of a spool file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -88,8 +88,12 @@ impl Recorder {
             None
         } else {
             let (store, sweep_id) = (self.store.clone(), self.sweep.id.clone());
-            self.with_retries("account write", || store.record_account(&sweep_id, report))
-                .await
+            let span = tracing::info_span!("account", account_id = %report.account_id);
+            self.with_retries("store:record_account", || {
+                store.record_account(&sweep_id, report)
+            })
+            .instrument(span)
+            .await
         };
         self.store_time += started.elapsed();
         if written.is_some() {
@@ -113,7 +117,7 @@ impl Recorder {
         if self.spool.is_none() && !self.database_gone {
             let (store, sweep_id) = (self.store.clone(), self.sweep.id.clone());
             let finished = self
-                .with_retries("sweep end", || {
+                .with_retries("store:finish_sweep", || {
                     store.finish_sweep(&sweep_id, finished_at, status)
                 })
                 .await;
@@ -131,39 +135,43 @@ impl Recorder {
 
     /// Runs a write, retrying while the database is unreachable. `None` when it must be
     /// spooled: the database stayed away past `retry_for`, or refused this one write.
-    async fn with_retries<T, F, Fut>(&mut self, what: &str, mut write: F) -> Option<T>
+    async fn with_retries<T, F, Fut>(&mut self, operation: &str, mut write: F) -> Option<T>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<T, StoreError>>,
     {
         let started = Instant::now();
         let mut backoff = Duration::from_millis(250);
+        let mut failed = false;
         loop {
             match write().await {
                 Ok(value) => {
-                    if started.elapsed() > backoff {
-                        info!(sweep_id = %self.sweep.id, "database back; {what} written");
+                    if failed {
+                        info!(sweep_id = %self.sweep.id, operation, "database back; written");
                     }
                     return Some(value);
                 }
                 Err(error) if error.is_connection_lost() => {
                     let waited = started.elapsed();
                     if waited >= self.settings.retry_for {
-                        error!(sweep_id = %self.sweep.id,
+                        error!(sweep_id = %self.sweep.id, operation,
                                "database unreachable for {} s: {error}; the rest of this sweep goes to the spool",
                                waited.as_secs());
                         self.database_gone = true;
                         return None;
                     }
-                    warn!(sweep_id = %self.sweep.id, retry_in_ms = backoff.as_millis() as u64,
-                          "{what} failed, retrying: {error}");
+                    failed = true;
+                    warn!(sweep_id = %self.sweep.id, operation,
+                          retry_in_ms = backoff.as_millis() as u64,
+                          "database write failed, retrying: {error}");
                     tokio::time::sleep(backoff).await;
                     backoff = (backoff * 2).min(Duration::from_secs(5));
                 }
                 Err(error) => {
                     // Not a lost connection: retrying will not help, but the results are not
                     // dropped either.
-                    error!(sweep_id = %self.sweep.id, "{what} refused by the database, spooled: {error}");
+                    error!(sweep_id = %self.sweep.id, operation,
+                           "database write refused, spooled instead: {error}");
                     return None;
                 }
             }
