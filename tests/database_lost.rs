@@ -1,27 +1,38 @@
-//! PostgreSQL lost mid-sweep: writes retry, then the finished accounts go to a spool file, and
-//! `import` loads them once: nothing audited is lost, nothing is written twice.
+//! PostgreSQL stopped mid-sweep and started again: writes retry, then the finished accounts go
+//! to a spool file, and `import` loads them once: nothing audited is lost, nothing is written
+//! twice.
 //!
-//! The database goes away behind a loopback relay (`TcpRelay`): open connections are reset and
-//! new ones refused, as when the server stops, without stopping the server other tests share.
+//! The test runs its own PostgreSQL cluster (`PostgresCluster`) so that it can stop the server
+//! (`pg_ctl stop -m fast`) without disturbing the tests that share the suite's server.
 
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
 use common::{compare_with_expected, setup, spool_files, sweep_losing_the_database, text};
-use mfa_testkit::TcpRelay;
+use mfa_testkit::PostgresCluster;
 use serde_json::Value;
 
 #[tokio::test]
-async fn the_database_lost_mid_sweep_spools_and_import_loses_nothing_and_doubles_nothing() {
+async fn postgres_stopped_mid_sweep_spools_and_import_loses_nothing_and_doubles_nothing() {
     let (_emulator, expected, mut auditor) = setup().await;
-    let relay = TcpRelay::start(&TcpRelay::target_of(&auditor.database_url));
-    auditor.database_url = relay.url_for(&auditor.database_url);
+    let cluster = PostgresCluster::start();
+    auditor.database_url = cluster.url();
 
-    let (sweep, audited_before_loss) = sweep_losing_the_database(&auditor, &relay, &[]).await;
+    let (sweep, audited_before_loss) = sweep_losing_the_database(
+        &auditor,
+        &[],
+        2,
+        || cluster.stop(),
+        || cluster.start_server(),
+    )
+    .await;
     let stderr = text(&sweep.stderr);
     assert_eq!(sweep.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("the database was unreachable"), "{stderr}");
+    assert!(
+        stderr.contains("could not be written to the database"),
+        "{stderr}"
+    );
     assert!(stderr.contains("nothing is lost"), "{stderr}");
     assert!(
         stderr.contains("retrying"),
@@ -58,7 +69,7 @@ async fn the_database_lost_mid_sweep_spools_and_import_loses_nothing_and_doubles
         "every account is either in the database or in the spool"
     );
     println!(
-        "database lost after {audited_before_loss} accounts audited; \
+        "PostgreSQL stopped after {audited_before_loss} accounts audited; \
          {in_database} accounts in the database, {spooled} spooled"
     );
 
@@ -101,4 +112,26 @@ async fn the_database_lost_mid_sweep_spools_and_import_loses_nothing_and_doubles
     assert_eq!(files.len(), 1);
     assert!(files[0].display().to_string().ends_with(".jsonl.imported"));
     let _ = std::fs::remove_dir_all(&auditor.spool_dir);
+}
+
+#[tokio::test]
+async fn a_short_outage_is_ridden_out_by_retries() {
+    let (_emulator, expected, mut auditor) = setup().await;
+    let cluster = PostgresCluster::start();
+    auditor.database_url = cluster.url();
+    // Stopped for 3 s, well within the 60 s the writes keep retrying.
+    let outage = || {
+        cluster.stop();
+        std::thread::sleep(std::time::Duration::from_secs(3));
+        cluster.start_server();
+    };
+    let (sweep, _) = sweep_losing_the_database(&auditor, &[], 60, outage, || {}).await;
+    let stderr = text(&sweep.stderr);
+    assert_eq!(sweep.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("retrying"), "{stderr}");
+    assert!(stderr.contains("database back"), "{stderr}");
+    assert!(spool_files(&auditor).is_empty(), "nothing spooled");
+    let report = auditor.json_report();
+    assert_eq!(report["sweep"]["status"], "partial");
+    compare_with_expected(&report, &expected);
 }

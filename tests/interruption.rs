@@ -126,3 +126,87 @@ async fn sigterm_mid_sweep_then_resume_audits_every_account_exactly_once() {
     assert!(message.contains("nothing to resume"), "{message}");
     assert!(message.contains("is partial"), "{message}");
 }
+
+#[tokio::test]
+async fn an_account_still_in_flight_when_the_grace_period_ends_is_left_for_resume() {
+    let (emulator, expected, auditor) = setup().await;
+    // One account in scope, and every one of its calls takes 3 s: about half a minute.
+    let slow = common::account_named(&expected, "staging");
+    emulator.set_faults(serde_json::json!({"delay_account": slow, "delay_seconds": 3}));
+    let only_slow = format!("[\"{slow}\"]");
+    let env = [
+        (
+            "MFA_AUDITOR__ORGANIZATION__INCLUDE_ACCOUNTS",
+            only_slow.as_str(),
+        ),
+        ("MFA_AUDITOR__SCHEDULE__STOP_GRACE_SECONDS", "1"),
+    ];
+    let first = auditor
+        .command(&["sweep"], &env)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = first.id().to_string();
+    let finished = tokio::task::spawn_blocking(move || first.wait_with_output().unwrap());
+    // The sweep has recorded its start (and the out-of-scope accounts): the audit is under way.
+    for _ in 0..200 {
+        if auditor
+            .run(&["report", "--format", "json"])
+            .status
+            .success()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let stop_sent = std::time::Instant::now();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    let output = finished.await.unwrap();
+    println!(
+        "stopped {:.1} s after SIGTERM with a 1 s grace period",
+        stop_sent.elapsed().as_secs_f64()
+    );
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(130),
+        "{stdout}\n{}",
+        text(&output.stderr)
+    );
+    assert!(
+        stdout.contains("Interrupted; accounts not audited: 1."),
+        "{stdout}"
+    );
+    assert!(text(&output.stderr).contains("grace period over"));
+    let interrupted = auditor.json_report();
+    assert_eq!(interrupted["sweep"]["status"], "interrupted");
+    assert_eq!(
+        audited_in(&interrupted),
+        0,
+        "the abandoned account is not recorded"
+    );
+
+    emulator.set_faults(serde_json::json!({}));
+    let resumed = auditor.run_with(&["sweep", "--resume"], &env[..1]);
+    assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed.stderr));
+    let report = auditor.json_report();
+    assert_eq!(report["sweep"]["id"], interrupted["sweep"]["id"]);
+    assert_eq!(report["sweep"]["status"], "completed");
+    let accounts = report["accounts"].as_array().unwrap();
+    assert_eq!(
+        accounts.len(),
+        expected["accounts"].as_object().unwrap().len()
+    );
+    let audited: Vec<&Value> = accounts
+        .iter()
+        .filter(|a| a["outcome"] != "skipped")
+        .collect();
+    assert_eq!(audited.len(), 1);
+    assert_eq!(audited[0]["account_id"], slow.as_str());
+    assert_eq!(audited[0]["outcome"], "assessed");
+}

@@ -37,7 +37,8 @@ async fn no_secret_reaches_logs_reports_or_the_database() {
     let relay = TcpRelay::start(&TcpRelay::target_of(&auditor.database_url));
     let direct_url = auditor.database_url.clone();
     auditor.database_url = relay.url_for(&direct_url);
-    let (sweep, _) = sweep_losing_the_database(&auditor, &relay, &["-vv"]).await;
+    let (sweep, _) =
+        sweep_losing_the_database(&auditor, &["-vv"], 2, || relay.down(), || relay.up()).await;
     assert_eq!(sweep.status.code(), Some(1), "{}", text(&sweep.stderr));
     let spool = spool_files(&auditor);
     assert_eq!(spool.len(), 1, "the sweep spooled: {spool:?}");

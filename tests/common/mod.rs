@@ -259,19 +259,26 @@ pub fn audited_so_far(auditor: &Auditor) -> usize {
         .count()
 }
 
-/// Runs `sweep` (with `args` before it) through `relay`, takes the database down once the
-/// sweep has audited an account, and brings it back after the sweep has ended. Returns the
+/// Runs `sweep` (with `args` before it), takes the database away with `down` once the sweep
+/// has audited an account, and brings it back with `up` after the sweep has ended. Returns the
 /// sweep's output and how many accounts it had audited when the database went.
+/// Writes retry for `write_retry_seconds` before spooling.
 pub async fn sweep_losing_the_database(
     auditor: &Auditor,
-    relay: &mfa_testkit::TcpRelay,
     args: &[&str],
+    write_retry_seconds: u32,
+    down: impl FnOnce(),
+    up: impl FnOnce(),
 ) -> (Output, usize) {
+    let write_retry_seconds = write_retry_seconds.to_string();
     // 20 calls a second: the sweep takes about 10 s, time to lose the database part way.
     let env = [
         ("MFA_AUDITOR__LIMITS__GLOBAL_PER_SECOND", "20"),
         ("MFA_AUDITOR__LIMITS__CONCURRENCY", "2"),
-        ("MFA_AUDITOR__STORE__WRITE_RETRY_SECONDS", "2"),
+        (
+            "MFA_AUDITOR__STORE__WRITE_RETRY_SECONDS",
+            &write_retry_seconds,
+        ),
         ("MFA_AUDITOR__DATABASE__CONNECT_TIMEOUT_SECONDS", "1"),
     ];
     let mut all_args = args.to_vec();
@@ -293,9 +300,9 @@ pub async fn sweep_losing_the_database(
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert!(audited > 0, "the sweep never audited an account");
-    relay.down();
+    down();
     let output = finished.await.unwrap();
-    relay.up();
+    up();
     (output, audited)
 }
 

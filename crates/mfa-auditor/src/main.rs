@@ -64,8 +64,9 @@ enum Command {
         #[arg(long)]
         resume: bool,
     },
-    /// The nightly service: sweep on `schedule.cron` in `schedule.timezone`, one sweep at a
-    /// time, with Prometheus metrics on `metrics.listen` (`/metrics`, `/healthz`).
+    /// The nightly service: sweep on `schedule.cron` in `schedule.timezone` (and at start with
+    /// `schedule.sweep_at_start`), one sweep at a time, with Prometheus metrics on
+    /// `metrics.listen` (`/metrics`, `/healthz`).
     ///
     /// Logs the next run time at start and after each sweep. A failed sweep is logged and the
     /// service waits for the next run. SIGTERM or Ctrl-C stops it: a sweep in progress gets
@@ -345,6 +346,11 @@ async fn sweep(config: &config::AuditConfig, request: &SweepRequest) -> Result<u
         .await
         .context("cannot read the organization")?;
     let plan = mfa_sweep::plan(organization, &config.scope);
+    if request.stop.is_stopped() {
+        // Stopped while the organization was read: no sweep was begun, nothing to resume.
+        out("Stopped before the sweep began; nothing was recorded.\n")?;
+        return Ok(EXIT_INTERRUPTED);
+    }
     let collector = AccountCollector::new(
         &sdk,
         caller.clone(),
@@ -409,8 +415,9 @@ async fn sweep(config: &config::AuditConfig, request: &SweepRequest) -> Result<u
     if let Some(spool) = &summary.spool_file {
         out(&text)?;
         anyhow::bail!(
-            "the database was unreachable: {} accounts were written to {} instead; nothing is lost. \
-             Load them with `mfa-auditor import {}` (the next sweep also does it)",
+            "{} accounts could not be written to the database (see the log for why) and were \
+             written to {} instead; nothing is lost. Load them with `mfa-auditor import {}` \
+             (the next sweep also does it)",
             summary.spooled,
             spool.display(),
             spool.display()
@@ -418,7 +425,7 @@ async fn sweep(config: &config::AuditConfig, request: &SweepRequest) -> Result<u
     }
     if summary.unfinished > 0 {
         text += &format!(
-            "Interrupted with {} accounts not audited. Finish it with: mfa-auditor sweep --resume\n",
+            "Interrupted; accounts not audited: {}. Finish it with: mfa-auditor sweep --resume\n",
             summary.unfinished
         );
     }
@@ -440,10 +447,20 @@ async fn sweep(config: &config::AuditConfig, request: &SweepRequest) -> Result<u
 
 /// Spool files left by a sweep that lost the database: loaded before the next sweep starts,
 /// then renamed `*.imported`.
+///
+/// A file that cannot be imported is left where it is, with an error in the log each night:
+/// one bad file must not stop the nightly sweeps.
 async fn import_pending_spool(store: &Store, spool_dir: &Path) -> Result<()> {
     for path in mfa_sweep::pending_spool_files(spool_dir) {
         tracing::warn!(path = %path.display(), "importing results spooled by an earlier sweep");
-        let imported = mfa_sweep::import_spool(store, &path).await?;
+        let imported = match mfa_sweep::import_spool(store, &path).await {
+            Ok(imported) => imported,
+            Err(error) => {
+                tracing::error!(path = %path.display(),
+                    "cannot import this spool file; it stays for `mfa-auditor import`: {error}");
+                continue;
+            }
+        };
         tracing::info!(
             path = %path.display(),
             written = imported.accounts_written,
@@ -481,10 +498,12 @@ async fn serve(config: &config::AuditConfig, once: bool, quiet: bool) -> Result<
         metrics::serve(address, metrics.clone()).await?;
     }
     // An unreachable database at start is an error (exit 1), not a silent wait for the night.
-    let store = connect(config).await?;
-    store.migrate().await?;
-    if let Some(at) = store.last_successful_sweep().await? {
-        metrics.set_last_success(at);
+    {
+        let store = connect(config).await?;
+        store.migrate().await?;
+        if let Some(at) = store.last_successful_sweep().await? {
+            metrics.set_last_success(at);
+        }
     }
     let mut stop = stop_on_signal(config.schedule.stop_grace);
     let request = SweepRequest {
@@ -510,7 +529,7 @@ async fn serve(config: &config::AuditConfig, once: bool, quiet: bool) -> Result<
             return code;
         }
         if let Err(error) = code {
-            tracing::error!("sweep at start failed: {error:#}");
+            tracing::error!("sweep at start failed or was skipped: {error:#}");
         }
     }
     loop {
@@ -537,9 +556,20 @@ async fn serve(config: &config::AuditConfig, once: bool, quiet: bool) -> Result<
             return code;
         }
         if let Err(error) = code {
-            tracing::error!("scheduled sweep failed: {error:#}");
+            if is_sweep_running(&error) {
+                tracing::warn!("scheduled sweep skipped: {error:#}");
+            } else {
+                tracing::error!("scheduled sweep failed: {error:#}");
+            }
         }
     }
+}
+
+fn is_sweep_running(error: &anyhow::Error) -> bool {
+    matches!(
+        error.downcast_ref::<StoreError>(),
+        Some(StoreError::SweepRunning(_))
+    )
 }
 
 /// The first time after `now` that the schedule fires, in the schedule's timezone.
@@ -569,6 +599,8 @@ async fn scheduled_sweep(
         Ok(EXIT_INTERRUPTED) => SweepStatus::Interrupted.as_str(),
         Ok(2) => SweepStatus::Partial.as_str(),
         Ok(_) => SweepStatus::Completed.as_str(),
+        // Another instance holds the lock: this one did nothing wrong, and did nothing.
+        Err(error) if is_sweep_running(error) => "skipped",
         Err(_) => "failed",
     };
     metrics.sweep_ended(status, started.elapsed());

@@ -37,7 +37,11 @@ impl Metrics {
     pub fn new() -> Arc<Metrics> {
         let mut registry = Registry::with_prefix("mfa_auditor");
         let sweeps = Family::<Labels<1>, Counter>::default();
-        registry.register("sweeps", "Sweeps ended, by status", sweeps.clone());
+        registry.register(
+            "sweeps",
+            "Sweeps ended, by status (completed, partial, interrupted; failed when one could not run, skipped when another instance held the lock)",
+            sweeps.clone(),
+        );
         let sweep_in_progress = Gauge::default();
         registry.register(
             "sweep_in_progress",
@@ -116,8 +120,8 @@ impl Metrics {
         self.sweep_in_progress.set(1);
     }
 
-    /// A sweep ended; `status` is `completed`, `partial`, `interrupted`, or `failed` when it
-    /// could not finish at all.
+    /// A sweep ended; `status` is `completed`, `partial`, `interrupted`, `failed` when it could
+    /// not finish at all, or `skipped` when another instance held the lock.
     pub fn sweep_ended(&self, status: &str, elapsed: Duration) {
         self.sweep_in_progress.set(0);
         self.sweeps
