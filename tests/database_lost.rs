@@ -119,13 +119,25 @@ async fn a_short_outage_is_ridden_out_by_retries() {
     let (_emulator, expected, mut auditor) = setup().await;
     let cluster = PostgresCluster::start();
     auditor.database_url = cluster.url();
-    // Stopped for 3 s, well within the 60 s the writes keep retrying.
+    // Stopped for 3 s, well within the 60 s the writes keep retrying. The restart released the
+    // sweep's lock with its connection; once the writes resume the sweep holds it again, so a
+    // second sweep started then is refused.
+    let mut second = None;
     let outage = || {
         cluster.stop();
         std::thread::sleep(std::time::Duration::from_secs(3));
         cluster.start_server();
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        second = Some(auditor.run(&["sweep"]));
     };
     let (sweep, _) = sweep_losing_the_database(&auditor, &[], 60, outage, || {}).await;
+    let second = second.unwrap();
+    assert_eq!(second.status.code(), Some(1), "{}", text(&second.stderr));
+    assert!(
+        text(&second.stderr).contains("another sweep is running"),
+        "{}",
+        text(&second.stderr)
+    );
     let stderr = text(&sweep.stderr);
     assert_eq!(sweep.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("retrying"), "{stderr}");

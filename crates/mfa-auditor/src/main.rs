@@ -316,8 +316,8 @@ async fn stop_requested() {
 async fn sweep(config: &config::AuditConfig, request: &SweepRequest) -> Result<u8> {
     let store = connect(config).await?;
     store.migrate().await?;
-    // Held until this function returns: never two sweeps at once, from any host.
-    let _lock = store.lock_for_sweep(config.when_busy).await?;
+    // Held until the sweep ends (the runner keeps it): never two sweeps at once, from any host.
+    let lock = store.lock_for_sweep(config.when_busy).await?;
     import_pending_spool(&store, &config.spool_dir).await?;
     let start = match request.resume {
         Resume::No => SweepStart::New,
@@ -372,7 +372,9 @@ async fn sweep(config: &config::AuditConfig, request: &SweepRequest) -> Result<u
         },
     );
     let progress = progress::SweepProgress::new(request.quiet, request.metrics.clone());
-    let summary = runner.run(plan, start, &progress, &request.stop).await;
+    let summary = runner
+        .run(plan, start, lock, &progress, &request.stop)
+        .await;
     progress.finish();
     let summary = summary?;
     if let Some(metrics) = &request.metrics {

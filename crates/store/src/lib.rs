@@ -86,7 +86,38 @@ const SWEEP_LOCK_KEY: i64 = 0x6d66_615f_7377_6570; // "mfa_swep"
 /// Held for the whole of a sweep; released when dropped (its connection closes).
 #[derive(Debug)]
 pub struct SweepLock {
-    _connection: sqlx::PgConnection,
+    connection: sqlx::PgConnection,
+}
+
+impl SweepLock {
+    /// Makes sure the lock is still held. The lock lives on one connection, so a database
+    /// restart releases it: this takes it again on a new connection, unless another sweep took
+    /// it meanwhile ([`StoreError::SweepRunning`]). Cheap when all is well: one round trip.
+    pub async fn ensure_held(&mut self, store: &Store) -> Result<(), StoreError> {
+        use sqlx::Connection;
+        if self.connection.ping().await.is_ok() {
+            return Ok(());
+        }
+        let mut connection = store
+            .pool
+            .acquire()
+            .await
+            .map_err(query_error("connection for the sweep lock"))?
+            .detach();
+        let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(SWEEP_LOCK_KEY)
+            .fetch_one(&mut connection)
+            .await
+            .map_err(query_error("take of the sweep lock"))?;
+        if !locked {
+            let _ = connection.close().await;
+            return Err(StoreError::SweepRunning(
+                "another sweep took the lock while the database was away".to_string(),
+            ));
+        }
+        self.connection = connection;
+        Ok(())
+    }
 }
 
 /// What to do when another sweep holds the lock.
@@ -243,9 +274,7 @@ impl Store {
             .execute(&mut connection)
             .await
             .map_err(query_error("marking of interrupted sweeps"))?;
-        Ok(SweepLock {
-            _connection: connection,
-        })
+        Ok(SweepLock { connection })
     }
 
     /// The latest sweep, when it was interrupted: what `sweep --resume` finishes. Errors with

@@ -8,7 +8,7 @@
 use crate::SweepError;
 use chrono::{DateTime, Utc};
 use mfa_report::{AccountReport, SweepInfo, SweepStatus};
-use mfa_store::{Recorded, Store, StoreError};
+use mfa_store::{Recorded, Store, StoreError, SweepLock};
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -52,6 +52,7 @@ pub enum Destination {
 #[derive(Debug)]
 pub(crate) struct Recorder {
     store: Store,
+    lock: SweepLock,
     sweep: SweepInfo,
     settings: RecordSettings,
     spool: Option<SpoolFile>,
@@ -63,9 +64,15 @@ pub(crate) struct Recorder {
 }
 
 impl Recorder {
-    pub(crate) fn new(store: Store, sweep: SweepInfo, settings: RecordSettings) -> Recorder {
+    pub(crate) fn new(
+        store: Store,
+        lock: SweepLock,
+        sweep: SweepInfo,
+        settings: RecordSettings,
+    ) -> Recorder {
         Recorder {
             store,
+            lock,
             sweep,
             settings,
             spool: None,
@@ -89,14 +96,17 @@ impl Recorder {
         } else {
             let (store, sweep_id) = (self.store.clone(), self.sweep.id.clone());
             let span = tracing::info_span!("account", account_id = %report.account_id);
-            self.with_retries("store:record_account", || {
-                store.record_account(&sweep_id, report)
+            self.with_retries("store:record_account", || async {
+                store.record_account(&sweep_id, report).await.map(|_| ())
             })
             .instrument(span)
             .await
         };
         self.store_time += started.elapsed();
-        if written.is_some() {
+        if let Some(retried) = written {
+            if retried {
+                self.retake_lock().await?;
+            }
             return Ok(Destination::Database);
         }
         self.spool(SpoolRecord::Account {
@@ -133,23 +143,37 @@ impl Recorder {
         Ok(Destination::Spool)
     }
 
-    /// Runs a write, retrying while the database is unreachable. `None` when it must be
-    /// spooled: the database stayed away past `retry_for`, or refused this one write.
-    async fn with_retries<T, F, Fut>(&mut self, operation: &str, mut write: F) -> Option<T>
+    /// After the database came back: the sweep lock lived on a connection that is gone.
+    async fn retake_lock(&mut self) -> Result<(), SweepError> {
+        match self.lock.ensure_held(&self.store).await {
+            Ok(()) => Ok(()),
+            Err(error @ StoreError::SweepRunning(_)) => Err(SweepError::LockLost(error)),
+            // Still flaky: the next write will find out, and retry or spool.
+            Err(error) => {
+                warn!(sweep_id = %self.sweep.id, "could not check the sweep lock: {error}");
+                Ok(())
+            }
+        }
+    }
+
+    /// Runs a write, retrying while the database is unreachable. `Some(retried)` when written,
+    /// `None` when it must be spooled: the database stayed away past `retry_for`, or refused
+    /// this one write.
+    async fn with_retries<F, Fut>(&mut self, operation: &str, mut write: F) -> Option<bool>
     where
         F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = Result<T, StoreError>>,
+        Fut: std::future::Future<Output = Result<(), StoreError>>,
     {
         let started = Instant::now();
         let mut backoff = Duration::from_millis(250);
         let mut failed = false;
         loop {
             match write().await {
-                Ok(value) => {
+                Ok(()) => {
                     if failed {
                         info!(sweep_id = %self.sweep.id, operation, "database back; written");
                     }
-                    return Some(value);
+                    return Some(failed);
                 }
                 Err(error) if error.is_connection_lost() => {
                     let waited = started.elapsed();

@@ -11,7 +11,7 @@ use chrono::Utc;
 use mfa_collector::AccountCollector;
 use mfa_evaluator::{evaluate, ControlId, DataError, Status};
 use mfa_report::{AccountReport, ControlReport, Outcome, SweepInfo, SweepStatus};
-use mfa_store::{ResumableSweep, Store, StoreError};
+use mfa_store::{ResumableSweep, Store, StoreError, SweepLock};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -24,6 +24,9 @@ use uuid::Uuid;
 pub enum SweepError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The database restarted mid-sweep, releasing the lock, and another sweep took it.
+    #[error("this sweep stopped: {0}; its finished accounts are recorded, `sweep --resume` can finish it later")]
+    LockLost(#[source] StoreError),
     #[error("spool file {}: {source}", path.display())]
     Spool {
         path: PathBuf,
@@ -144,10 +147,13 @@ impl SweepRunner {
         }
     }
 
+    /// Runs the sweep under `lock`, which it keeps, and takes again if a database restart
+    /// releases it.
     pub async fn run(
         &self,
         plan: Plan,
         start: SweepStart,
+        lock: SweepLock,
         progress: &dyn Progress,
         stop: &StopSignal,
     ) -> Result<SweepSummary, SweepError> {
@@ -172,7 +178,8 @@ impl SweepRunner {
             }
         };
         let sweep_id = info.id.clone();
-        let mut recorder = Recorder::new(self.store.clone(), info, self.settings.record.clone());
+        let mut recorder =
+            Recorder::new(self.store.clone(), lock, info, self.settings.record.clone());
         let mut summary = SweepSummary {
             sweep_id: sweep_id.clone(),
             status: SweepStatus::Completed,
