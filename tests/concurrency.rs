@@ -22,17 +22,7 @@ fn quick_start(auditor: &mut Auditor) {
 
 /// Waits until the sweep started in the background has recorded its start.
 async fn until_a_sweep_is_recorded(auditor: &Auditor) {
-    for _ in 0..120 {
-        if auditor
-            .run(&["report", "--format", "json"])
-            .status
-            .success()
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    panic!("the background sweep never recorded its start");
+    common::until_report(auditor, |_| true).await;
 }
 
 fn sweep_in_report(report: &Value) -> (String, String) {

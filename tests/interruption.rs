@@ -6,20 +6,12 @@
 
 mod common;
 
-use common::{check_account_call_budget, compare_with_expected, setup, text};
+use common::{
+    account_named, audited_in, check_account_call_budget, compare_with_expected, kill, setup,
+    spawn_sweep, text, until_report,
+};
 use serde_json::Value;
-use std::process::Stdio;
 use std::time::Duration;
-
-/// Accounts the report of the latest sweep holds that were audited (not skipped).
-fn audited_in(report: &Value) -> usize {
-    report["accounts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|a| a["outcome"] != "skipped")
-        .count()
-}
 
 #[tokio::test]
 async fn sigterm_mid_sweep_then_resume_audits_every_account_exactly_once() {
@@ -31,36 +23,11 @@ async fn sigterm_mid_sweep_then_resume_audits_every_account_exactly_once() {
         ("MFA_AUDITOR__LIMITS__GLOBAL_PER_SECOND", "20"),
         ("MFA_AUDITOR__LIMITS__CONCURRENCY", "2"),
     ];
-    let first = auditor
-        .command(&["sweep"], &slow)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let pid = first.id().to_string();
-    let finished = tokio::task::spawn_blocking(move || first.wait_with_output().unwrap());
+    let (pid, finished) = spawn_sweep(&auditor, &["sweep"], &slow);
     // Stop it once it has audited an account.
-    let mut audited_before_stop = 0;
-    for _ in 0..200 {
-        let output = auditor.run(&["report", "--format", "json"]);
-        if output.status.success() {
-            let report: Value = serde_json::from_slice(&output.stdout).unwrap();
-            audited_before_stop = audited_in(&report);
-            if audited_before_stop > 0 {
-                break;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(
-        audited_before_stop > 0,
-        "the sweep never audited an account"
-    );
-    let kill = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap();
-    assert!(kill.success());
+    let report = until_report(&auditor, |r| audited_in(r) > 0).await;
+    let audited_before_stop = audited_in(&report);
+    kill("-TERM", &pid);
     let output = finished.await.unwrap();
     let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
     assert_eq!(output.status.code(), Some(130), "{stdout}\n{stderr}");
@@ -131,7 +98,7 @@ async fn sigterm_mid_sweep_then_resume_audits_every_account_exactly_once() {
 async fn an_account_still_in_flight_when_the_grace_period_ends_is_left_for_resume() {
     let (emulator, expected, auditor) = setup().await;
     // One account in scope, and every one of its calls takes 3 s: about half a minute.
-    let slow = common::account_named(&expected, "staging");
+    let slow = account_named(&expected, "staging");
     emulator.set_faults(serde_json::json!({"delay_account": slow, "delay_seconds": 3}));
     let only_slow = format!("[\"{slow}\"]");
     let env = [
@@ -141,31 +108,12 @@ async fn an_account_still_in_flight_when_the_grace_period_ends_is_left_for_resum
         ),
         ("MFA_AUDITOR__SCHEDULE__STOP_GRACE_SECONDS", "1"),
     ];
-    let first = auditor
-        .command(&["sweep"], &env)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let pid = first.id().to_string();
-    let finished = tokio::task::spawn_blocking(move || first.wait_with_output().unwrap());
+    let (pid, finished) = spawn_sweep(&auditor, &["sweep"], &env);
     // The sweep has recorded its start (and the out-of-scope accounts): the audit is under way.
-    for _ in 0..200 {
-        if auditor
-            .run(&["report", "--format", "json"])
-            .status
-            .success()
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    until_report(&auditor, |_| true).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let stop_sent = std::time::Instant::now();
-    std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap();
+    kill("-TERM", &pid);
     let output = finished.await.unwrap();
     println!(
         "stopped {:.1} s after SIGTERM with a 1 s grace period",

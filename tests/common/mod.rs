@@ -244,13 +244,8 @@ pub fn check_account_call_budget(requests: &[Value], expected: &Value) {
     }
 }
 
-/// Accounts in the latest sweep's report that were audited (not skipped); 0 before any sweep.
-pub fn audited_so_far(auditor: &Auditor) -> usize {
-    let output = auditor.run(&["report", "--format", "json"]);
-    if !output.status.success() {
-        return 0;
-    }
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+/// Accounts in a report that were audited (not skipped).
+pub fn audited_in(report: &Value) -> usize {
     report["accounts"]
         .as_array()
         .unwrap()
@@ -259,10 +254,54 @@ pub fn audited_so_far(auditor: &Auditor) -> usize {
         .count()
 }
 
+/// The latest sweep's report, once there is one.
+pub fn latest_report(auditor: &Auditor) -> Option<Value> {
+    let output = auditor.run(&["report", "--format", "json"]);
+    output
+        .status
+        .success()
+        .then(|| serde_json::from_slice(&output.stdout).unwrap())
+}
+
+/// Polls the latest report (every 100 ms, for up to 30 s) until `ready` says yes; returns it.
+pub async fn until_report(auditor: &Auditor, ready: impl Fn(&Value) -> bool) -> Value {
+    for _ in 0..300 {
+        if let Some(report) = latest_report(auditor).filter(|r| ready(r)) {
+            return report;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the background sweep never got that far");
+}
+
+/// A sweep started in the background: its pid, and its output once it ends. The output is
+/// drained from the start, so a verbose sweep never blocks on a full pipe.
+pub fn spawn_sweep(
+    auditor: &Auditor,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (String, tokio::task::JoinHandle<Output>) {
+    let child = auditor
+        .command(args, env)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id().to_string();
+    let finished = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap());
+    (pid, finished)
+}
+
+/// Sends `signal` (e.g. `-TERM`) to a process.
+pub fn kill(signal: &str, pid: &str) {
+    let status = Command::new("kill").args([signal, pid]).status().unwrap();
+    assert!(status.success(), "kill {signal} {pid}");
+}
+
 /// Runs `sweep` (with `args` before it), takes the database away with `down` once the sweep
-/// has audited an account, and brings it back with `up` after the sweep has ended. Returns the
-/// sweep's output and how many accounts it had audited when the database went.
-/// Writes retry for `write_retry_seconds` before spooling.
+/// has audited an account, and brings it back with `up` after the sweep has ended. Writes
+/// retry for `write_retry_seconds` before spooling. Returns the sweep's output and how many
+/// accounts it had audited when the database went.
 pub async fn sweep_losing_the_database(
     auditor: &Auditor,
     args: &[&str],
@@ -283,27 +322,12 @@ pub async fn sweep_losing_the_database(
     ];
     let mut all_args = args.to_vec();
     all_args.push("sweep");
-    let sweep = auditor
-        .command(&all_args, &env)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Drained from the start: a verbose sweep must never block on a full pipe.
-    let finished = tokio::task::spawn_blocking(move || sweep.wait_with_output().unwrap());
-    let mut audited = 0;
-    for _ in 0..200 {
-        audited = audited_so_far(auditor);
-        if audited > 0 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(audited > 0, "the sweep never audited an account");
+    let (_, finished) = spawn_sweep(auditor, &all_args, &env);
+    let report = until_report(auditor, |r| audited_in(r) > 0).await;
     down();
     let output = finished.await.unwrap();
     up();
-    (output, audited)
+    (output, audited_in(&report))
 }
 
 /// The spool files in the auditor's spool directory.

@@ -93,19 +93,7 @@ fn excluded(account: &str) -> AccountReport {
 
 async fn sweep(store: &Store, started: DateTime<Utc>, accounts: Vec<AccountReport>) -> String {
     let id = uuid_for(started);
-    store
-        .begin_sweep(&SweepInfo {
-            id: id.clone(),
-            started_at: started,
-            finished_at: None,
-            status: SweepStatus::Running,
-            organization_id: Some("o-abcdef1234".into()),
-            management_account_id: Some(A.into()),
-            regions: vec!["us-east-1".into()],
-            controls: ControlId::ALL.to_vec(),
-        })
-        .await
-        .unwrap();
+    store.begin_sweep(&sweep_info(&id, started)).await.unwrap();
     let errors = accounts.iter().any(|a| a.outcome == Outcome::Error);
     for account in &accounts {
         store.record_account(&id, account).await.unwrap();
@@ -117,6 +105,19 @@ async fn sweep(store: &Store, started: DateTime<Utc>, accounts: Vec<AccountRepor
     };
     store.finish_sweep(&id, started, status).await.unwrap();
     id
+}
+
+fn sweep_info(id: &str, started: DateTime<Utc>) -> SweepInfo {
+    SweepInfo {
+        id: id.to_string(),
+        started_at: started,
+        finished_at: None,
+        status: SweepStatus::Running,
+        organization_id: Some("o-abcdef1234".into()),
+        management_account_id: Some(A.into()),
+        regions: vec!["us-east-1".into()],
+        controls: ControlId::ALL.to_vec(),
+    }
 }
 
 fn uuid_for(started: DateTime<Utc>) -> String {
@@ -480,19 +481,7 @@ async fn a_sweep_recorded_late_reads_as_if_recorded_in_order(pool: PgPool) {
         let report = |a: &str| night(n, a);
         let started = at(10 + n as u32, 3);
         let id = uuid_for(started);
-        store
-            .begin_sweep(&SweepInfo {
-                id: id.clone(),
-                started_at: started,
-                finished_at: None,
-                status: SweepStatus::Running,
-                organization_id: Some("o-abcdef1234".into()),
-                management_account_id: Some(A.into()),
-                regions: vec!["us-east-1".into()],
-                controls: ControlId::ALL.to_vec(),
-            })
-            .await
-            .unwrap();
+        store.begin_sweep(&sweep_info(&id, started)).await.unwrap();
         // A is recorded every night; B misses nights 3 and 4 (spooled while the database
         // was away) and has them imported after night 5, in the wrong order.
         store.record_account(&id, &report(A)).await.unwrap();
