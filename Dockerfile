@@ -7,7 +7,7 @@ RUN cargo build --release --locked -p mfa-auditor
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --home /app mfa-auditor \
+    && useradd --system --uid 10001 --user-group --home /app mfa-auditor \
     && install -d -o mfa-auditor -g mfa-auditor -m 0700 /var/lib/mfa-auditor
 WORKDIR /app
 COPY --from=build /src/target/release/mfa-auditor /usr/local/bin/mfa-auditor
@@ -15,6 +15,7 @@ COPY config ./config
 # Results spooled while the database is away; mount a volume here to keep them.
 ENV MFA_AUDITOR__STORE__SPOOL_DIR=/var/lib/mfa-auditor/spool
 VOLUME /var/lib/mfa-auditor
-USER mfa-auditor
+# Numeric, so that Kubernetes' runAsNonRoot can check it.
+USER 10001
 ENTRYPOINT ["mfa-auditor"]
 CMD ["serve"]
