@@ -187,3 +187,39 @@ async fn serve_sweeps_on_start_and_its_metrics_are_scraped_during_and_after() {
     );
     let _ = std::fs::remove_file(&log_path);
 }
+
+#[tokio::test]
+async fn serve_exits_1_naming_what_it_cannot_reach() {
+    let (_emulator, _expected, auditor) = setup().await;
+    // The metrics address is taken.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap().to_string();
+    let output = auditor.run_with(&["serve"], &[("MFA_AUDITOR__METRICS__LISTEN", &address)]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "cannot listen for metrics on {address} (key `metrics.listen`)"
+        )),
+        "{stderr}"
+    );
+    // The database is down at start: no waiting for the night, an error naming host and port.
+    let output = auditor.run_with(
+        &["serve"],
+        &[
+            (
+                "DATABASE_URL",
+                "postgres://postgres@127.0.0.1:1/mfa_auditor",
+            ),
+            ("MFA_AUDITOR__METRICS__LISTEN", ""),
+            ("MFA_AUDITOR__DATABASE__CONNECT_TIMEOUT_SECONDS", "1"),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cannot connect to PostgreSQL at 127.0.0.1:1/mfa_auditor"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
