@@ -1,0 +1,249 @@
+//! `sweep` and `import`: one sweep from the configuration (new or resumed) under the database
+//! lock, with graceful stop on SIGTERM or Ctrl-C, and the loading of spool files.
+
+use crate::metrics::Metrics;
+use crate::{config, connect, out, progress};
+use anyhow::{Context, Result};
+use mfa_collector::{AccountCollector, Caller, OrganizationReader};
+use mfa_report::SweepStatus;
+use mfa_store::{Store, StoreError};
+use mfa_sweep::{RecordSettings, StopSignal, SweepRunner, SweepSettings, SweepStart};
+use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Whether a sweep starts fresh or finishes an interrupted one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resume {
+    No,
+    /// `sweep --resume`: the latest sweep must be interrupted.
+    Required,
+    /// `serve` with `schedule.resume_interrupted`: finish it if there is one, else start anew.
+    IfInterrupted,
+}
+
+#[derive(Debug)]
+pub struct SweepRequest {
+    pub fail_on_findings: bool,
+    pub resume: Resume,
+    pub quiet: bool,
+    pub metrics: Option<Arc<Metrics>>,
+    pub stop: StopSignal,
+}
+
+/// Exit status of a sweep stopped by SIGTERM or Ctrl-C (128 + SIGINT, as shells report it).
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// The first SIGTERM or Ctrl-C stops the sweep gracefully; a second one quits at once.
+pub fn stop_on_signal(grace: Duration) -> StopSignal {
+    let (handle, signal) = mfa_sweep::stop_signal();
+    tokio::spawn(async move {
+        stop_requested().await;
+        tracing::warn!(
+            grace_s = grace.as_secs(),
+            "stop requested: no new accounts; those in flight may finish; send the signal again to quit at once"
+        );
+        handle.stop();
+        stop_requested().await;
+        eprintln!("stopping at once; the sweep is marked interrupted at the next start");
+        std::process::exit(EXIT_INTERRUPTED.into());
+    });
+    signal
+}
+
+async fn stop_requested() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+pub async fn sweep(config: &config::AuditConfig, request: &SweepRequest) -> Result<u8> {
+    let store = connect(config).await?;
+    store.migrate().await?;
+    // Held until the sweep ends (the runner keeps it): never two sweeps at once, from any host.
+    let lock = store.lock_for_sweep(config.when_busy).await?;
+    import_pending_spool(&store, &config.spool_dir).await?;
+    let start = match request.resume {
+        Resume::No => SweepStart::New,
+        Resume::Required => SweepStart::Resume(store.resumable_sweep().await?),
+        Resume::IfInterrupted => match store.resumable_sweep().await {
+            Ok(resumable) => SweepStart::Resume(resumable),
+            Err(StoreError::NothingToResume(_)) => SweepStart::New,
+            Err(error) => return Err(error.into()),
+        },
+    };
+    if let SweepStart::Resume(resumable) = &start {
+        tracing::info!(
+            sweep_id = resumable.sweep.id,
+            already_done = resumable.done.len(),
+            "resuming the interrupted sweep"
+        );
+    }
+    let sdk = config.aws.load().await;
+    // One caller for the whole sweep: its limiters are shared by every worker.
+    let mut caller = Caller::new(config.limits.clone());
+    if let Some(metrics) = &request.metrics {
+        caller = caller.with_observer(metrics.clone());
+    }
+    let organization = OrganizationReader::new(&sdk, caller.clone())
+        .read()
+        .await
+        .context("cannot read the organization")?;
+    let plan = mfa_sweep::plan(organization, &config.scope);
+    if request.stop.is_stopped() {
+        // Stopped while the organization was read: no sweep was begun, nothing to resume.
+        out("Stopped before the sweep began; nothing was recorded.\n")?;
+        return Ok(EXIT_INTERRUPTED);
+    }
+    let collector = AccountCollector::new(
+        &sdk,
+        caller.clone(),
+        config.role.clone(),
+        config.regions.clone(),
+        config.credential_report_deadline,
+    );
+    let runner = SweepRunner::new(
+        collector,
+        store.clone(),
+        SweepSettings {
+            concurrency: config.concurrency,
+            account_deadline: config.account_deadline,
+            grace_period: config.schedule.stop_grace,
+            record: RecordSettings {
+                retry_for: config.write_retry,
+                spool_dir: config.spool_dir.clone(),
+            },
+        },
+    );
+    let progress = progress::SweepProgress::new(request.quiet, request.metrics.clone());
+    let summary = runner
+        .run(plan, start, lock, &progress, &request.stop)
+        .await;
+    progress.finish();
+    let summary = summary?;
+    if let Some(metrics) = &request.metrics {
+        metrics.accounts_spooled(summary.spooled);
+    }
+    if summary.spooled == 0 {
+        // Retention runs after the sweep; a failure to prune loses nothing and fails nothing.
+        match store.prune(config.keep_days).await {
+            Ok(0) => {}
+            Ok(pruned) => {
+                tracing::info!(pruned, keep_days = config.keep_days, "pruned old findings")
+            }
+            Err(error) => tracing::warn!("pruning old findings failed: {error}"),
+        }
+    }
+    let stats = caller.stats();
+    let mut text = format!(
+        "Sweep {} {}: {} assessed, {} errored, {} skipped; {} accounts with failing controls.\n",
+        summary.sweep_id,
+        summary.status.as_str(),
+        summary.assessed,
+        summary.errored,
+        summary.skipped,
+        summary.accounts_failing,
+    );
+    if summary.already_done > 0 {
+        text += &format!(
+            "Resumed: {} accounts were already recorded by the interrupted run and not audited again.\n",
+            summary.already_done
+        );
+    }
+    text += &format!(
+        "{:.1} s in all, {:.2} s of it writing to PostgreSQL; {} AWS calls ({} retries, {} throttled).\n",
+        summary.elapsed.as_secs_f64(),
+        summary.store_time.as_secs_f64(),
+        stats.attempts.load(Ordering::Relaxed),
+        stats.retries.load(Ordering::Relaxed),
+        stats.throttled.load(Ordering::Relaxed),
+    );
+    if let Some(spool) = &summary.spool_file {
+        out(&text)?;
+        anyhow::bail!(
+            "{} accounts could not be written to the database (see the log for why) and were \
+             written to {} instead; nothing is lost. Load them with `mfa-auditor import {}` \
+             (the next sweep also does it)",
+            summary.spooled,
+            spool.display(),
+            spool.display()
+        );
+    }
+    if summary.unfinished > 0 {
+        text += &format!(
+            "Interrupted; accounts not audited: {}. Finish it with: mfa-auditor sweep --resume\n",
+            summary.unfinished
+        );
+    }
+    text += &format!(
+        "Read it with: mfa-auditor report --sweep {}\n",
+        summary.sweep_id
+    );
+    out(&text)?;
+    Ok(if summary.status == SweepStatus::Interrupted {
+        EXIT_INTERRUPTED
+    } else if request.fail_on_findings && summary.accounts_failing > 0 {
+        3
+    } else if summary.errored > 0 {
+        2
+    } else {
+        0
+    })
+}
+
+/// Spool files left by a sweep that lost the database: loaded before the next sweep starts,
+/// then renamed `*.imported`.
+///
+/// A file that cannot be imported is left where it is, with an error in the log each night:
+/// one bad file must not stop the nightly sweeps.
+async fn import_pending_spool(store: &Store, spool_dir: &Path) -> Result<()> {
+    for path in mfa_sweep::pending_spool_files(spool_dir) {
+        tracing::warn!(path = %path.display(), "importing results spooled by an earlier sweep");
+        let imported = match mfa_sweep::import_spool(store, &path).await {
+            Ok(imported) => imported,
+            Err(error) => {
+                tracing::error!(path = %path.display(),
+                    "cannot import this spool file; it stays for `mfa-auditor import`: {error}");
+                continue;
+            }
+        };
+        tracing::info!(
+            path = %path.display(),
+            written = imported.accounts_written,
+            already_present = imported.accounts_already_present,
+            "spool file imported"
+        );
+        let mut done = path.clone().into_os_string();
+        done.push(".imported");
+        std::fs::rename(&path, &done)
+            .with_context(|| format!("cannot rename {} after importing it", path.display()))?;
+    }
+    Ok(())
+}
+
+pub async fn import(config: &config::AuditConfig, file: &Path) -> Result<u8> {
+    let store = connect(config).await?;
+    store.migrate().await?;
+    // No sweep writes while the import does.
+    let _lock = store.lock_for_sweep(config.when_busy).await?;
+    let imported = mfa_sweep::import_spool(&store, file).await?;
+    out(&format!(
+        "{}: {} accounts written, {} already in the database, {} sweeps finished ({}).\n",
+        file.display(),
+        imported.accounts_written,
+        imported.accounts_already_present,
+        imported.sweeps_finished,
+        imported.sweeps.join(", ")
+    ))?;
+    Ok(0)
+}
