@@ -96,6 +96,7 @@ fn summary_evidence(summary: &AccountSummary) -> Value {
         "AccountMFAEnabled": u8::from(summary.account_mfa_enabled),
         "AccountPasswordPresent": u8::from(summary.account_password_present),
         "AccountAccessKeysPresent": u8::from(summary.account_access_keys_present),
+        "root_credentials_present": root_credentials_present(summary),
     })
 }
 
@@ -107,15 +108,13 @@ fn root_mfa(snapshot: &AccountSnapshot) -> ControlResult {
         Err(error) => return errored(control, error, Vec::new()),
     };
     let status = pass_if(!root_credentials_present(summary) || summary.account_mfa_enabled);
-    let mut evidence = summary_evidence(summary);
-    evidence["root_credentials_present"] = json!(root_credentials_present(summary));
     decided(
         control,
         vec![ResourceFinding {
             resource_type: ResourceType::AwsAccount,
             resource_id: snapshot.root_arn(),
             status,
-            evidence,
+            evidence: summary_evidence(summary),
         }],
     )
 }
@@ -141,7 +140,6 @@ fn root_hardware_mfa(snapshot: &AccountSnapshot) -> ControlResult {
     };
     let root_arn = snapshot.root_arn();
     let mut evidence = summary_evidence(summary);
-    evidence["root_credentials_present"] = json!(root_credentials_present(summary));
     let status = if !root_credentials_present(summary) {
         Status::Passed
     } else {

@@ -281,32 +281,39 @@ impl Store {
     /// [`StoreError::NothingToResume`] when the latest sweep is not interrupted, since resuming
     /// an older one would date its findings before newer ones.
     pub async fn resumable_sweep(&self) -> Result<ResumableSweep, StoreError> {
-        let latest: Option<(Uuid, String)> =
-            sqlx::query_as("SELECT sweep_id, status FROM sweeps ORDER BY sweep_seq DESC LIMIT 1")
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(query_error("read of the latest sweep"))?;
-        let Some((sweep_id, status)) = latest else {
+        let latest = sqlx::query("SELECT * FROM sweeps ORDER BY sweep_seq DESC LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(query_error("read of the latest sweep"))?;
+        let Some(row) = latest else {
             return Err(StoreError::NothingToResume(
                 "the database holds no sweep".to_string(),
             ));
         };
-        if status != "interrupted" {
+        let sweep = sweep_info(&row)?;
+        if sweep.status != SweepStatus::Interrupted {
             return Err(StoreError::NothingToResume(format!(
-                "the latest sweep, {sweep_id}, is {status}"
+                "the latest sweep, {}, is {}",
+                sweep.id,
+                sweep.status.as_str()
             )));
         }
-        let report = self
-            .load_report(&SweepSelector::Id(sweep_id.to_string()))
-            .await?;
-        Ok(ResumableSweep {
-            done: report
-                .accounts
-                .iter()
-                .map(|a| (a.account_id.clone(), a.outcome))
-                .collect(),
-            sweep: report.sweep,
-        })
+        // Only what resuming needs: which accounts are done, not their findings.
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT account_id, outcome FROM sweep_accounts WHERE sweep_id = $1")
+                .bind(get::<Uuid>(&row, "sweep_id")?)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(query_error("read of a sweep's accounts"))?;
+        let done = rows
+            .into_iter()
+            .map(|(account_id, outcome)| {
+                Outcome::parse(&outcome)
+                    .map(|outcome| (account_id, outcome))
+                    .ok_or_else(|| StoreError::Unreadable(format!("outcome {outcome:?}")))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(ResumableSweep { sweep, done })
     }
 
     /// Marks an interrupted sweep `running` again, for `sweep --resume`.
@@ -480,22 +487,24 @@ impl Store {
         .await
         .map_err(query_error("read of an account's neighbouring assessments"))?;
 
-        // The account's two latest assessments, which the views compare.
+        // The account's two latest assessments, which the views compare. In order, this one
+        // becomes the latest; recorded late, it can only become the one before the latest.
         sqlx::query(
-            "WITH latest AS (
-                 SELECT sa.sweep_seq, s.started_at FROM sweep_accounts sa
-                 JOIN sweeps s USING (sweep_id)
-                 WHERE sa.account_id = $1 AND sa.outcome = 'assessed'
-                 ORDER BY sa.sweep_seq DESC LIMIT 2
-             )
-             UPDATE accounts SET
-                 last_assessed_seq = (SELECT max(sweep_seq) FROM latest),
-                 last_assessed_at = (SELECT started_at FROM latest ORDER BY sweep_seq DESC LIMIT 1),
-                 previous_assessed_seq = (SELECT min(sweep_seq) FROM latest
-                                          HAVING count(*) = 2)
+            "UPDATE accounts SET
+                 last_assessed_seq = CASE WHEN $3::bigint IS NULL THEN $2
+                                          ELSE last_assessed_seq END,
+                 last_assessed_at = CASE WHEN $3::bigint IS NULL THEN $4
+                                         ELSE last_assessed_at END,
+                 previous_assessed_seq = CASE WHEN $3::bigint IS NULL THEN $5
+                                              WHEN last_assessed_seq = $3 THEN $2
+                                              ELSE previous_assessed_seq END
              WHERE account_id = $1",
         )
         .bind(&account.account_id)
+        .bind(sweep_seq)
+        .bind(next)
+        .bind(seen_at)
+        .bind(previous)
         .execute(&mut *tx)
         .await
         .map_err(query_error("update of an account's latest assessments"))?;
@@ -787,22 +796,7 @@ impl Store {
             }
         };
         let sweep_id: Uuid = get(&row, "sweep_id")?;
-        let status: String = get(&row, "status")?;
-        let controls: Vec<String> = get(&row, "controls")?;
-        let sweep = SweepInfo {
-            id: sweep_id.to_string(),
-            started_at: get(&row, "started_at")?,
-            finished_at: get(&row, "finished_at")?,
-            status: SweepStatus::parse(&status)
-                .ok_or_else(|| StoreError::Unreadable(format!("sweep status {status:?}")))?,
-            organization_id: get(&row, "organization_id")?,
-            management_account_id: get(&row, "management_account_id")?,
-            regions: get(&row, "regions")?,
-            controls: controls
-                .iter()
-                .map(|c| c.parse().map_err(StoreError::Unreadable))
-                .collect::<Result<_, _>>()?,
-        };
+        let sweep = sweep_info(&row)?;
 
         let account_rows = sqlx::query(
             "SELECT * FROM sweep_accounts WHERE sweep_id = $1
@@ -987,6 +981,27 @@ impl Store {
 
 fn parse_sweep_id(id: &str) -> Result<Uuid, StoreError> {
     Uuid::parse_str(id).map_err(|_| StoreError::NoSuchSweep(id.to_string()))
+}
+
+/// A `sweeps` row as the report shows it.
+fn sweep_info(row: &sqlx::postgres::PgRow) -> Result<SweepInfo, StoreError> {
+    let sweep_id: Uuid = get(row, "sweep_id")?;
+    let status: String = get(row, "status")?;
+    let controls: Vec<String> = get(row, "controls")?;
+    Ok(SweepInfo {
+        id: sweep_id.to_string(),
+        started_at: get(row, "started_at")?,
+        finished_at: get(row, "finished_at")?,
+        status: SweepStatus::parse(&status)
+            .ok_or_else(|| StoreError::Unreadable(format!("sweep status {status:?}")))?,
+        organization_id: get(row, "organization_id")?,
+        management_account_id: get(row, "management_account_id")?,
+        regions: get(row, "regions")?,
+        controls: controls
+            .iter()
+            .map(|c| c.parse().map_err(StoreError::Unreadable))
+            .collect::<Result<_, _>>()?,
+    })
 }
 
 fn get<'r, T>(row: &'r sqlx::postgres::PgRow, column: &'static str) -> Result<T, StoreError>
