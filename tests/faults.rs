@@ -30,6 +30,10 @@ fn statuses(requests: &[Value], code: u64) -> usize {
 async fn a_throttling_storm_changes_nothing_but_the_number_of_calls() {
     let (emulator, expected, mut auditor) = setup().await;
     auditor.env = quick_retries();
+    // One attempt for other failures: throttling alone is retried, whatever this says.
+    auditor
+        .env
+        .push(("MFA_AUDITOR__LIMITS__MAX_ATTEMPTS".into(), "1".into()));
     emulator.clear_requests();
     emulator.set_faults(json!({"throttle_services": ["iam", "cognito-idp"], "throttle_every": 3}));
 
@@ -48,6 +52,38 @@ async fn a_throttling_storm_changes_nothing_but_the_number_of_calls() {
         throttled * 4 >= iam_and_cognito,
         "about a third of {iam_and_cognito} IAM and Cognito calls were throttled, got {throttled}"
     );
+}
+
+/// AWS meters each account's IAM and Cognito calls with a token bucket: a sweep that asks for
+/// more than it allows is throttled, slows down, and still decides every verdict.
+#[tokio::test]
+async fn a_rate_limited_aws_slows_the_sweep_and_decides_every_verdict() {
+    let (emulator, expected, mut auditor) = setup().await;
+    auditor.env = quick_retries();
+    auditor.env.extend([
+        ("MFA_AUDITOR__LIMITS__MAX_ATTEMPTS".into(), "1".into()),
+        // The auditor believes AWS allows far more than it does.
+        (
+            "MFA_AUDITOR__LIMITS__IAM_PER_SECOND_PER_ACCOUNT".into(),
+            "50".into(),
+        ),
+        (
+            "MFA_AUDITOR__LIMITS__COGNITO_PER_SECOND_PER_ACCOUNT_REGION".into(),
+            "50".into(),
+        ),
+    ]);
+    emulator.clear_requests();
+    emulator.set_faults(json!({"rate_limits": {
+        "iam": {"per_second": 2, "burst": 2},
+        "cognito-idp": {"per_second": 2, "burst": 1},
+    }}));
+    let sweep = auditor.run(&["sweep"]);
+    assert_eq!(sweep.status.code(), Some(2), "{}", text(&sweep.stderr));
+    emulator.set_faults(json!({}));
+    compare_with_expected(&auditor.json_report(), &expected);
+    let throttled = statuses(&emulator.requests(), 400);
+    assert!(throttled > 0, "the buckets did throttle");
+    println!("{throttled} calls throttled; {}", text(&sweep.stdout));
 }
 
 #[tokio::test]

@@ -12,6 +12,20 @@ What this adds to stock moto (pinned in requirements.txt):
   account or its trust policy's `sts:ExternalId` condition does not match.
 - Fault injection for tests and benchmarks: throttling, AccessDenied, 5xx, delays, a credential
   report that stays in progress.
+- AWS behaviours stock moto does not have, each opt-in through the fault set (see Faults):
+  - rate-based throttling: a token bucket per account, service and region, throttling beyond
+    it, as AWS's request-rate quotas do (`rate_limits`);
+  - a proxy or load balancer between the client and AWS answering `502 Bad Gateway` with an
+    HTML page, no AWS error code and no request id (`html_errors`);
+  - a user pool deleted between `ListUserPools` and the read of its MFA setting: AWS then
+    answers `ResourceNotFoundException` (`delete_pool_after_list`);
+  - malformed pagination: `IsTruncated` without a `Marker`, or the same `NextToken` again
+    (`paging_faults`);
+  - an account that moves between the OU walk and `ListParents`, which then fails
+    (`hide_from_walk` with `operation_errors`), and any operation failing with a given code;
+  - a partition other than `aws` (`partition`): every ARN in every answer is written in it, as
+    in AWS GovCloud, China or the ISO regions;
+  - `DescribeOrganization` without some of its fields (`organization_drop_fields`).
 - A request log and per-operation counters, so tests can check which operations reached AWS.
 
 Control API (JSON over HTTP, same port), under /_mfa_ext/:
@@ -48,7 +62,7 @@ from moto.iam.models import AccountSummary, IAMBackend, VirtualMfaDevice, iam_ba
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
 PARTITION = "aws"
-ROLE_ARN_RE = re.compile(r"^arn:aws:iam::(\d{12}):role/(?:.*/)?([^/]+)$")
+ROLE_ARN_RE = re.compile(r"^arn:[a-z0-9-]+:iam::(\d{12}):role/(?:.*/)?([^/]+)$")
 ACCESS_KEY_RE = re.compile(r"<AccessKeyId>([^<]+)</AccessKeyId>")
 SECRET_RE = re.compile(r"<SecretAccessKey>([^<]+)</SecretAccessKey>")
 TOKEN_RE = re.compile(r"<SessionToken>([^<]+)</SessionToken>")
@@ -182,11 +196,37 @@ class Faults:
     credential_report_contents: list[dict] = field(default_factory=list)
     # GetUserPoolMfaConfig's MfaConfiguration for an account: {"account": id, "value": text}
     mfa_configuration_value: dict = field(default_factory=dict)
+    # AWS's request-rate quotas: {"iam": {"per_second": 5, "burst": 5}, ...}. A token bucket per
+    # (service, account, region) refills at per_second up to burst; a request finding it empty is
+    # throttled with the service's own code, as AWS does.
+    rate_limits: dict = field(default_factory=dict)
+    # A proxy answering instead of AWS: every Nth call to these services gets an HTML page with
+    # this status and no AWS error code or request id. {"services": [...], "every": N,
+    # "status": 502}
+    html_errors: dict = field(default_factory=dict)
+    # After ListUserPools answers in this account and region, its first pool is deleted: the
+    # read that follows meets ResourceNotFoundException. [{"account", "region"}]
+    delete_pool_after_list: list[dict] = field(default_factory=list)
+    # [{"account", "operation", "kind"}]: kind "truncated_without_marker" (IAM, XML: IsTruncated
+    # true and no Marker) or "repeated_token" (JSON services: the same NextToken on every page).
+    paging_faults: list[dict] = field(default_factory=list)
+    # Accounts ListAccountsForParent leaves out, as if they moved while the tree was walked.
+    hide_from_walk: list[str] = field(default_factory=list)
+    # [{"operation", "error", "status" (default 400), "account" (optional)}]: the operation
+    # fails with that AWS error code.
+    operation_errors: list[dict] = field(default_factory=list)
+    # The partition every ARN in every answer is written in ("aws-iso-f", "aws-us-gov", ...).
+    partition: str = ""
+    # Fields DescribeOrganization leaves out of its Organization: ["MasterAccountId", ...].
+    organization_drop_fields: list[str] = field(default_factory=list)
 
 
 FAULTS = Faults()
 FAULT_COUNTERS: dict[str, int] = {}
 REPORT_POLLS: dict[str, int] = {}
+# (service, account, region) -> (tokens, last refill, monotonic seconds)
+BUCKETS: dict[tuple[str, str, str], tuple[float, float]] = {}
+LOOP_TOKEN = "mfa-emulator-loop"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -239,6 +279,12 @@ class Extension:
             return self.control(request)(environ, start_response)
 
         body = request.get_data(cache=True)
+        if FAULTS.partition:
+            # Moto lives in `aws`: ARNs the client sends in the other partition are translated
+            # back, as answers are translated out (see rewrite).
+            theirs = f"arn:{FAULTS.partition}:".encode()
+            body = body.replace(theirs, b"arn:aws:").replace(
+                theirs.replace(b":", b"%3A"), b"arn%3Aaws%3A")
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
 
@@ -260,6 +306,13 @@ class Extension:
 
         entry = {"service": service, "operation": operation, "account": account,
                  "region": region, "time": time.time()}
+        if target and LOOP_TOKEN.encode() in body:
+            # The looping token means "the first page again": moto never saw it.
+            request_json = json.loads(body)
+            request_json.pop("NextToken", None)
+            body = json.dumps(request_json).encode()
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
         response = self.fault(service, operation, account, region, params)
         if response is None:
             captured: dict[str, Any] = {}
@@ -272,6 +325,8 @@ class Extension:
             chunks = b"".join(self.moto(environ, capture))
             status = int(captured["status"].split()[0])
             rewritten = rewrite(FAULTS, service, operation, account, chunks)
+            if status == 200 and operation == "ListUserPools":
+                delete_first_pool(FAULTS, account, region, chunks)
             if rewritten is not chunks:
                 chunks = rewritten
                 captured["headers"] = [(k, str(len(chunks)) if k.lower() == "content-length" else v)
@@ -300,6 +355,24 @@ class Extension:
         faults = FAULTS
         if faults.delay_account and account == faults.delay_account and faults.delay_seconds:
             time.sleep(faults.delay_seconds)
+        if service in faults.rate_limits and not take_token(faults.rate_limits[service], service,
+                                                            account, region):
+            return error_for(service, throttle_code(service), "Rate exceeded")
+        html = faults.html_errors
+        if html and service in html.get("services", []):
+            with LOG_LOCK:
+                count = FAULT_COUNTERS.get("html:" + service, 0) + 1
+                FAULT_COUNTERS["html:" + service] = count
+            if count % int(html.get("every", 1)) == 0:
+                status = int(html.get("status", 502))
+                page = (f"<html><head><title>{status} Bad Gateway</title></head><body><center>"
+                        f"<h1>{status} Bad Gateway</h1></center><hr><center>proxy</center></body>"
+                        "</html>")
+                return Response(page, status=status, content_type="text/html")
+        for failure in faults.operation_errors:
+            if failure.get("operation") == operation and failure.get("account", account) == account:
+                return error_for(service, failure["error"], "injected failure",
+                                 int(failure.get("status", 400)))
         if faults.throttle_every and service in faults.throttle_services:
             with LOG_LOCK:
                 count = FAULT_COUNTERS.get(service, 0) + 1
@@ -361,6 +434,7 @@ class Extension:
             with LOG_LOCK:
                 FAULT_COUNTERS.clear()
                 REPORT_POLLS.clear()
+                BUCKETS.clear()
             return Response("{}", content_type="application/json")
         if path == "/_mfa_ext/requests" and request.method == "GET":
             with LOG_LOCK:
@@ -378,7 +452,36 @@ class Extension:
 
 
 def rewrite(faults: Faults, service: str, operation: str, account: str, body: bytes) -> bytes:
-    """Hostile data: moto's answer with one field replaced, as a broken or malicious AWS might."""
+    """Moto's answer changed as AWS, or a broken or malicious AWS, might answer."""
+    rewritten = rewrite_fields(faults, service, operation, account, body)
+    if faults.partition:
+        rewritten = rewritten.replace(b"arn:aws:", f"arn:{faults.partition}:".encode())
+    return rewritten
+
+
+def rewrite_fields(faults: Faults, service: str, operation: str, account: str,
+                   body: bytes) -> bytes:
+    for fault in faults.paging_faults:
+        if fault.get("operation") != operation or fault.get("account", account) != account:
+            continue
+        if fault.get("kind") == "truncated_without_marker":
+            body = re.sub(rb"<Marker>[^<]*</Marker>", b"", body)
+            return re.sub(rb"<IsTruncated>[^<]*</IsTruncated>", b"<IsTruncated>true</IsTruncated>",
+                          body)
+        if fault.get("kind") == "repeated_token":
+            answer = json.loads(body)
+            answer["NextToken"] = LOOP_TOKEN
+            return json.dumps(answer).encode()
+    if operation == "ListAccountsForParent" and faults.hide_from_walk:
+        answer = json.loads(body)
+        answer["Accounts"] = [a for a in answer.get("Accounts", [])
+                              if a.get("Id") not in faults.hide_from_walk]
+        return json.dumps(answer).encode()
+    if operation == "DescribeOrganization" and faults.organization_drop_fields:
+        answer = json.loads(body)
+        for name in faults.organization_drop_fields:
+            answer.get("Organization", {}).pop(name, None)
+        return json.dumps(answer).encode()
     if operation == "ListAccounts" and faults.account_id_rewrite:
         old, new = faults.account_id_rewrite["from"], faults.account_id_rewrite["to"]
         return body.replace(json.dumps(old).encode(), json.dumps(new).encode())
@@ -392,6 +495,34 @@ def rewrite(faults: Faults, service: str, operation: str, account: str, body: by
         answer["MfaConfiguration"] = mfa["value"]
         return json.dumps(answer).encode()
     return body
+
+
+def take_token(limit: dict, service: str, account: str, region: str) -> bool:
+    """One request against AWS's rate quota for this key: a token bucket, as AWS meters it."""
+    rate = float(limit.get("per_second", 1))
+    burst = float(limit.get("burst", rate))
+    key = (service, account, region)
+    now = time.monotonic()
+    with LOG_LOCK:
+        tokens, last = BUCKETS.get(key, (burst, now))
+        tokens = min(burst, tokens + (now - last) * rate)
+        if tokens < 1:
+            BUCKETS[key] = (tokens, now)
+            return False
+        BUCKETS[key] = (tokens - 1, now)
+        return True
+
+
+def delete_first_pool(faults: Faults, account: str, region: str, body: bytes) -> None:
+    """A user pool deleted right after it was listed: the race AWS lets a reader meet."""
+    if not any(f.get("account") == account and f.get("region") == region
+               for f in faults.delete_pool_after_list):
+        return
+    pools = json.loads(body).get("UserPools", [])
+    if pools:
+        from moto.cognitoidp.models import cognitoidp_backends
+
+        cognitoidp_backends[account][region].user_pools.pop(pools[0]["Id"], None)
 
 
 def external_id_condition(document: str) -> str | None:

@@ -1,11 +1,13 @@
 //! Collects one member account: assumes the audit role, then reads root state, IAM users and
 //! Cognito user pools, each part concurrently and each with its own error.
 
-use crate::aws::partition_of;
+use crate::caller::{Caller, Target};
 use crate::credential_report::parse_credential_report;
 use crate::error::{CollectError, ErrorClass};
 use crate::guard::ReadOnlyGuard;
-use crate::limits::{Caller, QuotaKey};
+use crate::limits::QuotaKey;
+use crate::organization::partition_of_arn;
+use crate::paginate::{paginate, ListCall, Page};
 use aws_credential_types::Credentials;
 use aws_sdk_cognitoidentityprovider::types::UserPoolMfaType;
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
@@ -19,7 +21,8 @@ use mfa_evaluator::{
 };
 use secrecy::{ExposeSecret, SecretString};
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::time::Instant;
 
 /// The role assumed in every member account. The ExternalId is a secret: it is never logged,
 /// stored or shown in an error.
@@ -28,6 +31,9 @@ pub struct AuditRole {
     pub name: String,
     pub external_id: Option<SecretString>,
     pub session_name: String,
+    /// How long each account's session lasts (AssumeRole's `DurationSeconds`); the
+    /// configuration keeps an account's deadline below it.
+    pub session_duration: Duration,
 }
 
 /// Collects accounts; cheap to clone and share across workers.
@@ -39,22 +45,24 @@ pub struct AccountCollector {
     role: AuditRole,
     /// Where IAM and STS are called.
     home_region: String,
+    /// The organization's partition, which the role ARNs are built in.
+    partition: String,
     /// Where user pools are searched.
     regions: Vec<String>,
     /// How long the credential report may take to be ready.
     report_deadline: Duration,
 }
 
-/// Session credentials live this long: the minimum AWS allows, enough for one account.
-const SESSION_SECONDS: i32 = 900;
 /// Per-pool calls in flight at once within one account and region.
 const POOL_CONCURRENCY: usize = 4;
 
 impl AccountCollector {
+    /// `partition` is the organization's ([`crate::Organization::partition`]).
     pub fn new(
         sdk: &aws_config::SdkConfig,
         caller: Caller,
         role: AuditRole,
+        partition: String,
         regions: Vec<String>,
         report_deadline: Duration,
     ) -> AccountCollector {
@@ -71,6 +79,7 @@ impl AccountCollector {
             sdk: sdk.clone(),
             caller,
             role,
+            partition,
             regions,
             report_deadline,
         }
@@ -82,8 +91,13 @@ impl AccountCollector {
 
     /// Assumes the audit role and reads everything. `Err` only when the account could not be
     /// entered at all; failures past that point are recorded in the snapshot, per part.
-    pub async fn collect(&self, account_id: &str) -> Result<AccountSnapshot, CollectError> {
-        let credentials = self.assume_role(account_id).await?;
+    /// Throttled calls are retried until `deadline`, the account's.
+    pub async fn collect(
+        &self,
+        account_id: &str,
+        deadline: Instant,
+    ) -> Result<AccountSnapshot, CollectError> {
+        let (credentials, partition) = self.assume_role(account_id, deadline).await?;
         let iam_config = aws_sdk_iam::config::Builder::from(&self.sdk)
             .credentials_provider(credentials.clone())
             .interceptor(ReadOnlyGuard)
@@ -93,12 +107,12 @@ impl AccountCollector {
             account_id,
             region: &self.home_region,
             caller: &self.caller,
+            deadline,
         };
-        let pools = futures::future::join_all(
-            self.regions
-                .iter()
-                .map(|region| self.user_pools(account_id, region, credentials.clone())),
-        );
+        let pools =
+            futures::future::join_all(self.regions.iter().map(|region| {
+                self.user_pools(ctx.in_region(region), &partition, credentials.clone())
+            }));
         let (summary, devices, users, user_pools) = tokio::join!(
             account_summary(&iam, ctx),
             assigned_virtual_devices(&iam, ctx),
@@ -107,7 +121,7 @@ impl AccountCollector {
         );
         Ok(AccountSnapshot {
             account_id: account_id.to_string(),
-            partition: partition_of(&self.home_region).to_string(),
+            partition,
             root: RootSnapshot {
                 summary: summary.map_err(|e| e.to_data_error()),
                 assigned_virtual_devices: devices.map_err(|e| e.to_data_error()),
@@ -117,20 +131,30 @@ impl AccountCollector {
         })
     }
 
-    async fn assume_role(&self, account_id: &str) -> Result<SessionCredentials, CollectError> {
+    /// The session's credentials, and its partition as the session's own ARN gives it: the
+    /// partition the account's root and resource ARNs are written in.
+    async fn assume_role(
+        &self,
+        account_id: &str,
+        deadline: Instant,
+    ) -> Result<(SessionCredentials, String), CollectError> {
         const OPERATION: &str = "sts:AssumeRole";
         let role_arn = format!(
             "arn:{}:iam::{account_id}:role/{}",
-            partition_of(&self.home_region),
-            self.role.name
+            self.partition, self.role.name
         );
+        // Within AssumeRole's bounds whatever the configuration says; it checks them too.
+        let duration_seconds = self.role.session_duration.as_secs().clamp(900, 43_200) as i32;
         let response = self
             .caller
             .call(
-                QuotaKey::Sts,
-                account_id,
-                &self.home_region,
-                OPERATION,
+                Target {
+                    quota: QuotaKey::Sts,
+                    account_id,
+                    region: &self.home_region,
+                    operation: OPERATION,
+                    deadline: Some(deadline),
+                },
                 || {
                     self.sts
                         .assume_role()
@@ -142,7 +166,7 @@ impl AccountCollector {
                                 .as_ref()
                                 .map(|id| id.expose_secret().to_string()),
                         )
-                        .duration_seconds(SESSION_SECONDS)
+                        .duration_seconds(duration_seconds)
                         .send()
                 },
             )
@@ -155,36 +179,46 @@ impl AccountCollector {
                 "no credentials in the response",
             )
         })?;
+        let session_arn = response
+            .assumed_role_user()
+            .map(|user| user.arn())
+            .unwrap_or_default();
+        let partition = partition_of_arn(session_arn).ok_or_else(|| {
+            CollectError::malformed(
+                account_id,
+                &self.home_region,
+                OPERATION,
+                format!("the session's AssumedRoleUser.Arn {session_arn:?} names no partition"),
+            )
+        })?;
         let expiry = std::time::SystemTime::try_from(*credentials.expiration()).ok();
-        Ok(SessionCredentials(Credentials::new(
-            credentials.access_key_id(),
-            credentials.secret_access_key(),
-            Some(credentials.session_token().to_string()),
-            expiry,
-            "mfa-auditor-assume-role",
-        )))
+        Ok((
+            SessionCredentials(Credentials::new(
+                credentials.access_key_id(),
+                credentials.secret_access_key(),
+                Some(credentials.session_token().to_string()),
+                expiry,
+                "mfa-auditor-assume-role",
+            )),
+            partition.to_string(),
+        ))
     }
 
     async fn user_pools(
         &self,
-        account_id: &str,
-        region: &str,
+        ctx: Ctx<'_>,
+        partition: &str,
         credentials: SessionCredentials,
     ) -> RegionUserPools {
         let config = aws_sdk_cognitoidentityprovider::config::Builder::from(&self.sdk)
             .credentials_provider(credentials)
-            .region(aws_config::Region::new(region.to_string()))
+            .region(aws_config::Region::new(ctx.region.to_string()))
             .interceptor(ReadOnlyGuard)
             .build();
         let client = aws_sdk_cognitoidentityprovider::Client::from_conf(config);
-        let ctx = Ctx {
-            account_id,
-            region,
-            caller: &self.caller,
-        };
         RegionUserPools {
-            region: region.to_string(),
-            pools: user_pools_in_region(&client, ctx)
+            region: ctx.region.to_string(),
+            pools: user_pools_in_region(&client, ctx, partition)
                 .await
                 .map_err(|e| e.to_data_error()),
         }
@@ -214,14 +248,16 @@ impl aws_credential_types::provider::ProvideCredentials for SessionCredentials {
     }
 }
 
+/// One account's calls: where they are made, under which caller, until when.
 #[derive(Debug, Clone, Copy)]
 struct Ctx<'a> {
     account_id: &'a str,
     region: &'a str,
     caller: &'a Caller,
+    deadline: Instant,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
     /// An IAM call, under the target account's IAM quota.
     async fn iam<T, E, F, Fut>(self, operation: &'static str, send: F) -> Result<T, CollectError>
     where
@@ -229,12 +265,10 @@ impl Ctx<'_> {
         Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
-        let key = QuotaKey::Iam {
+        let quota = QuotaKey::Iam {
             account: self.account_id,
         };
-        self.caller
-            .call(key, self.account_id, self.region, operation, send)
-            .await
+        self.caller.call(self.target(quota, operation), send).await
     }
 
     /// A Cognito call, under the target account's quota in this region.
@@ -248,17 +282,37 @@ impl Ctx<'_> {
         Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
-        let key = QuotaKey::Cognito {
+        let quota = QuotaKey::Cognito {
             account: self.account_id,
             region: self.region,
         };
-        self.caller
-            .call(key, self.account_id, self.region, operation, send)
-            .await
+        self.caller.call(self.target(quota, operation), send).await
     }
 
     fn malformed(self, operation: &'static str, message: impl Into<String>) -> CollectError {
         CollectError::malformed(self.account_id, self.region, operation, message)
+    }
+
+    fn in_region(self, region: &'a str) -> Ctx<'a> {
+        Ctx { region, ..self }
+    }
+
+    fn target(self, quota: QuotaKey<'a>, operation: &'static str) -> Target<'a> {
+        Target {
+            quota,
+            account_id: self.account_id,
+            region: self.region,
+            operation,
+            deadline: Some(self.deadline),
+        }
+    }
+
+    fn list_call(self, operation: &'static str) -> ListCall<'a> {
+        ListCall {
+            account_id: self.account_id,
+            region: self.region,
+            operation,
+        }
     }
 }
 
@@ -302,9 +356,7 @@ async fn assigned_virtual_devices(
     ctx: Ctx<'_>,
 ) -> Result<Vec<VirtualMfaDevice>, CollectError> {
     const OPERATION: &str = "iam:ListVirtualMFADevices";
-    let mut devices = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
+    paginate(ctx.list_call(OPERATION), |marker| async move {
         let page = ctx
             .iam(OPERATION, || {
                 iam.list_virtual_mfa_devices()
@@ -313,20 +365,20 @@ async fn assigned_virtual_devices(
                     .send()
             })
             .await?;
-        devices.extend(
-            page.virtual_mfa_devices()
+        Ok(Page {
+            items: page
+                .virtual_mfa_devices()
                 .iter()
                 .map(|device| VirtualMfaDevice {
                     serial_number: device.serial_number().to_string(),
                     user_arn: device.user().map(|u| u.arn().to_string()),
-                }),
-        );
-        marker = page.marker().map(str::to_string);
-        if !page.is_truncated() || marker.is_none() {
-            break;
-        }
-    }
-    Ok(devices)
+                })
+                .collect(),
+            next: page.marker().map(str::to_string),
+            truncated: Some(page.is_truncated()),
+        })
+    })
+    .await
 }
 
 /// Generates (or reuses, when IAM has one under four hours old) the credential report and reads
@@ -395,11 +447,10 @@ async fn credential_report(
 async fn user_pools_in_region(
     client: &aws_sdk_cognitoidentityprovider::Client,
     ctx: Ctx<'_>,
+    partition: &str,
 ) -> Result<Vec<UserPool>, CollectError> {
     const LIST: &str = "cognito-idp:ListUserPools";
-    let mut descriptions = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
+    let listed = paginate(ctx.list_call(LIST), |token| async move {
         let page = ctx
             .cognito(LIST, || {
                 client
@@ -409,40 +460,49 @@ async fn user_pools_in_region(
                     .send()
             })
             .await?;
-        for pool in page.user_pools() {
-            let id = pool
-                .id()
-                .ok_or_else(|| ctx.malformed(LIST, "a user pool without an Id"))?
-                .to_string();
-            descriptions.push((id, pool.name().unwrap_or_default().to_string()));
-        }
-        token = page.next_token;
-        if token.is_none() {
-            break;
-        }
+        Ok(Page {
+            items: page.user_pools.unwrap_or_default(),
+            next: page.next_token,
+            truncated: None,
+        })
+    })
+    .await?;
+    let mut descriptions = Vec::with_capacity(listed.len());
+    for pool in listed {
+        let id = pool
+            .id()
+            .ok_or_else(|| ctx.malformed(LIST, "a user pool without an Id"))?
+            .to_string();
+        descriptions.push((id, pool.name().unwrap_or_default().to_string()));
     }
-    let partition = partition_of(ctx.region);
-    let pools = stream::iter(descriptions)
+    let pools: Vec<Option<UserPool>> = stream::iter(descriptions)
         .map(|(id, name)| async move {
             let arn = format!(
                 "arn:{partition}:cognito-idp:{}:{}:userpool/{id}",
                 ctx.region, ctx.account_id
             );
-            let mfa_configuration = pool_mfa(client, ctx, &id)
-                .await
-                .map_err(|e| e.to_data_error());
-            UserPool {
+            let mfa_configuration = match pool_mfa(client, ctx, &id).await {
+                // Deleted between the list and this read: the pool no longer exists, so there
+                // is nothing to decide about it.
+                Err(error) if error.class == ErrorClass::NotFound => {
+                    tracing::debug!(account_id = ctx.account_id, region = ctx.region,
+                                    user_pool_id = %id, "user pool deleted since it was listed");
+                    return None;
+                }
+                result => result.map_err(|e| e.to_data_error()),
+            };
+            Some(UserPool {
                 id,
                 name,
                 arn,
                 mfa_configuration,
                 read_at: Utc::now(),
-            }
+            })
         })
         .buffered(POOL_CONCURRENCY)
         .collect()
         .await;
-    Ok(pools)
+    Ok(pools.into_iter().flatten().collect())
 }
 
 async fn pool_mfa(

@@ -1,6 +1,7 @@
 //! AWS errors, classified once from the SDK's error metadata.
 
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use mfa_evaluator::DataError;
 use std::error::Error as StdError;
 use std::fmt;
@@ -12,6 +13,8 @@ type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 pub enum ErrorClass {
     Throttled,
     AccessDenied,
+    /// The session's credentials expired: the call was made too late, not refused.
+    ExpiredToken,
     NotFound,
     /// 5xx, connection failures: worth another try later.
     Transient,
@@ -42,8 +45,8 @@ impl ErrorClass {
             | "AccessDeniedException"
             | "NotAuthorizedException"
             | "UnauthorizedOperation"
-            | "InvalidClientTokenId"
-            | "ExpiredToken" => ErrorClass::AccessDenied,
+            | "InvalidClientTokenId" => ErrorClass::AccessDenied,
+            "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" => ErrorClass::ExpiredToken,
             "NoSuchEntity"
             | "ResourceNotFoundException"
             | "AccountNotFoundException"
@@ -57,6 +60,18 @@ impl ErrorClass {
             _ => ErrorClass::Other,
         }
     }
+
+    /// From the error code, and from the HTTP status when the code says nothing: a proxy or
+    /// load balancer answers 502, 503 or 504 with an HTML page and no AWS code, and that is as
+    /// transient as AWS's own `ServiceUnavailable`.
+    fn from_code_and_status(code: Option<&str>, status: u16) -> ErrorClass {
+        match code.map(ErrorClass::from_code) {
+            Some(class) if class != ErrorClass::Other => class,
+            _ if status == 429 => ErrorClass::Throttled,
+            _ if (500..600).contains(&status) => ErrorClass::Transient,
+            _ => ErrorClass::Other,
+        }
+    }
 }
 
 impl ErrorClass {
@@ -65,6 +80,7 @@ impl ErrorClass {
         match self {
             ErrorClass::Throttled => "throttled",
             ErrorClass::AccessDenied => "access_denied",
+            ErrorClass::ExpiredToken => "expired_token",
             ErrorClass::NotFound => "not_found",
             ErrorClass::Transient => "transient",
             ErrorClass::Timeout => "timeout",
@@ -79,6 +95,7 @@ impl fmt::Display for ErrorClass {
         f.write_str(match self {
             ErrorClass::Throttled => "throttled",
             ErrorClass::AccessDenied => "access denied",
+            ErrorClass::ExpiredToken => "refused: the session had expired",
             ErrorClass::NotFound => "not found",
             ErrorClass::Transient => "transient failure",
             ErrorClass::Timeout => "timed out",
@@ -90,7 +107,7 @@ impl fmt::Display for ErrorClass {
 
 /// A failed AWS call, with everything a reader needs to act on it.
 #[derive(Debug, thiserror::Error)]
-#[error("{operation} in account {account_id} ({region}) {class}{}: {message}", code_suffix(.aws_code))]
+#[error("{operation} in account {account_id} ({region}) {class}{}{}: {message}", code_suffix(.aws_code), request_suffix(.request_id))]
 pub struct CollectError {
     pub account_id: String,
     pub region: String,
@@ -108,32 +125,56 @@ fn code_suffix(code: &Option<String>) -> String {
     code.as_ref().map(|c| format!(" [{c}]")).unwrap_or_default()
 }
 
+fn request_suffix(request_id: &Option<String>) -> String {
+    request_id
+        .as_ref()
+        .map(|id| format!(" (request id {id})"))
+        .unwrap_or_default()
+}
+
+/// The request id AWS put in the response headers, for the errors whose metadata lacks it.
+fn request_id_of(response: &HttpResponse) -> Option<String> {
+    ["x-amzn-requestid", "x-amz-request-id", "x-amzn-request-id"]
+        .iter()
+        .find_map(|name| response.headers().get(*name))
+        .map(str::to_string)
+}
+
 impl CollectError {
-    /// Classifies an SDK error from its metadata.
-    pub fn from_sdk<E, R>(
+    /// Classifies an SDK error from its metadata, and from the HTTP status where the metadata
+    /// is silent. The request id comes from the metadata or the response headers.
+    pub fn from_sdk<E>(
         account_id: &str,
         region: &str,
         operation: &'static str,
-        error: SdkError<E, R>,
+        error: SdkError<E, HttpResponse>,
     ) -> CollectError
     where
         E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
-        R: fmt::Debug + Send + Sync + 'static,
     {
         let (class, code, message, request_id) = match &error {
             SdkError::ServiceError(service) => {
                 let err = service.err();
                 let meta = err.meta();
-                let code = meta.code().map(str::to_string);
-                let class = code
-                    .as_deref()
-                    .map(ErrorClass::from_code)
-                    .unwrap_or(ErrorClass::Other);
-                let message = meta
-                    .message()
+                let status = service.raw().status().as_u16();
+                let class = ErrorClass::from_code_and_status(meta.code(), status);
+                let code = match meta.code() {
+                    Some(code) => Some(code.to_string()),
+                    // No AWS code: the status is all there is to go by.
+                    None => Some(format!("HTTP{status}")),
+                };
+                let message = match meta.message() {
+                    Some(message) => message.to_string(),
+                    None if meta.code().is_none() => format!(
+                        "HTTP {status} without an AWS error code (an answer from a proxy or load \
+                         balancer rather than AWS?)"
+                    ),
+                    None => err.to_string(),
+                };
+                let request_id = meta
+                    .extra("aws_request_id")
                     .map(str::to_string)
-                    .unwrap_or_else(|| err.to_string());
-                let request_id = meta.extra("aws_request_id").map(str::to_string);
+                    .or_else(|| request_id_of(service.raw()));
                 (class, code, message, request_id)
             }
             SdkError::TimeoutError(_) => (
@@ -155,12 +196,21 @@ impl CollectError {
                 };
                 (class, Some(code.to_string()), describe_chain(&error), None)
             }
-            SdkError::ResponseError(_) => (
-                ErrorClass::Malformed,
-                Some("MalformedResponse".to_string()),
-                describe_chain(&error),
-                None,
-            ),
+            SdkError::ResponseError(response) => {
+                let status = response.raw().status().as_u16();
+                // A body that could not be read at all: a 5xx is still worth another try.
+                let class = if (500..600).contains(&status) {
+                    ErrorClass::Transient
+                } else {
+                    ErrorClass::Malformed
+                };
+                (
+                    class,
+                    Some("MalformedResponse".to_string()),
+                    format!("HTTP {status}: {}", describe_chain(&error)),
+                    request_id_of(response.raw()),
+                )
+            }
             _ => (ErrorClass::Other, None, describe_chain(&error), None),
         };
         CollectError {
@@ -209,6 +259,7 @@ impl CollectError {
             region: self.region.clone(),
             code: self.aws_code.clone(),
             message: self.message.clone(),
+            request_id: self.request_id.clone(),
         }
     }
 }
@@ -243,5 +294,89 @@ mod tests {
         }
         assert!(!ErrorClass::from_code("AccessDenied").is_retryable());
         assert!(!ErrorClass::from_code("ValidationError").is_retryable());
+    }
+
+    #[test]
+    fn an_expired_session_is_its_own_class() {
+        assert_eq!(
+            ErrorClass::from_code("ExpiredToken"),
+            ErrorClass::ExpiredToken
+        );
+        assert_ne!(
+            ErrorClass::from_code("ExpiredToken"),
+            ErrorClass::AccessDenied
+        );
+    }
+
+    fn response(status: u16, body: &str, request_id: Option<&str>) -> HttpResponse {
+        let mut response = HttpResponse::new(
+            status.try_into().expect("a valid status"),
+            aws_smithy_types::body::SdkBody::from(body),
+        );
+        if let Some(id) = request_id {
+            response
+                .headers_mut()
+                .insert("x-amzn-RequestId", id.to_string());
+        }
+        response
+    }
+
+    fn service_error(code: Option<&str>, status: u16, request_id: Option<&str>) -> CollectError {
+        use aws_sdk_iam::operation::get_account_summary::GetAccountSummaryError;
+        use aws_smithy_types::error::ErrorMetadata;
+        let mut meta = ErrorMetadata::builder();
+        if let Some(code) = code {
+            meta = meta.code(code);
+        }
+        let error = GetAccountSummaryError::generic(meta.build());
+        CollectError::from_sdk(
+            "111122223333",
+            "us-east-1",
+            "iam:GetAccountSummary",
+            SdkError::service_error(
+                error,
+                response(status, "<html>502 Bad Gateway</html>", request_id),
+            ),
+        )
+    }
+
+    #[test]
+    fn a_5xx_without_an_aws_code_is_transient() {
+        for status in [500, 502, 503, 504] {
+            let error = service_error(None, status, None);
+            assert_eq!(error.class, ErrorClass::Transient, "HTTP {status}");
+            assert!(error.class.is_retryable());
+            assert_eq!(
+                error.aws_code.as_deref(),
+                Some(format!("HTTP{status}").as_str())
+            );
+            assert!(
+                error.message.contains("without an AWS error code"),
+                "{error}"
+            );
+        }
+        assert_eq!(service_error(None, 429, None).class, ErrorClass::Throttled);
+        assert_eq!(service_error(None, 400, None).class, ErrorClass::Other);
+        // A code the project does not know, on a 503: the status decides.
+        assert_eq!(
+            service_error(Some("SlowDown"), 503, None).class,
+            ErrorClass::Transient
+        );
+        // A known code wins over the status.
+        assert_eq!(
+            service_error(Some("AccessDenied"), 500, None).class,
+            ErrorClass::AccessDenied
+        );
+    }
+
+    #[test]
+    fn the_request_id_is_kept_from_the_headers() {
+        let error = service_error(Some("AccessDenied"), 403, Some("0f1e-req"));
+        assert_eq!(error.request_id.as_deref(), Some("0f1e-req"));
+        assert!(error.to_string().contains("request id 0f1e-req"), "{error}");
+        assert_eq!(
+            error.to_data_error().request_id.as_deref(),
+            Some("0f1e-req")
+        );
     }
 }

@@ -7,17 +7,25 @@
 //! operations (plus `sts:AssumeRole` and `iam:GenerateCredentialReport`).
 
 mod account;
+mod adaptive;
 mod aws;
+mod caller;
 mod credential_report;
 mod error;
 mod guard;
+mod ids;
 mod limits;
 mod organization;
+mod paginate;
 
 pub use account::{AccountCollector, AuditRole};
-pub use aws::{partition_of, AwsSettings};
+pub use aws::AwsSettings;
+pub use caller::{CallObserver, CallStats, Caller, Target};
 pub use credential_report::{parse_credential_report, ReportParseError};
 pub use error::{CollectError, ErrorClass};
 pub use guard::{is_allowed, ReadOnlyGuard};
-pub use limits::{CallObserver, CallStats, Caller, LimitSettings, QuotaKey};
-pub use organization::{AccountStatus, OrgAccount, OrgUnit, Organization, OrganizationReader};
+pub use ids::{is_account_id, AccountId, InvalidId, OuId, Region};
+pub use limits::{LimitSettings, QuotaKey};
+pub use organization::{
+    partition_of_arn, AccountStatus, OrgAccount, OrgUnit, Organization, OrganizationReader,
+};

@@ -1,30 +1,24 @@
-//! Rate limits and the one retry layer.
+//! Rate limits: a `governor` limiter per quota, keyed where AWS keys that quota, plus the
+//! adaptive pace of keys AWS is throttling (`adaptive.rs`).
 //!
-//! Every AWS call goes through [`Caller::call`]: it waits for the `governor` limiters of the
-//! quota the call counts against (keyed where AWS keys that quota), sends, and retries throttling,
-//! 5xx and timeouts with exponential backoff and full jitter, up to a bounded number of attempts.
-//! Every attempt, retries included, waits for the limiters, so a configured rate is never exceeded
-//! by retries. The SDK's own retry is disabled (see `aws.rs`): never two layers.
+//! Every attempt of every call, retries included, waits here first ([`Limiters::acquire`]), so
+//! a configured rate is never exceeded by retries.
 
-use crate::error::{CollectError, ErrorClass};
-use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
+use crate::adaptive::AdaptiveRates;
 use governor::clock::DefaultClock;
 use governor::middleware::NoOpMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter};
-use std::error::Error as StdError;
-use std::fmt;
-use std::future::Future;
 use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::time::Instant;
 
 type Direct = RateLimiter<NotKeyed, InMemoryState, DefaultClock, NoOpMiddleware>;
 type Keyed<K> = RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock, NoOpMiddleware>;
 
-/// Requests per second for each quota; `None` means unlimited.
+/// Requests per second for each quota (`None` means unlimited), and how calls are retried.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LimitSettings {
     /// Organizations: one quota for the whole organization.
@@ -37,11 +31,15 @@ pub struct LimitSettings {
     pub cognito_per_second_per_account_region: Option<NonZeroU32>,
     /// Everything together, whatever the service.
     pub global_per_second: Option<NonZeroU32>,
-    /// Attempts per call, the first included.
+    /// Attempts per call, the first included, for failures other than throttling (5xx,
+    /// timeouts, connection failures). Throttling is retried until the call's deadline.
     pub max_attempts: u32,
-    /// Backoff before the second attempt; doubles per attempt, with full jitter.
+    /// Backoff before the second attempt; doubles per attempt up to `max_backoff`.
     pub initial_backoff: Duration,
     pub max_backoff: Duration,
+    /// How long a throttled call keeps retrying when no account deadline bounds it (the
+    /// organization's own calls).
+    pub throttle_patience: Duration,
 }
 
 impl LimitSettings {
@@ -56,6 +54,7 @@ impl LimitSettings {
             max_attempts: 4,
             initial_backoff: Duration::from_millis(50),
             max_backoff: Duration::from_secs(1),
+            throttle_patience: Duration::from_secs(60),
         }
     }
 }
@@ -69,38 +68,28 @@ pub enum QuotaKey<'a> {
     Cognito { account: &'a str, region: &'a str },
 }
 
-/// What the calls did, for the sweep's summary: attempts (retries included), retries, throttles.
-#[derive(Debug, Default)]
-pub struct CallStats {
-    pub attempts: AtomicU64,
-    pub retries: AtomicU64,
-    pub throttled: AtomicU64,
+/// A [`QuotaKey`] that can be kept in a map.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum OwnedQuotaKey {
+    Organizations,
+    Sts,
+    Iam { account: String },
+    Cognito { account: String, region: String },
 }
 
-/// Told about every attempt, retries included (metrics). Must be cheap: it runs on every call.
-pub trait CallObserver: Send + Sync {
-    /// `failure`: `None` when the attempt succeeded. `retrying`: another attempt follows.
-    fn attempt(&self, operation: &'static str, failure: Option<ErrorClass>, retrying: bool);
-}
-
-/// Shared by every worker; cheap to clone.
-#[derive(Clone)]
-pub struct Caller {
-    settings: LimitSettings,
-    organizations: Option<Arc<Direct>>,
-    sts: Option<Arc<Direct>>,
-    iam: Option<Arc<Keyed<String>>>,
-    cognito: Option<Arc<Keyed<(String, String)>>>,
-    global: Option<Arc<Direct>>,
-    stats: Arc<CallStats>,
-    observer: Option<Arc<dyn CallObserver>>,
-}
-
-impl fmt::Debug for Caller {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Caller")
-            .field("settings", &self.settings)
-            .finish_non_exhaustive()
+impl From<QuotaKey<'_>> for OwnedQuotaKey {
+    fn from(key: QuotaKey<'_>) -> Self {
+        match key {
+            QuotaKey::Organizations => OwnedQuotaKey::Organizations,
+            QuotaKey::Sts => OwnedQuotaKey::Sts,
+            QuotaKey::Iam { account } => OwnedQuotaKey::Iam {
+                account: account.to_string(),
+            },
+            QuotaKey::Cognito { account, region } => OwnedQuotaKey::Cognito {
+                account: account.to_string(),
+                region: region.to_string(),
+            },
+        }
     }
 }
 
@@ -109,41 +98,51 @@ fn quota(per_second: NonZeroU32) -> Quota {
     Quota::per_second(per_second).allow_burst(per_second)
 }
 
-impl Caller {
-    pub fn new(settings: LimitSettings) -> Caller {
-        let direct =
-            |rate: Option<NonZeroU32>| rate.map(|r| Arc::new(RateLimiter::direct(quota(r))));
-        Caller {
+/// The limiters of every quota; shared by every worker.
+#[derive(Debug)]
+pub(crate) struct Limiters {
+    organizations: Option<Direct>,
+    sts: Option<Direct>,
+    iam: Option<Keyed<String>>,
+    cognito: Option<Keyed<(String, String)>>,
+    global: Option<Direct>,
+    adaptive: AdaptiveRates,
+    settings: Arc<LimitSettings>,
+}
+
+impl Limiters {
+    pub(crate) fn new(settings: Arc<LimitSettings>) -> Limiters {
+        let direct = |rate: Option<NonZeroU32>| rate.map(|r| RateLimiter::direct(quota(r)));
+        Limiters {
             organizations: direct(settings.organizations_per_second),
             sts: direct(settings.sts_per_second),
             iam: settings
                 .iam_per_second_per_account
-                .map(|r| Arc::new(RateLimiter::keyed(quota(r)))),
+                .map(|r| RateLimiter::keyed(quota(r))),
             cognito: settings
                 .cognito_per_second_per_account_region
-                .map(|r| Arc::new(RateLimiter::keyed(quota(r)))),
+                .map(|r| RateLimiter::keyed(quota(r))),
             // The global cap is a ceiling: a small burst keeps any one second close to it.
             global: settings.global_per_second.map(|r| {
                 let burst = NonZeroU32::new((r.get() / 10).max(1)).unwrap_or(NonZeroU32::MIN);
-                Arc::new(RateLimiter::direct(Quota::per_second(r).allow_burst(burst)))
+                RateLimiter::direct(Quota::per_second(r).allow_burst(burst))
             }),
+            adaptive: AdaptiveRates::default(),
             settings,
-            stats: Arc::new(CallStats::default()),
-            observer: None,
         }
     }
 
-    /// The same caller, telling `observer` about every attempt.
-    pub fn with_observer(mut self, observer: Arc<dyn CallObserver>) -> Caller {
-        self.observer = Some(observer);
-        self
-    }
-
-    pub fn stats(&self) -> &CallStats {
-        &self.stats
-    }
-
-    async fn acquire(&self, key: QuotaKey<'_>) {
+    /// Waits until a call under `key` may be sent: its adaptive pace if AWS throttled it, its
+    /// quota, then the global cap. Returns `false`, at once, when the pace would only let the
+    /// call go after `deadline`.
+    pub(crate) async fn acquire(&self, key: QuotaKey<'_>, deadline: Option<Instant>) -> bool {
+        let paced = self.adaptive.delay(&key.into());
+        if !paced.is_zero() {
+            if deadline.is_some_and(|deadline| Instant::now() + paced >= deadline) {
+                return false;
+            }
+            tokio::time::sleep(paced).await;
+        }
         match key {
             QuotaKey::Organizations => {
                 if let Some(limiter) = &self.organizations {
@@ -172,82 +171,31 @@ impl Caller {
         if let Some(limiter) = &self.global {
             limiter.until_ready().await;
         }
+        true
     }
 
-    /// Sends `send()` under the quota of `key`, retrying what a later attempt may cure.
-    pub async fn call<T, E, R, F, Fut>(
-        &self,
-        key: QuotaKey<'_>,
-        account_id: &str,
-        region: &str,
-        operation: &'static str,
-        mut send: F,
-    ) -> Result<T, CollectError>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = Result<T, SdkError<E, R>>>,
-        E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
-        R: fmt::Debug + Send + Sync + 'static,
-    {
-        let mut attempt = 1;
-        loop {
-            self.acquire(key).await;
-            self.stats.attempts.fetch_add(1, Ordering::Relaxed);
-            let error = match send().await {
-                Ok(value) => {
-                    if let Some(observer) = &self.observer {
-                        observer.attempt(operation, None, false);
-                    }
-                    return Ok(value);
-                }
-                Err(error) => CollectError::from_sdk(account_id, region, operation, error),
-            };
-            if error.class == ErrorClass::Throttled {
-                self.stats.throttled.fetch_add(1, Ordering::Relaxed);
-            }
-            let retrying = error.class.is_retryable() && attempt < self.settings.max_attempts;
-            if let Some(observer) = &self.observer {
-                observer.attempt(operation, Some(error.class), retrying);
-            }
-            if !retrying {
-                return Err(error.after_attempts(attempt));
-            }
-            tracing::debug!(account_id, region, operation, attempt, code = ?error.aws_code,
-                            "retrying after {}", error.class);
-            self.stats.retries.fetch_add(1, Ordering::Relaxed);
-            tokio::time::sleep(self.backoff(attempt)).await;
-            attempt += 1;
-        }
+    /// AWS throttled a call under `key`: slow the key down. Returns its new rate.
+    pub(crate) fn throttled(&self, key: QuotaKey<'_>) -> f64 {
+        let configured = match key {
+            QuotaKey::Organizations => self.settings.organizations_per_second,
+            QuotaKey::Sts => self.settings.sts_per_second,
+            QuotaKey::Iam { .. } => self.settings.iam_per_second_per_account,
+            QuotaKey::Cognito { .. } => self.settings.cognito_per_second_per_account_region,
+        };
+        self.adaptive
+            .throttled(&key.into(), configured.map(|r| f64::from(r.get())))
     }
 
-    /// Exponential backoff with full jitter: uniform in [0, min(max, initial * 2^(attempt-1))].
-    fn backoff(&self, attempt: u32) -> Duration {
-        let ceiling = self
-            .settings
-            .initial_backoff
-            .saturating_mul(1u32 << (attempt - 1).min(16))
-            .min(self.settings.max_backoff);
-        ceiling.mul_f64(fastrand::f64())
+    /// A call under `key` succeeded: a throttled key speeds up again.
+    pub(crate) fn succeeded(&self, key: QuotaKey<'_>) {
+        self.adaptive.succeeded(&key.into());
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_grows_and_is_capped() {
-        let caller = Caller::new(LimitSettings {
-            initial_backoff: Duration::from_millis(100),
-            max_backoff: Duration::from_millis(800),
-            ..LimitSettings::unlimited()
-        });
-        for attempt in 1..10 {
-            let ceiling =
-                Duration::from_millis(100 * (1 << (attempt - 1))).min(Duration::from_millis(800));
-            for _ in 0..50 {
-                assert!(caller.backoff(attempt) <= ceiling, "attempt {attempt}");
-            }
-        }
+    /// Whether the IAM quota of `account` would let a call through right now (tests).
+    #[cfg(test)]
+    pub(crate) fn iam_has_room(&self, account: &str) -> bool {
+        self.iam
+            .as_ref()
+            .is_none_or(|limiter| limiter.check_key(&account.to_string()).is_ok())
     }
 }

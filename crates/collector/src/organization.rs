@@ -5,12 +5,16 @@
 //! accounts. `ListParents` is called only for an account the walk did not see (one that moved
 //! while the walk ran).
 
+use crate::caller::{Caller, Target};
 use crate::error::CollectError;
 use crate::guard::ReadOnlyGuard;
-use crate::limits::{Caller, QuotaKey};
+use crate::ids::is_account_id;
+use crate::limits::QuotaKey;
+use crate::paginate::{paginate, ListCall, Page};
 use aws_sdk_organizations::types::AccountStatus as SdkAccountStatus;
 use aws_sdk_organizations::Client;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use mfa_evaluator::DataError;
 use std::collections::HashMap;
 
 /// The organization as the planner needs it.
@@ -18,6 +22,8 @@ use std::collections::HashMap;
 pub struct Organization {
     pub id: String,
     pub management_account_id: String,
+    /// From the organization's ARN: what every role and resource ARN of the sweep is built in.
+    pub partition: String,
     pub accounts: Vec<OrgAccount>,
 }
 
@@ -26,8 +32,9 @@ pub struct OrgAccount {
     pub id: String,
     pub name: String,
     pub status: AccountStatus,
-    /// From the root down to the account's direct parent.
-    pub parents: Vec<OrgUnit>,
+    /// From the root down to the account's direct parent; an error when they could not be
+    /// read (the account moved or left while the tree was walked).
+    pub parents: Result<Vec<OrgUnit>, DataError>,
 }
 
 impl OrgAccount {
@@ -37,18 +44,17 @@ impl OrgAccount {
         is_account_id(&self.id)
     }
 
-    /// `Root/Workloads/Prod`.
+    /// `Root/Workloads/Prod`; empty when the parents could not be read.
     pub fn ou_path(&self) -> String {
-        self.parents
-            .iter()
-            .map(|p| p.name.as_str())
-            .collect::<Vec<_>>()
-            .join("/")
+        match &self.parents {
+            Ok(parents) => parents
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect::<Vec<_>>()
+                .join("/"),
+            Err(_) => String::new(),
+        }
     }
-}
-
-fn is_account_id(id: &str) -> bool {
-    id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// A root (`r-…`) or an organizational unit (`ou-…`).
@@ -128,10 +134,13 @@ impl OrganizationReader {
     {
         self.caller
             .call(
-                QuotaKey::Organizations,
-                CALLER,
-                &self.region,
-                operation,
+                Target {
+                    quota: QuotaKey::Organizations,
+                    account_id: CALLER,
+                    region: &self.region,
+                    operation,
+                    deadline: None,
+                },
                 send,
             )
             .await
@@ -142,24 +151,33 @@ impl OrganizationReader {
         let description = self
             .call(DESCRIBE, || self.client.describe_organization().send())
             .await?;
-        let org = description.organization().ok_or_else(|| {
+        let missing = |what: &str| {
             CollectError::malformed(
                 CALLER,
                 &self.region,
                 DESCRIBE,
-                "no organization in the response",
+                format!("the organization has no {what}"),
             )
-        })?;
-        let id = org.id().unwrap_or_default().to_string();
-        let management_account_id = org.master_account_id().unwrap_or_default().to_string();
+        };
+        let org = description
+            .organization()
+            .ok_or_else(|| missing("description"))?;
+        let id = org.id().ok_or_else(|| missing("Id"))?.to_string();
+        let management_account_id = org
+            .master_account_id()
+            .ok_or_else(|| missing("MasterAccountId"))?
+            .to_string();
+        let arn = org.arn().ok_or_else(|| missing("Arn"))?;
+        let partition = partition_of_arn(arn)
+            .ok_or_else(|| missing(&format!("well-formed Arn (got {arn:?})")))?
+            .to_string();
 
         let parents_of = self.walk_tree().await?;
 
-        let mut listed = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
+        const LIST: &str = "organizations:ListAccounts";
+        let listed = paginate(self.list_call(LIST), |token| async move {
             let page = self
-                .call("organizations:ListAccounts", || {
+                .call(LIST, || {
                     self.client
                         .list_accounts()
                         .set_max_results(self.page_size)
@@ -167,20 +185,29 @@ impl OrganizationReader {
                         .send()
                 })
                 .await?;
-            listed.extend(page.accounts.unwrap_or_default());
-            token = page.next_token;
-            if token.is_none() {
-                break;
-            }
-        }
+            Ok(Page {
+                items: page.accounts.unwrap_or_default(),
+                next: page.next_token,
+                truncated: None,
+            })
+        })
+        .await?;
         let mut accounts = Vec::with_capacity(listed.len());
         for account in listed {
-            let account_id = account.id().unwrap_or_default().to_string();
+            let account_id = account
+                .id()
+                .ok_or_else(|| self.list_call(LIST).malformed("an account without an Id"))?
+                .to_string();
             let parents = match parents_of.get(&account_id) {
-                Some(parents) => parents.clone(),
+                Some(parents) => Ok(parents.clone()),
                 // Not an account id: nothing to ask about it; the planner records it as an error.
-                None if !is_account_id(&account_id) => Vec::new(),
-                None => self.parents_of_one(&account_id).await?,
+                None if !is_account_id(&account_id) => Ok(Vec::new()),
+                // An account the walk did not see (it moved, or left, while the walk ran): its
+                // own error, never the sweep's.
+                None => self
+                    .parents_of_one(&account_id)
+                    .await
+                    .map_err(|error| error.to_data_error()),
             };
             accounts.push(OrgAccount {
                 name: account.name().unwrap_or_default().to_string(),
@@ -195,18 +222,27 @@ impl OrganizationReader {
         Ok(Organization {
             id,
             management_account_id,
+            partition,
             accounts,
         })
     }
 
+    fn list_call(&self, operation: &'static str) -> ListCall<'_> {
+        ListCall {
+            account_id: CALLER,
+            region: &self.region,
+            operation,
+        }
+    }
+
     /// Walks the OU tree once; returns each account's chain of parents.
     async fn walk_tree(&self) -> Result<HashMap<String, Vec<OrgUnit>>, CollectError> {
-        let mut parents_of = HashMap::new();
-        let mut pending: Vec<Vec<OrgUnit>> = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
+        const ROOTS: &str = "organizations:ListRoots";
+        const UNITS: &str = "organizations:ListOrganizationalUnitsForParent";
+        const ACCOUNTS: &str = "organizations:ListAccountsForParent";
+        let roots = paginate(self.list_call(ROOTS), |token| async move {
             let page = self
-                .call("organizations:ListRoots", || {
+                .call(ROOTS, || {
                     self.client
                         .list_roots()
                         .set_max_results(self.page_size)
@@ -214,62 +250,77 @@ impl OrganizationReader {
                         .send()
                 })
                 .await?;
-            for root in page.roots() {
-                pending.push(vec![OrgUnit {
-                    id: root.id().unwrap_or_default().to_string(),
-                    name: root.name().unwrap_or("Root").to_string(),
-                }]);
-            }
-            token = page.next_token;
-            if token.is_none() {
-                break;
-            }
+            Ok(Page {
+                items: page.roots.unwrap_or_default(),
+                next: page.next_token,
+                truncated: None,
+            })
+        })
+        .await?;
+        let mut pending: Vec<Vec<OrgUnit>> = Vec::new();
+        for root in roots {
+            let id = root
+                .id()
+                .ok_or_else(|| self.list_call(ROOTS).malformed("a root without an Id"))?;
+            pending.push(vec![OrgUnit {
+                id: id.to_string(),
+                name: root.name().unwrap_or("Root").to_string(),
+            }]);
         }
+        let mut parents_of = HashMap::new();
         while let Some(chain) = pending.pop() {
             let Some(parent) = chain.last() else { continue };
-            let mut token: Option<String> = None;
-            loop {
+            let parent_id = parent.id.as_str();
+            let units = paginate(self.list_call(UNITS), |token| async move {
                 let page = self
-                    .call("organizations:ListOrganizationalUnitsForParent", || {
+                    .call(UNITS, || {
                         self.client
                             .list_organizational_units_for_parent()
-                            .parent_id(&parent.id)
+                            .parent_id(parent_id)
                             .set_max_results(self.page_size)
                             .set_next_token(token.clone())
                             .send()
                     })
                     .await?;
-                for unit in page.organizational_units() {
-                    let mut child = chain.clone();
-                    child.push(OrgUnit {
-                        id: unit.id().unwrap_or_default().to_string(),
-                        name: unit.name().unwrap_or_default().to_string(),
-                    });
-                    pending.push(child);
-                }
-                token = page.next_token;
-                if token.is_none() {
-                    break;
-                }
-            }
-            let mut token: Option<String> = None;
-            loop {
+                Ok(Page {
+                    items: page.organizational_units.unwrap_or_default(),
+                    next: page.next_token,
+                    truncated: None,
+                })
+            })
+            .await?;
+            let children = paginate(self.list_call(ACCOUNTS), |token| async move {
                 let page = self
-                    .call("organizations:ListAccountsForParent", || {
+                    .call(ACCOUNTS, || {
                         self.client
                             .list_accounts_for_parent()
-                            .parent_id(&parent.id)
+                            .parent_id(parent_id)
                             .set_max_results(self.page_size)
                             .set_next_token(token.clone())
                             .send()
                     })
                     .await?;
-                for account in page.accounts() {
-                    parents_of.insert(account.id().unwrap_or_default().to_string(), chain.clone());
-                }
-                token = page.next_token;
-                if token.is_none() {
-                    break;
+                Ok(Page {
+                    items: page.accounts.unwrap_or_default(),
+                    next: page.next_token,
+                    truncated: None,
+                })
+            })
+            .await?;
+            for unit in units {
+                let id = unit
+                    .id()
+                    .ok_or_else(|| self.list_call(UNITS).malformed("an OU without an Id"))?;
+                let mut child = chain.clone();
+                child.push(OrgUnit {
+                    id: id.to_string(),
+                    name: unit.name().unwrap_or_default().to_string(),
+                });
+                pending.push(child);
+            }
+            for account in children {
+                if let Some(id) = account.id() {
+                    parents_of.insert(id.to_string(), chain.clone());
                 }
             }
         }
@@ -278,19 +329,23 @@ impl OrganizationReader {
 
     /// The parents of one account, by `ListParents` up to the root.
     async fn parents_of_one(&self, account_id: &str) -> Result<Vec<OrgUnit>, CollectError> {
+        const PARENTS: &str = "organizations:ListParents";
         let mut chain = Vec::new();
         let mut child = account_id.to_string();
         // An organization is at most five OU levels deep; the bound guards against a cycle.
         for _ in 0..8 {
             let response = self
-                .call("organizations:ListParents", || {
+                .call(PARENTS, || {
                     self.client.list_parents().child_id(&child).send()
                 })
                 .await?;
             let Some(parent) = response.parents().first() else {
                 break;
             };
-            let parent_id = parent.id().unwrap_or_default().to_string();
+            let parent_id = parent
+                .id()
+                .ok_or_else(|| self.list_call(PARENTS).malformed("a parent without an Id"))?
+                .to_string();
             let is_root = parent_id.starts_with("r-");
             let name = if is_root {
                 "Root".to_string()
@@ -318,5 +373,48 @@ impl OrganizationReader {
         }
         chain.reverse();
         Ok(chain)
+    }
+}
+
+/// The partition of an ARN (`arn:<partition>:...`): `aws`, `aws-cn`, `aws-us-gov`,
+/// `aws-iso-b`, ... Taken from what AWS returns, never guessed from a region's name.
+pub fn partition_of_arn(arn: &str) -> Option<&str> {
+    let mut parts = arn.split(':');
+    match (parts.next(), parts.next()) {
+        (Some("arn"), Some(partition))
+            if !partition.is_empty()
+                && partition
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') =>
+        {
+            Some(partition)
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partitions_come_from_arns() {
+        for (arn, partition) in [
+            (
+                "arn:aws:organizations::111122223333:organization/o-abc",
+                Some("aws"),
+            ),
+            (
+                "arn:aws-iso-f:sts::111122223333:assumed-role/R/s",
+                Some("aws-iso-f"),
+            ),
+            ("arn:aws-us-gov:iam::111122223333:root", Some("aws-us-gov")),
+            ("aws:iam::1:root", None),
+            ("arn::iam::1:root", None),
+            ("arn:AWS:x", None),
+            ("", None),
+        ] {
+            assert_eq!(partition_of_arn(arn), partition, "{arn}");
+        }
     }
 }

@@ -37,10 +37,16 @@ fn collector(sdk: &aws_config::SdkConfig, expected: &Value) -> AccountCollector 
             name: expected["audit_role_name"].as_str().unwrap().into(),
             external_id: Some(expected["external_id"].as_str().unwrap().to_string().into()),
             session_name: "collector-test".into(),
+            session_duration: Duration::from_secs(900),
         },
+        "aws".into(),
         regions,
         Duration::from_secs(30),
     )
+}
+
+fn deadline() -> tokio::time::Instant {
+    tokio::time::Instant::now() + Duration::from_secs(120)
 }
 
 #[tokio::test]
@@ -103,7 +109,7 @@ async fn reads_every_snapshot_field_as_seeded() {
         if want["outcome"] != "assessed" {
             continue;
         }
-        let snapshot = collector.collect(account_id).await.unwrap();
+        let snapshot = collector.collect(account_id, deadline()).await.unwrap();
         let seeded = &want["seeded"];
         let root = &seeded["root"];
 
@@ -190,7 +196,7 @@ async fn a_missing_role_or_wrong_external_id_is_access_denied() {
         .find(|(_, a)| a["outcome"] == "error")
         .unwrap();
     let error = collector(&sdk, &expected)
-        .collect(missing)
+        .collect(missing, deadline())
         .await
         .unwrap_err();
     assert_eq!(error.operation, "sts:AssumeRole");
@@ -203,7 +209,10 @@ async fn a_missing_role_or_wrong_external_id_is_access_denied() {
         .unwrap();
     let mut wrong = expected.clone();
     wrong["external_id"] = "not-the-external-id".into();
-    let error = collector(&sdk, &wrong).collect(present).await.unwrap_err();
+    let error = collector(&sdk, &wrong)
+        .collect(present, deadline())
+        .await
+        .unwrap_err();
     assert_eq!(error.aws_code.as_deref(), Some("AccessDenied"));
     assert!(
         !error.to_string().contains("not-the-external-id"),

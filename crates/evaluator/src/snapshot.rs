@@ -17,6 +17,9 @@ pub struct DataError {
     /// failures (`Timeout`, `MalformedResponse`).
     pub code: Option<String>,
     pub message: String,
+    /// The AWS request id of the failed call, for a support case; `None` for local failures.
+    #[serde(default)]
+    pub request_id: Option<String>,
 }
 
 impl fmt::Display for DataError {
@@ -24,6 +27,9 @@ impl fmt::Display for DataError {
         write!(f, "{} ({})", self.operation, self.region)?;
         if let Some(code) = &self.code {
             write!(f, " {code}")?;
+        }
+        if let Some(request_id) = &self.request_id {
+            write!(f, " (request id {request_id})")?;
         }
         write!(f, ": {}", self.message)
     }

@@ -237,7 +237,7 @@ async fn accounts(config: &config::AuditConfig) -> Result<u8> {
         let decision = match &planned.decision {
             Decision::Audit => "included".to_string(),
             Decision::Skip { reason, rule } => format!("{} ({rule})", reason.as_str()),
-            Decision::Invalid { message } => format!("error ({message})"),
+            Decision::Invalid { error } => format!("error ({error})"),
         };
         text += &format!(
             "{:<12}  {:<28} {:<36} {decision}\n",

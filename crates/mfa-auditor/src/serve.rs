@@ -7,7 +7,7 @@ use crate::sweep::{stop_on_signal, sweep, Resume, SweepRequest, EXIT_INTERRUPTED
 use anyhow::{Context, Result};
 use chrono::Utc;
 use mfa_report::SweepStatus;
-use mfa_store::StoreError;
+use mfa_sweep::SweepError;
 
 pub async fn serve(config: &config::AuditConfig, once: bool, quiet: bool) -> Result<u8> {
     let metrics = Metrics::new();
@@ -84,8 +84,8 @@ pub async fn serve(config: &config::AuditConfig, once: bool, quiet: bool) -> Res
 
 fn is_sweep_running(error: &anyhow::Error) -> bool {
     matches!(
-        error.downcast_ref::<StoreError>(),
-        Some(StoreError::SweepRunning(_))
+        error.downcast_ref::<SweepError>(),
+        Some(SweepError::Busy(_) | SweepError::WaitedTooLong { .. })
     )
 }
 

@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use mfa_collector::{AccountCollector, Caller, OrganizationReader};
 use mfa_report::SweepStatus;
 use mfa_store::{Store, StoreError};
-use mfa_sweep::{RecordSettings, StopSignal, SweepRunner, SweepSettings, SweepStart};
+use mfa_sweep::{RecordSettings, StopSignal, SweepError, SweepRunner, SweepSettings, SweepStart};
 use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -71,7 +71,13 @@ pub async fn sweep(config: &config::AuditConfig, request: &SweepRequest) -> Resu
     let store = connect(config).await?;
     store.migrate().await?;
     // Held until the sweep ends (the runner keeps it): never two sweeps at once, from any host.
-    let lock = store.lock_for_sweep(config.when_busy).await?;
+    let lock = match mfa_sweep::take_sweep_lock(&store, config.when_busy, &request.stop).await {
+        Err(SweepError::Stopped) => {
+            out("Stopped while waiting for another sweep; nothing was recorded.\n")?;
+            return Ok(EXIT_INTERRUPTED);
+        }
+        lock => lock?,
+    };
     import_pending_spool(&store, &config.spool_dir).await?;
     let start = match request.resume {
         Resume::No => SweepStart::New,
@@ -99,6 +105,7 @@ pub async fn sweep(config: &config::AuditConfig, request: &SweepRequest) -> Resu
         .read()
         .await
         .context("cannot read the organization")?;
+    let partition = organization.partition.clone();
     let plan = mfa_sweep::plan(organization, &config.scope);
     if request.stop.is_stopped() {
         // Stopped while the organization was read: no sweep was begun, nothing to resume.
@@ -109,7 +116,8 @@ pub async fn sweep(config: &config::AuditConfig, request: &SweepRequest) -> Resu
         &sdk,
         caller.clone(),
         config.role.clone(),
-        config.regions.clone(),
+        partition,
+        config.regions.iter().map(|r| r.to_string()).collect(),
         config.credential_report_deadline,
     );
     let runner = SweepRunner::new(
@@ -234,8 +242,16 @@ async fn import_pending_spool(store: &Store, spool_dir: &Path) -> Result<()> {
 pub async fn import(config: &config::AuditConfig, file: &Path) -> Result<u8> {
     let store = connect(config).await?;
     store.migrate().await?;
+    // Each account is imported in one transaction and importing twice is harmless: a signal
+    // may end the import at once.
+    tokio::spawn(async {
+        stop_requested().await;
+        eprintln!("stopped; run the import again to finish it");
+        std::process::exit(EXIT_INTERRUPTED.into());
+    });
+    let (_never, not_stopped) = mfa_sweep::stop_signal();
     // No sweep writes while the import does.
-    let _lock = store.lock_for_sweep(config.when_busy).await?;
+    let _lock = mfa_sweep::take_sweep_lock(&store, config.when_busy, &not_stopped).await?;
     let imported = mfa_sweep::import_spool(&store, file).await?;
     out(&format!(
         "{}: {} accounts written, {} already in the database, {} sweeps finished ({}).\n",

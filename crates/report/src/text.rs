@@ -335,6 +335,7 @@ mod tests {
                         region: "us-east-1".into(),
                         code: Some("AccessDenied".into()),
                         message: "not authorized".into(),
+                        request_id: None,
                     }),
                     controls: vec![],
                 },

@@ -120,13 +120,6 @@ impl SweepLock {
     }
 }
 
-/// What to do when another sweep holds the lock.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WhenBusy {
-    Refuse,
-    Wait,
-}
-
 /// What [`Store::record_account`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Recorded {
@@ -229,10 +222,10 @@ impl Store {
         Ok(())
     }
 
-    /// Takes the sweep lock, refusing or waiting when another sweep holds it. Sweeps left
+    /// Takes the sweep lock if no other sweep holds it (`None` when one does). Sweeps left
     /// `running` by a process that died are then marked `interrupted`: with the lock held, none
     /// of them can still be running.
-    pub async fn lock_for_sweep(&self, when_busy: WhenBusy) -> Result<SweepLock, StoreError> {
+    pub async fn try_lock_for_sweep(&self) -> Result<Option<SweepLock>, StoreError> {
         use sqlx::Connection;
         // A connection of its own, never returned to the pool: the lock lives exactly as long.
         let mut connection = self
@@ -241,40 +234,35 @@ impl Store {
             .await
             .map_err(query_error("connection for the sweep lock"))?
             .detach();
-        let locked: bool = match when_busy {
-            WhenBusy::Wait => {
-                sqlx::query("SELECT pg_advisory_lock($1)")
-                    .bind(SWEEP_LOCK_KEY)
-                    .execute(&mut connection)
-                    .await
-                    .map_err(query_error("wait for the sweep lock"))?;
-                true
-            }
-            WhenBusy::Refuse => sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-                .bind(SWEEP_LOCK_KEY)
-                .fetch_one(&mut connection)
-                .await
-                .map_err(query_error("take of the sweep lock"))?,
-        };
-        if !locked {
-            let running: Option<(Uuid, DateTime<Utc>)> = sqlx::query_as(
-                "SELECT sweep_id, started_at FROM sweeps WHERE status = 'running'
-                 ORDER BY started_at DESC LIMIT 1",
-            )
-            .fetch_optional(&mut connection)
+        let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(SWEEP_LOCK_KEY)
+            .fetch_one(&mut connection)
             .await
-            .map_err(query_error("read of the running sweep"))?;
+            .map_err(query_error("take of the sweep lock"))?;
+        if !locked {
             let _ = connection.close().await;
-            return Err(StoreError::SweepRunning(match running {
-                Some((id, started)) => format!("sweep {id}, started {started}"),
-                None => "it has not recorded its start yet".to_string(),
-            }));
+            return Ok(None);
         }
         sqlx::query("UPDATE sweeps SET status = 'interrupted' WHERE status = 'running'")
             .execute(&mut connection)
             .await
             .map_err(query_error("marking of interrupted sweeps"))?;
-        Ok(SweepLock { connection })
+        Ok(Some(SweepLock { connection }))
+    }
+
+    /// The sweep that holds the lock, as a person reads it: `sweep ID, started T`.
+    pub async fn running_sweep(&self) -> Result<String, StoreError> {
+        let running: Option<(Uuid, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT sweep_id, started_at FROM sweeps WHERE status = 'running'
+             ORDER BY started_at DESC LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(query_error("read of the running sweep"))?;
+        Ok(match running {
+            Some((id, started)) => format!("sweep {id}, started {started}"),
+            None => "it has not recorded its start yet".to_string(),
+        })
     }
 
     /// The latest sweep, when it was interrupted: what `sweep --resume` finishes. Errors with
@@ -397,8 +385,9 @@ impl Store {
         let error = account.error.as_ref();
         let inserted = sqlx::query(
             "INSERT INTO sweep_accounts (sweep_id, sweep_seq, account_id, account_name, ou_path,
-                 outcome, skip_reason, error_operation, error_region, error_code, error_message)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                 outcome, skip_reason, error_operation, error_region, error_code, error_message,
+                 error_request_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
              ON CONFLICT (sweep_id, account_id) DO NOTHING",
         )
         .bind(id)
@@ -412,6 +401,7 @@ impl Store {
         .bind(error.map(|e| &e.region))
         .bind(error.and_then(|e| e.code.as_ref()))
         .bind(error.map(|e| &e.message))
+        .bind(error.and_then(|e| e.request_id.as_ref()))
         .execute(&mut *tx)
         .await
         .map_err(query_error("insert of an account"))?
@@ -516,6 +506,7 @@ impl Store {
             let mut regions = Vec::new();
             let mut codes = Vec::new();
             let mut messages = Vec::new();
+            let mut request_ids = Vec::new();
             let mut failed = Vec::new();
             let mut passed = Vec::new();
             for control in &account.controls {
@@ -526,6 +517,7 @@ impl Store {
                 regions.push(error.map(|e| e.region.as_str()));
                 codes.push(error.and_then(|e| e.code.as_deref()));
                 messages.push(error.map(|e| e.message.as_str()));
+                request_ids.push(error.and_then(|e| e.request_id.as_deref()));
                 let count = |status: Status| {
                     let n = control
                         .resources
@@ -540,9 +532,10 @@ impl Store {
             sqlx::query(
                 "INSERT INTO control_results (sweep_id, account_id, control_id, status,
                      error_operation, error_region, error_code, error_message,
-                     failed_resources, passed_resources)
+                     failed_resources, passed_resources, error_request_id)
                  SELECT $1, $2, * FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[],
-                                              $7::text[], $8::text[], $9::int[], $10::int[])",
+                                              $7::text[], $8::text[], $9::int[], $10::int[],
+                                              $11::text[])",
             )
             .bind(id)
             .bind(&account.account_id)
@@ -554,6 +547,7 @@ impl Store {
             .bind(&messages)
             .bind(&failed)
             .bind(&passed)
+            .bind(&request_ids)
             .execute(&mut *tx)
             .await
             .map_err(query_error("insert of control results"))?;
@@ -1021,6 +1015,7 @@ fn error_columns(row: &sqlx::postgres::PgRow) -> Result<Option<DataError>, Store
             region: get::<Option<String>>(row, "error_region")?.unwrap_or_default(),
             code: get(row, "error_code")?,
             message: get::<Option<String>>(row, "error_message")?.unwrap_or_default(),
+            request_id: get(row, "error_request_id")?,
         }),
     })
 }

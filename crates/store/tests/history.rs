@@ -56,6 +56,7 @@ fn accounts() -> Vec<AccountReport> {
         region: "eu-west-1".into(),
         code: Some("AccessDeniedException".into()),
         message: "denied".into(),
+        request_id: None,
     });
     vec![
         AccountReport {
@@ -109,6 +110,7 @@ fn accounts() -> Vec<AccountReport> {
                 region: "us-east-1".into(),
                 code: Some("AccessDenied".into()),
                 message: "not authorized".into(),
+                request_id: None,
             }),
             controls: vec![],
         },

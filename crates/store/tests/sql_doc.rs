@@ -69,6 +69,7 @@ fn errored(id: &str) -> AccountReport {
             region: "us-east-1".into(),
             code: Some("AccessDenied".into()),
             message: "denied".into(),
+            request_id: None,
         }),
         controls: vec![],
         ..account(id, &[], &[])

@@ -76,6 +76,7 @@ fn errored(account: &str) -> AccountReport {
             region: "us-east-1".into(),
             code: Some("AccessDenied".into()),
             message: "denied".into(),
+            request_id: None,
         }),
         controls: vec![],
         ..assessed(account, &[])

@@ -7,10 +7,12 @@
 //! leaves an `interrupted` sweep that [`SweepStart::Resume`] finishes; a database that goes away
 //! mid-sweep leaves a spool file that [`import_spool`] loads.
 
+mod lock;
 mod plan;
 mod record;
 mod run;
 
+pub use lock::{take_sweep_lock, WhenBusy};
 pub use plan::{plan, Decision, Plan, PlannedAccount, Scope};
 pub use record::{
     import_spool, pending_spool_files, Destination, ImportSummary, RecordSettings, SpoolRecord,

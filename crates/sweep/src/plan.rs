@@ -1,17 +1,28 @@
 //! Which accounts a sweep audits, and why the others are not.
 
-use mfa_collector::{AccountStatus, OrgAccount, Organization};
+use mfa_collector::{AccountId, AccountStatus, OrgAccount, Organization, OuId};
+use mfa_evaluator::DataError;
 use mfa_report::SkipReason;
 
 /// What the configuration puts in and out of scope.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Scope {
-    pub include_accounts: Vec<String>,
-    pub exclude_accounts: Vec<String>,
+    pub include_accounts: Vec<AccountId>,
+    pub exclude_accounts: Vec<AccountId>,
     /// OU or root ids; an OU covers its nested OUs.
-    pub include_ous: Vec<String>,
-    pub exclude_ous: Vec<String>,
+    pub include_ous: Vec<OuId>,
+    pub exclude_ous: Vec<OuId>,
     pub audit_management_account: bool,
+}
+
+impl Scope {
+    fn lists_account(list: &[AccountId], id: &str) -> bool {
+        list.iter().any(|a| a.as_str() == id)
+    }
+
+    fn lists_ou(list: &[OuId], id: &str) -> bool {
+        list.iter().any(|o| o.as_str() == id)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,10 +33,10 @@ pub enum Decision {
         reason: SkipReason,
         rule: String,
     },
-    /// Organizations returned something that is not an account id: never assumed into,
-    /// recorded as an error.
+    /// Organizations returned something that is not an account id (never assumed into), or
+    /// the account's place in the OU tree could not be read: recorded as an error.
     Invalid {
-        message: String,
+        error: DataError,
     },
 }
 
@@ -78,12 +89,27 @@ pub fn plan(organization: Organization, scope: &Scope) -> Plan {
 fn decide(account: &OrgAccount, management: &str, scope: &Scope) -> Decision {
     if !account.has_valid_id() {
         return Decision::Invalid {
-            message: format!(
-                "organizations:ListAccounts returned the account id {:?}, which is not 12 digits",
-                account.id.chars().take(64).collect::<String>()
-            ),
+            error: DataError {
+                operation: "organizations:ListAccounts".to_string(),
+                region: String::new(),
+                code: Some("MalformedResponse".to_string()),
+                message: format!(
+                    "organizations:ListAccounts returned the account id {:?}, which is not 12 digits",
+                    account.id.chars().take(64).collect::<String>()
+                ),
+                request_id: None,
+            },
         };
     }
+    // Without its parents, neither the OU rules nor the report can place the account.
+    let parents = match &account.parents {
+        Ok(parents) => parents,
+        Err(error) => {
+            return Decision::Invalid {
+                error: error.clone(),
+            }
+        }
+    };
     let excluded = |rule: String| Decision::Skip {
         reason: SkipReason::Excluded,
         rule,
@@ -112,22 +138,20 @@ fn decide(account: &OrgAccount, management: &str, scope: &Scope) -> Decision {
     if account.id == management && !scope.audit_management_account {
         return excluded("organization.audit_management_account = false".to_string());
     }
-    if scope.exclude_accounts.contains(&account.id) {
+    if Scope::lists_account(&scope.exclude_accounts, &account.id) {
         return excluded("organization.exclude_accounts".to_string());
     }
-    if let Some(ou) = account
-        .parents
+    if let Some(ou) = parents
         .iter()
-        .find(|p| scope.exclude_ous.contains(&p.id))
+        .find(|p| Scope::lists_ou(&scope.exclude_ous, &p.id))
     {
         return excluded(format!("organization.exclude_ous ({} {})", ou.id, ou.name));
     }
     let has_includes = !scope.include_accounts.is_empty() || !scope.include_ous.is_empty();
-    let included = scope.include_accounts.contains(&account.id)
-        || account
-            .parents
+    let included = Scope::lists_account(&scope.include_accounts, &account.id)
+        || parents
             .iter()
-            .any(|p| scope.include_ous.contains(&p.id));
+            .any(|p| Scope::lists_ou(&scope.include_ous, &p.id));
     if has_includes && !included {
         return excluded("not in organization.include_accounts or include_ous".to_string());
     }
@@ -156,11 +180,12 @@ mod tests {
                 id: id.into(),
                 name: name.into(),
                 status,
-                parents,
+                parents: Ok(parents),
             };
         Organization {
             id: "o-abc".into(),
             management_account_id: "111111111111".into(),
+            partition: "aws".into(),
             accounts: vec![
                 account(
                     "111111111111",
@@ -220,6 +245,16 @@ mod tests {
             .collect()
     }
 
+    fn ids<T: std::str::FromStr>(values: &[&str]) -> Vec<T>
+    where
+        T::Err: std::fmt::Debug,
+    {
+        values
+            .iter()
+            .map(|v| v.parse().expect("a valid id"))
+            .collect()
+    }
+
     fn all() -> Scope {
         Scope {
             audit_management_account: true,
@@ -238,12 +273,12 @@ mod tests {
     #[test]
     fn an_ou_covers_its_nested_ous() {
         let scope = Scope {
-            include_ous: vec!["ou-ab12-11111111".into()],
+            include_ous: ids(&["ou-ab12-11111111"]),
             ..all()
         };
         assert_eq!(audited(&scope), vec!["222222222222", "333333333333"]);
         let scope = Scope {
-            exclude_ous: vec!["ou-ab12-11111111".into()],
+            exclude_ous: ids(&["ou-ab12-11111111"]),
             ..all()
         };
         assert_eq!(audited(&scope), vec!["111111111111", "444444444444"]);
@@ -252,7 +287,7 @@ mod tests {
     #[test]
     fn the_root_id_includes_everything() {
         let scope = Scope {
-            include_ous: vec!["r-ab12".into()],
+            include_ous: ids(&["r-ab12"]),
             ..all()
         };
         assert_eq!(audited(&scope).len(), 4);
@@ -261,21 +296,21 @@ mod tests {
     #[test]
     fn account_lists_and_the_management_switch() {
         let scope = Scope {
-            include_accounts: vec!["444444444444".into()],
-            include_ous: vec!["ou-ab12-22222222".into()],
+            include_accounts: ids(&["444444444444"]),
+            include_ous: ids(&["ou-ab12-22222222"]),
             ..all()
         };
         assert_eq!(audited(&scope), vec!["222222222222", "444444444444"]);
         let scope = Scope {
-            exclude_accounts: vec!["222222222222".into()],
+            exclude_accounts: ids(&["222222222222"]),
             audit_management_account: false,
             ..Scope::default()
         };
         assert_eq!(audited(&scope), vec!["333333333333", "444444444444"]);
         // Exclusion wins over inclusion.
         let scope = Scope {
-            include_accounts: vec!["222222222222".into()],
-            exclude_ous: vec!["ou-ab12-22222222".into()],
+            include_accounts: ids(&["222222222222"]),
+            exclude_ous: ids(&["ou-ab12-22222222"]),
             ..all()
         };
         assert!(audited(&scope).is_empty());
@@ -292,15 +327,36 @@ mod tests {
             .find(|a| a.account.id == "1234'; DROP")
             .expect("planned");
         assert!(
-            matches!(&invalid.decision, Decision::Invalid { message } if message.contains("not 12 digits"))
+            matches!(&invalid.decision, Decision::Invalid { error } if error.message.contains("not 12 digits"))
         );
         assert_eq!(p.audited().count(), 3);
     }
 
     #[test]
+    fn an_account_whose_parents_could_not_be_read_is_that_accounts_error() {
+        let mut organization = org();
+        let error = DataError {
+            operation: "organizations:ListParents".into(),
+            region: "us-east-1".into(),
+            code: Some("ChildNotFoundException".into()),
+            message: "moved".into(),
+            request_id: Some("req-1".into()),
+        };
+        organization.accounts[1].parents = Err(error.clone());
+        let p = plan(organization, &all());
+        let moved = p
+            .accounts
+            .iter()
+            .find(|a| a.account.id == "222222222222")
+            .expect("planned");
+        assert_eq!(moved.decision, Decision::Invalid { error });
+        assert_eq!(p.audited().count(), 3, "the others are audited");
+    }
+
+    #[test]
     fn a_skip_names_its_rule() {
         let scope = Scope {
-            exclude_ous: vec!["ou-ab12-33333333".into()],
+            exclude_ous: ids(&["ou-ab12-33333333"]),
             ..all()
         };
         let p = plan(org(), &scope);

@@ -24,6 +24,13 @@ use uuid::Uuid;
 pub enum SweepError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("another sweep is running ({0}); not starting a second one (set schedule.if_sweep_running = \"wait\" to wait for it)")]
+    Busy(String),
+    #[error("another sweep is still running ({running}) after waiting {} s for it (schedule.lock_wait_seconds); not starting a second one", waited.as_secs())]
+    WaitedTooLong { waited: Duration, running: String },
+    /// A stop request came before the sweep began (while it waited for the lock).
+    #[error("stopped before the sweep began; nothing was recorded")]
+    Stopped,
     /// The database restarted mid-sweep, releasing the lock, and another sweep took it.
     #[error("this sweep stopped: {0}; its finished accounts are recorded, `sweep --resume` can finish it later")]
     LockLost(#[source] StoreError),
@@ -348,7 +355,8 @@ async fn audit_one(
     let account = planned.account;
     let account_id = account.id.clone();
     let span = tracing::info_span!("account", account_id = %account_id);
-    let collected = tokio::time::timeout(deadline, collector.collect(&account_id))
+    let ends = tokio::time::Instant::now() + deadline;
+    let collected = tokio::time::timeout_at(ends, collector.collect(&account_id, ends))
         .instrument(span.clone())
         .await;
     let mut report = AccountReport {
@@ -395,6 +403,7 @@ async fn audit_one(
                     "the account did not finish within its deadline of {} s",
                     deadline.as_secs()
                 ),
+                request_id: None,
             });
         }
     }
@@ -419,6 +428,7 @@ fn died_report(
             region: regions.first().cloned().unwrap_or_default(),
             code: Some("InternalError".to_string()),
             message: format!("the audit of this account failed inside mfa-auditor: {error}"),
+            request_id: None,
         }),
         controls: Vec::new(),
     }
@@ -428,16 +438,12 @@ fn died_report(
 fn not_audited_report(planned: PlannedAccount, regions: &[String]) -> AccountReport {
     let (outcome, skip_reason, error) = match planned.decision {
         Decision::Skip { reason, .. } => (Outcome::Skipped, Some(reason), None),
-        Decision::Invalid { message } => (
-            Outcome::Error,
-            None,
-            Some(DataError {
-                operation: "organizations:ListAccounts".to_string(),
-                region: regions.first().cloned().unwrap_or_default(),
-                code: Some("MalformedResponse".to_string()),
-                message,
-            }),
-        ),
+        Decision::Invalid { mut error } => {
+            if error.region.is_empty() {
+                error.region = regions.first().cloned().unwrap_or_default();
+            }
+            (Outcome::Error, None, Some(error))
+        }
         Decision::Audit => (Outcome::Assessed, None, None),
     };
     AccountReport {

@@ -19,6 +19,7 @@ fn data_error(operation: &str) -> DataError {
         region: "us-east-1".to_string(),
         code: Some("AccessDenied".to_string()),
         message: "denied".to_string(),
+        request_id: None,
     }
 }
 

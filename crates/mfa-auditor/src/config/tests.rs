@@ -23,7 +23,7 @@ fn a_minimal_file_takes_every_default() {
     assert_eq!(config.role.session_name, "mfa-auditor");
     assert!(config.role.external_id.is_none());
     assert!(config.scope.audit_management_account);
-    assert_eq!(config.regions, vec!["us-east-1"]);
+    assert_eq!(regions(&config), vec!["us-east-1"]);
     assert_eq!(config.concurrency, 16);
 }
 
@@ -53,7 +53,7 @@ fn environment_layers_over_the_file() {
         Some("http://127.0.0.1:5000")
     );
     assert_eq!(config.concurrency, 4);
-    assert_eq!(config.regions, vec!["eu-west-1", "us-east-1"]);
+    assert_eq!(regions(&config), vec!["eu-west-1", "us-east-1"]);
     assert_eq!(
         config
             .role
@@ -73,6 +73,10 @@ fn the_database_url_may_come_from_the_environment_alone() {
         None,
         "commands that need it say so"
     );
+}
+
+fn regions(config: &AuditConfig) -> Vec<String> {
+    config.regions.iter().map(|r| r.to_string()).collect()
 }
 
 fn url(config: &AuditConfig) -> Option<String> {
@@ -263,7 +267,91 @@ fn bad_configurations_name_the_origin_and_key() {
             vec![],
             file,
             "",
-            "not valid TOML",
+            "not valid TOML at line 1, column 10",
+        ),
+        (
+            format!("{MINIMAL}\n[limits]\nconcurrency = = 3\n"),
+            vec![],
+            file,
+            "",
+            "not valid TOML at line 5, column 15",
+        ),
+        (
+            format!("{MINIMAL}[audit]\nregions = [\"us-east-1\", \"eu-west-1\", \"us-east-1\"]\n"),
+            vec![],
+            file,
+            "audit.regions",
+            "lists \"us-east-1\" twice",
+        ),
+        (
+            format!("{MINIMAL}[organization]\ninclude_accounts = [\"111111111111\", \"111111111111\"]\n"),
+            vec![],
+            file,
+            "organization.include_accounts",
+            "twice",
+        ),
+        (
+            format!("{MINIMAL}[organization]\nexclude_ous = [\"r-ab12\", \"r-ab12\"]\n"),
+            vec![],
+            file,
+            "organization.exclude_ous",
+            "twice",
+        ),
+        (
+            format!("{MINIMAL}[limits]\nmax_backoff_ms = 10000000\n"),
+            vec![],
+            file,
+            "limits.max_backoff_ms",
+            "between 1 and 300000",
+        ),
+        (
+            format!("{MINIMAL}[limits]\ninitial_backoff_ms = 30000\nmax_backoff_ms = 20000\n"),
+            vec![],
+            file,
+            "limits.initial_backoff_ms",
+            "between 1 and 20000",
+        ),
+        (
+            format!("{MINIMAL}[database]\nconnect_timeout_seconds = 0\n").replace("[database]\nurl", "[x]\nurl").replace("[x]\nurl = \"postgres://postgres@127.0.0.1:5432/mfa_auditor\"\n", ""),
+            vec![],
+            file,
+            "database.connect_timeout_seconds",
+            "between 1 and 86400",
+        ),
+        (
+            format!("{MINIMAL}[schedule]\nlock_wait_seconds = 0\n"),
+            vec![],
+            file,
+            "schedule.lock_wait_seconds",
+            "between 1 and 86400",
+        ),
+        (
+            format!("{MINIMAL}[store]\nwrite_retry_seconds = 100000\n"),
+            vec![],
+            file,
+            "store.write_retry_seconds",
+            "between 0 and 86400",
+        ),
+        (
+            format!("{MINIMAL}[organization]\nsession_duration_seconds = 600\n"),
+            vec![],
+            file,
+            "organization.session_duration_seconds",
+            "between 900 and 43200",
+        ),
+        (
+            format!("{MINIMAL}[limits]\naccount_deadline_seconds = 900\n"),
+            vec![],
+            file,
+            "limits.account_deadline_seconds",
+            "organization.session_duration_seconds (900)",
+        ),
+        (
+            format!("{MINIMAL}[limits]\niam_per_second_per_account = 1000000\n"),
+            vec![],
+            file,
+            "limits.iam_per_second_per_account",
+            "between 0 and 100000",
         ),
         (
             MINIMAL.into(),
@@ -303,6 +391,62 @@ fn bad_configurations_name_the_origin_and_key() {
 }
 
 #[test]
+fn string_keys_take_environment_values_as_strings() {
+    // ExternalIds are often numbers; so can a password-free database name look like one.
+    let config = load_str(
+        MINIMAL,
+        &[
+            ("MFA_AUDITOR__ORGANIZATION__EXTERNAL_ID", "7310582946"),
+            ("MFA_AUDITOR__ORGANIZATION__SESSION_NAME", "2024"),
+            ("MFA_AUDITOR__LIMITS__CONCURRENCY", "4"),
+        ],
+    )
+    .expect("valid");
+    assert_eq!(
+        config
+            .role
+            .external_id
+            .as_ref()
+            .map(|s| s.expose_secret().to_string()),
+        Some("7310582946".to_string())
+    );
+    assert_eq!(config.role.session_name, "2024");
+    assert_eq!(config.concurrency, 4, "numbers still parse as numbers");
+}
+
+#[test]
+fn a_secret_of_the_wrong_type_is_never_echoed() {
+    for text in [
+        format!("{MINIMAL}[organization]\nexternal_id = 7310582946\n"),
+        "[database]\nurl = 7310582946\n".to_string(),
+        format!("{MINIMAL}[organization]\nexternal_id = [\"7310582946\"]\n"),
+    ] {
+        let error = load_str(&text, &[]).expect_err(&text);
+        assert!(!error.to_string().contains("7310582946"), "{error}");
+        assert!(error.message.contains("holds a secret"), "{error}");
+    }
+}
+
+#[test]
+fn lock_waits_are_bounded() {
+    let config = load_str(
+        &format!("{MINIMAL}[schedule]\nif_sweep_running = \"wait\"\nlock_wait_seconds = 90\n"),
+        &[],
+    )
+    .expect("valid");
+    assert_eq!(
+        config.when_busy,
+        WhenBusy::Wait {
+            up_to: Duration::from_secs(90)
+        }
+    );
+    assert_eq!(
+        load_str(MINIMAL, &[]).expect("valid").when_busy,
+        WhenBusy::Refuse
+    );
+}
+
+#[test]
 fn an_unreadable_file_is_named() {
     let error = load(Path::new("/nonexistent/mfa.toml"), &HashMap::new()).expect_err("missing");
     assert_eq!(error.origin, "/nonexistent/mfa.toml");
@@ -324,15 +468,6 @@ fn the_external_id_never_appears_in_debug_output_or_errors() {
     )
     .expect_err("control character");
     assert!(!error.to_string().contains(secret), "{error}");
-}
-
-#[test]
-fn ou_and_root_ids() {
-    assert!(is_ou_or_root_id("ou-ab12-abcdefgh"));
-    assert!(is_ou_or_root_id("r-ab12"));
-    assert!(!is_ou_or_root_id("ou-ab12"));
-    assert!(!is_ou_or_root_id("r-AB12"));
-    assert!(!is_ou_or_root_id("o-abcdefghij"));
 }
 
 #[test]

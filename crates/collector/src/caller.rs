@@ -1,0 +1,178 @@
+//! The one retry layer: every AWS call goes through [`Caller::call`].
+//!
+//! Each attempt waits for the rate limiters (`limits.rs`), then is sent. Throttling costs time,
+//! never a verdict: it is retried, with capped backoff and the key's pace slowed, until the
+//! call's deadline (the account's). Other failures worth another try (5xx, timeouts, connection
+//! failures) are retried up to `max_attempts`. Anything else fails at once. The SDK's own retry
+//! is disabled (see `aws.rs`): never two layers.
+
+use crate::error::{CollectError, ErrorClass};
+use crate::limits::{LimitSettings, Limiters, QuotaKey};
+use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use std::error::Error as StdError;
+use std::fmt;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// What a call is and how long it may take: named in its errors, limited by its quota.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub quota: QuotaKey<'a>,
+    pub account_id: &'a str,
+    pub region: &'a str,
+    /// `service:Operation`, e.g. `iam:GetCredentialReport`.
+    pub operation: &'static str,
+    /// When throttling stops being retried: the account's deadline. `None`: the settings'
+    /// `throttle_patience` from the first attempt.
+    pub deadline: Option<Instant>,
+}
+
+/// What the calls did, for the sweep's summary: attempts (retries included), retries, throttles.
+#[derive(Debug, Default)]
+pub struct CallStats {
+    pub attempts: AtomicU64,
+    pub retries: AtomicU64,
+    pub throttled: AtomicU64,
+}
+
+/// Told about every attempt, retries included (metrics). Must be cheap: it runs on every call.
+pub trait CallObserver: Send + Sync {
+    /// `failure`: `None` when the attempt succeeded. `retrying`: another attempt follows.
+    fn attempt(&self, operation: &'static str, failure: Option<ErrorClass>, retrying: bool);
+}
+
+/// Shared by every worker; cheap to clone.
+#[derive(Clone)]
+pub struct Caller {
+    settings: Arc<LimitSettings>,
+    limiters: Arc<Limiters>,
+    stats: Arc<CallStats>,
+    observer: Option<Arc<dyn CallObserver>>,
+}
+
+impl fmt::Debug for Caller {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Caller")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Caller {
+    pub fn new(settings: LimitSettings) -> Caller {
+        let settings = Arc::new(settings);
+        Caller {
+            limiters: Arc::new(Limiters::new(settings.clone())),
+            settings,
+            stats: Arc::new(CallStats::default()),
+            observer: None,
+        }
+    }
+
+    /// The same caller, telling `observer` about every attempt.
+    pub fn with_observer(mut self, observer: Arc<dyn CallObserver>) -> Caller {
+        self.observer = Some(observer);
+        self
+    }
+
+    pub fn stats(&self) -> &CallStats {
+        &self.stats
+    }
+
+    /// Sends `send()` under the quota of `target`, retrying what a later attempt may cure.
+    pub async fn call<T, E, F, Fut>(
+        &self,
+        target: Target<'_>,
+        mut send: F,
+    ) -> Result<T, CollectError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    {
+        let give_up_at = target
+            .deadline
+            .unwrap_or_else(|| Instant::now() + self.settings.throttle_patience);
+        let (mut attempt, mut throttles, mut failures) = (0u32, 0u32, 0u32);
+        let mut throttled: Option<CollectError> = None;
+        loop {
+            // A retry after a throttle goes no later than the deadline, pace included.
+            let deadline = throttled.is_some().then_some(give_up_at);
+            if !self.limiters.acquire(target.quota, deadline).await {
+                if let Some(error) = throttled {
+                    return Err(error.after_attempts(attempt));
+                }
+            }
+            attempt += 1;
+            self.stats.attempts.fetch_add(1, Ordering::Relaxed);
+            let error = match send().await {
+                Ok(value) => {
+                    self.limiters.succeeded(target.quota);
+                    self.observe(target.operation, None, false);
+                    return Ok(value);
+                }
+                Err(error) => CollectError::from_sdk(
+                    target.account_id,
+                    target.region,
+                    target.operation,
+                    error,
+                ),
+            };
+            let wait = match error.class {
+                ErrorClass::Throttled => {
+                    throttles += 1;
+                    self.stats.throttled.fetch_add(1, Ordering::Relaxed);
+                    let rate = self.limiters.throttled(target.quota);
+                    tracing::debug!(
+                        account_id = target.account_id,
+                        operation = target.operation,
+                        rate_per_s = rate,
+                        "throttled: this quota is slowed down"
+                    );
+                    let wait = self.backoff(throttles);
+                    (Instant::now() + wait < give_up_at).then_some(wait)
+                }
+                class if class.is_retryable() => {
+                    failures += 1;
+                    (failures < self.settings.max_attempts).then(|| self.backoff(failures))
+                }
+                _ => None,
+            };
+            self.observe(target.operation, Some(error.class), wait.is_some());
+            let Some(wait) = wait else {
+                return Err(error.after_attempts(attempt));
+            };
+            tracing::debug!(account_id = target.account_id, region = target.region,
+                            operation = target.operation, attempt, code = ?error.aws_code,
+                            "retrying after {}", error.class);
+            self.stats.retries.fetch_add(1, Ordering::Relaxed);
+            throttled = (error.class == ErrorClass::Throttled).then_some(error);
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    fn observe(&self, operation: &'static str, failure: Option<ErrorClass>, retrying: bool) {
+        if let Some(observer) = &self.observer {
+            observer.attempt(operation, failure, retrying);
+        }
+    }
+
+    /// Exponential backoff, capped, with jitter in its upper half: never zero, so a retry never
+    /// follows its failure at once, and spread, so workers throttled together do not return
+    /// together.
+    fn backoff(&self, retry: u32) -> Duration {
+        let ceiling = self
+            .settings
+            .initial_backoff
+            .saturating_mul(1u32 << (retry.saturating_sub(1)).min(16))
+            .min(self.settings.max_backoff);
+        ceiling.mul_f64(0.5 + fastrand::f64() / 2.0)
+    }
+}
+
+#[cfg(test)]
+mod tests;

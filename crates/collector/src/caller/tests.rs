@@ -1,0 +1,212 @@
+//! The retry loop, on tokio's paused clock: waits are virtual, so the tests say exactly how many
+//! attempts were made and when, without sleeping.
+
+// The answers are the SDK's own error type, large as it is: what `Caller::call` takes.
+#![allow(clippy::result_large_err)]
+
+use super::*;
+use aws_sdk_iam::operation::get_account_summary::GetAccountSummaryError;
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::error::ErrorMetadata;
+use std::sync::atomic::AtomicU32;
+
+const ACCOUNT: &str = "111122223333";
+
+fn target(deadline: Option<Instant>) -> Target<'static> {
+    Target {
+        quota: QuotaKey::Iam { account: ACCOUNT },
+        account_id: ACCOUNT,
+        region: "us-east-1",
+        operation: "iam:GetAccountSummary",
+        deadline,
+    }
+}
+
+type Answer = Result<(), SdkError<GetAccountSummaryError, HttpResponse>>;
+
+fn failure(code: &str, status: u16) -> Answer {
+    let error = GetAccountSummaryError::generic(ErrorMetadata::builder().code(code).build());
+    let raw = HttpResponse::new(
+        status.try_into().expect("a valid status"),
+        SdkBody::from(""),
+    );
+    Err(SdkError::service_error(error, raw))
+}
+
+/// Calls `caller` once, answering with `answer(n)` for the n-th attempt (from 1); returns the
+/// result and the number of attempts.
+async fn call_with(
+    caller: &Caller,
+    target: Target<'_>,
+    answer: impl Fn(u32) -> Answer,
+) -> (Result<(), CollectError>, u32) {
+    let attempts = AtomicU32::new(0);
+    let result = caller
+        .call(target, || {
+            let n = attempts.fetch_add(1, Ordering::SeqCst) + 1;
+            let answer = answer(n);
+            async move { answer }
+        })
+        .await;
+    (result, attempts.load(Ordering::SeqCst))
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_error_a_retry_cannot_cure_fails_at_once() {
+    let caller = Caller::new(LimitSettings::unlimited());
+    let (result, attempts) =
+        call_with(&caller, target(None), |_| failure("AccessDenied", 403)).await;
+    assert_eq!(result.expect_err("denied").class, ErrorClass::AccessDenied);
+    assert_eq!(attempts, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn transient_failures_stop_after_max_attempts() {
+    let caller = Caller::new(LimitSettings::unlimited());
+    let (result, attempts) = call_with(&caller, target(None), |_| {
+        failure("ServiceUnavailable", 503)
+    })
+    .await;
+    let error = result.expect_err("always unavailable");
+    assert_eq!(error.class, ErrorClass::Transient);
+    assert_eq!(attempts, LimitSettings::unlimited().max_attempts);
+    assert!(error.message.contains("after 4 attempts"), "{error}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn throttling_is_retried_past_max_attempts_until_it_passes() {
+    let caller = Caller::new(LimitSettings::unlimited());
+    let deadline = Instant::now() + Duration::from_secs(3600);
+    let (result, attempts) = call_with(&caller, target(Some(deadline)), |n| {
+        if n <= 30 {
+            failure("Throttling", 400)
+        } else {
+            Ok(())
+        }
+    })
+    .await;
+    result.expect("throttling costs time, never the verdict");
+    assert_eq!(attempts, 31);
+    assert_eq!(caller.stats().throttled.load(Ordering::SeqCst), 30);
+}
+
+#[tokio::test(start_paused = true)]
+async fn throttling_gives_up_at_the_deadline() {
+    let caller = Caller::new(LimitSettings::unlimited());
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(10);
+    let (result, attempts) = call_with(&caller, target(Some(deadline)), |_| {
+        failure("Throttling", 400)
+    })
+    .await;
+    assert_eq!(
+        result.expect_err("never passes").class,
+        ErrorClass::Throttled
+    );
+    assert!(Instant::now() <= deadline, "no wait goes past the deadline");
+    assert!(
+        attempts > LimitSettings::unlimited().max_attempts,
+        "{attempts} attempts: throttling is not bound by max_attempts"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_a_deadline_throttling_is_retried_for_the_patience() {
+    let settings = LimitSettings {
+        throttle_patience: Duration::from_secs(5),
+        ..LimitSettings::unlimited()
+    };
+    let caller = Caller::new(settings);
+    let started = Instant::now();
+    let (result, _) = call_with(&caller, target(None), |_| failure("Throttling", 400)).await;
+    assert!(result.is_err());
+    let waited = Instant::now() - started;
+    assert!(waited <= Duration::from_secs(5), "{waited:?}");
+    assert!(
+        waited >= Duration::from_secs(3),
+        "{waited:?}: it kept trying"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_attempt_waits_for_its_quota() {
+    // Five calls a second for this account's IAM, and a burst of five: five attempts use the
+    // whole burst, which a limiter consulted once per call would not.
+    let settings = LimitSettings {
+        iam_per_second_per_account: std::num::NonZeroU32::new(5),
+        ..LimitSettings::unlimited()
+    };
+    let caller = Caller::new(settings);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let (result, attempts) = call_with(&caller, target(Some(deadline)), |n| {
+        if n < 5 {
+            failure("Throttling", 400)
+        } else {
+            Ok(())
+        }
+    })
+    .await;
+    result.expect("passes on the fifth attempt");
+    assert_eq!(attempts, 5);
+    assert!(
+        !caller.limiters.iam_has_room(ACCOUNT),
+        "five attempts, five cells"
+    );
+    assert!(
+        caller.limiters.iam_has_room("999999999999"),
+        "other accounts untouched"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_throttled_quota_is_slowed_for_the_calls_that_follow() {
+    let settings = LimitSettings {
+        iam_per_second_per_account: std::num::NonZeroU32::new(100),
+        ..LimitSettings::unlimited()
+    };
+    let caller = Caller::new(settings);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    // Three throttles: 100 -> 50 -> 25 -> 12.5 calls a second.
+    let (result, _) = call_with(&caller, target(Some(deadline)), |n| {
+        if n <= 3 {
+            failure("Throttling", 400)
+        } else {
+            Ok(())
+        }
+    })
+    .await;
+    result.expect("passes");
+    let started = Instant::now();
+    for _ in 0..10 {
+        call_with(&caller, target(Some(deadline)), |_| Ok(()))
+            .await
+            .0
+            .expect("passes");
+    }
+    // Paced at 12.5 a second and rising by a tenth per success: well over half a second for
+    // ten calls, where the configured 100 a second would take none (the burst).
+    let took = Instant::now() - started;
+    assert!(took >= Duration::from_millis(400), "{took:?}");
+}
+
+#[test]
+fn backoff_grows_is_capped_and_is_never_zero() {
+    let caller = Caller::new(LimitSettings {
+        initial_backoff: Duration::from_millis(100),
+        max_backoff: Duration::from_millis(800),
+        ..LimitSettings::unlimited()
+    });
+    for retry in 1..40 {
+        let ceiling = Duration::from_millis(100)
+            .saturating_mul(1 << (retry - 1).min(16))
+            .min(Duration::from_millis(800));
+        for _ in 0..50 {
+            let wait = caller.backoff(retry);
+            assert!(wait <= ceiling, "retry {retry}: {wait:?}");
+            assert!(
+                wait >= ceiling / 2,
+                "retry {retry}: {wait:?} is never near zero"
+            );
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! Configuration: the TOML file, then the standard environment variables (`DATABASE_URL`,
+//! `AWS_REGION`, `AWS_ENDPOINT_URL`), then `MFA_AUDITOR__<SECTION>__<KEY>` overrides.
+//!
+//! `sources.rs` layers them into a `RawConfig` (`raw.rs`: what the sources say, with the
+//! defaults); `validate.rs` checks it into an [`AuditConfig`] (what is true). Every error names
+//! the file (or environment variable) and the key, and never repeats a secret.
+
+mod raw;
+mod sources;
+mod validate;
+
+use mfa_collector::{AuditRole, AwsSettings, LimitSettings, Region};
+use mfa_sweep::{Scope, WhenBusy};
+use secrecy::SecretString;
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A configuration error: where, which key, what is wrong.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The file, or the environment variable the value came from.
+    pub origin: String,
+    /// `section.key`, or empty when the whole source is at fault.
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.key.is_empty() {
+            write!(f, "{}: {}", self.origin, self.message)
+        } else {
+            write!(f, "{}: key `{}`: {}", self.origin, self.key, self.message)
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The checked configuration.
+#[derive(Debug)]
+pub struct AuditConfig {
+    pub database: DatabaseConfig,
+    /// Days of per-resource detail kept; trends are kept for ever.
+    pub keep_days: u32,
+    pub aws: AwsSettings,
+    pub limits: LimitSettings,
+    pub role: AuditRole,
+    pub scope: Scope,
+    /// Where user pools are searched; each region once.
+    pub regions: Vec<Region>,
+    pub concurrency: usize,
+    pub account_deadline: Duration,
+    /// What a sweep does when another one holds the lock.
+    pub when_busy: WhenBusy,
+    pub credential_report_deadline: Duration,
+    /// How long a database write retries before the sweep spools to a file.
+    pub write_retry: Duration,
+    pub spool_dir: PathBuf,
+    pub schedule: Schedule,
+    /// Where `serve` answers `/metrics` and `/healthz`; `None` when disabled.
+    pub metrics_listen: Option<SocketAddr>,
+}
+
+/// When `serve` sweeps, and how it stops.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    pub cron: croner::Cron,
+    /// The expression as written, for messages.
+    pub cron_text: String,
+    pub timezone: chrono_tz::Tz,
+    /// Accounts in flight get this long to finish after SIGTERM or Ctrl-C.
+    pub stop_grace: Duration,
+    /// `serve` finishes an interrupted latest sweep rather than starting a new one.
+    pub resume_interrupted: bool,
+    /// `serve` sweeps once as soon as it starts, then on the schedule.
+    pub sweep_at_start: bool,
+}
+
+#[derive(Debug)]
+pub struct DatabaseConfig {
+    /// May hold a password: never printed whole. `None` when not configured.
+    pub url: Option<SecretString>,
+    /// Where the URL came from (or should come from), for messages.
+    pub origin: String,
+    pub max_connections: u32,
+    pub connect_timeout: Duration,
+}
+
+/// Loads the file at `path` and layers the environment `env` over it.
+pub fn load(path: &Path, env: &HashMap<String, String>) -> Result<AuditConfig, ConfigError> {
+    let origin = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        origin: origin.clone(),
+        key: String::new(),
+        message: format!("cannot read the configuration file: {e}"),
+    })?;
+    from_str(&text, &origin, env)
+}
+
+/// Parses configuration text; `origin` names it in errors.
+pub fn from_str(
+    text: &str,
+    origin: &str,
+    env: &HashMap<String, String>,
+) -> Result<AuditConfig, ConfigError> {
+    let (raw, origins) = sources::merge(text, origin, env)?;
+    validate::validate(raw, origin, &origins)
+}
+
+#[cfg(test)]
+mod tests;

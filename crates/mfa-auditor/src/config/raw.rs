@@ -1,0 +1,193 @@
+//! What the sources say, before any check: the TOML sections and keys with their defaults.
+//!
+//! The defaults are safe on real AWS; docs/limits.md gives the reason for each limit. The
+//! defaults also tell the environment layer each key's type (see `sources.rs`).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct RawConfig {
+    pub database: RawDatabase,
+    pub store: RawStore,
+    pub aws: RawAws,
+    pub organization: RawOrganization,
+    pub audit: RawAudit,
+    pub limits: RawLimits,
+    pub schedule: RawSchedule,
+    pub metrics: RawMetrics,
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct RawDatabase {
+    pub url: String,
+    pub max_connections: u32,
+    pub connect_timeout_seconds: u64,
+}
+
+impl Default for RawDatabase {
+    fn default() -> Self {
+        RawDatabase {
+            url: String::new(),
+            max_connections: 8,
+            connect_timeout_seconds: 10,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct RawStore {
+    pub keep_days: u32,
+    pub write_retry_seconds: u64,
+    pub spool_dir: String,
+}
+
+impl Default for RawStore {
+    fn default() -> Self {
+        RawStore {
+            keep_days: 400,
+            write_retry_seconds: 120,
+            spool_dir: "spool".to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct RawAws {
+    pub region: String,
+    pub endpoint_url: String,
+}
+
+impl Default for RawAws {
+    fn default() -> Self {
+        RawAws {
+            region: "us-east-1".to_string(),
+            endpoint_url: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct RawOrganization {
+    pub audit_role_name: String,
+    pub external_id: String,
+    pub session_name: String,
+    pub session_duration_seconds: u64,
+    pub include_accounts: Vec<String>,
+    pub exclude_accounts: Vec<String>,
+    pub include_ous: Vec<String>,
+    pub exclude_ous: Vec<String>,
+    pub audit_management_account: bool,
+}
+
+impl Default for RawOrganization {
+    fn default() -> Self {
+        RawOrganization {
+            audit_role_name: "OrganizationAccountAccessRole".to_string(),
+            external_id: String::new(),
+            session_name: "mfa-auditor".to_string(),
+            // The least AssumeRole allows, and within every role's MaxSessionDuration.
+            session_duration_seconds: 900,
+            include_accounts: Vec::new(),
+            exclude_accounts: Vec::new(),
+            include_ous: Vec::new(),
+            exclude_ous: Vec::new(),
+            audit_management_account: true,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct RawAudit {
+    pub regions: Vec<String>,
+}
+
+impl Default for RawAudit {
+    fn default() -> Self {
+        RawAudit {
+            regions: vec!["us-east-1".to_string()],
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct RawLimits {
+    pub concurrency: u32,
+    pub max_attempts: u32,
+    pub initial_backoff_ms: u64,
+    pub max_backoff_ms: u64,
+    pub call_timeout_seconds: u64,
+    pub account_deadline_seconds: u64,
+    pub credential_report_deadline_seconds: u64,
+    pub organizations_per_second: u32,
+    pub sts_per_second: u32,
+    pub iam_per_second_per_account: u32,
+    pub cognito_per_second_per_account_region: u32,
+    pub global_per_second: u32,
+}
+
+impl Default for RawLimits {
+    fn default() -> Self {
+        RawLimits {
+            concurrency: 16,
+            max_attempts: 6,
+            initial_backoff_ms: 200,
+            max_backoff_ms: 20_000,
+            call_timeout_seconds: 20,
+            account_deadline_seconds: 300,
+            credential_report_deadline_seconds: 120,
+            organizations_per_second: 5,
+            sts_per_second: 50,
+            iam_per_second_per_account: 10,
+            cognito_per_second_per_account_region: 10,
+            global_per_second: 0,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct RawSchedule {
+    pub cron: String,
+    pub timezone: String,
+    pub if_sweep_running: String,
+    pub lock_wait_seconds: u64,
+    pub stop_grace_seconds: u64,
+    pub resume_interrupted: bool,
+    pub sweep_at_start: bool,
+}
+
+impl Default for RawSchedule {
+    fn default() -> Self {
+        RawSchedule {
+            cron: "0 3 * * *".to_string(),
+            timezone: "UTC".to_string(),
+            if_sweep_running: "refuse".to_string(),
+            // Long enough for another nightly sweep of a large organization to end.
+            lock_wait_seconds: 3600,
+            stop_grace_seconds: 30,
+            resume_interrupted: false,
+            sweep_at_start: false,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct RawMetrics {
+    pub listen: String,
+}
+
+impl Default for RawMetrics {
+    fn default() -> Self {
+        RawMetrics {
+            listen: "127.0.0.1:9185".to_string(),
+        }
+    }
+}

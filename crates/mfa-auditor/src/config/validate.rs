@@ -1,0 +1,355 @@
+//! From what the sources say ([`RawConfig`]) to what is true ([`AuditConfig`]): every value
+//! checked, every bound enforced, each error naming where the value came from and its key.
+
+use super::raw::RawConfig;
+use super::sources::Origins;
+use super::{AuditConfig, ConfigError, DatabaseConfig, Schedule};
+use mfa_collector::{AccountId, AuditRole, AwsSettings, LimitSettings, OuId, Region};
+use mfa_sweep::{Scope, WhenBusy};
+use secrecy::SecretString;
+use std::collections::HashSet;
+use std::fmt::Display;
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// One day: the longest any duration key may be.
+const DAY_SECONDS: u64 = 86_400;
+/// AssumeRole's session bounds.
+const SESSION_SECONDS: std::ops::RangeInclusive<u64> = 900..=43_200;
+/// An account's work ends this long before its session does, so no call is made with
+/// credentials about to expire.
+const SESSION_MARGIN_SECONDS: u64 = 60;
+
+struct Checker<'a> {
+    file: &'a str,
+    origins: &'a Origins,
+}
+
+impl Checker<'_> {
+    fn error(&self, key: &str, message: impl Into<String>) -> ConfigError {
+        ConfigError {
+            origin: self
+                .origins
+                .get(key)
+                .cloned()
+                .unwrap_or_else(|| self.file.to_string()),
+            key: key.to_string(),
+            message: message.into(),
+        }
+    }
+
+    fn range<T: PartialOrd + Display + Copy>(
+        &self,
+        key: &str,
+        value: T,
+        bounds: std::ops::RangeInclusive<T>,
+        unit: &str,
+    ) -> Result<T, ConfigError> {
+        if bounds.contains(&value) {
+            Ok(value)
+        } else {
+            Err(self.error(
+                key,
+                format!(
+                    "{value} is not between {} and {}{unit}",
+                    bounds.start(),
+                    bounds.end()
+                ),
+            ))
+        }
+    }
+
+    fn seconds(&self, key: &str, value: u64, min: u64) -> Result<Duration, ConfigError> {
+        self.range(key, value, min..=DAY_SECONDS, " seconds")
+            .map(Duration::from_secs)
+    }
+
+    /// Each value parsed, and listed once: a duplicate is almost always a slip (and once made a
+    /// region's user pools appear twice).
+    fn distinct<T>(&self, key: &str, values: &[String]) -> Result<Vec<T>, ConfigError>
+    where
+        T: FromStr,
+        T::Err: Display,
+    {
+        let mut seen = HashSet::new();
+        values
+            .iter()
+            .map(|value| {
+                if !seen.insert(value.as_str()) {
+                    return Err(self.error(key, format!("lists {value:?} twice")));
+                }
+                value
+                    .parse::<T>()
+                    .map_err(|e| self.error(key, e.to_string()))
+            })
+            .collect()
+    }
+}
+
+pub(super) fn validate(
+    raw: RawConfig,
+    file: &str,
+    origins: &Origins,
+) -> Result<AuditConfig, ConfigError> {
+    let check = Checker { file, origins };
+
+    // Commands that need no database (`accounts`) run without one; the others ask for it.
+    let url = raw.database.url.trim().to_string();
+    let postgres = url.starts_with("postgres://") || url.starts_with("postgresql://");
+    if !(url.is_empty() || postgres) {
+        return Err(check.error("database.url", "must be a postgres:// or postgresql:// URL"));
+    }
+    let max_connections = check.range(
+        "database.max_connections",
+        raw.database.max_connections,
+        1..=1000,
+        "",
+    )?;
+    let connect_timeout = check.seconds(
+        "database.connect_timeout_seconds",
+        raw.database.connect_timeout_seconds,
+        1,
+    )?;
+
+    let region: Region = raw
+        .aws
+        .region
+        .parse()
+        .map_err(|e: mfa_collector::InvalidId| check.error("aws.region", e.to_string()))?;
+    let endpoint = raw.aws.endpoint_url.trim();
+    let http = endpoint.starts_with("http://") || endpoint.starts_with("https://");
+    if !(endpoint.is_empty() || http) {
+        return Err(check.error(
+            "aws.endpoint_url",
+            format!("{endpoint:?} is not an http:// or https:// URL"),
+        ));
+    }
+
+    let org = raw.organization;
+    check_iam_name(&org.audit_role_name, 1, 64)
+        .map_err(|m| check.error("organization.audit_role_name", m))?;
+    check_iam_name(&org.session_name, 2, 64)
+        .map_err(|m| check.error("organization.session_name", m))?;
+    if org.external_id.len() > 1224 || org.external_id.chars().any(|c| c.is_control()) {
+        // The value itself is a secret: the message never repeats it.
+        return Err(check.error(
+            "organization.external_id",
+            "must be at most 1224 printable characters",
+        ));
+    }
+    let session_duration = check.range(
+        "organization.session_duration_seconds",
+        org.session_duration_seconds,
+        SESSION_SECONDS,
+        " seconds (what AssumeRole allows)",
+    )?;
+    let scope = Scope {
+        include_accounts: check
+            .distinct::<AccountId>("organization.include_accounts", &org.include_accounts)?,
+        exclude_accounts: check
+            .distinct::<AccountId>("organization.exclude_accounts", &org.exclude_accounts)?,
+        include_ous: check.distinct::<OuId>("organization.include_ous", &org.include_ous)?,
+        exclude_ous: check.distinct::<OuId>("organization.exclude_ous", &org.exclude_ous)?,
+        audit_management_account: org.audit_management_account,
+    };
+
+    if raw.audit.regions.is_empty() {
+        return Err(check.error("audit.regions", "must list at least one region"));
+    }
+    let regions = check.distinct::<Region>("audit.regions", &raw.audit.regions)?;
+
+    let limits = raw.limits;
+    let concurrency = check.range("limits.concurrency", limits.concurrency, 1..=256, "")?;
+    let max_attempts = check.range("limits.max_attempts", limits.max_attempts, 1..=20, "")?;
+    let call_timeout = check.seconds(
+        "limits.call_timeout_seconds",
+        limits.call_timeout_seconds,
+        1,
+    )?;
+    let account_deadline = check.seconds(
+        "limits.account_deadline_seconds",
+        limits.account_deadline_seconds,
+        1,
+    )?;
+    // An account whose work outlives its session would meet ExpiredToken part way.
+    let longest_account = session_duration - SESSION_MARGIN_SECONDS;
+    if account_deadline.as_secs() > longest_account {
+        return Err(check.error(
+            "limits.account_deadline_seconds",
+            format!(
+                "{} is more than organization.session_duration_seconds ({session_duration}) \
+                 less {SESSION_MARGIN_SECONDS} s: an account's calls must end before its \
+                 session does; raise the session (and the role's MaxSessionDuration) or lower \
+                 the deadline",
+                account_deadline.as_secs()
+            ),
+        ));
+    }
+    let credential_report_deadline = check.seconds(
+        "limits.credential_report_deadline_seconds",
+        limits.credential_report_deadline_seconds,
+        1,
+    )?;
+    // Five minutes: beyond it a "backoff" is an outage, which the account deadline handles.
+    let max_backoff_ms = check.range(
+        "limits.max_backoff_ms",
+        limits.max_backoff_ms,
+        1..=300_000,
+        " ms",
+    )?;
+    let initial_backoff_ms = check.range(
+        "limits.initial_backoff_ms",
+        limits.initial_backoff_ms,
+        1..=max_backoff_ms,
+        " ms (limits.max_backoff_ms)",
+    )?;
+    let rate = |key: &str, value: u32| -> Result<Option<NonZeroU32>, ConfigError> {
+        // 0 means no limit.
+        check
+            .range(key, value, 0..=100_000, " requests per second")
+            .map(NonZeroU32::new)
+    };
+
+    let keep_days = check.range("store.keep_days", raw.store.keep_days, 1..=36_500, " days")?;
+    let write_retry = check.seconds(
+        "store.write_retry_seconds",
+        raw.store.write_retry_seconds,
+        0,
+    )?;
+    if raw.store.spool_dir.trim().is_empty() {
+        return Err(check.error(
+            "store.spool_dir",
+            "must name a directory for results written while the database is unreachable",
+        ));
+    }
+
+    let schedule = raw.schedule;
+    let lock_wait = check.seconds("schedule.lock_wait_seconds", schedule.lock_wait_seconds, 1)?;
+    let when_busy = match schedule.if_sweep_running.as_str() {
+        "refuse" => WhenBusy::Refuse,
+        "wait" => WhenBusy::Wait { up_to: lock_wait },
+        other => {
+            return Err(check.error(
+                "schedule.if_sweep_running",
+                format!("{other:?} is not \"refuse\" or \"wait\""),
+            ))
+        }
+    };
+    let cron_text = schedule.cron.trim().to_string();
+    let not_cron = |detail: String| {
+        check.error(
+            "schedule.cron",
+            format!("{cron_text:?} is not a five-field cron expression (minute hour day-of-month month day-of-week): {detail}"),
+        )
+    };
+    let fields = cron_text.split_whitespace().count();
+    if fields != 5 {
+        return Err(not_cron(format!("it has {fields} fields")));
+    }
+    let cron: croner::Cron = cron_text.parse().map_err(|e| not_cron(format!("{e}")))?;
+    let timezone: chrono_tz::Tz = schedule.timezone.trim().parse().map_err(|_| {
+        check.error(
+            "schedule.timezone",
+            format!(
+                "{:?} is not an IANA timezone name such as UTC or Europe/Paris",
+                schedule.timezone
+            ),
+        )
+    })?;
+    let stop_grace = check.range(
+        "schedule.stop_grace_seconds",
+        schedule.stop_grace_seconds,
+        0..=3600,
+        " seconds",
+    )?;
+
+    let listen = raw.metrics.listen.trim();
+    let metrics_listen = if listen.is_empty() {
+        None
+    } else {
+        Some(listen.parse::<SocketAddr>().map_err(|_| {
+            check.error(
+                "metrics.listen",
+                format!("{listen:?} is not an address such as 127.0.0.1:9185 (empty disables)"),
+            )
+        })?)
+    };
+
+    Ok(AuditConfig {
+        database: DatabaseConfig {
+            url: (!url.is_empty()).then(|| SecretString::from(url)),
+            origin: origins
+                .get("database.url")
+                .cloned()
+                .unwrap_or_else(|| file.to_string()),
+            max_connections,
+            connect_timeout,
+        },
+        keep_days,
+        aws: AwsSettings {
+            region: region.to_string(),
+            endpoint_url: (!endpoint.is_empty()).then(|| endpoint.to_string()),
+            call_timeout,
+        },
+        limits: LimitSettings {
+            organizations_per_second: rate(
+                "limits.organizations_per_second",
+                limits.organizations_per_second,
+            )?,
+            sts_per_second: rate("limits.sts_per_second", limits.sts_per_second)?,
+            iam_per_second_per_account: rate(
+                "limits.iam_per_second_per_account",
+                limits.iam_per_second_per_account,
+            )?,
+            cognito_per_second_per_account_region: rate(
+                "limits.cognito_per_second_per_account_region",
+                limits.cognito_per_second_per_account_region,
+            )?,
+            global_per_second: rate("limits.global_per_second", limits.global_per_second)?,
+            max_attempts,
+            initial_backoff: Duration::from_millis(initial_backoff_ms),
+            max_backoff: Duration::from_millis(max_backoff_ms),
+            // The organization's own calls have no account deadline: they get as long.
+            throttle_patience: account_deadline,
+        },
+        role: AuditRole {
+            name: org.audit_role_name,
+            external_id: (!org.external_id.is_empty()).then(|| SecretString::from(org.external_id)),
+            session_name: org.session_name,
+            session_duration: Duration::from_secs(session_duration),
+        },
+        scope,
+        regions,
+        concurrency: concurrency as usize,
+        account_deadline,
+        when_busy,
+        credential_report_deadline,
+        write_retry,
+        spool_dir: PathBuf::from(raw.store.spool_dir.trim()),
+        schedule: Schedule {
+            cron,
+            cron_text,
+            timezone,
+            stop_grace: Duration::from_secs(stop_grace),
+            resume_interrupted: schedule.resume_interrupted,
+            sweep_at_start: schedule.sweep_at_start,
+        },
+        metrics_listen,
+    })
+}
+
+/// IAM's character set for role and session names: letters, digits and `+=,.@_-`.
+fn check_iam_name(name: &str, min: usize, max: usize) -> Result<(), String> {
+    let ok_chars = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+    if name.len() < min || name.len() > max || !ok_chars {
+        return Err(format!(
+            "{name:?} must be {min} to {max} characters of letters, digits and +=,.@_-"
+        ));
+    }
+    Ok(())
+}

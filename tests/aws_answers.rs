@@ -1,0 +1,165 @@
+//! Answers real AWS gives and stock moto does not, reproduced by the emulator (see the list in
+//! `tests/emulator/mfa_emulator.py`): a proxy's HTML 502, a user pool deleted between its list
+//! and its read, malformed pages, an account that moves while the tree is walked, another
+//! partition, an organization without its management account id. Each changes only what it
+//! must: a retry, a dropped resource, one control's or one account's error.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{account_named, compare_with_expected, setup, text};
+use serde_json::{json, Value};
+
+/// Quick retries: the tests are about what is retried, not how long the waits are.
+const QUICK_RETRIES: [(&str, &str); 2] = [
+    ("MFA_AUDITOR__LIMITS__INITIAL_BACKOFF_MS", "20"),
+    ("MFA_AUDITOR__LIMITS__MAX_BACKOFF_MS", "200"),
+];
+
+#[tokio::test]
+async fn a_proxys_html_502_is_retried_like_any_5xx() {
+    let (emulator, expected, auditor) = setup().await;
+    emulator.clear_requests();
+    emulator.set_faults(json!({"html_errors":
+        {"services": ["iam", "cognito-idp", "sts"], "every": 4, "status": 502}}));
+    let sweep = auditor.run_with(&["sweep"], &QUICK_RETRIES);
+    assert_eq!(sweep.status.code(), Some(2), "{}", text(&sweep.stderr));
+    emulator.set_faults(json!({}));
+    // Every verdict as without the proxy: each 502 was retried.
+    compare_with_expected(&auditor.json_report(), &expected);
+    let bad_gateways = emulator
+        .requests()
+        .iter()
+        .filter(|r| r["status"] == 502)
+        .count();
+    assert!(bad_gateways > 20, "the proxy answered {bad_gateways} times");
+}
+
+#[tokio::test]
+async fn a_user_pool_deleted_after_it_was_listed_is_dropped() {
+    let (emulator, mut expected, auditor) = setup().await;
+    // prod-web has one pool in us-east-1 (ON) and one in eu-west-1 (OPTIONAL).
+    let account = account_named(&expected, "prod-web");
+    emulator.set_faults(json!({"delete_pool_after_list": [
+        {"account": account, "region": "eu-west-1"}]}));
+    let sweep = auditor.run(&["sweep"]);
+    assert_eq!(sweep.status.code(), Some(2), "{}", text(&sweep.stderr));
+
+    // The OPTIONAL pool no longer exists: Cognito.5 is decided on the pool that does.
+    let cognito = &mut expected["accounts"][account.as_str()]["controls"]["Cognito.5"];
+    let resources = cognito["resources"].as_object_mut().unwrap();
+    let before = resources.len();
+    resources.retain(|arn, _| !arn.contains(":eu-west-1:"));
+    assert_eq!(resources.len(), before - 1, "one pool was in eu-west-1");
+    cognito["status"] = "PASSED".into();
+    compare_with_expected(&auditor.json_report(), &expected);
+}
+
+#[tokio::test]
+async fn malformed_pages_error_their_control_never_a_short_list() {
+    let (emulator, mut expected, auditor) = setup().await;
+    // prod-api: root has a password and a virtual device, so IAM.6 needs the device list.
+    let devices = account_named(&expected, "prod-api");
+    let pools = account_named(&expected, "dev-web");
+    emulator.set_faults(json!({"paging_faults": [
+        {"account": devices, "operation": "ListVirtualMFADevices",
+         "kind": "truncated_without_marker"},
+        {"account": pools, "operation": "ListUserPools", "kind": "repeated_token"},
+    ]}));
+    let sweep = auditor.run(&["sweep"]);
+    assert_eq!(sweep.status.code(), Some(2), "{}", text(&sweep.stderr));
+
+    expected["accounts"][devices.as_str()]["controls"]["IAM.6"] =
+        json!({"status": "ERROR", "error_region": "us-east-1", "error_code": "MalformedResponse"});
+    expected["accounts"][pools.as_str()]["controls"]["Cognito.5"] =
+        json!({"status": "ERROR", "error_region": "us-east-1", "error_code": "MalformedResponse"});
+    let report = auditor.json_report();
+    compare_with_expected(&report, &expected);
+    let text_report = text(&auditor.run(&["report"]).stdout);
+    assert!(text_report.contains("IsTruncated"), "{text_report}");
+    assert!(text_report.contains("already seen"), "{text_report}");
+}
+
+#[tokio::test]
+async fn an_account_that_moved_during_the_walk_is_that_accounts_error() {
+    let (emulator, mut expected, auditor) = setup().await;
+    let moved = account_named(&expected, "sandbox-carol");
+    emulator.set_faults(json!({
+        "hide_from_walk": [moved],
+        "operation_errors": [{"operation": "ListParents", "error": "ChildNotFoundException"}],
+    }));
+    let sweep = auditor.run(&["sweep"]);
+    assert_eq!(sweep.status.code(), Some(2), "{}", text(&sweep.stderr));
+
+    let account = &mut expected["accounts"][moved.as_str()];
+    account["outcome"] = "error".into();
+    account["ou_path"] = "".into();
+    account["error"] =
+        json!({"operation": "organizations:ListParents", "code": "ChildNotFoundException"});
+    compare_with_expected(&auditor.json_report(), &expected);
+}
+
+#[tokio::test]
+async fn an_organization_without_its_management_account_id_is_an_error() {
+    let (emulator, _, auditor) = setup().await;
+    emulator.set_faults(json!({"organization_drop_fields": ["MasterAccountId"]}));
+    let sweep = auditor.run(&["sweep"]);
+    let stderr = text(&sweep.stderr);
+    assert_eq!(sweep.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("cannot read the organization"), "{stderr}");
+    assert!(stderr.contains("no MasterAccountId"), "{stderr}");
+    let accounts = auditor.run(&["accounts"]);
+    assert_eq!(accounts.status.code(), Some(1));
+    assert!(text(&accounts.stderr).contains("no MasterAccountId"));
+}
+
+/// Root and user-pool ARNs are the auditor's to build: in the session's partition.
+fn in_partition(expected: &mut Value, partition: &str) {
+    for account in expected["accounts"].as_object_mut().unwrap().values_mut() {
+        let Some(controls) = account["controls"].as_object_mut() else {
+            continue;
+        };
+        for control in controls.values_mut() {
+            let Some(resources) = control["resources"].as_object_mut() else {
+                continue;
+            };
+            let renamed: serde_json::Map<String, Value> = resources
+                .iter()
+                .map(|(arn, status)| {
+                    let built_by_us = arn.ends_with(":root") || arn.contains(":userpool/");
+                    let arn = if built_by_us {
+                        arn.replacen("arn:aws:", &format!("arn:{partition}:"), 1)
+                    } else {
+                        arn.clone()
+                    };
+                    (arn, status.clone())
+                })
+                .collect();
+            *resources = renamed;
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_partition_is_the_sessions_not_a_guess_from_the_region() {
+    let (emulator, mut expected, auditor) = setup().await;
+    // An ISO partition whose regions the old prefix guess mapped to `aws`: a virtual device on
+    // root would never have matched `arn:aws:...:root`, and IAM.6 would have PASSED.
+    emulator.set_faults(json!({"partition": "aws-iso-f"}));
+    let sweep = auditor.run(&["sweep"]);
+    assert_eq!(sweep.status.code(), Some(2), "{}", text(&sweep.stderr));
+    in_partition(&mut expected, "aws-iso-f");
+    let report = auditor.json_report();
+    compare_with_expected(&report, &expected);
+    let virtual_root = account_named(&expected, "prod-api");
+    let iam6 = &expected["accounts"][virtual_root.as_str()]["controls"]["IAM.6"];
+    assert_eq!(
+        iam6["status"], "FAILED",
+        "the seeder's verdict for a virtual root device"
+    );
+    assert!(iam6["resources"]
+        .as_object()
+        .unwrap()
+        .contains_key(&format!("arn:aws-iso-f:iam::{virtual_root}:root")));
+}
