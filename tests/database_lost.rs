@@ -147,3 +147,69 @@ async fn a_short_outage_is_ridden_out_by_retries() {
     assert_eq!(report["sweep"]["status"], "partial");
     compare_with_expected(&report, &expected);
 }
+
+/// When each sweep recorded its first and last account, in seconds since the epoch:
+/// `(sweep, first, last)`, in order.
+async fn write_windows(url: &str) -> Vec<(String, f64, f64)> {
+    mfa_testkit::query_text(
+        url,
+        "SELECT sweep_id::text, extract(epoch FROM min(recorded_at))::text,
+                extract(epoch FROM max(recorded_at))::text
+         FROM sweep_accounts GROUP BY sweep_id ORDER BY min(recorded_at)",
+    )
+    .await
+    .into_iter()
+    .map(|row| {
+        let cell = |i: usize| row[i].clone().unwrap();
+        let seconds = |i: usize| cell(i).parse::<f64>().unwrap();
+        (cell(0), seconds(1), seconds(2))
+    })
+    .collect()
+}
+
+#[tokio::test]
+async fn after_a_restart_two_sweeps_never_write_at_once() {
+    let (_emulator, _expected, mut auditor) = setup().await;
+    let cluster = PostgresCluster::start();
+    auditor.database_url = cluster.url();
+    // The restart drops the first sweep's lock between two of its writes (no write fails), and
+    // a second sweep starts at once. Either the first takes its lock back at its next write
+    // and the second is refused, or the second gets it and the first stops at its next write:
+    // never both writing.
+    let mut second = None;
+    let restart = || {
+        cluster.stop();
+        cluster.start_server();
+        second = Some(auditor.run(&["sweep"]));
+    };
+    let (first, _) = sweep_losing_the_database(&auditor, &[], 60, restart, || {}).await;
+    let second = second.unwrap();
+    let (first_err, second_err) = (text(&first.stderr), text(&second.stderr));
+    let windows = write_windows(&cluster.url()).await;
+    println!(
+        "first sweep exit {:?}, second {:?}; write windows {windows:?}",
+        first.status.code(),
+        second.status.code()
+    );
+    let refused = second_err.contains("another sweep is running");
+    let stopped = first_err.contains("no longer holds the sweep lock");
+    assert!(
+        refused ^ stopped,
+        "exactly one sweep gave way\nfirst: {first_err}\nsecond: {second_err}"
+    );
+    if stopped {
+        assert_eq!(first.status.code(), Some(1), "{first_err}");
+        assert_eq!(second.status.code(), Some(2), "{second_err}");
+    }
+    // Whoever gave way, the sweeps' writes do not interleave.
+    for pair in windows.windows(2) {
+        assert!(
+            pair[0].2 < pair[1].1,
+            "sweep {} wrote until {} after sweep {} began writing at {}",
+            pair[0].0,
+            pair[0].2,
+            pair[1].0,
+            pair[1].1
+        );
+    }
+}

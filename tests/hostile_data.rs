@@ -7,7 +7,7 @@
 mod common;
 
 use common::{account_named, compare_with_expected, setup, text};
-use serde_json::json;
+use serde_json::{json, Value};
 
 const HEADER: &str = "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,cert_1_last_rotated,cert_2_active,cert_2_last_rotated";
 
@@ -120,4 +120,34 @@ async fn hostile_answers_error_only_what_they_touch() {
         text_report.contains("unknown MfaConfiguration"),
         "{text_report}"
     );
+}
+
+#[tokio::test]
+async fn a_credential_report_that_lists_a_user_twice_is_decided_once() {
+    let (emulator, mut expected, auditor) = setup().await;
+    let account = account_named(&expected, "sandbox-alice");
+    // The one console user without MFA, listed twice: once as IAM says, once with MFA.
+    let arn = format!("arn:aws:iam::{account}:user/console-none");
+    let row = |mfa: &str| {
+        format!("console-none,{arn},N/A,true,N/A,N/A,N/A,{mfa},false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A")
+    };
+    let report = format!("{HEADER}\n{}\n{}\n", row("true"), row("false"));
+    emulator.set_faults(json!({"credential_report_contents": [
+        {"account": account, "content_b64": b64(report.as_bytes())}]}));
+    let sweep = auditor.run(&["sweep"]);
+    assert_eq!(sweep.status.code(), Some(2), "{}", text(&sweep.stderr));
+    assert!(
+        !text(&sweep.stderr).contains("spooling"),
+        "{}",
+        text(&sweep.stderr)
+    );
+    // As without the duplicate: one finding, FAILED.
+    for control in ["IAM.5", "IAM.19"] {
+        assert_eq!(
+            expected["accounts"][account.as_str()]["controls"][control]["resources"][&arn],
+            "FAILED"
+        );
+    }
+    expected["accounts"][account.as_str()]["seeded"] = Value::Null;
+    compare_with_expected(&auditor.json_report(), &expected);
 }

@@ -7,6 +7,7 @@ use crate::snapshot::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use std::collections::HashMap;
 
 /// The decision of one control for one account.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -167,18 +168,22 @@ fn root_hardware_mfa(snapshot: &AccountSnapshot) -> ControlResult {
 }
 
 /// IAM.5 (console users only) and IAM.19 (every user): FAILED for a user without an enabled
-/// MFA device.
+/// MFA device. A report that lists a user twice (broken or hostile) gives one finding for it,
+/// FAILED if either row fails, its evidence from the row that decided.
 fn user_mfa(snapshot: &AccountSnapshot, control: ControlId) -> ControlResult {
     let report: &CredentialReport = match &snapshot.users {
         Ok(report) => report,
         Err(error) => return errored(control, error, Vec::new()),
     };
     let console_only = control == ControlId::Iam5;
-    let resources = report
+    let mut resources: Vec<ResourceFinding> = Vec::new();
+    let mut rows_of: HashMap<&str, (usize, u32)> = HashMap::new();
+    for user in report
         .users
         .iter()
         .filter(|user| !console_only || user.password_enabled)
-        .map(|user| ResourceFinding {
+    {
+        let finding = ResourceFinding {
             resource_type: ResourceType::AwsIamUser,
             resource_id: user.arn.clone(),
             status: pass_if(user.mfa_active),
@@ -192,8 +197,22 @@ fn user_mfa(snapshot: &AccountSnapshot, control: ControlId) -> ControlResult {
                 "access_key_1_active": user.access_key_1_active,
                 "access_key_2_active": user.access_key_2_active,
             }),
-        })
-        .collect();
+        };
+        match rows_of.get_mut(user.arn.as_str()) {
+            None => {
+                rows_of.insert(&user.arn, (resources.len(), 1));
+                resources.push(finding);
+            }
+            Some((index, rows)) => {
+                *rows += 1;
+                let kept = &mut resources[*index];
+                if finding.status == Status::Failed {
+                    *kept = finding;
+                }
+                kept.evidence["rows_in_report"] = json!(*rows);
+            }
+        }
+    }
     decided(control, resources)
 }
 

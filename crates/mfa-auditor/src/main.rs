@@ -76,6 +76,11 @@ enum Command {
     },
     /// Load a spool file (results written while the database was unreachable) into the
     /// database. Idempotent: accounts already there are left as they are.
+    ///
+    /// A last line cut short (a crash while it was written) is reported and skipped. A record
+    /// that cannot be imported (unreadable, or refused by the database) is moved to
+    /// FILE.rejected with the reason, and the exit status is 2; otherwise 0. Exit 1 when the
+    /// database is unreachable: nothing is lost, run it again later.
     Import {
         /// A spool file, e.g. spool/sweep-<id>.jsonl.
         file: PathBuf,

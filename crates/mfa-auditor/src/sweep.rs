@@ -6,8 +6,11 @@ use crate::{config, connect, out, progress};
 use anyhow::{Context, Result};
 use mfa_collector::{AccountCollector, Caller, OrganizationReader};
 use mfa_report::SweepStatus;
-use mfa_store::{Store, StoreError};
-use mfa_sweep::{RecordSettings, StopSignal, SweepError, SweepRunner, SweepSettings, SweepStart};
+use mfa_store::StoreError;
+use mfa_sweep::{
+    CollectorAudit, LockedStore, RecordSettings, StopSignal, SweepError, SweepRunner,
+    SweepSettings, SweepStart,
+};
 use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -78,7 +81,8 @@ pub async fn sweep(config: &config::AuditConfig, request: &SweepRequest) -> Resu
         }
         lock => lock?,
     };
-    import_pending_spool(&store, &config.spool_dir).await?;
+    let mut sink = LockedStore::new(store.clone(), lock);
+    import_pending_spool(&mut sink, &config.spool_dir).await?;
     let start = match request.resume {
         Resume::No => SweepStart::New,
         Resume::Required => SweepStart::Resume(store.resumable_sweep().await?),
@@ -121,11 +125,9 @@ pub async fn sweep(config: &config::AuditConfig, request: &SweepRequest) -> Resu
         config.credential_report_deadline,
     );
     let runner = SweepRunner::new(
-        collector,
-        store.clone(),
+        CollectorAudit::new(collector, config.account_deadline),
         SweepSettings {
             concurrency: config.concurrency,
-            account_deadline: config.account_deadline,
             grace_period: config.schedule.stop_grace,
             record: RecordSettings {
                 retry_for: config.write_retry,
@@ -135,7 +137,7 @@ pub async fn sweep(config: &config::AuditConfig, request: &SweepRequest) -> Resu
     );
     let progress = progress::SweepProgress::new(request.quiet, request.metrics.clone());
     let summary = runner
-        .run(plan, start, lock, &progress, &request.stop)
+        .run(plan, start, sink, &progress, &request.stop)
         .await;
     progress.finish();
     let summary = summary?;
@@ -212,16 +214,17 @@ pub async fn sweep(config: &config::AuditConfig, request: &SweepRequest) -> Resu
 /// Spool files left by a sweep that lost the database: loaded before the next sweep starts,
 /// then renamed `*.imported`.
 ///
-/// A file that cannot be imported is left where it is, with an error in the log each night:
-/// one bad file must not stop the nightly sweeps.
-async fn import_pending_spool(store: &Store, spool_dir: &Path) -> Result<()> {
+/// A file that cannot be imported now (the database went away again) is left where it is, with
+/// an error in the log: one bad night must not stop the nightly sweeps. Records that can never
+/// be imported are moved aside by the import itself, so no file fails every night.
+async fn import_pending_spool(sink: &mut LockedStore, spool_dir: &Path) -> Result<()> {
     for path in mfa_sweep::pending_spool_files(spool_dir) {
         tracing::warn!(path = %path.display(), "importing results spooled by an earlier sweep");
-        let imported = match mfa_sweep::import_spool(store, &path).await {
+        let imported = match mfa_sweep::import_spool(sink, &path).await {
             Ok(imported) => imported,
             Err(error) => {
                 tracing::error!(path = %path.display(),
-                    "cannot import this spool file; it stays for `mfa-auditor import`: {error}");
+                    "cannot import this spool file now; it stays for the next sweep or `mfa-auditor import`: {error}");
                 continue;
             }
         };
@@ -229,14 +232,20 @@ async fn import_pending_spool(store: &Store, spool_dir: &Path) -> Result<()> {
             path = %path.display(),
             written = imported.accounts_written,
             already_present = imported.accounts_already_present,
+            rejected = imported.rejected,
             "spool file imported"
         );
-        let mut done = path.clone().into_os_string();
-        done.push(".imported");
-        std::fs::rename(&path, &done)
-            .with_context(|| format!("cannot rename {} after importing it", path.display()))?;
+        set_aside(&path)?;
     }
     Ok(())
+}
+
+/// Renames an imported spool file `*.imported`: kept for the record, never imported again.
+fn set_aside(path: &Path) -> Result<()> {
+    let mut done = path.as_os_str().to_owned();
+    done.push(".imported");
+    std::fs::rename(path, &done)
+        .with_context(|| format!("cannot rename {} after importing it", path.display()))
 }
 
 pub async fn import(config: &config::AuditConfig, file: &Path) -> Result<u8> {
@@ -251,15 +260,29 @@ pub async fn import(config: &config::AuditConfig, file: &Path) -> Result<u8> {
     });
     let (_never, not_stopped) = mfa_sweep::stop_signal();
     // No sweep writes while the import does.
-    let _lock = mfa_sweep::take_sweep_lock(&store, config.when_busy, &not_stopped).await?;
-    let imported = mfa_sweep::import_spool(&store, file).await?;
-    out(&format!(
+    let lock = mfa_sweep::take_sweep_lock(&store, config.when_busy, &not_stopped).await?;
+    let imported = mfa_sweep::import_spool(&mut LockedStore::new(store, lock), file).await?;
+    let mut text = format!(
         "{}: {} accounts written, {} already in the database, {} sweeps finished ({}).\n",
         file.display(),
         imported.accounts_written,
         imported.accounts_already_present,
         imported.sweeps_finished,
         imported.sweeps.join(", ")
-    ))?;
-    Ok(0)
+    );
+    if let Some(line) = imported.torn_line {
+        text += &format!(
+            "Line {line}, the last, was cut short (a crash or power loss while it was written) \
+             and was not imported; everything before it was.\n"
+        );
+    }
+    if let Some(rejected) = &imported.rejected_file {
+        text += &format!(
+            "{} records could not be imported and were moved to {} with the reason for each.\n",
+            imported.rejected,
+            rejected.display()
+        );
+    }
+    out(&text)?;
+    Ok(if imported.rejected > 0 { 2 } else { 0 })
 }

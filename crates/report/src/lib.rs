@@ -4,6 +4,8 @@
 //! Pure data and formatting: the store fills a [`SweepReport`] from Postgres, the binary prints
 //! it. Nothing here does I/O.
 
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
 mod text;
 
 use chrono::{DateTime, Utc};

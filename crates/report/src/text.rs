@@ -274,79 +274,47 @@ fn truncate(s: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ResourceReport, SkipReason, SweepInfo, SweepStatus, SCHEMA_VERSION};
+    use crate::{fixtures, SkipReason, SweepInfo, SweepStatus, SCHEMA_VERSION};
     use chrono::{TimeZone, Utc};
-    use mfa_evaluator::{DataError, ResourceType};
+    use mfa_evaluator::ResourceType;
 
     fn report() -> SweepReport {
         let at = Utc
             .with_ymd_and_hms(2026, 11, 23, 3, 0, 0)
             .single()
             .expect("date");
-        let control =
-            |id: ControlId, status: Status, resources: Vec<ResourceReport>| ControlReport {
-                control_id: id,
-                status,
-                severity: id.severity(),
-                title: id.title().into(),
-                remediation: id.remediation().into(),
-                error: None,
-                resources,
-            };
+        let mut broken = fixtures::errored("333333333333");
+        broken.account_name = "broken".into();
+        broken.ou_path = "Root".into();
+        if let Some(error) = &mut broken.error {
+            error.message = "not authorized".into();
+        }
         SweepReport {
             schema_version: SCHEMA_VERSION,
             sweep: SweepInfo {
                 id: "sweep-1".into(),
-                started_at: at,
                 finished_at: Some(at + chrono::Duration::seconds(12)),
                 status: SweepStatus::Partial,
                 organization_id: Some("o-abc".into()),
-                management_account_id: Some("111111111111".into()),
-                regions: vec!["us-east-1".into()],
-                controls: ControlId::ALL.to_vec(),
+                ..fixtures::sweep_info("sweep-1", at)
             },
             accounts: vec![
                 AccountReport {
-                    account_id: "222222222222".into(),
                     account_name: "prod".into(),
                     ou_path: "Root/Prod".into(),
-                    outcome: Outcome::Assessed,
-                    skip_reason: None,
-                    error: None,
-                    controls: vec![control(
-                        ControlId::Iam9,
-                        Status::Failed,
-                        vec![ResourceReport {
-                            resource_type: ResourceType::AwsAccount,
-                            resource_id: "arn:aws:iam::222222222222:root".into(),
-                            status: Status::Failed,
-                            evidence: serde_json::json!({}),
-                        }],
-                    )],
+                    ..fixtures::assessed(
+                        "222222222222",
+                        vec![fixtures::control(
+                            ControlId::Iam9,
+                            vec![fixtures::root("222222222222", Status::Failed)],
+                        )],
+                    )
                 },
+                broken,
                 AccountReport {
-                    account_id: "333333333333".into(),
-                    account_name: "broken".into(),
-                    ou_path: "Root".into(),
-                    outcome: Outcome::Error,
-                    skip_reason: None,
-                    error: Some(DataError {
-                        operation: "sts:AssumeRole".into(),
-                        region: "us-east-1".into(),
-                        code: Some("AccessDenied".into()),
-                        message: "not authorized".into(),
-                        request_id: None,
-                    }),
-                    controls: vec![],
-                },
-                AccountReport {
-                    account_id: "444444444444".into(),
                     account_name: "old".into(),
                     ou_path: "Root/Suspended".into(),
-                    outcome: Outcome::Skipped,
-                    skip_reason: Some(SkipReason::Suspended),
-                    error: None,
-                    controls: vec![],
+                    ..fixtures::skipped("444444444444", SkipReason::Suspended)
                 },
             ],
             changes_since_previous_sweep: vec![crate::ChangeReport {

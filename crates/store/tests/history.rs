@@ -2,6 +2,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use chrono::{TimeZone, Utc};
 use mfa_evaluator::{ControlId, DataError, ResourceType, Status};
 use mfa_report::{
@@ -130,8 +132,7 @@ const SWEEP: &str = "6f1d3c1e-8d3e-4f37-9d7a-0a5a0e1b2c3d";
 
 #[sqlx::test(migrator = "mfa_store::MIGRATOR")]
 async fn a_sweep_reads_back_exactly_as_written(pool: PgPool) {
-    let store = Store::from_pool(pool);
-    store.migrate().await.unwrap();
+    let store = common::locked_store(&pool).await;
     store.begin_sweep(&sweep_info(SWEEP, 3)).await.unwrap();
     for account in accounts() {
         store.record_account(SWEEP, &account).await.unwrap();
@@ -160,8 +161,7 @@ async fn a_sweep_reads_back_exactly_as_written(pool: PgPool) {
 
 #[sqlx::test(migrator = "mfa_store::MIGRATOR")]
 async fn latest_is_the_most_recent_sweep(pool: PgPool) {
-    let store = Store::from_pool(pool);
-    store.migrate().await.unwrap();
+    let store = common::locked_store(&pool).await;
     assert!(matches!(
         store.load_report(&SweepSelector::Latest).await,
         Err(StoreError::NoSweeps)
@@ -182,14 +182,13 @@ async fn latest_is_the_most_recent_sweep(pool: PgPool) {
 
 #[sqlx::test(migrator = "mfa_store::MIGRATOR")]
 async fn an_account_is_written_whole_or_not_at_all(pool: PgPool) {
-    let store = Store::from_pool(pool.clone());
-    store.migrate().await.unwrap();
+    let store = common::locked_store(&pool).await;
     store.begin_sweep(&sweep_info(SWEEP, 3)).await.unwrap();
     let mut account = accounts().remove(0);
-    // The same resource twice under one control breaks the primary key in the last insert.
-    let duplicate = account.controls[3].resources[0].clone();
-    account.controls[3].resources.push(duplicate);
-    assert!(store.record_account(SWEEP, &account).await.is_err());
+    // A resource in a status the history does not keep breaks a check in the last insert.
+    account.controls[3].resources[1].status = Status::Error;
+    let error = store.record_account(SWEEP, &account).await.unwrap_err();
+    assert!(error.to_string().contains("write of findings"), "{error}");
     let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM sweep_accounts")
         .fetch_one(&pool)
         .await
@@ -217,4 +216,43 @@ async fn an_unreachable_database_is_named_by_host_and_port() {
     let text = error.to_string();
     assert!(text.contains("127.0.0.1:1/mfa"), "{text}");
     assert!(!text.contains("s3cret-pw"), "{text}");
+}
+
+#[sqlx::test(migrator = "mfa_store::MIGRATOR")]
+async fn a_resource_listed_twice_is_recorded_once_failed_if_either_failed(pool: PgPool) {
+    let store = common::locked_store(&pool).await;
+    store.begin_sweep(&sweep_info(SWEEP, 3)).await.unwrap();
+    let mut account = accounts().remove(0);
+    // A credential report that lists a user twice, once failing: IAM.19's first resource.
+    let mut twice = account.controls[3].resources[1].clone();
+    twice.resource_id = account.controls[3].resources[0].resource_id.clone();
+    twice.status = Status::Passed;
+    account.controls[3].resources.insert(0, twice);
+    store.record_account(SWEEP, &account).await.unwrap();
+    let report = store
+        .load_report(&SweepSelector::Id(SWEEP.into()))
+        .await
+        .unwrap();
+    let iam19 = &report.accounts[0].controls[3];
+    assert_eq!(iam19.control_id, ControlId::Iam19);
+    let statuses: Vec<(&str, Status)> = iam19
+        .resources
+        .iter()
+        .map(|r| (r.resource_id.as_str(), r.status))
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![
+            ("arn:aws:iam::222222222222:user/b", Status::Failed),
+            ("arn:aws:iam::222222222222:user/staff/a\"'x", Status::Passed),
+        ]
+    );
+    let counts: (i32, i32) = sqlx::query_as(
+        "SELECT failed_resources, passed_resources FROM control_results
+         WHERE control_id = 'IAM.19'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(counts, (1, 1), "each resource counted once");
 }

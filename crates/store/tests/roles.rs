@@ -89,8 +89,16 @@ async fn the_documented_roles_can_do_what_they_should_and_no_more(pool: PgPool) 
         "DELETE FROM controls",
         "CREATE TABLE x (y int)",
     ] {
-        let result = sqlx::query(forbidden).execute(&mut read).await;
-        assert!(result.is_err(), "the reader could run: {forbidden}");
+        let error = sqlx::query(forbidden)
+            .execute(&mut read)
+            .await
+            .expect_err(forbidden);
+        // Refused for want of privilege (insufficient_privilege), not for any other reason.
+        let code = error
+            .as_database_error()
+            .and_then(|e| e.code())
+            .map(|c| c.to_string());
+        assert_eq!(code.as_deref(), Some("42501"), "{forbidden}: {error}");
     }
     read.close().await.unwrap();
     admin_in_db.close().await.unwrap();

@@ -3,97 +3,44 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use chrono::{Duration, Utc};
-use mfa_evaluator::{ControlId, DataError, ResourceType, Status};
-use mfa_report::{AccountReport, ControlReport, Outcome, ResourceReport, SweepInfo, SweepStatus};
-use mfa_store::Store;
-use serde_json::json;
+use mfa_evaluator::{ControlId, Status};
+use mfa_report::fixtures::{self, errored};
+use mfa_report::{AccountReport, SweepStatus};
 use sqlx::PgPool;
 
+/// An account whose root has no MFA and whose users fail or pass IAM.5 and IAM.19.
 fn account(id: &str, failing: &[&str], passing: &[&str]) -> AccountReport {
-    let users = |names: &[&str], status: Status| -> Vec<ResourceReport> {
-        names
-            .iter()
-            .map(|n| ResourceReport {
-                resource_type: ResourceType::AwsIamUser,
-                resource_id: format!("arn:aws:iam::{id}:user/{n}"),
-                status,
-                evidence: json!({"source": "iam:GetCredentialReport"}),
-            })
-            .collect()
-    };
-    let mut iam_users = users(failing, Status::Failed);
-    iam_users.extend(users(passing, Status::Passed));
-    let root = ResourceReport {
-        resource_type: ResourceType::AwsAccount,
-        resource_id: format!("arn:aws:iam::{id}:root"),
-        status: Status::Failed,
-        evidence: json!({"source": "iam:GetAccountSummary", "AccountMFAEnabled": 0}),
-    };
-    let controls = ControlId::ALL
+    let users: Vec<_> = failing
         .iter()
-        .map(|&c| {
-            let resources = match c {
-                ControlId::Iam9 => vec![root.clone()],
-                ControlId::Iam5 | ControlId::Iam19 => iam_users.clone(),
-                _ => vec![],
-            };
-            let status = mfa_evaluator::roll_up(resources.iter().map(|r| r.status));
-            ControlReport {
-                control_id: c,
-                status,
-                severity: c.severity(),
-                title: c.title().into(),
-                remediation: c.remediation().into(),
-                error: None,
-                resources,
-            }
-        })
+        .map(|n| fixtures::iam_user(id, n, Status::Failed))
+        .chain(
+            passing
+                .iter()
+                .map(|n| fixtures::iam_user(id, n, Status::Passed)),
+        )
         .collect();
-    AccountReport {
-        account_id: id.into(),
-        account_name: format!("account-{id}"),
-        ou_path: "Root/Workloads".into(),
-        outcome: Outcome::Assessed,
-        skip_reason: None,
-        error: None,
-        controls,
-    }
-}
-
-fn errored(id: &str) -> AccountReport {
-    AccountReport {
-        outcome: Outcome::Error,
-        error: Some(DataError {
-            operation: "sts:AssumeRole".into(),
-            region: "us-east-1".into(),
-            code: Some("AccessDenied".into()),
-            message: "denied".into(),
-            request_id: None,
-        }),
-        controls: vec![],
-        ..account(id, &[], &[])
-    }
+    fixtures::assessed(
+        id,
+        vec![
+            fixtures::control(ControlId::Iam9, vec![fixtures::root(id, Status::Failed)]),
+            fixtures::control(ControlId::Iam5, users.clone()),
+            fixtures::control(ControlId::Iam19, users),
+        ],
+    )
 }
 
 /// Forty nightly sweeps of three accounts: long-standing failures, last night's changes, and an
 /// account that errored last night.
-async fn seed(store: &Store) {
+async fn seed(store: &common::Locked) {
     let start = Utc::now() - Duration::days(40);
     for night in 0..40i64 {
         let id = format!("00000000-0000-4000-8000-{night:012}");
         let started = start + Duration::days(night);
         store
-            .begin_sweep(&SweepInfo {
-                id: id.clone(),
-                started_at: started,
-                finished_at: None,
-                status: SweepStatus::Running,
-                organization_id: Some("o-abcdef1234".into()),
-                management_account_id: Some("111111111111".into()),
-                regions: vec!["us-east-1".into()],
-                controls: ControlId::ALL.to_vec(),
-            })
+            .begin_sweep(&fixtures::sweep_info(&id, started))
             .await
             .unwrap();
         let last = night == 39;
@@ -142,20 +89,214 @@ fn queries(doc: &str) -> Vec<String> {
     out
 }
 
+/// A cell as text, whatever its type; `NULL` for null. Timestamps are not compared (they move
+/// with the day the test runs).
+fn cell(row: &sqlx::postgres::PgRow, column: &str) -> String {
+    use sqlx::Row;
+    if let Ok(value) = row.try_get::<Option<String>, _>(column) {
+        return value.unwrap_or_else(|| "NULL".into());
+    }
+    if let Ok(value) = row.try_get::<Option<i64>, _>(column) {
+        return value.map_or_else(|| "NULL".into(), |v| v.to_string());
+    }
+    if let Ok(value) = row.try_get::<Option<i32>, _>(column) {
+        return value.map_or_else(|| "NULL".into(), |v| v.to_string());
+    }
+    if let Ok(value) = row.try_get::<Option<bool>, _>(column) {
+        return value.map_or_else(|| "NULL".into(), |v| v.to_string());
+    }
+    panic!("column {column}: not text, a number or a boolean")
+}
+
+fn user(account: &str, name: &str) -> String {
+    format!("arn:aws:iam::{account}:user/{name}")
+}
+
+fn root(account: &str) -> String {
+    format!("arn:aws:iam::{account}:root")
+}
+
+fn rows(values: &[&[&str]]) -> Vec<String> {
+    values.iter().map(|row| row.join(" | ")).collect()
+}
+
+const A1: &str = "111111111111";
+const A2: &str = "222222222222";
+const A3: &str = "333333333333";
+
+/// What each query of docs/sql.md answers on the seeded history, in the page's order: the
+/// columns compared, and the rows (as a multiset: ties in the page's ORDER BY may come in any
+/// order).
+fn documented_answers() -> Vec<(Vec<&'static str>, Vec<String>)> {
+    let failing_since_night_0 = |with_resource: bool| -> Vec<String> {
+        let mut out = Vec::new();
+        for (account, user_name) in [(A1, "jess"), (A2, "ops"), (A3, "legacy")] {
+            for control in ["IAM.19", "IAM.5"] {
+                let resource = user(account, user_name);
+                let mut row = vec![account, control];
+                if with_resource {
+                    row.push(&resource);
+                }
+                out.push(row.join(" | "));
+            }
+            let resource = root(account);
+            let mut row = vec![account, "IAM.9"];
+            if with_resource {
+                row.push(&resource);
+            }
+            out.push(row.join(" | "));
+        }
+        out
+    };
+    let mut failing_now = failing_since_night_0(true);
+    failing_now.extend(rows(&[
+        &[A1, "IAM.19", &user(A1, "new-hire")],
+        &[A1, "IAM.5", &user(A1, "new-hire")],
+    ]));
+    let mut trend = vec!["3 | 0 | 0 | 4".to_string(); 39];
+    trend.push("2 | 0 | 1 | 3".into());
+    vec![
+        (vec!["account_id", "control_id", "resource_id"], failing_now),
+        (
+            vec!["control_id", "failing_resources", "accounts"],
+            rows(&[
+                &["IAM.19", "4", "3"],
+                &["IAM.5", "4", "3"],
+                &["IAM.9", "3", "3"],
+            ]),
+        ),
+        (
+            vec!["control_id", "resource_id", "status", "stale"],
+            rows(&[
+                &["IAM.19", &user(A1, "ci"), "PASSED", "false"],
+                &["IAM.19", &user(A1, "jess"), "FAILED", "false"],
+                &["IAM.19", &user(A1, "new-hire"), "FAILED", "false"],
+                &["IAM.5", &user(A1, "ci"), "PASSED", "false"],
+                &["IAM.5", &user(A1, "jess"), "FAILED", "false"],
+                &["IAM.5", &user(A1, "new-hire"), "FAILED", "false"],
+                &["IAM.9", &root(A1), "FAILED", "false"],
+            ]),
+        ),
+        (vec!["account_id"], rows(&[&[A1], &[A2], &[A3]])),
+        (
+            vec!["account_id", "control_id", "resource_id"],
+            failing_since_night_0(true),
+        ),
+        (vec!["account_id"], rows(&[&[A3]])),
+        (
+            vec![
+                "account_id",
+                "control_id",
+                "resource_id",
+                "change",
+                "previous_status",
+                "status",
+            ],
+            rows(&[
+                &[
+                    A1,
+                    "IAM.19",
+                    &user(A1, "new-hire"),
+                    "new_resource",
+                    "NULL",
+                    "FAILED",
+                ],
+                &[
+                    A1,
+                    "IAM.5",
+                    &user(A1, "new-hire"),
+                    "new_resource",
+                    "NULL",
+                    "FAILED",
+                ],
+                &[
+                    A1,
+                    "IAM.19",
+                    &user(A1, "ci"),
+                    "resolved",
+                    "FAILED",
+                    "PASSED",
+                ],
+                &[A1, "IAM.5", &user(A1, "ci"), "resolved", "FAILED", "PASSED"],
+            ]),
+        ),
+        (
+            vec!["account_id", "control_id", "resource_id", "change"],
+            rows(&[
+                &[A1, "IAM.19", &user(A1, "new-hire"), "new_resource"],
+                &[A1, "IAM.5", &user(A1, "new-hire"), "new_resource"],
+            ]),
+        ),
+        (
+            vec!["status", "failed_resources", "account_outcome"],
+            vec!["FAILED | 2 | assessed".to_string(); 40],
+        ),
+        (
+            vec![
+                "accounts_failed",
+                "accounts_passed",
+                "accounts_errored",
+                "failing_resources",
+            ],
+            trend,
+        ),
+        // Week by week: the weeks depend on the day the test runs; the worst of each control
+        // does not.
+        (vec!["control_id", "failing_resources"], Vec::new()),
+        (
+            vec!["account_id", "error_code"],
+            rows(&[&[A3, "AccessDenied"]]),
+        ),
+    ]
+}
+
 #[sqlx::test(migrator = "mfa_store::MIGRATOR")]
-async fn every_query_in_the_sql_guide_runs_and_finds_rows(pool: PgPool) {
-    let store = Store::from_pool(pool.clone());
-    store.migrate().await.unwrap();
+async fn every_query_in_the_sql_guide_gives_its_documented_answer(pool: PgPool) {
+    let store = common::locked_store(&pool).await;
     seed(&store).await;
     let doc =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/sql.md")).unwrap();
     let queries = queries(&doc);
-    assert!(queries.len() >= 10, "docs/sql.md has its queries");
-    for query in queries {
-        let rows = sqlx::query(&query)
+    let answers = documented_answers();
+    assert_eq!(
+        queries.len(),
+        answers.len(),
+        "every query of docs/sql.md has its answer here"
+    );
+    for (query, (columns, mut want)) in queries.iter().zip(answers) {
+        let found = sqlx::query(query)
             .fetch_all(&pool)
             .await
             .unwrap_or_else(|e| panic!("{e}\n{query}"));
-        assert!(!rows.is_empty(), "no rows from:\n{query}");
+        let mut got: Vec<String> = found
+            .iter()
+            .map(|row| {
+                columns
+                    .iter()
+                    .map(|c| cell(row, c))
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            })
+            .collect();
+        if want.is_empty() {
+            // The weekly query: each control's worst week.
+            got.sort();
+            got.dedup_by(|b, a| {
+                a.split(" | ").next() == b.split(" | ").next() && {
+                    *a = std::cmp::max(a.clone(), b.clone());
+                    true
+                }
+            });
+            want = rows(&[
+                &["Cognito.5", "0"],
+                &["IAM.19", "4"],
+                &["IAM.5", "4"],
+                &["IAM.6", "0"],
+                &["IAM.9", "3"],
+            ]);
+        }
+        got.sort();
+        want.sort();
+        assert_eq!(got, want, "{query}");
     }
 }

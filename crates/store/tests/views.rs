@@ -3,13 +3,13 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use chrono::{DateTime, SubsecRound, TimeZone, Utc};
-use mfa_evaluator::{ControlId, DataError, ResourceType, Status};
-use mfa_report::{
-    AccountReport, ControlReport, Outcome, ResourceReport, SkipReason, SweepInfo, SweepStatus,
-};
-use mfa_store::Store;
-use serde_json::json;
+use common::{locked_store, Locked};
+use mfa_evaluator::{ControlId, Status};
+use mfa_report::fixtures::{self, errored, sweep_info};
+use mfa_report::{AccountReport, SkipReason, SweepStatus};
 use sqlx::{PgPool, Row};
 
 const A: &str = "111111111111";
@@ -27,108 +27,29 @@ fn arn(account: &str, user: &str) -> String {
 
 /// An assessed account whose IAM.19 has these users; the other controls not applicable.
 fn assessed(account: &str, users: &[(&str, Status)]) -> AccountReport {
-    let resources: Vec<ResourceReport> = users
+    let users = users
         .iter()
-        .map(|(user, status)| ResourceReport {
-            resource_type: ResourceType::AwsIamUser,
-            resource_id: arn(account, user),
-            status: *status,
-            evidence: json!({"source": "iam:GetCredentialReport", "user": user}),
-        })
+        .map(|(user, status)| fixtures::iam_user(account, user, *status))
         .collect();
-    let iam19 = mfa_evaluator::roll_up(resources.iter().map(|r| r.status));
-    let controls = ControlId::ALL
-        .iter()
-        .map(|&id| ControlReport {
-            control_id: id,
-            status: if id == ControlId::Iam19 {
-                iam19
-            } else {
-                Status::NotApplicable
-            },
-            severity: id.severity(),
-            title: id.title().into(),
-            remediation: id.remediation().into(),
-            error: None,
-            resources: if id == ControlId::Iam19 {
-                resources.clone()
-            } else {
-                vec![]
-            },
-        })
-        .collect();
-    AccountReport {
-        account_id: account.into(),
-        account_name: format!("name-{account}"),
-        ou_path: "Root/Workloads".into(),
-        outcome: Outcome::Assessed,
-        skip_reason: None,
-        error: None,
-        controls,
-    }
-}
-
-fn errored(account: &str) -> AccountReport {
-    AccountReport {
-        outcome: Outcome::Error,
-        error: Some(DataError {
-            operation: "sts:AssumeRole".into(),
-            region: "us-east-1".into(),
-            code: Some("AccessDenied".into()),
-            message: "denied".into(),
-            request_id: None,
-        }),
-        controls: vec![],
-        ..assessed(account, &[])
-    }
+    fixtures::assessed(account, vec![fixtures::control(ControlId::Iam19, users)])
 }
 
 fn excluded(account: &str) -> AccountReport {
-    AccountReport {
-        outcome: Outcome::Skipped,
-        skip_reason: Some(SkipReason::Excluded),
-        controls: vec![],
-        ..assessed(account, &[])
-    }
+    fixtures::skipped(account, SkipReason::Excluded)
 }
 
-async fn sweep(store: &Store, started: DateTime<Utc>, accounts: Vec<AccountReport>) -> String {
+async fn sweep(store: &Locked, started: DateTime<Utc>, accounts: Vec<AccountReport>) -> String {
     let id = uuid_for(started);
-    store.begin_sweep(&sweep_info(&id, started)).await.unwrap();
-    let errors = accounts.iter().any(|a| a.outcome == Outcome::Error);
-    for account in &accounts {
-        store.record_account(&id, account).await.unwrap();
-    }
-    let status = if errors {
-        SweepStatus::Partial
-    } else {
-        SweepStatus::Completed
-    };
-    store.finish_sweep(&id, started, status).await.unwrap();
+    store.sweep(&sweep_info(&id, started), &accounts).await;
     id
-}
-
-fn sweep_info(id: &str, started: DateTime<Utc>) -> SweepInfo {
-    SweepInfo {
-        id: id.to_string(),
-        started_at: started,
-        finished_at: None,
-        status: SweepStatus::Running,
-        organization_id: Some("o-abcdef1234".into()),
-        management_account_id: Some(A.into()),
-        regions: vec!["us-east-1".into()],
-        controls: ControlId::ALL.to_vec(),
-    }
 }
 
 fn uuid_for(started: DateTime<Utc>) -> String {
     format!("00000000-0000-4000-8000-{:012}", started.timestamp())
 }
 
-async fn store(pool: &PgPool) -> Store {
-    let store = Store::from_pool(pool.clone());
-    store.migrate().await.unwrap();
-    store
+async fn store(pool: &PgPool) -> Locked {
+    locked_store(pool).await
 }
 
 /// (resource, status, failing_since, account_state) of an account's current IAM.19 findings.

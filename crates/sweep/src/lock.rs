@@ -1,7 +1,8 @@
 //! Taking the sweep lock: at once, or by waiting (bounded, and ended by a stop request) while
 //! another sweep holds it.
 
-use crate::run::{StopSignal, SweepError};
+use crate::run::SweepError;
+use crate::stop::StopSignal;
 use mfa_store::{Store, SweepLock};
 use std::time::{Duration, Instant};
 use tracing::info;

@@ -1,23 +1,31 @@
-//! Runs a planned sweep: a bounded pool of accounts in flight, each written as it finishes.
+//! Runs a planned sweep: a pool that only audits, and a writer that only writes, joined by a
+//! channel.
 //!
-//! Every account is its own task, so a slow write (the database retrying) never stalls the
-//! audits in flight, and a panic in one account is that account's error. A stop request ends
-//! the sweep cleanly: no new accounts, a grace period for those in flight, then the sweep is
-//! recorded `interrupted` with what was done, for `sweep --resume` to finish.
+//! Every account is its own task, so a panic in one is that account's error. The pool never
+//! waits on the database: it hands each finished account to the writer and goes on, so a stop
+//! request and the grace period are seen on time however long the writes retry. A stop request
+//! ends the sweep cleanly: no new accounts, a grace period for those in flight, then every
+//! finished account is written (the writer stops waiting for the database once the grace
+//! period is over: what it cannot write goes to the spool) and the sweep is recorded
+//! `interrupted`, for `sweep --resume` to finish. If the writer loses the sweep lock, or cannot
+//! write the spool, the pool stops at once.
 
+use crate::audit::{died_report, not_audited_report, Audit};
 use crate::plan::{Decision, Plan, PlannedAccount};
 use crate::record::{Destination, RecordSettings, Recorder};
+use crate::sink::{Sink, WriteFailure};
+use crate::stop::StopSignal;
 use chrono::Utc;
-use mfa_collector::AccountCollector;
-use mfa_evaluator::{evaluate, ControlId, DataError, Status};
-use mfa_report::{AccountReport, ControlReport, Outcome, SweepInfo, SweepStatus};
-use mfa_store::{ResumableSweep, Store, StoreError, SweepLock};
+use mfa_evaluator::{ControlId, Status};
+use mfa_report::{AccountReport, Outcome, SweepInfo, SweepStatus};
+use mfa_store::{ResumableSweep, StoreError};
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
-use tokio::sync::watch;
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
-use tracing::{info, warn, Instrument};
+use tokio::time::Instant;
+use tracing::{error, info, warn};
 use uuid::Uuid;
 
 #[derive(Debug, thiserror::Error)]
@@ -31,29 +39,36 @@ pub enum SweepError {
     /// A stop request came before the sweep began (while it waited for the lock).
     #[error("stopped before the sweep began; nothing was recorded")]
     Stopped,
+    #[error(transparent)]
+    Write(#[from] WriteFailure),
     /// The database restarted mid-sweep, releasing the lock, and another sweep took it.
-    #[error("this sweep stopped: {0}; its finished accounts are recorded, `sweep --resume` can finish it later")]
-    LockLost(#[source] StoreError),
+    #[error("this sweep stopped: {reason}; the accounts it finished are recorded{}", spooled_to(.spool))]
+    LockLost {
+        reason: String,
+        spool: Option<PathBuf>,
+    },
     #[error("spool file {}: {source}", path.display())]
     Spool {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("spool file {}, line {line}: not a spool record: {message}", path.display())]
-    SpoolLine {
-        path: PathBuf,
-        line: usize,
-        message: String,
-    },
+}
+
+fn spooled_to(spool: &Option<PathBuf>) -> String {
+    match spool {
+        Some(path) => format!(
+            " (the last of them in {}, which the next sweep imports)",
+            path.display()
+        ),
+        None => String::new(),
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct SweepSettings {
     /// Accounts in flight at once.
     pub concurrency: usize,
-    /// The most one account may take, all its calls included.
-    pub account_deadline: Duration,
     /// How long accounts in flight may still finish once a stop is requested.
     pub grace_period: Duration,
     pub record: RecordSettings,
@@ -62,43 +77,10 @@ pub struct SweepSettings {
 /// Told about the sweep as it goes (a progress bar, log lines, metrics).
 pub trait Progress: Send + Sync {
     fn started(&self, sweep_id: &str, accounts_to_audit: usize);
-    /// `took`: the account's audit, from its first call to its evaluation.
+    /// An audited account, recorded. `took`: its audit, from its first call to its evaluation.
     fn account_finished(&self, account: &AccountReport, took: Duration);
     /// An account recorded without an audit: skipped, or invalid in the organization's listing.
     fn account_not_audited(&self, _account: &AccountReport) {}
-}
-
-/// Asks a running sweep to stop (SIGTERM, Ctrl-C).
-#[derive(Debug)]
-pub struct StopHandle(watch::Sender<bool>);
-
-/// What a sweep watches for a stop request.
-#[derive(Debug, Clone)]
-pub struct StopSignal(watch::Receiver<bool>);
-
-/// A connected pair: the handle stops the sweeps watching the signal.
-pub fn stop_signal() -> (StopHandle, StopSignal) {
-    let (sender, receiver) = watch::channel(false);
-    (StopHandle(sender), StopSignal(receiver))
-}
-
-impl StopHandle {
-    pub fn stop(&self) {
-        self.0.send_replace(true);
-    }
-}
-
-impl StopSignal {
-    pub fn is_stopped(&self) -> bool {
-        *self.0.borrow()
-    }
-
-    /// Completes when a stop is requested; never, if the handle is gone without one.
-    pub async fn stopped(&mut self) {
-        if self.0.wait_for(|stopped| *stopped).await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    }
 }
 
 /// A new sweep, or the rest of an interrupted one.
@@ -130,37 +112,51 @@ pub struct SweepSummary {
     pub elapsed: Duration,
 }
 
+/// A finished account on its way to the writer; `took` is `None` for one not audited.
+struct Finished {
+    report: AccountReport,
+    took: Option<Duration>,
+}
+
+/// What the writer counted.
+#[derive(Debug, Default)]
+struct Tally {
+    assessed: usize,
+    errored: usize,
+    skipped: usize,
+    failing: usize,
+}
+
+impl Tally {
+    fn count(&mut self, report: &AccountReport) {
+        match report.outcome {
+            Outcome::Assessed => self.assessed += 1,
+            Outcome::Error => self.errored += 1,
+            Outcome::Skipped => self.skipped += 1,
+        }
+        if report.controls.iter().any(|c| c.status == Status::Failed) {
+            self.failing += 1;
+        }
+    }
+}
+
 #[derive(Debug)]
-pub struct SweepRunner {
-    collector: AccountCollector,
-    store: Store,
+pub struct SweepRunner<A> {
+    auditor: A,
     settings: SweepSettings,
 }
 
-/// Who a task in flight is auditing, to name the account if its task dies.
-#[derive(Debug)]
-struct InFlight {
-    account_id: String,
-    account_name: String,
-    ou_path: String,
-}
-
-impl SweepRunner {
-    pub fn new(collector: AccountCollector, store: Store, settings: SweepSettings) -> SweepRunner {
-        SweepRunner {
-            collector,
-            store,
-            settings,
-        }
+impl<A: Audit> SweepRunner<A> {
+    pub fn new(auditor: A, settings: SweepSettings) -> SweepRunner<A> {
+        SweepRunner { auditor, settings }
     }
 
-    /// Runs the sweep under `lock`, which it keeps, and takes again if a database restart
-    /// releases it.
-    pub async fn run(
+    /// Runs the sweep, writing through `sink`.
+    pub async fn run<S: Sink>(
         &self,
         plan: Plan,
         start: SweepStart,
-        lock: SweepLock,
+        mut sink: S,
         progress: &dyn Progress,
         stop: &StopSignal,
     ) -> Result<SweepSummary, SweepError> {
@@ -173,34 +169,18 @@ impl SweepRunner {
                     status: SweepStatus::Running,
                     organization_id: Some(plan.organization_id.clone()),
                     management_account_id: Some(plan.management_account_id.clone()),
-                    regions: self.collector.regions().to_vec(),
+                    regions: self.auditor.regions().to_vec(),
                     controls: ControlId::ALL.to_vec(),
                 };
-                self.store.begin_sweep(&info).await?;
+                sink.begin(&info).await?;
                 (info, HashMap::new())
             }
             SweepStart::Resume(resumable) => {
-                self.store.reopen_sweep(&resumable.sweep.id).await?;
+                sink.reopen(&resumable.sweep.id).await?;
                 (resumable.sweep, resumable.done)
             }
         };
         let sweep_id = info.id.clone();
-        let mut recorder =
-            Recorder::new(self.store.clone(), lock, info, self.settings.record.clone());
-        let mut summary = SweepSummary {
-            sweep_id: sweep_id.clone(),
-            status: SweepStatus::Completed,
-            assessed: 0,
-            errored: 0,
-            skipped: 0,
-            accounts_failing: 0,
-            already_done: done.len(),
-            unfinished: 0,
-            spooled: 0,
-            spool_file: None,
-            store_time: Duration::ZERO,
-            elapsed: Duration::ZERO,
-        };
         // A resumed sweep's status counts the errors of its first part too.
         let errored_before = done.values().filter(|o| **o == Outcome::Error).count();
         let (audit, not_audited): (Vec<PlannedAccount>, Vec<PlannedAccount>) = plan
@@ -218,89 +198,51 @@ impl SweepRunner {
         progress.started(&sweep_id, audit.len());
 
         let started = Instant::now();
+        let (to_writer, from_pool) = mpsc::unbounded_channel();
         for planned in not_audited {
-            let report = not_audited_report(planned, self.collector.regions());
-            self.record(&mut recorder, &report, &mut summary).await?;
-            progress.account_not_audited(&report);
+            let report = not_audited_report(planned, self.auditor.regions());
+            // The receiver lives below: a send cannot fail.
+            let _ = to_writer.send(Finished { report, took: None });
         }
+        let (hurry, hurried) = watch::channel(false);
+        let (halt, halted) = watch::channel(false);
+        let mut recorder = Recorder::new(sink, info, self.settings.record.clone(), hurried);
+        let (unfinished, tally) = tokio::join!(
+            self.audit_all(audit, to_writer, stop.clone(), hurry, halted),
+            write_all(&mut recorder, from_pool, progress, halt),
+        );
+        let tally = tally?;
 
-        let mut stop = stop.clone();
-        let mut queue = audit.into_iter();
-        let mut in_flight = JoinSet::new();
-        let mut who: HashMap<tokio::task::Id, InFlight> = HashMap::new();
-        let mut grace_ends: Option<tokio::time::Instant> = None;
-        loop {
-            if grace_ends.is_none() && !stop.is_stopped() {
-                while in_flight.len() < self.settings.concurrency.max(1) {
-                    let Some(planned) = queue.next() else { break };
-                    let entry = InFlight {
-                        account_id: planned.account.id.clone(),
-                        account_name: planned.account.name.clone(),
-                        ou_path: planned.account.ou_path(),
-                    };
-                    let audit = audit_one(
-                        self.collector.clone(),
-                        self.settings.account_deadline,
-                        planned,
-                    );
-                    let handle = in_flight.spawn(audit);
-                    who.insert(handle.id(), entry);
-                }
-            }
-            if in_flight.is_empty() {
-                break;
-            }
-            tokio::select! {
-                joined = in_flight.join_next_with_id() => {
-                    let (report, took) = match joined {
-                        Some(Ok((id, finished))) => {
-                            who.remove(&id);
-                            finished
-                        }
-                        Some(Err(error)) => {
-                            let Some(entry) = who.remove(&error.id()) else { continue };
-                            if error.is_cancelled() {
-                                continue;
-                            }
-                            (died_report(entry, &error, self.collector.regions()), Duration::ZERO)
-                        }
-                        None => continue,
-                    };
-                    self.record(&mut recorder, &report, &mut summary).await?;
-                    progress.account_finished(&report, took);
-                }
-                () = stop.stopped(), if grace_ends.is_none() => {
-                    warn!(sweep_id, in_flight = in_flight.len(), queued = queue.len(),
-                          grace_s = self.settings.grace_period.as_secs_f64(),
-                          "stop requested: no new accounts; those in flight get the grace period");
-                    grace_ends = Some(tokio::time::Instant::now() + self.settings.grace_period);
-                }
-                () = sleep_until(grace_ends), if grace_ends.is_some() => {
-                    warn!(sweep_id, abandoned = in_flight.len(),
-                          "grace period over: accounts still in flight are left for --resume");
-                    summary.unfinished += in_flight.len();
-                    in_flight.abort_all();
-                    while in_flight.join_next().await.is_some() {}
-                    break;
-                }
-            }
-        }
-        summary.unfinished += queue.len();
-
-        summary.status = if summary.unfinished > 0 {
+        let lock_lost = recorder.lock_lost().map(str::to_string);
+        let status = if unfinished > 0 || lock_lost.is_some() {
             SweepStatus::Interrupted
-        } else if summary.errored + errored_before > 0 {
+        } else if tally.errored + errored_before > 0 {
             SweepStatus::Partial
         } else {
             SweepStatus::Completed
         };
-        let start_write = Instant::now();
-        recorder.finish(Utc::now(), summary.status).await?;
-        summary.store_time += start_write.elapsed();
-        summary.store_time += recorder.store_time;
-        summary.spooled = recorder.spooled_accounts;
-        summary.spool_file = recorder.spool_path().map(|p| p.to_path_buf());
-        summary.elapsed = started.elapsed();
+        recorder.finish(Utc::now(), status).await?;
+        let spool_file = recorder.spool_path().map(|p| p.to_path_buf());
+        if let Some(reason) = lock_lost {
+            return Err(SweepError::LockLost {
+                reason,
+                spool: spool_file,
+            });
+        }
+        let summary = SweepSummary {
+            sweep_id: sweep_id.clone(),
+            status,
+            assessed: tally.assessed,
+            errored: tally.errored,
+            skipped: tally.skipped,
+            accounts_failing: tally.failing,
+            already_done: done.len(),
+            unfinished,
+            spooled: recorder.spooled_accounts,
+            spool_file,
+            store_time: recorder.store_time,
+            elapsed: started.elapsed(),
+        };
         info!(
             sweep_id,
             status = summary.status.as_str(),
@@ -316,143 +258,163 @@ impl SweepRunner {
         Ok(summary)
     }
 
-    async fn record(
+    /// The pool: at most `concurrency` audits in flight, each finished one handed to the
+    /// writer. Returns the number of accounts left unaudited (stopped, or halted by the
+    /// writer).
+    async fn audit_all(
         &self,
-        recorder: &mut Recorder,
-        report: &AccountReport,
-        summary: &mut SweepSummary,
-    ) -> Result<(), SweepError> {
-        if recorder.account(report).await? == Destination::Spool {
-            warn!(account_id = %report.account_id, operation = "store:record_account",
-                  "account spooled: the database is unreachable");
+        accounts: Vec<PlannedAccount>,
+        to_writer: mpsc::UnboundedSender<Finished>,
+        mut stop: StopSignal,
+        hurry: watch::Sender<bool>,
+        mut halted: watch::Receiver<bool>,
+    ) -> usize {
+        let mut queue = accounts.into_iter();
+        let mut in_flight = JoinSet::new();
+        let mut who: HashMap<tokio::task::Id, PlannedAccount> = HashMap::new();
+        let mut grace_ends: Option<Instant> = None;
+        let send = |finished: Finished| {
+            // The writer drains the channel to its end: a send cannot fail.
+            let _ = to_writer.send(finished);
+        };
+        loop {
+            if grace_ends.is_none() && !stop.is_stopped() {
+                while in_flight.len() < self.settings.concurrency.max(1) {
+                    let Some(planned) = queue.next() else { break };
+                    let audit = self.auditor.audit(planned.clone());
+                    let handle = in_flight.spawn(async move {
+                        let started = Instant::now();
+                        let report = audit.await;
+                        (report, started.elapsed())
+                    });
+                    who.insert(handle.id(), planned);
+                }
+            }
+            if in_flight.is_empty() {
+                break;
+            }
+            // Biased: a stop, the end of the grace period or a halt is seen before any more
+            // results; the drain below keeps the results already finished by then.
+            tokio::select! {
+                biased;
+                Ok(_) = halted.wait_for(|halt| *halt) => {
+                    warn!(abandoned = in_flight.len(), queued = queue.len(),
+                          "the sweep cannot record any more: no new accounts; those in flight are abandoned");
+                    break;
+                }
+                () = sleep_until(grace_ends), if grace_ends.is_some() => {
+                    warn!(in_flight = in_flight.len(),
+                          "grace period over: accounts still in flight are left for --resume");
+                    hurry.send_replace(true);
+                    break;
+                }
+                () = stop.stopped(), if grace_ends.is_none() => {
+                    warn!(in_flight = in_flight.len(), queued = queue.len(),
+                          grace_s = self.settings.grace_period.as_secs_f64(),
+                          "stop requested: no new accounts; those in flight get the grace period");
+                    grace_ends = Some(Instant::now() + self.settings.grace_period);
+                }
+                Some(joined) = in_flight.join_next_with_id() => {
+                    if let Some(finished) = joined_report(joined, &mut who, self.auditor.regions()) {
+                        send(finished);
+                    }
+                }
+            }
         }
-        match report.outcome {
-            Outcome::Assessed => summary.assessed += 1,
-            Outcome::Error => summary.errored += 1,
-            Outcome::Skipped => summary.skipped += 1,
+        // What is still in flight is abandoned; what already finished is kept.
+        in_flight.abort_all();
+        let mut unfinished = queue.len();
+        while let Some(joined) = in_flight.join_next_with_id().await {
+            match joined_report(joined, &mut who, self.auditor.regions()) {
+                Some(finished) => send(finished),
+                None => unfinished += 1,
+            }
         }
-        if report.controls.iter().any(|c| c.status == Status::Failed) {
-            summary.accounts_failing += 1;
-        }
-        Ok(())
+        unfinished
     }
 }
 
-async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+/// The report of a joined audit: its own, or an error report if it panicked; `None` when it
+/// was aborted (left for `--resume`).
+fn joined_report(
+    joined: Result<(tokio::task::Id, (AccountReport, Duration)), tokio::task::JoinError>,
+    who: &mut HashMap<tokio::task::Id, PlannedAccount>,
+    regions: &[String],
+) -> Option<Finished> {
+    match joined {
+        Ok((id, (report, took))) => {
+            who.remove(&id);
+            Some(Finished {
+                report,
+                took: Some(took),
+            })
+        }
+        Err(error) => {
+            let planned = who.remove(&error.id())?;
+            if error.is_cancelled() {
+                info!(account_id = %planned.account.id, "audit abandoned; left for --resume");
+                return None;
+            }
+            Some(Finished {
+                report: died_report(&planned, &error, regions),
+                took: Some(Duration::ZERO),
+            })
+        }
+    }
+}
+
+/// The writer: records every finished account, in the order they finished, until the pool is
+/// done. When the spool cannot be written either, the pool is told to stop, and each account
+/// that could not be recorded is named in the log.
+async fn write_all<S: Sink>(
+    recorder: &mut Recorder<S>,
+    mut from_pool: mpsc::UnboundedReceiver<Finished>,
+    progress: &dyn Progress,
+    halt: watch::Sender<bool>,
+) -> Result<Tally, SweepError> {
+    let mut tally = Tally::default();
+    let mut fatal: Option<SweepError> = None;
+    while let Some(Finished { report, took }) = from_pool.recv().await {
+        if let Some(error) = &fatal {
+            error!(account_id = %report.account_id, operation = "store:record_account",
+                   "account audited but not recorded ({error}); the next sweep audits it again");
+            continue;
+        }
+        match recorder.account(&report).await {
+            Ok(destination) => {
+                if destination == Destination::Spool {
+                    warn!(account_id = %report.account_id, operation = "store:record_account",
+                          "account spooled: it could not be written to the database");
+                }
+                tally.count(&report);
+                match took {
+                    Some(took) => progress.account_finished(&report, took),
+                    None => progress.account_not_audited(&report),
+                }
+            }
+            Err(error) => {
+                error!(account_id = %report.account_id, operation = "store:record_account",
+                       "account audited but not recorded: {error}");
+                fatal = Some(error);
+                halt.send_replace(true);
+            }
+        }
+        if recorder.lock_lost().is_some() {
+            halt.send_replace(true);
+        }
+    }
+    match fatal {
+        Some(error) => Err(error),
+        None => Ok(tally),
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
     match deadline {
         Some(deadline) => tokio::time::sleep_until(deadline).await,
         None => std::future::pending().await,
     }
 }
 
-/// Audits one account; never fails: a failure becomes the account's `error`.
-async fn audit_one(
-    collector: AccountCollector,
-    deadline: Duration,
-    planned: PlannedAccount,
-) -> (AccountReport, Duration) {
-    let started = Instant::now();
-    let account = planned.account;
-    let account_id = account.id.clone();
-    let span = tracing::info_span!("account", account_id = %account_id);
-    let ends = tokio::time::Instant::now() + deadline;
-    let collected = tokio::time::timeout_at(ends, collector.collect(&account_id, ends))
-        .instrument(span.clone())
-        .await;
-    let mut report = AccountReport {
-        ou_path: account.ou_path(),
-        account_id,
-        account_name: account.name,
-        outcome: Outcome::Assessed,
-        skip_reason: None,
-        error: None,
-        controls: Vec::new(),
-    };
-    let _entered = span.enter();
-    match collected {
-        Ok(Ok(snapshot)) => {
-            report.controls = evaluate(&snapshot)
-                .into_iter()
-                .map(ControlReport::from)
-                .collect();
-            for control in report.controls.iter().filter(|c| c.status == Status::Error) {
-                if let Some(error) = &control.error {
-                    warn!(control = %control.control_id, operation = %error.operation,
-                          region = %error.region, code = ?error.code, "control not decided");
-                }
-            }
-        }
-        Ok(Err(error)) => {
-            warn!(operation = error.operation, region = %error.region,
-                  code = ?error.aws_code, "account not assessed: {}", error.message);
-            report.outcome = Outcome::Error;
-            report.error = Some(error.to_data_error());
-        }
-        Err(_) => {
-            warn!(
-                operation = "account",
-                deadline_s = deadline.as_secs(),
-                "account deadline passed"
-            );
-            report.outcome = Outcome::Error;
-            report.error = Some(DataError {
-                operation: "account".to_string(),
-                region: collector.regions().first().cloned().unwrap_or_default(),
-                code: Some("Timeout".to_string()),
-                message: format!(
-                    "the account did not finish within its deadline of {} s",
-                    deadline.as_secs()
-                ),
-                request_id: None,
-            });
-        }
-    }
-    (report, started.elapsed())
-}
-
-/// The report of an account whose task died (a bug): that account errors, the sweep goes on.
-fn died_report(
-    entry: InFlight,
-    error: &tokio::task::JoinError,
-    regions: &[String],
-) -> AccountReport {
-    warn!(account_id = %entry.account_id, operation = "account", "account audit panicked: {error}");
-    AccountReport {
-        account_id: entry.account_id,
-        account_name: entry.account_name,
-        ou_path: entry.ou_path,
-        outcome: Outcome::Error,
-        skip_reason: None,
-        error: Some(DataError {
-            operation: "account".to_string(),
-            region: regions.first().cloned().unwrap_or_default(),
-            code: Some("InternalError".to_string()),
-            message: format!("the audit of this account failed inside mfa-auditor: {error}"),
-            request_id: None,
-        }),
-        controls: Vec::new(),
-    }
-}
-
-/// The report of an account that is not audited: skipped, or invalid (an error).
-fn not_audited_report(planned: PlannedAccount, regions: &[String]) -> AccountReport {
-    let (outcome, skip_reason, error) = match planned.decision {
-        Decision::Skip { reason, .. } => (Outcome::Skipped, Some(reason), None),
-        Decision::Invalid { mut error } => {
-            if error.region.is_empty() {
-                error.region = regions.first().cloned().unwrap_or_default();
-            }
-            (Outcome::Error, None, Some(error))
-        }
-        Decision::Audit => (Outcome::Assessed, None, None),
-    };
-    AccountReport {
-        ou_path: planned.account.ou_path(),
-        account_id: planned.account.id.chars().take(64).collect(),
-        account_name: planned.account.name,
-        outcome,
-        skip_reason,
-        error,
-        controls: Vec::new(),
-    }
-}
+#[cfg(test)]
+mod tests;

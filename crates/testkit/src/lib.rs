@@ -225,6 +225,21 @@ pub async fn fresh_database() -> String {
     format!("{base}/{name}")
 }
 
+/// Runs `sql` (every column cast to text) on the database at `url`: rows of cells, `None` for
+/// NULL. For tests that look at the tables directly.
+pub async fn query_text(url: &str, sql: &str) -> Vec<Vec<Option<String>>> {
+    use sqlx::{Connection, Row};
+    let mut connection = sqlx::PgConnection::connect(url).await.unwrap();
+    let rows = sqlx::query(sql).fetch_all(&mut connection).await.unwrap();
+    rows.iter()
+        .map(|row| {
+            (0..row.columns().len())
+                .map(|i| row.try_get::<Option<String>, _>(i).unwrap())
+                .collect()
+        })
+        .collect()
+}
+
 /// A TCP relay on loopback in front of a server, which a test takes down and brings back. Seen
 /// from the client, `down` is the server stopping (open connections reset, new ones refused
 /// at once) and `up` is it starting again, without disturbing other tests that share the

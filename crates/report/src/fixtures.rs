@@ -1,0 +1,124 @@
+//! Reports built for tests, in one place: the report crate's own tests and the store's
+//! (feature `fixtures`). Each builder fills what a test does not care about with the plainest
+//! valid value.
+
+use crate::{
+    AccountReport, ControlReport, ErrorInfo, Outcome, ResourceReport, SkipReason, SweepInfo,
+    SweepStatus,
+};
+use chrono::{DateTime, Utc};
+use mfa_evaluator::{roll_up, ControlId, ResourceType, Status};
+use serde_json::json;
+
+/// A sweep that has just started.
+pub fn sweep_info(id: &str, started_at: DateTime<Utc>) -> SweepInfo {
+    SweepInfo {
+        id: id.to_string(),
+        started_at,
+        finished_at: None,
+        status: SweepStatus::Running,
+        organization_id: Some("o-abcdef1234".into()),
+        management_account_id: Some("111111111111".into()),
+        regions: vec!["us-east-1".into()],
+        controls: ControlId::ALL.to_vec(),
+    }
+}
+
+/// `arn:aws:iam::<account>:user/<path and name>`, decided by the credential report.
+pub fn iam_user(account: &str, path_and_name: &str, status: Status) -> ResourceReport {
+    ResourceReport {
+        resource_type: ResourceType::AwsIamUser,
+        resource_id: format!("arn:aws:iam::{account}:user/{path_and_name}"),
+        status,
+        evidence: json!({"source": "iam:GetCredentialReport", "user": path_and_name,
+                         "mfa_active": status == Status::Passed}),
+    }
+}
+
+/// The account's root, decided by the account summary.
+pub fn root(account: &str, status: Status) -> ResourceReport {
+    ResourceReport {
+        resource_type: ResourceType::AwsAccount,
+        resource_id: format!("arn:aws:iam::{account}:root"),
+        status,
+        evidence: json!({"source": "iam:GetAccountSummary",
+                         "AccountMFAEnabled": u8::from(status == Status::Passed)}),
+    }
+}
+
+/// A decided control: its status rolled up from its resources.
+pub fn control(id: ControlId, resources: Vec<ResourceReport>) -> ControlReport {
+    ControlReport {
+        control_id: id,
+        status: roll_up(resources.iter().map(|r| r.status)),
+        severity: id.severity(),
+        title: id.title().into(),
+        remediation: id.remediation().into(),
+        error: None,
+        resources,
+    }
+}
+
+/// A control that could not be read.
+pub fn errored_control(id: ControlId, error: ErrorInfo) -> ControlReport {
+    ControlReport {
+        status: Status::Error,
+        error: Some(error),
+        ..control(id, Vec::new())
+    }
+}
+
+/// An AWS error: `operation` in us-east-1 answered `code`.
+pub fn data_error(operation: &str, code: &str) -> ErrorInfo {
+    ErrorInfo {
+        operation: operation.into(),
+        region: "us-east-1".into(),
+        code: Some(code.into()),
+        message: format!("{operation} failed with {code}"),
+        request_id: None,
+    }
+}
+
+/// An assessed account with these controls; the five controls in order, those not given
+/// NOT_APPLICABLE.
+pub fn assessed(account_id: &str, controls: Vec<ControlReport>) -> AccountReport {
+    let controls = ControlId::ALL
+        .iter()
+        .map(|&id| {
+            controls
+                .iter()
+                .find(|c| c.control_id == id)
+                .cloned()
+                .unwrap_or_else(|| control(id, Vec::new()))
+        })
+        .collect();
+    AccountReport {
+        account_id: account_id.into(),
+        account_name: format!("name-{account_id}"),
+        ou_path: "Root/Workloads".into(),
+        outcome: Outcome::Assessed,
+        skip_reason: None,
+        error: None,
+        controls,
+    }
+}
+
+/// An account the audit role could not be assumed in.
+pub fn errored(account_id: &str) -> AccountReport {
+    AccountReport {
+        outcome: Outcome::Error,
+        error: Some(data_error("sts:AssumeRole", "AccessDenied")),
+        controls: Vec::new(),
+        ..assessed(account_id, Vec::new())
+    }
+}
+
+/// An account out of scope.
+pub fn skipped(account_id: &str, reason: SkipReason) -> AccountReport {
+    AccountReport {
+        outcome: Outcome::Skipped,
+        skip_reason: Some(reason),
+        controls: Vec::new(),
+        ..assessed(account_id, Vec::new())
+    }
+}

@@ -1,0 +1,83 @@
+//! Connecting, migrating, and the control catalogue the views join.
+
+use crate::{query_error, Store, StoreError, MIGRATOR};
+use mfa_evaluator::ControlId;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::PgPool;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// `host:port/database` of a database URL, without user or password, for error messages.
+pub fn describe_url(url: &str) -> String {
+    match PgConnectOptions::from_str(url) {
+        Ok(options) => format!(
+            "{}:{}/{}",
+            options.get_host(),
+            options.get_port(),
+            options.get_database().unwrap_or("(default database)")
+        ),
+        Err(_) => "(unparsable URL)".to_string(),
+    }
+}
+
+impl Store {
+    /// Connects, failing fast (within `connect_timeout`) when the server is unreachable.
+    pub async fn connect(
+        url: &str,
+        max_connections: u32,
+        connect_timeout: Duration,
+    ) -> Result<Store, StoreError> {
+        let options = PgConnectOptions::from_str(url).map_err(StoreError::BadUrl)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(connect_timeout)
+            .connect_with(options)
+            .await
+            .map_err(|source| StoreError::Connect {
+                target: describe_url(url),
+                source,
+            })?;
+        Ok(Store { pool })
+    }
+
+    pub fn from_pool(pool: PgPool) -> Store {
+        Store { pool }
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Applies pending migrations and refreshes the control catalogue.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        MIGRATOR.run(&self.pool).await?;
+        self.upsert_controls().await
+    }
+
+    async fn upsert_controls(&self) -> Result<(), StoreError> {
+        let ids: Vec<&str> = ControlId::ALL.iter().map(|c| c.as_str()).collect();
+        let titles: Vec<&str> = ControlId::ALL.iter().map(|c| c.title()).collect();
+        let severities: Vec<&str> = ControlId::ALL
+            .iter()
+            .map(|c| c.severity().as_str())
+            .collect();
+        let remediations: Vec<&str> = ControlId::ALL.iter().map(|c| c.remediation()).collect();
+        let rules: Vec<&str> = ControlId::ALL.iter().map(|c| c.config_rule()).collect();
+        sqlx::query(
+            "INSERT INTO controls (control_id, title, severity, remediation, config_rule)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+             ON CONFLICT (control_id) DO UPDATE SET title = EXCLUDED.title,
+                 severity = EXCLUDED.severity, remediation = EXCLUDED.remediation,
+                 config_rule = EXCLUDED.config_rule",
+        )
+        .bind(&ids)
+        .bind(&titles)
+        .bind(&severities)
+        .bind(&remediations)
+        .bind(&rules)
+        .execute(&self.pool)
+        .await
+        .map_err(query_error("upsert of the control catalogue"))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,216 @@
+//! Rows as the queries return them (`sqlx::FromRow`), and their conversion into the report
+//! model: every text column that names an enum is parsed, and a value this version does not
+//! know is [`StoreError::Unreadable`], never a default.
+
+use crate::StoreError;
+use chrono::{DateTime, Utc};
+use mfa_evaluator::{ControlId, DataError, ResourceType, Status};
+use mfa_report::{
+    ChangeReport, CurrentFinding, Outcome, ResourceReport, SkipReason, SweepInfo, SweepStatus,
+};
+use std::str::FromStr;
+use uuid::Uuid;
+
+fn parse<T: FromStr<Err = String>>(value: &str) -> Result<T, StoreError> {
+    T::from_str(value).map_err(StoreError::Unreadable)
+}
+
+fn parse_with<T>(value: &str, what: &str, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
+    parse(value).ok_or_else(|| StoreError::Unreadable(format!("{what} {value:?}")))
+}
+
+/// A `sweeps` row.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct SweepRow {
+    pub sweep_id: Uuid,
+    pub sweep_seq: i64,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub status: String,
+    pub organization_id: Option<String>,
+    pub management_account_id: Option<String>,
+    pub regions: Vec<String>,
+    pub controls: Vec<String>,
+}
+
+impl SweepRow {
+    /// The sweep as the report shows it.
+    pub fn info(&self) -> Result<SweepInfo, StoreError> {
+        Ok(SweepInfo {
+            id: self.sweep_id.to_string(),
+            started_at: self.started_at,
+            finished_at: self.finished_at,
+            status: parse_with(&self.status, "sweep status", SweepStatus::parse)?,
+            organization_id: self.organization_id.clone(),
+            management_account_id: self.management_account_id.clone(),
+            regions: self.regions.clone(),
+            controls: self
+                .controls
+                .iter()
+                .map(|c| parse(c))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+}
+
+/// The error columns of `sweep_accounts` and `control_results`.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct ErrorColumns {
+    pub error_operation: Option<String>,
+    pub error_region: Option<String>,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub error_request_id: Option<String>,
+}
+
+impl ErrorColumns {
+    /// `None` when the row has no error (the schema keeps the operation set exactly then).
+    pub fn into_error(self) -> Result<Option<DataError>, StoreError> {
+        let Some(operation) = self.error_operation else {
+            return Ok(None);
+        };
+        // Written together with the operation, always.
+        let (Some(region), Some(message)) = (self.error_region, self.error_message) else {
+            return Err(StoreError::Unreadable(format!(
+                "an error of {operation} without its region or message"
+            )));
+        };
+        Ok(Some(DataError {
+            operation,
+            region,
+            code: self.error_code,
+            message,
+            request_id: self.error_request_id,
+        }))
+    }
+}
+
+/// A `sweep_accounts` row.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct AccountRow {
+    pub account_id: String,
+    pub account_name: String,
+    pub ou_path: String,
+    pub outcome: String,
+    pub skip_reason: Option<String>,
+    #[sqlx(flatten)]
+    pub error: ErrorColumns,
+}
+
+impl AccountRow {
+    pub fn outcome(&self) -> Result<Outcome, StoreError> {
+        parse_with(&self.outcome, "outcome", Outcome::parse)
+    }
+
+    pub fn skip_reason(&self) -> Result<Option<SkipReason>, StoreError> {
+        self.skip_reason
+            .as_deref()
+            .map(|reason| parse_with(reason, "skip reason", SkipReason::parse))
+            .transpose()
+    }
+}
+
+/// A `control_results` row.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct ControlRow {
+    pub account_id: String,
+    pub control_id: String,
+    pub status: String,
+    #[sqlx(flatten)]
+    pub error: ErrorColumns,
+}
+
+impl ControlRow {
+    pub fn control(&self) -> Result<ControlId, StoreError> {
+        parse(&self.control_id)
+    }
+
+    pub fn status(&self) -> Result<Status, StoreError> {
+        parse(&self.status)
+    }
+}
+
+/// A finding span, as a report shows the resource.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct SpanRow {
+    pub account_id: String,
+    pub control_id: String,
+    pub resource_type: String,
+    pub resource_id: String,
+    pub status: String,
+    pub evidence: serde_json::Value,
+}
+
+impl SpanRow {
+    pub fn into_resource(self) -> Result<ResourceReport, StoreError> {
+        Ok(ResourceReport {
+            resource_type: parse(&self.resource_type)?,
+            status: parse(&self.status)?,
+            resource_id: self.resource_id,
+            evidence: self.evidence,
+        })
+    }
+}
+
+/// A `changes_since_previous_sweep` row.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct ChangeRow {
+    pub account_id: String,
+    pub account_name: String,
+    pub control_id: String,
+    pub resource_type: String,
+    pub resource_id: String,
+    pub change: String,
+    pub status: Option<String>,
+    pub previous_status: Option<String>,
+}
+
+impl ChangeRow {
+    pub fn into_change(self) -> Result<ChangeReport, StoreError> {
+        let status = |value: Option<String>| value.as_deref().map(parse::<Status>).transpose();
+        Ok(ChangeReport {
+            control_id: parse(&self.control_id)?,
+            resource_type: parse::<ResourceType>(&self.resource_type)?,
+            status: status(self.status)?,
+            previous_status: status(self.previous_status)?,
+            account_id: self.account_id,
+            account_name: self.account_name,
+            resource_id: self.resource_id,
+            change: self.change,
+        })
+    }
+}
+
+/// A `current_findings` row with its control's severity.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct CurrentFindingRow {
+    pub account_id: String,
+    pub account_name: String,
+    pub ou_path: String,
+    pub control_id: String,
+    pub severity: String,
+    pub resource_type: String,
+    pub resource_id: String,
+    pub status: String,
+    pub failing_since: Option<DateTime<Utc>>,
+    pub last_assessed_at: Option<DateTime<Utc>>,
+    pub account_state: String,
+}
+
+impl From<CurrentFindingRow> for CurrentFinding {
+    fn from(row: CurrentFindingRow) -> Self {
+        CurrentFinding {
+            account_id: row.account_id,
+            account_name: row.account_name,
+            ou_path: row.ou_path,
+            control_id: row.control_id,
+            severity: row.severity,
+            resource_type: row.resource_type,
+            resource_id: row.resource_id,
+            status: row.status,
+            failing_since: row.failing_since,
+            last_assessed_at: row.last_assessed_at,
+            account_state: row.account_state,
+        }
+    }
+}

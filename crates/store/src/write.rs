@@ -1,0 +1,180 @@
+//! One account's results, written in one transaction: all of it or none, and only by the holder
+//! of the sweep lock (see `lock.rs`).
+
+use crate::lock::Fence;
+use crate::{parse_sweep_id, query_error, spans, Store, StoreError};
+use chrono::{DateTime, Utc};
+use mfa_evaluator::Status;
+use mfa_report::{AccountReport, Outcome};
+use sqlx::PgConnection;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// What [`Store::record_account`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    Written,
+    /// The account was already recorded in that sweep (an import run twice); nothing changed.
+    AlreadyPresent,
+}
+
+impl Store {
+    /// Records one account's results in one transaction: all of it or none.
+    ///
+    /// Idempotent: an account already recorded in this sweep is left as it is, so spooled
+    /// results can be imported twice. Order-independent: a sweep recorded after a later one
+    /// (an import that came late) is slotted into the account's history where it belongs.
+    ///
+    /// Fenced: the transaction first proves the writer still holds the sweep lock, else
+    /// [`StoreError::LockLost`] and nothing is written.
+    pub async fn record_account(
+        &self,
+        fence: Fence,
+        sweep_id: &str,
+        account: &AccountReport,
+    ) -> Result<Recorded, StoreError> {
+        let id = parse_sweep_id(sweep_id)?;
+        let mut tx = self
+            .fenced(fence, "begin of an account transaction")
+            .await?;
+        // Findings are dated by the sweep that saw them, not by when the row was written.
+        let (sweep_seq, seen_at): (i64, DateTime<Utc>) =
+            sqlx::query_as("SELECT sweep_seq, started_at FROM sweeps WHERE sweep_id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(query_error("read of a sweep's sequence number"))?
+                .ok_or_else(|| StoreError::NoSuchSweep(sweep_id.to_string()))?;
+        let error = account.error.as_ref();
+        let inserted = sqlx::query(
+            "INSERT INTO sweep_accounts (sweep_id, sweep_seq, account_id, account_name, ou_path,
+                 outcome, skip_reason, error_operation, error_region, error_code, error_message,
+                 error_request_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+             ON CONFLICT (sweep_id, account_id) DO NOTHING",
+        )
+        .bind(id)
+        .bind(sweep_seq)
+        .bind(&account.account_id)
+        .bind(&account.account_name)
+        .bind(&account.ou_path)
+        .bind(account.outcome.as_str())
+        .bind(account.skip_reason.map(|r| r.as_str()))
+        .bind(error.map(|e| &e.operation))
+        .bind(error.map(|e| &e.region))
+        .bind(error.and_then(|e| e.code.as_ref()))
+        .bind(error.map(|e| &e.message))
+        .bind(error.and_then(|e| e.request_id.as_ref()))
+        .execute(&mut *tx)
+        .await
+        .map_err(query_error("insert of an account"))?
+        .rows_affected();
+        if inserted == 0 {
+            return Ok(Recorded::AlreadyPresent);
+        }
+
+        // The account's latest state moves only forward: a late import does not overwrite it.
+        sqlx::query(
+            "INSERT INTO accounts AS a (account_id, account_name, ou_path, last_sweep_seq,
+                 last_outcome, last_skip_reason)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (account_id) DO UPDATE SET
+                 account_name = EXCLUDED.account_name,
+                 ou_path = EXCLUDED.ou_path,
+                 last_sweep_seq = EXCLUDED.last_sweep_seq,
+                 last_outcome = EXCLUDED.last_outcome,
+                 last_skip_reason = EXCLUDED.last_skip_reason
+             WHERE a.last_sweep_seq <= EXCLUDED.last_sweep_seq",
+        )
+        .bind(&account.account_id)
+        .bind(&account.account_name)
+        .bind(&account.ou_path)
+        .bind(sweep_seq)
+        .bind(account.outcome.as_str())
+        .bind(account.skip_reason.map(|r| r.as_str()))
+        .execute(&mut *tx)
+        .await
+        .map_err(query_error("update of an account's latest state"))?;
+
+        if account.outcome == Outcome::Assessed {
+            write_control_results(&mut tx, id, account).await?;
+            spans::record_assessment(&mut tx, sweep_seq, seen_at, account).await?;
+        }
+        tx.commit()
+            .await
+            .map_err(query_error("commit of an account transaction"))?;
+        Ok(Recorded::Written)
+    }
+}
+
+/// The per-control rows of an assessed account: status, error, resource counts.
+async fn write_control_results(
+    tx: &mut PgConnection,
+    id: Uuid,
+    account: &AccountReport,
+) -> Result<(), StoreError> {
+    if !account.controls.is_empty() {
+        let mut control_ids = Vec::new();
+        let mut statuses = Vec::new();
+        let mut operations = Vec::new();
+        let mut regions = Vec::new();
+        let mut codes = Vec::new();
+        let mut messages = Vec::new();
+        let mut request_ids = Vec::new();
+        let mut failed = Vec::new();
+        let mut passed = Vec::new();
+        for control in &account.controls {
+            control_ids.push(control.control_id.as_str());
+            statuses.push(control.status.as_str());
+            let error = control.error.as_ref();
+            operations.push(error.map(|e| e.operation.as_str()));
+            regions.push(error.map(|e| e.region.as_str()));
+            codes.push(error.and_then(|e| e.code.as_deref()));
+            messages.push(error.map(|e| e.message.as_str()));
+            request_ids.push(error.and_then(|e| e.request_id.as_deref()));
+            // Each resource once, as the spans keep it: a resource listed twice counts once,
+            // failed if either listing failed.
+            let mut statuses_by_resource: HashMap<&str, Status> = HashMap::new();
+            for resource in &control.resources {
+                let status = statuses_by_resource
+                    .entry(resource.resource_id.as_str())
+                    .or_insert(resource.status);
+                if resource.status == Status::Failed {
+                    *status = Status::Failed;
+                }
+            }
+            let count = |status: Status| {
+                let n = statuses_by_resource
+                    .values()
+                    .filter(|s| **s == status)
+                    .count();
+                i32::try_from(n).unwrap_or(i32::MAX)
+            };
+            failed.push(count(Status::Failed));
+            passed.push(count(Status::Passed));
+        }
+        sqlx::query(
+            "INSERT INTO control_results (sweep_id, account_id, control_id, status,
+                 error_operation, error_region, error_code, error_message,
+                 failed_resources, passed_resources, error_request_id)
+             SELECT $1, $2, * FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[],
+                                          $7::text[], $8::text[], $9::int[], $10::int[],
+                                          $11::text[])",
+        )
+        .bind(id)
+        .bind(&account.account_id)
+        .bind(&control_ids)
+        .bind(&statuses)
+        .bind(&operations)
+        .bind(&regions)
+        .bind(&codes)
+        .bind(&messages)
+        .bind(&failed)
+        .bind(&passed)
+        .bind(&request_ids)
+        .execute(&mut *tx)
+        .await
+        .map_err(query_error("insert of control results"))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,169 @@
+//! Auditing one account: the [`Audit`] trait the pool runs, and its real implementation, the
+//! collector and the evaluator under the account's deadline ([`CollectorAudit`]). The reports
+//! of accounts that are not audited (skipped, invalid) or whose audit died are made here too.
+
+use crate::plan::{Decision, PlannedAccount};
+use mfa_collector::AccountCollector;
+use mfa_evaluator::{evaluate, DataError, Status};
+use mfa_report::{AccountReport, ControlReport, Outcome};
+use std::future::Future;
+use std::time::Duration;
+use tracing::{warn, Instrument};
+
+/// Audits one account. Never fails: a failure is the account's `error`.
+pub trait Audit: Send + Sync {
+    fn audit(
+        &self,
+        planned: PlannedAccount,
+    ) -> impl Future<Output = AccountReport> + Send + 'static;
+
+    /// The regions audited, the first of which names account-wide errors.
+    fn regions(&self) -> &[String];
+}
+
+/// The real audit: assume the role, collect, evaluate; all within `deadline`.
+#[derive(Debug, Clone)]
+pub struct CollectorAudit {
+    collector: AccountCollector,
+    deadline: Duration,
+}
+
+impl CollectorAudit {
+    pub fn new(collector: AccountCollector, deadline: Duration) -> CollectorAudit {
+        CollectorAudit {
+            collector,
+            deadline,
+        }
+    }
+}
+
+impl Audit for CollectorAudit {
+    fn audit(
+        &self,
+        planned: PlannedAccount,
+    ) -> impl Future<Output = AccountReport> + Send + 'static {
+        audit_one(self.collector.clone(), self.deadline, planned)
+    }
+
+    fn regions(&self) -> &[String] {
+        self.collector.regions()
+    }
+}
+
+fn first_region(regions: &[String]) -> String {
+    regions.first().cloned().unwrap_or_default()
+}
+
+fn error_report(planned: &PlannedAccount, error: DataError) -> AccountReport {
+    AccountReport {
+        ou_path: planned.account.ou_path(),
+        account_id: planned.account.id.clone(),
+        account_name: planned.account.name.clone(),
+        outcome: Outcome::Error,
+        skip_reason: None,
+        error: Some(error),
+        controls: Vec::new(),
+    }
+}
+
+async fn audit_one(
+    collector: AccountCollector,
+    deadline: Duration,
+    planned: PlannedAccount,
+) -> AccountReport {
+    let account_id = planned.account.id.clone();
+    let span = tracing::info_span!("account", account_id = %account_id);
+    let ends = tokio::time::Instant::now() + deadline;
+    let collected = tokio::time::timeout_at(ends, collector.collect(&account_id, ends))
+        .instrument(span.clone())
+        .await;
+    let _entered = span.enter();
+    match collected {
+        Ok(Ok(snapshot)) => {
+            let controls: Vec<ControlReport> = evaluate(&snapshot)
+                .into_iter()
+                .map(ControlReport::from)
+                .collect();
+            for control in controls.iter().filter(|c| c.status == Status::Error) {
+                if let Some(error) = &control.error {
+                    warn!(control = %control.control_id, operation = %error.operation,
+                          region = %error.region, code = ?error.code, "control not decided");
+                }
+            }
+            AccountReport {
+                ou_path: planned.account.ou_path(),
+                account_id,
+                account_name: planned.account.name,
+                outcome: Outcome::Assessed,
+                skip_reason: None,
+                error: None,
+                controls,
+            }
+        }
+        Ok(Err(error)) => {
+            warn!(operation = error.operation, region = %error.region,
+                  code = ?error.aws_code, "account not assessed: {}", error.message);
+            error_report(&planned, error.to_data_error())
+        }
+        Err(_) => {
+            warn!(
+                operation = "account",
+                deadline_s = deadline.as_secs(),
+                "account deadline passed"
+            );
+            let error = DataError {
+                operation: "account".to_string(),
+                region: first_region(collector.regions()),
+                code: Some("Timeout".to_string()),
+                message: format!(
+                    "the account did not finish within its deadline of {} s",
+                    deadline.as_secs()
+                ),
+                request_id: None,
+            };
+            error_report(&planned, error)
+        }
+    }
+}
+
+/// The report of an account whose audit died (a bug): that account errors, the sweep goes on.
+pub(crate) fn died_report(
+    planned: &PlannedAccount,
+    error: &tokio::task::JoinError,
+    regions: &[String],
+) -> AccountReport {
+    warn!(account_id = %planned.account.id, operation = "account", "account audit panicked: {error}");
+    error_report(
+        planned,
+        DataError {
+            operation: "account".to_string(),
+            region: first_region(regions),
+            code: Some("InternalError".to_string()),
+            message: format!("the audit of this account failed inside mfa-auditor: {error}"),
+            request_id: None,
+        },
+    )
+}
+
+/// The report of an account that is not audited: skipped, or invalid (an error).
+pub(crate) fn not_audited_report(planned: PlannedAccount, regions: &[String]) -> AccountReport {
+    let (outcome, skip_reason, error) = match planned.decision {
+        Decision::Skip { reason, .. } => (Outcome::Skipped, Some(reason), None),
+        Decision::Invalid { mut error } => {
+            if error.region.is_empty() {
+                error.region = first_region(regions);
+            }
+            (Outcome::Error, None, Some(error))
+        }
+        Decision::Audit => (Outcome::Assessed, None, None),
+    };
+    AccountReport {
+        ou_path: planned.account.ou_path(),
+        account_id: planned.account.id.chars().take(64).collect(),
+        account_name: planned.account.name,
+        outcome,
+        skip_reason,
+        error,
+        controls: Vec::new(),
+    }
+}
