@@ -2,6 +2,7 @@
 //! Cognito user pools, each part concurrently and each with its own error.
 
 use crate::caller::{Caller, Target};
+use crate::cognito::user_pools_in_region;
 use crate::credential_report::parse_credential_report;
 use crate::error::{CollectError, ErrorClass};
 use crate::guard::ReadOnlyGuard;
@@ -9,15 +10,13 @@ use crate::limits::QuotaKey;
 use crate::organization::partition_of_arn;
 use crate::paginate::{paginate, ListCall, Page};
 use aws_credential_types::Credentials;
-use aws_sdk_cognitoidentityprovider::types::UserPoolMfaType;
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_iam::types::{AssignmentStatusType, SummaryKeyType};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use chrono::{DateTime, Utc};
-use futures::stream::{self, StreamExt};
 use mfa_evaluator::{
-    AccountSnapshot, AccountSummary, CredentialReport, MfaConfiguration, RegionUserPools,
-    RootSnapshot, UserPool, VirtualMfaDevice,
+    AccountSnapshot, AccountSummary, CredentialReport, RegionUserPools, RootSnapshot,
+    VirtualMfaDevice,
 };
 use secrecy::{ExposeSecret, SecretString};
 use std::future::Future;
@@ -52,9 +51,6 @@ pub struct AccountCollector {
     /// How long the credential report may take to be ready.
     report_deadline: Duration,
 }
-
-/// Per-pool calls in flight at once within one account and region.
-const POOL_CONCURRENCY: usize = 4;
 
 impl AccountCollector {
     /// `partition` is the organization's ([`crate::Organization::partition`]).
@@ -250,9 +246,9 @@ impl aws_credential_types::provider::ProvideCredentials for SessionCredentials {
 
 /// One account's calls: where they are made, under which caller, until when.
 #[derive(Debug, Clone, Copy)]
-struct Ctx<'a> {
-    account_id: &'a str,
-    region: &'a str,
+pub(crate) struct Ctx<'a> {
+    pub(crate) account_id: &'a str,
+    pub(crate) region: &'a str,
     caller: &'a Caller,
     deadline: Instant,
 }
@@ -272,7 +268,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// A Cognito call, under the target account's quota in this region.
-    async fn cognito<T, E, F, Fut>(
+    pub(crate) async fn cognito<T, E, F, Fut>(
         self,
         operation: &'static str,
         send: F,
@@ -289,7 +285,11 @@ impl<'a> Ctx<'a> {
         self.caller.call(self.target(quota, operation), send).await
     }
 
-    fn malformed(self, operation: &'static str, message: impl Into<String>) -> CollectError {
+    pub(crate) fn malformed(
+        self,
+        operation: &'static str,
+        message: impl Into<String>,
+    ) -> CollectError {
         CollectError::malformed(self.account_id, self.region, operation, message)
     }
 
@@ -307,7 +307,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn list_call(self, operation: &'static str) -> ListCall<'a> {
+    pub(crate) fn list_call(self, operation: &'static str) -> ListCall<'a> {
         ListCall {
             account_id: self.account_id,
             region: self.region,
@@ -441,99 +441,6 @@ async fn credential_report(
         }
         tokio::time::sleep(wait).await;
         wait = (wait * 2).min(Duration::from_secs(8));
-    }
-}
-
-async fn user_pools_in_region(
-    client: &aws_sdk_cognitoidentityprovider::Client,
-    ctx: Ctx<'_>,
-    partition: &str,
-) -> Result<Vec<UserPool>, CollectError> {
-    const LIST: &str = "cognito-idp:ListUserPools";
-    let listed = paginate(ctx.list_call(LIST), |token| async move {
-        let page = ctx
-            .cognito(LIST, || {
-                client
-                    .list_user_pools()
-                    .max_results(60)
-                    .set_next_token(token.clone())
-                    .send()
-            })
-            .await?;
-        Ok(Page {
-            items: page.user_pools.unwrap_or_default(),
-            next: page.next_token,
-            truncated: None,
-        })
-    })
-    .await?;
-    let mut descriptions = Vec::with_capacity(listed.len());
-    for pool in listed {
-        let id = pool
-            .id()
-            .ok_or_else(|| ctx.malformed(LIST, "a user pool without an Id"))?
-            .to_string();
-        descriptions.push((id, pool.name().unwrap_or_default().to_string()));
-    }
-    let pools: Vec<Option<UserPool>> = stream::iter(descriptions)
-        .map(|(id, name)| async move {
-            let arn = format!(
-                "arn:{partition}:cognito-idp:{}:{}:userpool/{id}",
-                ctx.region, ctx.account_id
-            );
-            let mfa_configuration = match pool_mfa(client, ctx, &id).await {
-                // Deleted between the list and this read: the pool no longer exists, so there
-                // is nothing to decide about it.
-                Err(error) if error.class == ErrorClass::NotFound => {
-                    tracing::debug!(account_id = ctx.account_id, region = ctx.region,
-                                    user_pool_id = %id, "user pool deleted since it was listed");
-                    return None;
-                }
-                result => result.map_err(|e| e.to_data_error()),
-            };
-            Some(UserPool {
-                id,
-                name,
-                arn,
-                mfa_configuration,
-                read_at: Utc::now(),
-            })
-        })
-        .buffered(POOL_CONCURRENCY)
-        .collect()
-        .await;
-    Ok(pools.into_iter().flatten().collect())
-}
-
-async fn pool_mfa(
-    client: &aws_sdk_cognitoidentityprovider::Client,
-    ctx: Ctx<'_>,
-    pool_id: &str,
-) -> Result<MfaConfiguration, CollectError> {
-    // ListUserPools does not carry the setting, and stock moto's DescribeUserPool can show a
-    // stale one; GetUserPoolMfaConfig is right on both.
-    const OPERATION: &str = "cognito-idp:GetUserPoolMfaConfig";
-    let response = ctx
-        .cognito(OPERATION, || {
-            client
-                .get_user_pool_mfa_config()
-                .user_pool_id(pool_id)
-                .send()
-        })
-        .await?;
-    match response.mfa_configuration() {
-        Some(UserPoolMfaType::On) => Ok(MfaConfiguration::On),
-        Some(UserPoolMfaType::Optional) => Ok(MfaConfiguration::Optional),
-        Some(UserPoolMfaType::Off) => Ok(MfaConfiguration::Off),
-        // AWS documents OFF as the default when the field is absent.
-        None => Ok(MfaConfiguration::Off),
-        Some(other) => Err(ctx.malformed(
-            OPERATION,
-            format!(
-                "user pool {pool_id} has an unknown MfaConfiguration {:?}",
-                other.as_str()
-            ),
-        )),
     }
 }
 

@@ -10,6 +10,7 @@ mod account;
 mod adaptive;
 mod aws;
 mod caller;
+mod cognito;
 mod credential_report;
 mod error;
 mod guard;
