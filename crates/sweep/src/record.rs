@@ -31,9 +31,6 @@ pub struct RecordSettings {
 pub enum Destination {
     Database,
     Spool,
-    /// Nowhere, on purpose: the end of a sweep that lost the lock with nothing spooled (the
-    /// sweep that took the lock marked it interrupted).
-    Nowhere,
 }
 
 /// Writes one sweep's records, to the sink while it answers and to the spool after.
@@ -122,35 +119,33 @@ impl<S: Sink> Recorder<S> {
         Ok(Destination::Spool)
     }
 
+    /// Records the sweep's end. A sweep that lost the lock with nothing spooled records none:
+    /// the sweep that took the lock marked it interrupted.
     pub(crate) async fn finish(
         &mut self,
         finished_at: DateTime<Utc>,
         status: SweepStatus,
-    ) -> Result<Destination, SweepError> {
-        if self.lock_lost.is_some() && self.spool.is_none() {
-            return Ok(Destination::Nowhere);
-        }
+    ) -> Result<(), SweepError> {
         // Once accounts are spooled, the end goes with them: an import then finishes the
         // sweep after its accounts, never before.
-        if self.spool.is_none() && !self.database_gone {
+        if self.spool.is_none() && !self.database_gone && self.lock_lost.is_none() {
             let started = Instant::now();
             let attempted = self
                 .with_retries("store:finish_sweep", Write::Finish(finished_at, status))
                 .await;
             self.store_time += started.elapsed();
             if let Attempted::Written = attempted {
-                return Ok(Destination::Database);
+                return Ok(());
             }
-            if self.lock_lost.is_some() && self.spool.is_none() {
-                return Ok(Destination::Nowhere);
-            }
+        }
+        if self.lock_lost.is_some() && self.spool.is_none() {
+            return Ok(());
         }
         self.spool(SpoolRecord::Finished {
             sweep_id: self.sweep.id.clone(),
             finished_at,
             status,
-        })?;
-        Ok(Destination::Spool)
+        })
     }
 
     async fn attempt(&mut self, write: Write<'_>) -> Result<(), WriteFailure> {
