@@ -49,7 +49,9 @@ enum Command {
     /// FAILED (3 wins over 2: a gate that asked about findings hears about them first).
     ///
     /// Exit 130 when stopped by SIGTERM or Ctrl-C: the sweep is recorded `interrupted` with the
-    /// accounts it finished, and `sweep --resume` finishes it. When the database goes away
+    /// accounts it finished, and `sweep --resume` finishes it. Exit 1 too when another sweep
+    /// holds the lock (`schedule.if_sweep_running`, `schedule.lock_wait_seconds`), or took it
+    /// after a database restart: this sweep then stops at once, its finished accounts kept. When the database goes away
     /// mid-sweep, writes retry for `store.write_retry_seconds`, then the results go to a spool
     /// file under `store.spool_dir` (exit 1); the next sweep, or `import`, loads it.
     Sweep {
