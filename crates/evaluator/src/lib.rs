@@ -7,10 +7,14 @@
 
 mod controls;
 mod evaluate;
+mod exceptions;
 mod snapshot;
 
 pub use controls::{ControlId, ResourceType, Severity, Status};
 pub use evaluate::{evaluate, roll_up, ControlResult, ResourceFinding};
+pub use exceptions::{
+    exception_for, ControlScope, Exception, ExceptionState, FindingPlace, ResourceGlob,
+};
 pub use snapshot::{
     AccountSnapshot, AccountSummary, CredentialReport, DataError, IamUser, MfaConfiguration,
     RegionUserPools, RootSnapshot, UserPool, VirtualMfaDevice,
