@@ -2,6 +2,7 @@
 //! in PostgreSQL. This binary is glue: arguments, configuration, wiring, output.
 
 mod config;
+mod exceptions;
 mod metrics;
 mod progress;
 mod serve;
@@ -187,6 +188,7 @@ async fn run(cli: Cli) -> Result<u8> {
             let stop = sweep::stop_on_signal(config.schedule.stop_grace);
             let request = SweepRequest {
                 fail_on_findings,
+                exceptions_unreadable: exceptions::WhenUnreadable::Fail,
                 resume: if resume { Resume::Required } else { Resume::No },
                 quiet: cli.quiet,
                 metrics: None,

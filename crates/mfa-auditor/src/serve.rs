@@ -2,6 +2,7 @@
 
 use crate::config;
 use crate::connect;
+use crate::exceptions::WhenUnreadable;
 use crate::metrics::{self, Metrics};
 use crate::sweep::{stop_on_signal, sweep, Resume, SweepRequest, EXIT_INTERRUPTED};
 use anyhow::{Context, Result};
@@ -25,6 +26,7 @@ pub async fn serve(config: &config::AuditConfig, once: bool, quiet: bool) -> Res
     let mut stop = stop_on_signal(config.schedule.stop_grace);
     let request = SweepRequest {
         fail_on_findings: false,
+        exceptions_unreadable: WhenUnreadable::SweepWithout,
         resume: if config.schedule.resume_interrupted {
             Resume::IfInterrupted
         } else {

@@ -2,7 +2,7 @@
 //! lock, with graceful stop on SIGTERM or Ctrl-C, and the loading of spool files.
 
 use crate::metrics::Metrics;
-use crate::{config, connect, out, progress};
+use crate::{config, connect, exceptions, out, progress};
 use anyhow::{Context, Result};
 use mfa_collector::{AccountCollector, Caller, OrganizationReader};
 use mfa_report::SweepStatus;
@@ -29,6 +29,8 @@ pub enum Resume {
 #[derive(Debug)]
 pub struct SweepRequest {
     pub fail_on_findings: bool,
+    /// A bad or unreadable exceptions file stops `sweep`; `serve` sweeps without it.
+    pub exceptions_unreadable: exceptions::WhenUnreadable,
     pub resume: Resume,
     pub quiet: bool,
     pub metrics: Option<Arc<Metrics>>,
@@ -71,6 +73,8 @@ async fn stop_requested() {
 }
 
 pub async fn sweep(config: &config::AuditConfig, request: &SweepRequest) -> Result<u8> {
+    let today = chrono::Utc::now().date_naive();
+    let exceptions = exceptions::load(config, today, request.exceptions_unreadable)?;
     let store = connect(config).await?;
     store.migrate().await?;
     // Held until the sweep ends (the runner keeps it): never two sweeps at once, from any host.
@@ -164,6 +168,7 @@ pub async fn sweep(config: &config::AuditConfig, request: &SweepRequest) -> Resu
         summary.skipped,
         summary.accounts_failing,
     );
+    text += &exceptions::summary(&exceptions, today, config.exceptions.warn_days);
     if summary.already_done > 0 {
         text += &format!(
             "Resumed: {} accounts were already recorded by the interrupted run and not audited again.\n",

@@ -5,9 +5,12 @@
 //! defaults); `validate.rs` checks it into an [`AuditConfig`] (what is true). Every error names
 //! the file (or environment variable) and the key, and never repeats a secret.
 
+mod exceptions;
 mod raw;
 mod sources;
 mod validate;
+
+pub use exceptions::load_exceptions;
 
 use mfa_collector::{AuditRole, AwsSettings, LimitSettings, Region};
 use mfa_sweep::{Scope, WhenBusy};
@@ -63,6 +66,18 @@ pub struct AuditConfig {
     pub schedule: Schedule,
     /// Where `serve` answers `/metrics` and `/healthz`; `None` when disabled.
     pub metrics_listen: Option<SocketAddr>,
+    pub exceptions: ExceptionsSettings,
+}
+
+/// Accepted risks: where the exceptions file is, and how far ahead its dates may go.
+#[derive(Debug, Clone)]
+pub struct ExceptionsSettings {
+    /// `None`: no exceptions file.
+    pub file: Option<PathBuf>,
+    /// An exception within this many days of its end is reported as expiring.
+    pub warn_days: u32,
+    /// No exception may end more than this many days ahead.
+    pub max_days: u32,
 }
 
 /// When `serve` sweeps, and how it stops.

@@ -16,6 +16,7 @@ pub(super) struct RawConfig {
     pub limits: RawLimits,
     pub schedule: RawSchedule,
     pub metrics: RawMetrics,
+    pub exceptions: RawExceptions,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -188,6 +189,24 @@ impl Default for RawMetrics {
     fn default() -> Self {
         RawMetrics {
             listen: "127.0.0.1:9185".to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct RawExceptions {
+    pub file: String,
+    pub warn_days: u32,
+    pub max_days: u32,
+}
+
+impl Default for RawExceptions {
+    fn default() -> Self {
+        RawExceptions {
+            file: String::new(),
+            warn_days: 30,
+            max_days: 365,
         }
     }
 }

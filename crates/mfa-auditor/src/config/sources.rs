@@ -82,7 +82,7 @@ pub(super) fn merge(
 }
 
 /// The file as a TOML table; a syntax error names its line and column.
-fn parse_toml(text: &str, file: &str) -> Result<toml::Table, ConfigError> {
+pub(super) fn parse_toml(text: &str, file: &str) -> Result<toml::Table, ConfigError> {
     toml::from_str(text).map_err(|e: toml::de::Error| {
         let position = e
             .span()

@@ -361,6 +361,20 @@ fn bad_configurations_name_the_origin_and_key() {
             "invalid type",
         ),
         (
+            format!("{MINIMAL}[exceptions]\nwarn_days = 400\n"),
+            vec![],
+            file,
+            "exceptions.warn_days",
+            "between 0 and 365",
+        ),
+        (
+            format!("{MINIMAL}[exceptions]\nmax_days = 0\n"),
+            vec![],
+            file,
+            "exceptions.max_days",
+            "between 1 and 3650",
+        ),
+        (
             MINIMAL.into(),
             vec![("MFA_AUDITOR__LIMITS__SPEED", "1")],
             "environment variable MFA_AUDITOR__LIMITS__SPEED",

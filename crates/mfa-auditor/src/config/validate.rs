@@ -3,7 +3,7 @@
 
 use super::raw::RawConfig;
 use super::sources::Origins;
-use super::{AuditConfig, ConfigError, DatabaseConfig, Schedule};
+use super::{AuditConfig, ConfigError, DatabaseConfig, ExceptionsSettings, Schedule};
 use mfa_collector::{AccountId, AuditRole, AwsSettings, LimitSettings, OuId, Region};
 use mfa_sweep::{Scope, WhenBusy};
 use secrecy::SecretString;
@@ -278,6 +278,25 @@ pub(super) fn validate(
         })?)
     };
 
+    let exceptions = ExceptionsSettings {
+        file: match raw.exceptions.file.trim() {
+            "" => None,
+            file => Some(PathBuf::from(file)),
+        },
+        warn_days: check.range(
+            "exceptions.warn_days",
+            raw.exceptions.warn_days,
+            0..=365,
+            " days",
+        )?,
+        max_days: check.range(
+            "exceptions.max_days",
+            raw.exceptions.max_days,
+            1..=3650,
+            " days",
+        )?,
+    };
+
     Ok(AuditConfig {
         database: DatabaseConfig {
             url: (!url.is_empty()).then(|| SecretString::from(url)),
@@ -338,6 +357,7 @@ pub(super) fn validate(
             sweep_at_start: schedule.sweep_at_start,
         },
         metrics_listen,
+        exceptions,
     })
 }
 
