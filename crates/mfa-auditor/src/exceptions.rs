@@ -5,6 +5,7 @@ use crate::config::{self, AuditConfig};
 use anyhow::Result;
 use chrono::NaiveDate;
 use mfa_evaluator::{Exception, ExceptionState};
+use mfa_store::CoveredFinding;
 
 /// What a sweep does with an exceptions file it cannot read or that is bad.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +67,61 @@ pub fn summary(exceptions: &[Exception], today: NaiveDate, warn_days: u32) -> St
         line += &format!("; expired, no longer applied: {}", expired.join(", "));
     }
     line + ".\n"
+}
+
+/// `mfa-auditor exceptions`: every exception of the file, where it stands today (`active`,
+/// `expiring`, `expired`, or `unused`: it covered nothing in the latest sweep), and the findings
+/// it covered in the latest sweep.
+pub fn listing(
+    exceptions: &[Exception],
+    covered: &[CoveredFinding],
+    today: NaiveDate,
+    warn_days: u32,
+) -> String {
+    if exceptions.is_empty() {
+        return "No exceptions: [exceptions] file is not set, or lists none.\n".to_string();
+    }
+    let mut text = format!(
+        "{:<28} {:<9} {:>8}  {:<10}  owner\n",
+        "exception", "state", "findings", "expires"
+    );
+    let mut details = String::new();
+    for exception in exceptions {
+        let findings: Vec<&CoveredFinding> = covered
+            .iter()
+            .filter(|f| f.exception_id == exception.id)
+            .collect();
+        let state = match exception.state_on(today, warn_days) {
+            ExceptionState::Expired => "expired",
+            _ if findings.is_empty() => "unused",
+            state => state.as_str(),
+        };
+        text += &format!(
+            "{:<28} {:<9} {:>8}  {:<10}  {}\n",
+            exception.id,
+            state,
+            findings.len(),
+            exception.expires,
+            exception.owner
+        );
+        if !findings.is_empty() {
+            details += &format!("\n{} ({}):\n", exception.id, exception.reason);
+            for finding in findings {
+                details += &format!(
+                    "  {} {:<24} {:<9} {}\n",
+                    finding.account_id,
+                    finding.account_name,
+                    finding.control_id,
+                    finding.resource_id
+                );
+            }
+        }
+    }
+    text += &format!(
+        "(state as of {today}; findings: those covered in the latest sweep; \"unused\": it \
+         covered nothing, probably stale)\n"
+    );
+    text + &details
 }
 
 #[cfg(test)]

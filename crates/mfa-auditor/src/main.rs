@@ -96,6 +96,12 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: ReportFormat,
     },
+    /// List every exception of `[exceptions] file` (accepted risks): `active`, `expiring`
+    /// (within `exceptions.warn_days` of its end), `expired`, or `unused` (it covered nothing in
+    /// the latest sweep: probably stale), with the findings it covered in the latest sweep.
+    ///
+    /// Exit 1 when the file is bad, naming the file, the entry and the key.
+    Exceptions,
     /// Show what a sweep would audit: every account with its OU path and whether it is included,
     /// excluded (by which rule) or skipped. Calls only AWS Organizations.
     Accounts,
@@ -159,6 +165,20 @@ async fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Accounts => accounts(&config).await,
+        Command::Exceptions => {
+            let today = chrono::Utc::now().date_naive();
+            let listed = exceptions::load(&config, today, exceptions::WhenUnreadable::Fail)?;
+            let store = connect(&config).await?;
+            store.migrate().await?;
+            let covered = store.latest_exception_coverage().await?;
+            out(&exceptions::listing(
+                &listed,
+                &covered,
+                today,
+                config.exceptions.warn_days,
+            ))?;
+            Ok(0)
+        }
         Command::Report { sweep, format } => {
             let store = connect(&config).await?;
             let selector = if sweep == "latest" {

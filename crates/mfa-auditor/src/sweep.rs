@@ -5,10 +5,10 @@ use crate::metrics::Metrics;
 use crate::{config, connect, exceptions, out, progress};
 use anyhow::{Context, Result};
 use mfa_collector::{AccountCollector, Caller, OrganizationReader};
-use mfa_report::SweepStatus;
+use mfa_report::{SweepException, SweepStatus};
 use mfa_store::StoreError;
 use mfa_sweep::{
-    CollectorAudit, LockedStore, RecordSettings, StopSignal, SweepError, SweepRunner,
+    Accepted, CollectorAudit, LockedStore, RecordSettings, StopSignal, SweepError, SweepRunner,
     SweepSettings, SweepStart,
 };
 use std::path::Path;
@@ -89,9 +89,9 @@ pub async fn sweep(config: &config::AuditConfig, request: &SweepRequest) -> Resu
     import_pending_spool(&mut sink, &config.spool_dir).await?;
     let start = match request.resume {
         Resume::No => SweepStart::New,
-        Resume::Required => SweepStart::Resume(store.resumable_sweep().await?),
+        Resume::Required => SweepStart::Resume(Box::new(store.resumable_sweep().await?)),
         Resume::IfInterrupted => match store.resumable_sweep().await {
-            Ok(resumable) => SweepStart::Resume(resumable),
+            Ok(resumable) => SweepStart::Resume(Box::new(resumable)),
             Err(StoreError::NothingToResume(_)) => SweepStart::New,
             Err(error) => return Err(error.into()),
         },
@@ -129,9 +129,17 @@ pub async fn sweep(config: &config::AuditConfig, request: &SweepRequest) -> Resu
         config.credential_report_deadline,
     );
     let runner = SweepRunner::new(
-        CollectorAudit::new(collector, config.account_deadline),
+        CollectorAudit::new(
+            collector,
+            config.account_deadline,
+            Accepted {
+                exceptions: exceptions.clone().into(),
+                day: today,
+            },
+        ),
         SweepSettings {
             concurrency: config.concurrency,
+            exceptions: SweepException::all(&exceptions, today, config.exceptions.warn_days),
             grace_period: config.schedule.stop_grace,
             record: RecordSettings {
                 retry_for: config.write_retry,
@@ -160,13 +168,21 @@ pub async fn sweep(config: &config::AuditConfig, request: &SweepRequest) -> Resu
     }
     let stats = caller.stats();
     let mut text = format!(
-        "Sweep {} {}: {} assessed, {} errored, {} skipped; {} accounts with failing controls.\n",
+        "Sweep {} {}: {} assessed, {} errored, {} skipped; {} accounts with failing controls{}.\n",
         summary.sweep_id,
         summary.status.as_str(),
         summary.assessed,
         summary.errored,
         summary.skipped,
         summary.accounts_failing,
+        if summary.accounts_failing_unexcepted == summary.accounts_failing {
+            String::new()
+        } else {
+            format!(
+                " ({} with failures no exception covers)",
+                summary.accounts_failing_unexcepted
+            )
+        },
     );
     text += &exceptions::summary(&exceptions, today, config.exceptions.warn_days);
     if summary.already_done > 0 {
@@ -207,7 +223,7 @@ pub async fn sweep(config: &config::AuditConfig, request: &SweepRequest) -> Resu
     out(&text)?;
     Ok(if summary.status == SweepStatus::Interrupted {
         EXIT_INTERRUPTED
-    } else if request.fail_on_findings && summary.accounts_failing > 0 {
+    } else if request.fail_on_findings && summary.accounts_failing_unexcepted > 0 {
         3
     } else if summary.errored > 0 {
         2

@@ -21,6 +21,7 @@ pub fn sweep_info(id: &str, started_at: DateTime<Utc>) -> SweepInfo {
         management_account_id: Some("111111111111".into()),
         regions: vec!["us-east-1".into()],
         controls: ControlId::ALL.to_vec(),
+        exceptions: Vec::new(),
     }
 }
 
@@ -32,6 +33,7 @@ pub fn iam_user(account: &str, path_and_name: &str, status: Status) -> ResourceR
         status,
         evidence: json!({"source": "iam:GetCredentialReport", "user": path_and_name,
                          "mfa_active": status == Status::Passed}),
+        exception: None,
     }
 }
 
@@ -43,12 +45,18 @@ pub fn root(account: &str, status: Status) -> ResourceReport {
         status,
         evidence: json!({"source": "iam:GetAccountSummary",
                          "AccountMFAEnabled": u8::from(status == Status::Passed)}),
+        exception: None,
     }
 }
 
 /// A decided control: its status rolled up from its resources.
 pub fn control(id: ControlId, resources: Vec<ResourceReport>) -> ControlReport {
+    let failed = resources
+        .iter()
+        .filter(|r| r.status == Status::Failed)
+        .count();
     ControlReport {
+        failed_unexcepted: failed,
         control_id: id,
         status: roll_up(resources.iter().map(|r| r.status)),
         severity: id.severity(),

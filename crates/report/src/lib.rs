@@ -4,9 +4,13 @@
 //! Pure data and formatting: the store fills a [`SweepReport`] from Postgres, the binary prints
 //! it. Nothing here does I/O.
 
+mod exceptions;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
 mod text;
+mod text_exceptions;
+
+pub use exceptions::{ExceptionRef, SweepException};
 
 use chrono::{DateTime, Utc};
 pub use mfa_evaluator::DataError as ErrorInfo;
@@ -58,6 +62,10 @@ pub struct CurrentFinding {
     pub failing_since: Option<DateTime<Utc>>,
     pub last_assessed_at: Option<DateTime<Utc>>,
     pub account_state: String,
+    /// The exception that covers the finding (an accepted risk), if any.
+    pub exception_id: Option<String>,
+    pub exception_owner: Option<String>,
+    pub exception_expires: Option<chrono::NaiveDate>,
 }
 
 /// Current findings as CSV (RFC 4180, a header row), for spreadsheets.
@@ -79,6 +87,9 @@ pub fn render_csv(findings: &[CurrentFinding]) -> Result<String, csv::Error> {
             "failing_since",
             "last_assessed_at",
             "account_state",
+            "exception_id",
+            "exception_owner",
+            "exception_expires",
         ])?;
     }
     let bytes = writer.into_inner().map_err(|e| e.into_error())?;
@@ -95,6 +106,9 @@ pub struct SweepInfo {
     pub management_account_id: Option<String>,
     pub regions: Vec<String>,
     pub controls: Vec<ControlId>,
+    /// The exceptions the sweep read, and where each stood on its day.
+    #[serde(default)]
+    pub exceptions: Vec<SweepException>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -197,12 +211,21 @@ pub struct ControlReport {
     pub remediation: String,
     pub error: Option<ErrorInfo>,
     pub resources: Vec<ResourceReport>,
+    /// FAILED resources no exception covers.
+    #[serde(default)]
+    pub failed_unexcepted: usize,
 }
 
 impl From<ControlResult> for ControlReport {
     fn from(result: ControlResult) -> Self {
         let control = result.control;
+        let failed = result
+            .resources
+            .iter()
+            .filter(|r| r.status == Status::Failed)
+            .count();
         ControlReport {
+            failed_unexcepted: failed,
             control_id: control,
             status: result.status,
             severity: control.severity(),
@@ -217,6 +240,7 @@ impl From<ControlResult> for ControlReport {
                     resource_id: r.resource_id,
                     status: r.status,
                     evidence: r.evidence,
+                    exception: None,
                 })
                 .collect(),
         }
@@ -229,6 +253,9 @@ pub struct ResourceReport {
     pub resource_id: String,
     pub status: Status,
     pub evidence: serde_json::Value,
+    /// The exception that covers this failing resource, if any (an accepted risk).
+    #[serde(default)]
+    pub exception: Option<ExceptionRef>,
 }
 
 impl SweepReport {

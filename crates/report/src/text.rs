@@ -1,6 +1,7 @@
 //! The readable report: a summary table per control, then what fails, what errored, what was
 //! skipped, and what to do about it.
 
+use crate::text_exceptions::write_exceptions;
 use crate::{AccountReport, ControlReport, Outcome, SweepReport};
 use mfa_evaluator::{ControlId, Status};
 use std::fmt::Write;
@@ -50,8 +51,8 @@ fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
 
     writeln!(
         out,
-        "{:<10} {:<9} {:>7} {:>7} {:>5} {:>6} {:>9}  title",
-        "control", "severity", "passed", "failed", "n/a", "error", "failing"
+        "{:<10} {:<9} {:>7} {:>7} {:>5} {:>6} {:>9} {:>9}  title",
+        "control", "severity", "passed", "failed", "n/a", "error", "failing", "excepted"
     )?;
     for control in &sweep.controls {
         let results: Vec<&ControlReport> = controls_of(report, *control).collect();
@@ -65,22 +66,25 @@ fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
                     .count()
             })
             .sum();
+        let unexcepted: usize = results.iter().map(|c| c.count_unexcepted()).sum();
         writeln!(
             out,
-            "{:<10} {:<9} {:>7} {:>7} {:>5} {:>6} {:>9}  {}",
+            "{:<10} {:<9} {:>7} {:>7} {:>5} {:>6} {:>9} {:>9}  {}",
             control.as_str(),
             control.severity().as_str(),
             count(Status::Passed),
             count(Status::Failed),
             count(Status::NotApplicable),
             count(Status::Error),
-            failing,
+            unexcepted,
+            failing - unexcepted,
             control.title()
         )?;
     }
     writeln!(
         out,
-        "(accounts per status; \"failing\" counts failing resources: root users, IAM users, user pools)"
+        "(accounts per status; \"failing\" counts failing resources no exception covers: root \
+         users, IAM users, user pools; \"excepted\" those an exception covers)"
     )?;
 
     let mut any_failure = false;
@@ -95,7 +99,7 @@ fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
                     .iter()
                     .filter(|c| c.control_id == *control)
                     .flat_map(|c| &c.resources)
-                    .filter(|r| r.status == Status::Failed)
+                    .filter(|r| r.status == Status::Failed && r.exception.is_none())
                     .map(|r| r.resource_id.as_str())
                     .collect();
                 (!ids.is_empty()).then_some((a, ids))
@@ -152,6 +156,7 @@ fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
             "  (every failing resource, with its evidence: report --format json)"
         )?;
     }
+    write_exceptions(out, report)?;
 
     if !report.changes_since_previous_sweep.is_empty() {
         let changes = &report.changes_since_previous_sweep;
@@ -257,11 +262,11 @@ const MAX_CHANGES_LISTED: usize = 20;
 const MAX_LISTED: usize = 5;
 
 /// The readable tail of an ARN: `user/staff/jess`, `userpool/us-east-1_abc`.
-fn short_resource(arn: &str) -> &str {
+pub(crate) fn short_resource(arn: &str) -> &str {
     arn.splitn(6, ':').nth(5).unwrap_or(arn)
 }
 
-fn truncate(s: &str, max: usize) -> String {
+pub(crate) fn truncate(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         s.to_string()
     } else {
@@ -392,22 +397,28 @@ mod tests {
             failing_since: None,
             last_assessed_at: None,
             account_state: "current".into(),
+            exception_id: Some("ci-keys".into()),
+            exception_owner: Some("platform@example.com".into()),
+            exception_expires: chrono::NaiveDate::from_ymd_opt(2027, 3, 31),
         };
         let csv = crate::render_csv(&[finding]).expect("renders");
         let mut lines = csv.lines();
-        assert!(lines
-            .next()
-            .unwrap_or_default()
-            .starts_with("account_id,account_name,ou_path"));
+        let header = lines.next().unwrap_or_default();
+        assert!(header.starts_with("account_id,account_name,ou_path"));
         assert!(
-            lines
-                .next()
-                .unwrap_or_default()
-                .contains("\"prod, \"\"main\"\"\""),
+            header.ends_with("account_state,exception_id,exception_owner,exception_expires"),
+            "{header}"
+        );
+        let row = lines.next().unwrap_or_default();
+        assert!(row.contains("\"prod, \"\"main\"\"\""), "{csv}");
+        assert!(
+            row.ends_with(",current,ci-keys,platform@example.com,2027-03-31"),
             "{csv}"
         );
-        assert!(crate::render_csv(&[])
-            .expect("renders")
-            .starts_with("account_id,"));
+        // Empty: the header alone, the same columns.
+        assert_eq!(
+            crate::render_csv(&[]).expect("renders").lines().next(),
+            Some(header)
+        );
     }
 }

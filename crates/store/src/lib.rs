@@ -8,9 +8,11 @@
 //! sweep lock and its fencing token), `sweeps.rs` (a sweep's start, end, resumption),
 //! `write.rs` (one account's results, in one transaction), `spans.rs` (the finding spans an
 //! assessment extends, starts, cuts and joins), `read.rs` (a stored sweep read back, the current
-//! findings), `prune.rs` (retention), `rows.rs` (rows as `sqlx::FromRow` structs).
+//! findings), `prune.rs` (retention), `rows.rs` (rows as `sqlx::FromRow` structs),
+//! `exceptions.rs` (the exceptions each sweep read).
 
 mod connect;
+mod exceptions;
 mod lock;
 mod prune;
 mod read;
@@ -20,6 +22,7 @@ mod sweeps;
 mod write;
 
 pub use connect::describe_url;
+pub use exceptions::CoveredFinding;
 pub use lock::{Fence, SweepLock};
 pub use read::SweepSelector;
 pub use sweeps::ResumableSweep;

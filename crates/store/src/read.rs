@@ -1,6 +1,7 @@
 //! Reading back: a stored sweep, whole, with what changed since each account's previous
 //! assessment; and the current findings (the CSV export).
 
+use crate::exceptions::read_sweep_exceptions;
 use crate::rows::{AccountRow, ChangeRow, ControlRow, CurrentFindingRow, SpanRow, SweepRow};
 use crate::{parse_sweep_id, query_error, Store, StoreError};
 use mfa_report::{
@@ -35,7 +36,8 @@ impl Store {
                 .map_err(query_error("read of a sweep"))?
                 .ok_or_else(|| StoreError::NoSuchSweep(id.clone()))?,
         };
-        let sweep = row.info()?;
+        let mut sweep = row.info()?;
+        sweep.exceptions = read_sweep_exceptions(&self.pool, row.sweep_id).await?;
 
         let account_rows: Vec<AccountRow> = sqlx::query_as(
             "SELECT * FROM sweep_accounts WHERE sweep_id = $1
@@ -51,9 +53,19 @@ impl Store {
                 .fetch_all(&self.pool)
                 .await
                 .map_err(query_error("read of a sweep's control results"))?;
+        // Each finding as of this sweep, with the exception that covered it in this sweep.
         let span_rows: Vec<SpanRow> = sqlx::query_as(
-            "SELECT f.* FROM finding_spans f
+            "SELECT f.account_id, f.control_id, f.resource_type, f.resource_id, f.status,
+                    f.evidence, x.exception_id, se.owner AS exception_owner,
+                    se.reason AS exception_reason, se.expires AS exception_expires,
+                    se.ticket AS exception_ticket
+             FROM finding_spans f
              JOIN sweep_accounts sa ON sa.account_id = f.account_id
+             LEFT JOIN excepted_findings x ON x.sweep_id = sa.sweep_id
+                  AND x.account_id = f.account_id AND x.control_id = f.control_id
+                  AND x.resource_id = f.resource_id AND f.status = 'FAILED'
+             LEFT JOIN sweep_exceptions se ON se.sweep_id = x.sweep_id
+                  AND se.exception_id = x.exception_id
              WHERE sa.sweep_id = $1 AND sa.outcome = 'assessed'
                AND f.last_sweep_seq >= $2 AND f.first_sweep_seq <= $2
              ORDER BY f.account_id, f.control_id, f.ordinal",
@@ -76,6 +88,7 @@ impl Store {
         for control_row in control_rows {
             let control = control_row.control()?;
             let status = control_row.status()?;
+            let failed_unexcepted = control_row.failed_unexcepted();
             let resources = resources
                 .remove(&(control_row.account_id.clone(), control_row.control_id))
                 .unwrap_or_default();
@@ -90,6 +103,7 @@ impl Store {
                     remediation: control.remediation().to_string(),
                     error: control_row.error.into_error()?,
                     resources,
+                    failed_unexcepted,
                 });
         }
         let mut accounts = Vec::with_capacity(account_rows.len());
@@ -136,7 +150,8 @@ impl Store {
         let rows: Vec<CurrentFindingRow> = sqlx::query_as(
             "SELECT f.account_id, f.account_name, f.ou_path, f.control_id, c.severity,
                     f.resource_type, f.resource_id, f.status, f.failing_since,
-                    f.last_assessed_at, f.account_state
+                    f.last_assessed_at, f.account_state, f.exception_id, f.exception_owner,
+                    f.exception_expires
              FROM current_findings f JOIN controls c USING (control_id)
              ORDER BY f.account_id, f.control_id, f.resource_id",
         )

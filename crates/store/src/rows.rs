@@ -3,10 +3,11 @@
 //! know is [`StoreError::Unreadable`], never a default.
 
 use crate::StoreError;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use mfa_evaluator::{ControlId, DataError, ResourceType, Status};
 use mfa_report::{
-    ChangeReport, CurrentFinding, Outcome, ResourceReport, SkipReason, SweepInfo, SweepStatus,
+    ChangeReport, CurrentFinding, ExceptionRef, Outcome, ResourceReport, SkipReason, SweepInfo,
+    SweepStatus,
 };
 use std::str::FromStr;
 use uuid::Uuid;
@@ -49,6 +50,8 @@ impl SweepRow {
                 .iter()
                 .map(|c| parse(c))
                 .collect::<Result<_, _>>()?,
+            // Kept in their own table: the reader adds them.
+            exceptions: Vec::new(),
         })
     }
 }
@@ -116,6 +119,8 @@ pub(crate) struct ControlRow {
     pub account_id: String,
     pub control_id: String,
     pub status: String,
+    pub failed_resources: i32,
+    pub excepted_resources: i32,
     #[sqlx(flatten)]
     pub error: ErrorColumns,
 }
@@ -128,9 +133,15 @@ impl ControlRow {
     pub fn status(&self) -> Result<Status, StoreError> {
         parse(&self.status)
     }
+
+    /// Failed resources no exception covered (from the counts, which outlive pruning).
+    pub fn failed_unexcepted(&self) -> usize {
+        usize::try_from(self.failed_resources - self.excepted_resources).unwrap_or(0)
+    }
 }
 
-/// A finding span, as a report shows the resource.
+/// A finding span, as a report shows the resource, with the exception that covered it in the
+/// sweep read.
 #[derive(Debug, sqlx::FromRow)]
 pub(crate) struct SpanRow {
     pub account_id: String,
@@ -139,15 +150,43 @@ pub(crate) struct SpanRow {
     pub resource_id: String,
     pub status: String,
     pub evidence: serde_json::Value,
+    pub exception_id: Option<String>,
+    pub exception_owner: Option<String>,
+    pub exception_reason: Option<String>,
+    pub exception_expires: Option<NaiveDate>,
+    pub exception_ticket: Option<String>,
 }
 
 impl SpanRow {
     pub fn into_resource(self) -> Result<ResourceReport, StoreError> {
+        let exception = match self.exception_id {
+            None => None,
+            Some(id) => {
+                // Written with the sweep's exceptions, always.
+                let (Some(owner), Some(reason), Some(expires)) = (
+                    self.exception_owner,
+                    self.exception_reason,
+                    self.exception_expires,
+                ) else {
+                    return Err(StoreError::Unreadable(format!(
+                        "exception {id:?} covers a finding but the sweep did not record it"
+                    )));
+                };
+                Some(ExceptionRef {
+                    id,
+                    owner,
+                    reason,
+                    expires,
+                    ticket: self.exception_ticket,
+                })
+            }
+        };
         Ok(ResourceReport {
             resource_type: parse(&self.resource_type)?,
             status: parse(&self.status)?,
             resource_id: self.resource_id,
             evidence: self.evidence,
+            exception,
         })
     }
 }
@@ -195,6 +234,9 @@ pub(crate) struct CurrentFindingRow {
     pub failing_since: Option<DateTime<Utc>>,
     pub last_assessed_at: Option<DateTime<Utc>>,
     pub account_state: String,
+    pub exception_id: Option<String>,
+    pub exception_owner: Option<String>,
+    pub exception_expires: Option<NaiveDate>,
 }
 
 impl From<CurrentFindingRow> for CurrentFinding {
@@ -211,6 +253,9 @@ impl From<CurrentFindingRow> for CurrentFinding {
             failing_since: row.failing_since,
             last_assessed_at: row.last_assessed_at,
             account_state: row.account_state,
+            exception_id: row.exception_id,
+            exception_owner: row.exception_owner,
+            exception_expires: row.exception_expires,
         }
     }
 }

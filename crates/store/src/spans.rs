@@ -71,9 +71,9 @@ pub(crate) async fn record_assessment(
         sqlx::query(
             "INSERT INTO finding_spans (account_id, control_id, resource_type, resource_id,
                  status, first_sweep_seq, last_sweep_seq, first_seen_at, last_seen_at,
-                 ordinal, evidence)
+                 ordinal, evidence, exception_id)
              SELECT account_id, control_id, resource_type, resource_id, status, $3,
-                    last_sweep_seq, $4, last_seen_at, ordinal, evidence
+                    last_sweep_seq, $4, last_seen_at, ordinal, evidence, exception_id
              FROM finding_spans
              WHERE account_id = $1 AND first_sweep_seq < $2 AND last_sweep_seq > $2",
         )
@@ -127,6 +127,10 @@ pub(crate) async fn record_assessment(
             .iter()
             .map(|(_, _, r)| r.evidence.clone())
             .collect();
+        let exceptions: Vec<Option<&str>> = resources
+            .iter()
+            .map(|(_, _, r)| r.exception.as_ref().map(|e| e.id.as_str()))
+            .collect();
         // A resource seen in the same status at the account's previous assessment extends
         // that span; anything else starts a new one.
         sqlx::query(
@@ -135,14 +139,15 @@ pub(crate) async fn record_assessment(
                  -- twice (a credential report with an ARN twice): a failure wins.
                  SELECT DISTINCT ON (control_id, resource_id) *
                  FROM UNNEST($4::text[], $5::int[], $6::text[], $7::text[],
-                             $8::text[], $9::jsonb[])
-                     AS o(control_id, ordinal, resource_type, resource_id, status, evidence)
+                             $8::text[], $9::jsonb[], $11::text[])
+                     AS o(control_id, ordinal, resource_type, resource_id, status, evidence,
+                          exception_id)
                  ORDER BY control_id, resource_id, (status = 'FAILED') DESC, ordinal
              ),
              extended AS (
                  UPDATE finding_spans f
                  SET last_sweep_seq = $2, last_seen_at = $10, evidence = o.evidence,
-                     ordinal = o.ordinal
+                     ordinal = o.ordinal, exception_id = o.exception_id
                  FROM observed o
                  WHERE f.account_id = $1 AND f.last_sweep_seq = $3
                    AND f.control_id = o.control_id AND f.resource_id = o.resource_id
@@ -151,9 +156,9 @@ pub(crate) async fn record_assessment(
              )
              INSERT INTO finding_spans (account_id, control_id, resource_type, resource_id,
                  status, first_sweep_seq, last_sweep_seq, first_seen_at, last_seen_at,
-                 ordinal, evidence)
+                 ordinal, evidence, exception_id)
              SELECT $1, o.control_id, o.resource_type, o.resource_id, o.status, $2, $2,
-                    $10, $10, o.ordinal, o.evidence
+                    $10, $10, o.ordinal, o.evidence, o.exception_id
              FROM observed o
              WHERE NOT EXISTS (SELECT 1 FROM extended e
                                WHERE e.control_id = o.control_id
@@ -169,6 +174,7 @@ pub(crate) async fn record_assessment(
         .bind(&statuses)
         .bind(&evidence)
         .bind(seen_at)
+        .bind(&exceptions)
         .execute(&mut *tx)
         .await
         .map_err(query_error("write of findings"))?;
@@ -185,11 +191,11 @@ pub(crate) async fn record_assessment(
                    AND l.control_id = r.control_id AND l.resource_id = r.resource_id
                    AND l.status = r.status
                  RETURNING r.control_id, r.resource_id, r.status, r.last_sweep_seq,
-                           r.last_seen_at, r.ordinal, r.evidence
+                           r.last_seen_at, r.ordinal, r.evidence, r.exception_id
              )
              UPDATE finding_spans l
              SET last_sweep_seq = j.last_sweep_seq, last_seen_at = j.last_seen_at,
-                 ordinal = j.ordinal, evidence = j.evidence
+                 ordinal = j.ordinal, evidence = j.evidence, exception_id = j.exception_id
              FROM joined j
              WHERE l.account_id = $1 AND l.last_sweep_seq = $2
                AND l.control_id = j.control_id AND l.resource_id = j.resource_id

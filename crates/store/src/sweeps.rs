@@ -1,6 +1,7 @@
 //! A sweep's row: its start, its end (with the per-control trend counts), and what resuming an
 //! interrupted one needs. Every write is fenced (see `lock.rs`).
 
+use crate::exceptions::{read_sweep_exceptions, write_sweep_exceptions};
 use crate::lock::{check_fence, Fence};
 use crate::rows::SweepRow;
 use crate::{parse_sweep_id, query_error, Store, StoreError};
@@ -42,7 +43,8 @@ impl Store {
                 "the database holds no sweep".to_string(),
             ));
         };
-        let sweep = row.info()?;
+        let mut sweep = row.info()?;
+        sweep.exceptions = read_sweep_exceptions(&self.pool, row.sweep_id).await?;
         if sweep.status != SweepStatus::Interrupted {
             return Err(StoreError::NothingToResume(format!(
                 "the latest sweep, {}, is {}",
@@ -125,6 +127,7 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(query_error("insert of a sweep"))?;
+        write_sweep_exceptions(&mut tx, id, &sweep.exceptions).await?;
         tx.commit()
             .await
             .map_err(query_error("commit of a sweep's start"))
@@ -194,13 +197,17 @@ async fn finish(
         .map_err(query_error("update of a sweep's end"))?;
     sqlx::query(
         "INSERT INTO control_trend_counts (sweep_id, control_id, accounts_failed,
-             accounts_passed, accounts_not_applicable, accounts_errored, failing_resources)
+             accounts_passed, accounts_not_applicable, accounts_errored, failing_resources,
+             excepted_resources, accounts_failed_unexcepted)
          SELECT sa.sweep_id, c.control_id,
                 count(*) FILTER (WHERE cr.status = 'FAILED'),
                 count(*) FILTER (WHERE cr.status = 'PASSED'),
                 count(*) FILTER (WHERE cr.status = 'NOT_APPLICABLE'),
                 count(*) FILTER (WHERE cr.status = 'ERROR' OR sa.outcome = 'error'),
-                coalesce(sum(cr.failed_resources), 0)
+                coalesce(sum(cr.failed_resources), 0),
+                coalesce(sum(cr.excepted_resources), 0),
+                count(*) FILTER (WHERE cr.status = 'FAILED'
+                                   AND cr.failed_resources > cr.excepted_resources)
          FROM sweep_accounts sa
          CROSS JOIN controls c
          LEFT JOIN control_results cr ON cr.sweep_id = sa.sweep_id
@@ -212,7 +219,9 @@ async fn finish(
              accounts_passed = EXCLUDED.accounts_passed,
              accounts_not_applicable = EXCLUDED.accounts_not_applicable,
              accounts_errored = EXCLUDED.accounts_errored,
-             failing_resources = EXCLUDED.failing_resources",
+             failing_resources = EXCLUDED.failing_resources,
+             excepted_resources = EXCLUDED.excepted_resources,
+             accounts_failed_unexcepted = EXCLUDED.accounts_failed_unexcepted",
     )
     .bind(id)
     .execute(&mut *tx)

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use mfa_evaluator::Status;
 use mfa_report::{AccountReport, Outcome};
 use sqlx::PgConnection;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 /// What [`Store::record_account`] did.
@@ -98,6 +98,7 @@ impl Store {
 
         if account.outcome == Outcome::Assessed {
             write_control_results(&mut tx, id, account).await?;
+            write_excepted_findings(&mut tx, id, sweep_seq, account).await?;
             spans::record_assessment(&mut tx, sweep_seq, seen_at, account).await?;
         }
         tx.commit()
@@ -122,6 +123,7 @@ async fn write_control_results(
         let mut messages = Vec::new();
         let mut request_ids = Vec::new();
         let mut failed = Vec::new();
+        let mut excepted = Vec::new();
         let mut passed = Vec::new();
         for control in &account.controls {
             control_ids.push(control.control_id.as_str());
@@ -152,14 +154,22 @@ async fn write_control_results(
             };
             failed.push(count(Status::Failed));
             passed.push(count(Status::Passed));
+            // Failed resources an exception covers, each once too.
+            let covered: HashSet<&str> = control
+                .resources
+                .iter()
+                .filter(|r| r.status == Status::Failed && r.exception.is_some())
+                .map(|r| r.resource_id.as_str())
+                .collect();
+            excepted.push(i32::try_from(covered.len()).unwrap_or(i32::MAX));
         }
         sqlx::query(
             "INSERT INTO control_results (sweep_id, account_id, control_id, status,
                  error_operation, error_region, error_code, error_message,
-                 failed_resources, passed_resources, error_request_id)
+                 failed_resources, passed_resources, error_request_id, excepted_resources)
              SELECT $1, $2, * FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[],
                                           $7::text[], $8::text[], $9::int[], $10::int[],
-                                          $11::text[])",
+                                          $11::text[], $12::int[])",
         )
         .bind(id)
         .bind(&account.account_id)
@@ -172,9 +182,50 @@ async fn write_control_results(
         .bind(&failed)
         .bind(&passed)
         .bind(&request_ids)
+        .bind(&excepted)
         .execute(&mut *tx)
         .await
         .map_err(query_error("insert of control results"))?;
     }
+    Ok(())
+}
+
+/// Which exception covered which failing resource of this account, in this sweep.
+async fn write_excepted_findings(
+    tx: &mut PgConnection,
+    id: Uuid,
+    sweep_seq: i64,
+    account: &AccountReport,
+) -> Result<(), StoreError> {
+    let mut controls = Vec::new();
+    let mut resources = Vec::new();
+    let mut exceptions = Vec::new();
+    for control in &account.controls {
+        for resource in &control.resources {
+            if let Some(exception) = &resource.exception {
+                controls.push(control.control_id.as_str());
+                resources.push(resource.resource_id.as_str());
+                exceptions.push(exception.id.as_str());
+            }
+        }
+    }
+    if controls.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO excepted_findings (sweep_id, sweep_seq, account_id, control_id, resource_id,
+             exception_id)
+         SELECT $1, $2, $3, * FROM UNNEST($4::text[], $5::text[], $6::text[])
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(id)
+    .bind(sweep_seq)
+    .bind(&account.account_id)
+    .bind(&controls)
+    .bind(&resources)
+    .bind(&exceptions)
+    .execute(&mut *tx)
+    .await
+    .map_err(query_error("write of excepted findings"))?;
     Ok(())
 }

@@ -5,7 +5,8 @@
 mod common;
 
 use chrono::{TimeZone, Utc};
-use mfa_evaluator::{ControlId, DataError, ResourceType, Status};
+use mfa_evaluator::{ControlId, DataError, Status};
+use mfa_report::fixtures;
 use mfa_report::{
     AccountReport, ControlReport, Outcome, ResourceReport, SkipReason, SweepInfo, SweepStatus,
 };
@@ -15,51 +16,45 @@ use sqlx::PgPool;
 
 fn sweep_info(id: &str, hour: u32) -> SweepInfo {
     SweepInfo {
-        id: id.into(),
-        started_at: Utc
-            .with_ymd_and_hms(2026, 11, 23, hour, 0, 0)
-            .single()
-            .unwrap(),
-        finished_at: None,
-        status: SweepStatus::Running,
-        organization_id: Some("o-abcdef1234".into()),
-        management_account_id: Some("111111111111".into()),
         regions: vec!["us-east-1".into(), "eu-west-1".into()],
-        controls: ControlId::ALL.to_vec(),
+        ..fixtures::sweep_info(
+            id,
+            Utc.with_ymd_and_hms(2026, 11, 23, hour, 0, 0)
+                .single()
+                .unwrap(),
+        )
     }
 }
 
-fn control(id: ControlId, status: Status, resources: Vec<ResourceReport>) -> ControlReport {
-    ControlReport {
-        control_id: id,
-        status,
-        severity: id.severity(),
-        title: id.title().into(),
-        remediation: id.remediation().into(),
-        error: None,
-        resources,
-    }
+fn control(id: ControlId, resources: Vec<ResourceReport>) -> ControlReport {
+    fixtures::control(id, resources)
 }
 
 fn user(arn: &str, status: Status) -> ResourceReport {
     ResourceReport {
-        resource_type: ResourceType::AwsIamUser,
         resource_id: arn.into(),
-        status,
-        evidence: json!({"source": "iam:GetCredentialReport", "mfa_active": status == Status::Passed}),
+        ..fixtures::iam_user("222222222222", "x", status)
+    }
+}
+
+fn root_finding(status: Status, evidence: serde_json::Value) -> ResourceReport {
+    ResourceReport {
+        evidence,
+        ..fixtures::root("222222222222", status)
     }
 }
 
 fn accounts() -> Vec<AccountReport> {
-    let root = "arn:aws:iam::222222222222:root";
-    let mut cognito = control(ControlId::Cognito5, Status::Error, vec![]);
-    cognito.error = Some(DataError {
-        operation: "cognito-idp:ListUserPools".into(),
-        region: "eu-west-1".into(),
-        code: Some("AccessDeniedException".into()),
-        message: "denied".into(),
-        request_id: None,
-    });
+    let cognito = fixtures::errored_control(
+        ControlId::Cognito5,
+        DataError {
+            operation: "cognito-idp:ListUserPools".into(),
+            region: "eu-west-1".into(),
+            code: Some("AccessDeniedException".into()),
+            message: "denied".into(),
+            request_id: None,
+        },
+    );
     vec![
         AccountReport {
             account_id: "222222222222".into(),
@@ -71,28 +66,21 @@ fn accounts() -> Vec<AccountReport> {
             controls: vec![
                 control(
                     ControlId::Iam9,
-                    Status::Passed,
-                    vec![ResourceReport {
-                        resource_type: ResourceType::AwsAccount,
-                        resource_id: root.into(),
-                        status: Status::Passed,
-                        evidence: json!({"AccountMFAEnabled": 1}),
-                    }],
+                    vec![root_finding(
+                        Status::Passed,
+                        json!({"AccountMFAEnabled": 1}),
+                    )],
                 ),
                 control(
                     ControlId::Iam6,
-                    Status::Failed,
-                    vec![ResourceReport {
-                        resource_type: ResourceType::AwsAccount,
-                        resource_id: root.into(),
-                        status: Status::Failed,
-                        evidence: json!({"virtual_devices_assigned_to_root": ["arn:aws:iam::222222222222:mfa/x"]}),
-                    }],
+                    vec![root_finding(
+                        Status::Failed,
+                        json!({"virtual_devices_assigned_to_root": ["arn:aws:iam::222222222222:mfa/x"]}),
+                    )],
                 ),
-                control(ControlId::Iam5, Status::NotApplicable, vec![]),
+                control(ControlId::Iam5, vec![]),
                 control(
                     ControlId::Iam19,
-                    Status::Failed,
                     vec![
                         user("arn:aws:iam::222222222222:user/b", Status::Failed),
                         user("arn:aws:iam::222222222222:user/staff/a\"'x", Status::Passed),

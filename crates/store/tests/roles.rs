@@ -76,6 +76,7 @@ async fn the_documented_roles_can_do_what_they_should_and_no_more(pool: PgPool) 
         "changes_since_previous_sweep",
         "account_control_history",
         "control_trend",
+        "exceptions_status",
     ] {
         sqlx::query(&format!("SELECT * FROM {view} LIMIT 1"))
             .fetch_all(&mut read)
@@ -86,6 +87,7 @@ async fn the_documented_roles_can_do_what_they_should_and_no_more(pool: PgPool) 
         "SELECT * FROM sweeps",
         "SELECT * FROM finding_spans",
         "SELECT * FROM sweep_accounts",
+        "SELECT * FROM excepted_findings",
         "DELETE FROM controls",
         "CREATE TABLE x (y int)",
     ] {

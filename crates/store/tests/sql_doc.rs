@@ -6,9 +6,9 @@
 mod common;
 
 use chrono::{Duration, Utc};
-use mfa_evaluator::{ControlId, Status};
+use mfa_evaluator::{ControlId, ExceptionState, Status};
 use mfa_report::fixtures::{self, errored};
-use mfa_report::{AccountReport, SweepStatus};
+use mfa_report::{AccountReport, ExceptionRef, SweepException, SweepStatus};
 use sqlx::PgPool;
 
 /// An account whose root has no MFA and whose users fail or pass IAM.5 and IAM.19.
@@ -32,6 +32,17 @@ fn account(id: &str, failing: &[&str], passing: &[&str]) -> AccountReport {
     )
 }
 
+/// An exception that ends in ten days.
+fn onboarding() -> ExceptionRef {
+    ExceptionRef {
+        id: "onboarding".into(),
+        owner: "it-ops@example.com".into(),
+        reason: "new hires enrol their MFA in their first weeks".into(),
+        expires: Utc::now().date_naive() + chrono::Days::new(10),
+        ticket: None,
+    }
+}
+
 /// Forty nightly sweeps of three accounts: long-standing failures, last night's changes, and an
 /// account that errored last night.
 async fn seed(store: &common::Locked) {
@@ -39,14 +50,37 @@ async fn seed(store: &common::Locked) {
     for night in 0..40i64 {
         let id = format!("00000000-0000-4000-8000-{night:012}");
         let started = start + Duration::days(night);
-        store
-            .begin_sweep(&fixtures::sweep_info(&id, started))
-            .await
-            .unwrap();
         let last = night == 39;
+        let mut info = fixtures::sweep_info(&id, started);
+        if last {
+            info.exceptions = vec![
+                SweepException {
+                    exception: onboarding(),
+                    state: ExceptionState::Expiring,
+                },
+                SweepException {
+                    exception: ExceptionRef {
+                        id: "spare".into(),
+                        expires: Utc::now().date_naive() + chrono::Days::new(200),
+                        ..onboarding()
+                    },
+                    state: ExceptionState::Active,
+                },
+            ];
+        }
+        store.begin_sweep(&info).await.unwrap();
         let accounts = vec![
             if last {
-                account("111111111111", &["jess", "new-hire"], &["ci"])
+                // The new hire's missing MFA is accepted for the onboarding weeks.
+                let mut first = account("111111111111", &["jess", "new-hire"], &["ci"]);
+                for control in &mut first.controls {
+                    for resource in &mut control.resources {
+                        if resource.resource_id.ends_with("/new-hire") {
+                            resource.exception = Some(onboarding());
+                        }
+                    }
+                }
+                first
             } else {
                 account("111111111111", &["jess", "ci"], &[])
             },
@@ -247,6 +281,47 @@ fn documented_answers() -> Vec<(Vec<&'static str>, Vec<String>)> {
             vec!["account_id", "error_code"],
             rows(&[&[A3, "AccessDenied"]]),
         ),
+        (
+            vec!["exception_id", "owner", "state", "findings_covered"],
+            rows(&[
+                &["onboarding", "it-ops@example.com", "expiring", "2"],
+                &["spare", "it-ops@example.com", "unused", "0"],
+            ]),
+        ),
+        (
+            vec![
+                "account_id",
+                "control_id",
+                "resource_id",
+                "exception_id",
+                "exception_owner",
+            ],
+            rows(&[
+                &[
+                    A1,
+                    "IAM.19",
+                    &user(A1, "new-hire"),
+                    "onboarding",
+                    "it-ops@example.com",
+                ],
+                &[
+                    A1,
+                    "IAM.5",
+                    &user(A1, "new-hire"),
+                    "onboarding",
+                    "it-ops@example.com",
+                ],
+            ]),
+        ),
+        (
+            vec!["exception_id", "owner", "findings_covered"],
+            rows(&[&["onboarding", "it-ops@example.com", "2"]]),
+        ),
+        (vec!["failing_resources", "excepted_resources"], {
+            let mut nights = vec!["4 | 0".to_string(); 39];
+            nights.push("3 | 1".into());
+            nights
+        }),
     ]
 }
 

@@ -3,10 +3,12 @@
 //! of accounts that are not audited (skipped, invalid) or whose audit died are made here too.
 
 use crate::plan::{Decision, PlannedAccount};
+use chrono::NaiveDate;
 use mfa_collector::AccountCollector;
-use mfa_evaluator::{evaluate, DataError, Status};
+use mfa_evaluator::{evaluate, DataError, Exception, Status};
 use mfa_report::{AccountReport, ControlReport, Outcome};
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 use tracing::{warn, Instrument};
 
@@ -21,18 +23,32 @@ pub trait Audit: Send + Sync {
     fn regions(&self) -> &[String];
 }
 
-/// The real audit: assume the role, collect, evaluate; all within `deadline`.
+/// The exceptions a sweep applies, and the day (UTC) it applies them on.
+#[derive(Debug, Clone)]
+pub struct Accepted {
+    pub exceptions: Arc<[Exception]>,
+    pub day: NaiveDate,
+}
+
+/// The real audit: assume the role, collect, evaluate, mark what the exceptions cover; all
+/// within `deadline`.
 #[derive(Debug, Clone)]
 pub struct CollectorAudit {
     collector: AccountCollector,
     deadline: Duration,
+    accepted: Accepted,
 }
 
 impl CollectorAudit {
-    pub fn new(collector: AccountCollector, deadline: Duration) -> CollectorAudit {
+    pub fn new(
+        collector: AccountCollector,
+        deadline: Duration,
+        accepted: Accepted,
+    ) -> CollectorAudit {
         CollectorAudit {
             collector,
             deadline,
+            accepted,
         }
     }
 }
@@ -42,7 +58,21 @@ impl Audit for CollectorAudit {
         &self,
         planned: PlannedAccount,
     ) -> impl Future<Output = AccountReport> + Send + 'static {
-        audit_one(self.collector.clone(), self.deadline, planned)
+        let accepted = self.accepted.clone();
+        // The account's place in the OU tree, root first: what OU-scoped exceptions match.
+        let ous: Vec<String> = planned
+            .account
+            .parents
+            .iter()
+            .flatten()
+            .map(|unit| unit.id.clone())
+            .collect();
+        let audit = audit_one(self.collector.clone(), self.deadline, planned);
+        async move {
+            let mut report = audit.await;
+            report.apply_exceptions(&accepted.exceptions, &ous, accepted.day);
+            report
+        }
     }
 
     fn regions(&self) -> &[String] {

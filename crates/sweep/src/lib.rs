@@ -21,7 +21,7 @@ mod stop;
 #[cfg(test)]
 mod fakes;
 
-pub use audit::{Audit, CollectorAudit};
+pub use audit::{Accepted, Audit, CollectorAudit};
 pub use lock::{take_sweep_lock, WhenBusy};
 pub use plan::{plan, Decision, Plan, PlannedAccount, Scope};
 pub use record::{Destination, RecordSettings};

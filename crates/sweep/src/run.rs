@@ -17,7 +17,7 @@ use crate::sink::{Sink, WriteFailure};
 use crate::stop::StopSignal;
 use chrono::Utc;
 use mfa_evaluator::{ControlId, Status};
-use mfa_report::{AccountReport, Outcome, SweepInfo, SweepStatus};
+use mfa_report::{AccountReport, Outcome, SweepException, SweepInfo, SweepStatus};
 use mfa_store::{ResumableSweep, StoreError};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -69,6 +69,8 @@ fn spooled_to(spool: &Option<PathBuf>) -> String {
 pub struct SweepSettings {
     /// Accounts in flight at once.
     pub concurrency: usize,
+    /// The exceptions the sweep reads, as they stand on its day: recorded with the sweep.
+    pub exceptions: Vec<SweepException>,
     /// How long accounts in flight may still finish once a stop is requested.
     pub grace_period: Duration,
     pub record: RecordSettings,
@@ -87,7 +89,7 @@ pub trait Progress: Send + Sync {
 #[derive(Debug, Clone)]
 pub enum SweepStart {
     New,
-    Resume(ResumableSweep),
+    Resume(Box<ResumableSweep>),
 }
 
 /// What a finished sweep did.
@@ -100,6 +102,8 @@ pub struct SweepSummary {
     pub skipped: usize,
     /// Accounts with at least one FAILED control.
     pub accounts_failing: usize,
+    /// Accounts with a failure no exception covers: what `--fail-on-findings` counts.
+    pub accounts_failing_unexcepted: usize,
     /// Resumed: accounts the interrupted sweep had already recorded, not audited again.
     pub already_done: usize,
     /// Interrupted: accounts left for `sweep --resume`.
@@ -125,6 +129,7 @@ struct Tally {
     errored: usize,
     skipped: usize,
     failing: usize,
+    failing_unexcepted: usize,
 }
 
 impl Tally {
@@ -136,6 +141,9 @@ impl Tally {
         }
         if report.controls.iter().any(|c| c.status == Status::Failed) {
             self.failing += 1;
+        }
+        if report.has_unexcepted_failures() {
+            self.failing_unexcepted += 1;
         }
     }
 }
@@ -171,13 +179,15 @@ impl<A: Audit> SweepRunner<A> {
                     management_account_id: Some(plan.management_account_id.clone()),
                     regions: self.auditor.regions().to_vec(),
                     controls: ControlId::ALL.to_vec(),
+                    exceptions: self.settings.exceptions.clone(),
                 };
                 sink.begin(&info).await?;
                 (info, HashMap::new())
             }
             SweepStart::Resume(resumable) => {
                 sink.reopen(&resumable.sweep.id).await?;
-                (resumable.sweep, resumable.done)
+                let ResumableSweep { sweep, done } = *resumable;
+                (sweep, done)
             }
         };
         let sweep_id = info.id.clone();
@@ -236,6 +246,7 @@ impl<A: Audit> SweepRunner<A> {
             errored: tally.errored,
             skipped: tally.skipped,
             accounts_failing: tally.failing,
+            accounts_failing_unexcepted: tally.failing_unexcepted,
             already_done: done.len(),
             unfinished,
             spooled: recorder.spooled_accounts,

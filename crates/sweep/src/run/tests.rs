@@ -13,6 +13,7 @@ use tokio::time::Instant as VirtualInstant;
 fn settings(concurrency: usize, grace: Duration, retry_for: Duration) -> SweepSettings {
     SweepSettings {
         concurrency,
+        exceptions: Vec::new(),
         grace_period: grace,
         record: RecordSettings {
             retry_for,

@@ -17,6 +17,7 @@ fn sweep_info() -> SweepInfo {
         management_account_id: Some(account_id(1)),
         regions: vec!["us-east-1".into()],
         controls: ControlId::ALL.to_vec(),
+        exceptions: Vec::new(),
     }
 }
 

@@ -1,0 +1,199 @@
+//! The readable report's accepted risks: each exception that covered findings, with its owner,
+//! end date and reason, and the findings under it; then those that expire soon, have expired,
+//! or covered nothing.
+
+use crate::text::{short_resource, truncate};
+use crate::{ExceptionRef, SweepReport};
+use mfa_evaluator::{ExceptionState, Status};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// Findings named under an exception before "and N more".
+const MAX_LISTED: usize = 10;
+
+pub(crate) fn write_exceptions(out: &mut String, report: &SweepReport) -> std::fmt::Result {
+    // exception id -> (the exception, "account name control resource" lines)
+    let mut covered: BTreeMap<&str, (&ExceptionRef, Vec<String>)> = BTreeMap::new();
+    for account in &report.accounts {
+        for control in &account.controls {
+            for resource in &control.resources {
+                let Some(exception) = &resource.exception else {
+                    continue;
+                };
+                if resource.status != Status::Failed {
+                    continue;
+                }
+                covered
+                    .entry(exception.id.as_str())
+                    .or_insert_with(|| (exception, Vec::new()))
+                    .1
+                    .push(format!(
+                        "{} {:<24} {:<9} {}",
+                        account.account_id,
+                        truncate(&account.account_name, 24),
+                        control.control_id.as_str(),
+                        short_resource(&resource.resource_id)
+                    ));
+            }
+        }
+    }
+    let named = |state: ExceptionState| -> Vec<String> {
+        report
+            .sweep
+            .exceptions
+            .iter()
+            .filter(|e| e.state == state)
+            .map(|e| {
+                format!(
+                    "{} ({}, {})",
+                    e.exception.id, e.exception.expires, e.exception.owner
+                )
+            })
+            .collect()
+    };
+    let unused: Vec<String> = report
+        .sweep
+        .exceptions
+        .iter()
+        .filter(|e| {
+            e.state != ExceptionState::Expired && !covered.contains_key(e.exception.id.as_str())
+        })
+        .map(|e| e.exception.id.clone())
+        .collect();
+    let (expiring, expired) = (
+        named(ExceptionState::Expiring),
+        named(ExceptionState::Expired),
+    );
+    if covered.is_empty() && expiring.is_empty() && expired.is_empty() && unused.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "\nAccepted risks (exceptions): failing, but accepted until their end date"
+    )?;
+    for (id, (exception, findings)) in &covered {
+        let ticket = exception
+            .ticket
+            .as_ref()
+            .map(|t| format!(", ticket {t}"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "  {id}: {} findings, owner {}, until {}{ticket}",
+            findings.len(),
+            exception.owner,
+            exception.expires
+        )?;
+        writeln!(out, "    reason: {}", exception.reason)?;
+        for line in findings.iter().take(MAX_LISTED) {
+            writeln!(out, "    {line}")?;
+        }
+        if findings.len() > MAX_LISTED {
+            writeln!(out, "    and {} more", findings.len() - MAX_LISTED)?;
+        }
+    }
+    if !expiring.is_empty() {
+        writeln!(out, "  Expiring soon: {}", expiring.join("; "))?;
+    }
+    if !expired.is_empty() {
+        writeln!(
+            out,
+            "  Expired, no longer applied (their findings count again): {}",
+            expired.join("; ")
+        )?;
+    }
+    if !unused.is_empty() {
+        writeln!(
+            out,
+            "  Unused, covered nothing in this sweep (stale?): {}",
+            unused.join(", ")
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{fixtures, render_text, ExceptionRef, SweepException, SweepReport, SCHEMA_VERSION};
+    use chrono::{NaiveDate, TimeZone, Utc};
+    use mfa_evaluator::{ControlId, ExceptionState, Status};
+
+    fn exception(id: &str, expires: NaiveDate) -> ExceptionRef {
+        ExceptionRef {
+            id: id.into(),
+            owner: format!("{id}@example.com"),
+            reason: format!("because {id}"),
+            expires,
+            ticket: Some("SEC-7".into()),
+        }
+    }
+
+    #[test]
+    fn excepted_failures_are_listed_under_their_exception_not_as_failing() {
+        let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).expect("a date");
+        let ci = exception("ci-keys", day(12, 20));
+        let account = "222222222222";
+        let mut excepted = fixtures::iam_user(account, "automation/ci", Status::Failed);
+        excepted.exception = Some(ci.clone());
+        let mut prod = fixtures::assessed(
+            account,
+            vec![fixtures::control(
+                ControlId::Iam19,
+                vec![
+                    excepted,
+                    fixtures::iam_user(account, "staff/jess", Status::Failed),
+                ],
+            )],
+        );
+        prod.account_name = "prod".into();
+        let started = Utc
+            .with_ymd_and_hms(2026, 11, 29, 3, 0, 0)
+            .single()
+            .expect("a time");
+        let mut sweep = fixtures::sweep_info("sweep-1", started);
+        sweep.exceptions = vec![
+            SweepException {
+                exception: ci,
+                state: ExceptionState::Expiring,
+            },
+            SweepException {
+                exception: exception("old-pool", day(11, 1)),
+                state: ExceptionState::Expired,
+            },
+            SweepException {
+                exception: exception("spare", day(12, 31)),
+                state: ExceptionState::Active,
+            },
+        ];
+        let text = render_text(&SweepReport {
+            schema_version: SCHEMA_VERSION,
+            sweep,
+            accounts: vec![prod],
+            changes_since_previous_sweep: Vec::new(),
+        });
+        let failing = text
+            .split("Failing resources")
+            .nth(1)
+            .and_then(|rest| rest.split("Accepted risks").next())
+            .expect("both sections");
+        assert!(failing.contains("user/staff/jess"), "{text}");
+        assert!(!failing.contains("user/automation/ci"), "{text}");
+        for expected in [
+            "ci-keys: 1 findings, owner ci-keys@example.com, until 2026-12-20, ticket SEC-7",
+            "reason: because ci-keys",
+            "222222222222 prod                     IAM.19    user/automation/ci",
+            "Expiring soon: ci-keys (2026-12-20, ci-keys@example.com)",
+            "Expired, no longer applied (their findings count again): old-pool (2026-11-01",
+            "Unused, covered nothing in this sweep (stale?): spare",
+        ] {
+            assert!(text.contains(expected), "{expected}\n{text}");
+        }
+        // The table: one failing, one excepted.
+        assert!(
+            text.lines().any(|l| l.starts_with("IAM.19")
+                && l.split_whitespace().nth(6) == Some("1")
+                && l.split_whitespace().nth(7) == Some("1")),
+            "{text}"
+        );
+    }
+}
