@@ -128,6 +128,8 @@ impl Audit for FakeAudit {
 #[derive(Debug, Default)]
 pub(crate) struct SinkState {
     pub begun: Vec<String>,
+    /// The exceptions each `begin` recorded, by their ids.
+    pub begun_exceptions: Vec<Vec<String>>,
     /// Accounts recorded, in order.
     pub recorded: Vec<String>,
     pub finished: Option<SweepStatus>,
@@ -167,7 +169,15 @@ impl FakeSink {
 impl Sink for FakeSink {
     async fn begin(&mut self, sweep: &SweepInfo) -> Result<(), WriteFailure> {
         self.attempt()?;
-        self.state().begun.push(sweep.id.clone());
+        let mut state = self.state();
+        state.begun.push(sweep.id.clone());
+        state.begun_exceptions.push(
+            sweep
+                .exceptions
+                .iter()
+                .map(|e| e.exception.id.clone())
+                .collect(),
+        );
         Ok(())
     }
 

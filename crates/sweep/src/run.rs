@@ -186,7 +186,25 @@ impl<A: Audit> SweepRunner<A> {
             }
             SweepStart::Resume(resumable) => {
                 sink.reopen(&resumable.sweep.id).await?;
-                let ResumableSweep { sweep, done } = *resumable;
+                let ResumableSweep { mut sweep, done } = *resumable;
+                // The rest is audited with today's exceptions: record those the sweep did not
+                // read when it began (its start is already there: only they are added).
+                let known: Vec<String> = sweep
+                    .exceptions
+                    .iter()
+                    .map(|e| e.exception.id.clone())
+                    .collect();
+                let added: Vec<SweepException> = self
+                    .settings
+                    .exceptions
+                    .iter()
+                    .filter(|e| !known.contains(&e.exception.id))
+                    .cloned()
+                    .collect();
+                if !added.is_empty() {
+                    sweep.exceptions.extend(added);
+                    sink.begin(&sweep).await?;
+                }
                 (sweep, done)
             }
         };

@@ -274,3 +274,49 @@ async fn a_database_away_past_the_retry_window_spools_the_rest_and_the_end() {
         })
     ));
 }
+
+fn sweep_exception(id: &str) -> SweepException {
+    SweepException {
+        exception: mfa_report::ExceptionRef {
+            id: id.into(),
+            owner: "owner".into(),
+            reason: "reason".into(),
+            expires: chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap(),
+            ticket: None,
+        },
+        state: mfa_evaluator::ExceptionState::Active,
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_resumed_sweep_records_the_exceptions_it_applies_that_it_did_not_read_before() {
+    let sink = FakeSink::default();
+    let mut settings = settings(2, Duration::from_secs(1), Duration::from_secs(1));
+    settings.exceptions = vec![sweep_exception("old"), sweep_exception("new")];
+    let mut interrupted = mfa_report::fixtures::sweep_info(
+        "00000000-0000-4000-8000-000000000001",
+        chrono::Utc::now(),
+    );
+    interrupted.exceptions = vec![sweep_exception("old")];
+    let resumable = mfa_store::ResumableSweep {
+        sweep: interrupted,
+        done: HashMap::new(),
+    };
+    let (_handle, signal) = stop_signal();
+    let runner = SweepRunner::new(FakeAudit::taking(Duration::from_millis(10)), settings);
+    runner
+        .run(
+            plan_of(2),
+            SweepStart::Resume(Box::new(resumable)),
+            sink.clone(),
+            &NoProgress,
+            &signal,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        sink.state().begun_exceptions,
+        vec![vec!["old".to_string(), "new".to_string()]],
+        "the new exception is recorded with the sweep, the old one kept"
+    );
+}
