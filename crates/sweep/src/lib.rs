@@ -17,6 +17,7 @@ mod run;
 mod sink;
 mod spool;
 mod stop;
+mod writer;
 
 #[cfg(test)]
 mod fakes;

@@ -12,11 +12,12 @@
 
 use crate::audit::{died_report, not_audited_report, Audit};
 use crate::plan::{Decision, Plan, PlannedAccount};
-use crate::record::{Destination, RecordSettings, Recorder};
+use crate::record::{RecordSettings, Recorder};
 use crate::sink::{Sink, WriteFailure};
 use crate::stop::StopSignal;
+use crate::writer::write_all;
 use chrono::Utc;
-use mfa_evaluator::{ControlId, Status};
+use mfa_evaluator::ControlId;
 use mfa_report::{AccountReport, Outcome, SweepException, SweepInfo, SweepStatus};
 use mfa_store::{ResumableSweep, StoreError};
 use std::collections::HashMap;
@@ -25,7 +26,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
-use tracing::{error, info, warn};
+use tracing::{info, warn};
 use uuid::Uuid;
 
 #[derive(Debug, thiserror::Error)]
@@ -117,35 +118,9 @@ pub struct SweepSummary {
 }
 
 /// A finished account on its way to the writer; `took` is `None` for one not audited.
-struct Finished {
-    report: AccountReport,
-    took: Option<Duration>,
-}
-
-/// What the writer counted.
-#[derive(Debug, Default)]
-struct Tally {
-    assessed: usize,
-    errored: usize,
-    skipped: usize,
-    failing: usize,
-    failing_unexcepted: usize,
-}
-
-impl Tally {
-    fn count(&mut self, report: &AccountReport) {
-        match report.outcome {
-            Outcome::Assessed => self.assessed += 1,
-            Outcome::Error => self.errored += 1,
-            Outcome::Skipped => self.skipped += 1,
-        }
-        if report.controls.iter().any(|c| c.status == Status::Failed) {
-            self.failing += 1;
-        }
-        if report.has_unexcepted_failures() {
-            self.failing_unexcepted += 1;
-        }
-    }
+pub(crate) struct Finished {
+    pub(crate) report: AccountReport,
+    pub(crate) took: Option<Duration>,
 }
 
 #[derive(Debug)]
@@ -389,52 +364,6 @@ fn joined_report(
                 took: Some(Duration::ZERO),
             })
         }
-    }
-}
-
-/// The writer: records every finished account, in the order they finished, until the pool is
-/// done. When the spool cannot be written either, the pool is told to stop, and each account
-/// that could not be recorded is named in the log.
-async fn write_all<S: Sink>(
-    recorder: &mut Recorder<S>,
-    mut from_pool: mpsc::UnboundedReceiver<Finished>,
-    progress: &dyn Progress,
-    halt: watch::Sender<bool>,
-) -> Result<Tally, SweepError> {
-    let mut tally = Tally::default();
-    let mut fatal: Option<SweepError> = None;
-    while let Some(Finished { report, took }) = from_pool.recv().await {
-        if let Some(error) = &fatal {
-            error!(account_id = %report.account_id, operation = "store:record_account",
-                   "account audited but not recorded ({error}); the next sweep audits it again");
-            continue;
-        }
-        match recorder.account(&report).await {
-            Ok(destination) => {
-                if destination == Destination::Spool {
-                    warn!(account_id = %report.account_id, operation = "store:record_account",
-                          "account spooled: it could not be written to the database");
-                }
-                tally.count(&report);
-                match took {
-                    Some(took) => progress.account_finished(&report, took),
-                    None => progress.account_not_audited(&report),
-                }
-            }
-            Err(error) => {
-                error!(account_id = %report.account_id, operation = "store:record_account",
-                       "account audited but not recorded: {error}");
-                fatal = Some(error);
-                halt.send_replace(true);
-            }
-        }
-        if recorder.lock_lost().is_some() {
-            halt.send_replace(true);
-        }
-    }
-    match fatal {
-        Some(error) => Err(error),
-        None => Ok(tally),
     }
 }
 
