@@ -47,16 +47,18 @@ enum Command {
     ///
     /// Exit status: 0 when the sweep completed (findings or not), 2 when it completed but some
     /// accounts errored, 1 when it could not run, 3 with --fail-on-findings when any control
-    /// FAILED (3 wins over 2: a gate that asked about findings hears about them first).
+    /// has a failure no exception covers (3 wins over 2: a gate that asked about findings hears
+    /// about them first).
     ///
     /// Exit 130 when stopped by SIGTERM or Ctrl-C: the sweep is recorded `interrupted` with the
     /// accounts it finished, and `sweep --resume` finishes it. Exit 1 too when another sweep
     /// holds the lock (`schedule.if_sweep_running`, `schedule.lock_wait_seconds`), or took it
-    /// after a database restart: this sweep then stops at once, its finished accounts kept. When the database goes away
-    /// mid-sweep, writes retry for `store.write_retry_seconds`, then the results go to a spool
-    /// file under `store.spool_dir` (exit 1); the next sweep, or `import`, loads it.
+    /// after a database restart: this sweep then stops at once, its finished accounts kept.
+    /// When the database goes away mid-sweep, writes retry for `store.write_retry_seconds`,
+    /// then the results go to a spool file under `store.spool_dir` (exit 1); the next sweep,
+    /// or `import`, loads it.
     Sweep {
-        /// Exit 3 when any control FAILED, for CI gates.
+        /// Exit 3 when any control has a failure no exception covers, for CI gates.
         #[arg(long)]
         fail_on_findings: bool,
         /// Finish the latest sweep, which must be `interrupted`: audit only the accounts it did
