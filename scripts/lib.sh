@@ -14,16 +14,18 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
-# The emulator's Python environment: moto[server] pinned in tests/emulator/requirements.txt.
+# The test environment's Python packages, pinned in tests/validators/requirements.txt: the
+# emulator (moto[server], tests/emulator/requirements.txt) and the format validators.
 ensure_python_env() {
   command -v python3 >/dev/null || die "python3 is required (apt-get install python3 python3-venv)"
-  local stamp="$VENV/.requirements"
-  if [ ! -x "$VENV/bin/python" ] || ! cmp -s "$ROOT/tests/emulator/requirements.txt" "$stamp"; then
-    log "installing the emulator's Python packages into $VENV"
+  local stamp="$VENV/.requirements" wanted
+  wanted=$(cat "$ROOT/tests/validators/requirements.txt" "$ROOT/tests/emulator/requirements.txt")
+  if [ ! -x "$VENV/bin/python" ] || [ "$wanted" != "$(cat "$stamp" 2>/dev/null)" ]; then
+    log "installing the test environment's Python packages into $VENV"
     python3 -m venv "$VENV" || die "cannot create a virtualenv (apt-get install python3-venv)"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/tests/emulator/requirements.txt" \
-      || die "pip install of tests/emulator/requirements.txt failed"
-    cp "$ROOT/tests/emulator/requirements.txt" "$stamp"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/tests/validators/requirements.txt" \
+      || die "pip install of tests/validators/requirements.txt failed"
+    printf '%s' "$wanted" >"$stamp"
   fi
   export MFA_AUDITOR_PYTHON="$VENV/bin/python"
 }

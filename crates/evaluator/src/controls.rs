@@ -97,6 +97,27 @@ impl ControlId {
         }
     }
 
+    /// The control's page in AWS's Security Hub control reference.
+    pub fn reference_url(self) -> &'static str {
+        match self {
+            ControlId::Iam9 => {
+                "https://docs.aws.amazon.com/securityhub/latest/userguide/iam-controls.html#iam-9"
+            }
+            ControlId::Iam6 => {
+                "https://docs.aws.amazon.com/securityhub/latest/userguide/iam-controls.html#iam-6"
+            }
+            ControlId::Iam5 => {
+                "https://docs.aws.amazon.com/securityhub/latest/userguide/iam-controls.html#iam-5"
+            }
+            ControlId::Iam19 => {
+                "https://docs.aws.amazon.com/securityhub/latest/userguide/iam-controls.html#iam-19"
+            }
+            ControlId::Cognito5 => {
+                "https://docs.aws.amazon.com/securityhub/latest/userguide/cognito-controls.html#cognito-5"
+            }
+        }
+    }
+
     pub fn resource_type(self) -> ResourceType {
         match self {
             ControlId::Iam9 | ControlId::Iam6 => ResourceType::AwsAccount,

@@ -5,11 +5,13 @@
 //! [`ControlResult`] per control, each with per-resource findings and the evidence that decided
 //! them. The rules are Security Hub's, to the letter (see `docs/controls.md`).
 
+mod compliance;
 mod controls;
 mod evaluate;
 mod exceptions;
 mod snapshot;
 
+pub use compliance::{Requirement, Standard};
 pub use controls::{ControlId, ResourceType, Severity, Status};
 pub use evaluate::{evaluate, roll_up, ControlResult, ResourceFinding};
 pub use exceptions::{

@@ -97,6 +97,11 @@ enum Command {
         sweep: String,
         #[arg(long, value_enum, default_value = "text")]
         format: ReportFormat,
+        /// Only the controls a framework relates, and as text grouped by its requirements: a
+        /// prefix of a standard's name, e.g. `CIS`, `CIS AWS Foundations Benchmark v3.0.0`,
+        /// `PCI DSS`, `NIST.800-53.r5` (see docs/compliance.md).
+        #[arg(long, value_name = "STANDARD")]
+        framework: Option<String>,
     },
     /// List every exception of `[exceptions] file` (accepted risks): `active`, `expiring`
     /// (within `exceptions.warn_days` of its end), `expired`, or `unused` (it covered nothing in
@@ -120,6 +125,12 @@ enum ReportFormat {
     /// The current findings of every account (the `current_findings` view), for spreadsheets;
     /// `--sweep` does not apply.
     Csv,
+    /// OCSF 1.5.0 Compliance Findings (class 2003), one JSON object per line, one per resource
+    /// and control: for a SIEM or Amazon Security Lake.
+    Ocsf,
+    /// AWS Security Finding Format: a JSON array for `securityhub batch-import-findings`, to
+    /// send in batches of 100 (see the README's "Outputs").
+    Asff,
 }
 
 fn main() -> ExitCode {
@@ -181,26 +192,12 @@ async fn run(cli: Cli) -> Result<u8> {
             ))?;
             Ok(0)
         }
-        Command::Report { sweep, format } => {
-            let store = connect(&config).await?;
-            let selector = if sweep == "latest" {
-                SweepSelector::Latest
-            } else {
-                SweepSelector::Id(sweep)
-            };
-            match format {
-                ReportFormat::Csv => {
-                    let findings = store.current_findings().await?;
-                    out(&mfa_report::render_csv(&findings).context("cannot write CSV")?)?;
-                }
-                ReportFormat::Text => out(&mfa_report::render_text(
-                    &store.load_report(&selector).await?,
-                ))?,
-                ReportFormat::Json => {
-                    let report = store.load_report(&selector).await?;
-                    out(&(serde_json::to_string_pretty(&report)? + "\n"))?
-                }
-            }
+        Command::Report {
+            sweep,
+            format,
+            framework,
+        } => {
+            report(&config, &sweep, format, framework.as_deref()).await?;
             Ok(0)
         }
         Command::Sweep {
@@ -251,6 +248,48 @@ pub(crate) async fn connect(config: &config::AuditConfig) -> Result<Store> {
         config.database.connect_timeout,
     )
     .await?)
+}
+
+async fn report(
+    config: &config::AuditConfig,
+    sweep: &str,
+    format: ReportFormat,
+    framework: Option<&str>,
+) -> Result<()> {
+    let standards = framework
+        .map(mfa_report::select_standards)
+        .transpose()
+        .map_err(|message| anyhow::anyhow!(message))?;
+    let store = connect(config).await?;
+    if format == ReportFormat::Csv {
+        let mut findings = store.current_findings().await?;
+        if let Some(standards) = &standards {
+            mfa_report::retain_findings(&mut findings, standards);
+        }
+        return out(&mfa_report::render_csv(&findings).context("cannot write CSV")?);
+    }
+    let selector = if sweep == "latest" {
+        SweepSelector::Latest
+    } else {
+        SweepSelector::Id(sweep.to_string())
+    };
+    let mut report = store.load_report(&selector).await?;
+    if let Some(standards) = &standards {
+        report.retain_standards(standards);
+    }
+    let text = match (format, &standards) {
+        (ReportFormat::Text, Some(standards)) => {
+            mfa_report::render_by_requirement(&report, standards)
+                + "\n"
+                + &mfa_report::render_text(&report)
+        }
+        (ReportFormat::Text, None) => mfa_report::render_text(&report),
+        (ReportFormat::Json, _) => serde_json::to_string_pretty(&report)? + "\n",
+        (ReportFormat::Ocsf, _) => mfa_report::render_ocsf(&report),
+        (ReportFormat::Asff, _) => mfa_report::render_asff(&report)?,
+        (ReportFormat::Csv, _) => unreachable!("the CSV export returned above"),
+    };
+    out(&text)
 }
 
 async fn accounts(config: &config::AuditConfig) -> Result<u8> {

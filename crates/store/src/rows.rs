@@ -150,6 +150,7 @@ pub(crate) struct SpanRow {
     pub resource_id: String,
     pub status: String,
     pub evidence: serde_json::Value,
+    pub failing_since: Option<DateTime<Utc>>,
     pub exception_id: Option<String>,
     pub exception_owner: Option<String>,
     pub exception_reason: Option<String>,
@@ -187,6 +188,7 @@ impl SpanRow {
             resource_id: self.resource_id,
             evidence: self.evidence,
             exception,
+            failing_since: self.failing_since,
         })
     }
 }
@@ -239,9 +241,11 @@ pub(crate) struct CurrentFindingRow {
     pub exception_expires: Option<NaiveDate>,
 }
 
-impl From<CurrentFindingRow> for CurrentFinding {
-    fn from(row: CurrentFindingRow) -> Self {
-        CurrentFinding {
+impl TryFrom<CurrentFindingRow> for CurrentFinding {
+    type Error = StoreError;
+    fn try_from(row: CurrentFindingRow) -> Result<Self, StoreError> {
+        let control: ControlId = parse(&row.control_id)?;
+        Ok(CurrentFinding {
             account_id: row.account_id,
             account_name: row.account_name,
             ou_path: row.ou_path,
@@ -256,6 +260,7 @@ impl From<CurrentFindingRow> for CurrentFinding {
             exception_id: row.exception_id,
             exception_owner: row.exception_owner,
             exception_expires: row.exception_expires,
-        }
+            related_requirements: mfa_report::related_requirements(control).join("; "),
+        })
     }
 }

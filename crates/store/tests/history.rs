@@ -144,6 +144,16 @@ async fn a_sweep_reads_back_exactly_as_written(pool: PgPool) {
     assert_eq!(report.sweep.regions, vec!["us-east-1", "eu-west-1"]);
     let mut want = accounts();
     want.sort_by(|a, b| (&a.ou_path, &a.account_name).cmp(&(&b.ou_path, &b.account_name)));
+    // Read back, a failing resource also says since when it fails: this first sweep.
+    let started = sweep_info(SWEEP, 3).started_at;
+    for resource in want
+        .iter_mut()
+        .flat_map(|a| &mut a.controls)
+        .flat_map(|c| &mut c.resources)
+        .filter(|r| r.status == Status::Failed)
+    {
+        resource.failing_since = Some(started);
+    }
     assert_eq!(report.accounts, want);
 }
 

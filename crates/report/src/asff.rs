@@ -1,0 +1,126 @@
+//! `report --format asff`: the findings in the AWS Security Finding Format, as the JSON array of
+//! `Findings` that `securityhub:BatchImportFindings` takes (in batches of at most 100). The
+//! user sends them: mfa-auditor stays read-only.
+
+use crate::findings::{findings, Finding};
+use crate::SweepReport;
+use chrono::SecondsFormat;
+use mfa_evaluator::{Severity, Status};
+use serde_json::{json, Value};
+
+/// ASFF's one schema version.
+pub const ASFF_SCHEMA_VERSION: &str = "2018-10-08";
+
+/// Security Hub refuses a recommendation text over 512 characters.
+const MAX_RECOMMENDATION: usize = 512;
+
+/// The findings as one pretty JSON array.
+pub fn render_asff(report: &SweepReport) -> Result<String, serde_json::Error> {
+    let all: Vec<Value> = findings(report).map(|f| asff_finding(&f)).collect();
+    Ok(serde_json::to_string_pretty(&all)? + "\n")
+}
+
+fn asff_finding(finding: &Finding) -> Value {
+    let sweep = &finding.report.sweep;
+    let updated = sweep
+        .finished_at
+        .unwrap_or(sweep.started_at)
+        .to_rfc3339_opts(SecondsFormat::Millis, true);
+    let control = finding.control_id();
+    let resource = finding.resource;
+    let account = &finding.account.account_id;
+    let partition = finding.partition();
+    // The account's own default product, in the region the findings are imported into.
+    let import_region = sweep
+        .regions
+        .first()
+        .map(String::as_str)
+        .unwrap_or("us-east-1");
+    let product_arn =
+        format!("arn:{partition}:securityhub:{import_region}:{account}:product/{account}/default");
+    let compliance_status = match resource.status {
+        Status::Passed => "PASSED",
+        Status::Failed => "FAILED",
+        Status::NotApplicable | Status::Error => "NOT_AVAILABLE",
+    };
+    // Security Hub's own control findings say INFORMATIONAL when they pass.
+    let severity = match (resource.status, control.severity()) {
+        (Status::Passed, _) => "INFORMATIONAL",
+        (_, Severity::Critical) => "CRITICAL",
+        (_, Severity::Medium) => "MEDIUM",
+    };
+    let workflow = match resource.exception {
+        Some(_) => "SUPPRESSED",
+        None => "NEW",
+    };
+    let created = resource
+        .failing_since
+        .unwrap_or(sweep.started_at)
+        .to_rfc3339_opts(SecondsFormat::Millis, true);
+    let mut product_fields = json!({
+        "mfa-auditor/AccountName": finding.account.account_name,
+        "mfa-auditor/OuPath": finding.account.ou_path,
+        "mfa-auditor/SweepId": sweep.id,
+    });
+    let mut value = json!({
+        "SchemaVersion": ASFF_SCHEMA_VERSION,
+        "Id": finding.uid(),
+        "ProductArn": product_arn,
+        "GeneratorId": format!("mfa-auditor/{control}"),
+        "AwsAccountId": account,
+        "Types": ["Software and Configuration Checks/Industry and Regulatory Standards"],
+        "CreatedAt": created,
+        "UpdatedAt": updated,
+        "Severity": {"Label": severity, "Original": control.severity().as_str()},
+        // Security Hub takes later changes of severity and types from here, not from the
+        // top-level fields, once a finding exists.
+        "FindingProviderFields": {
+            "Severity": {"Label": severity, "Original": control.severity().as_str()},
+            "Types": ["Software and Configuration Checks/Industry and Regulatory Standards"],
+        },
+        "Title": format!("{control} {}", control.title()),
+        "Description": format!(
+            "{control} {} for {}: {}", resource.status, resource.resource_id, control.title()
+        ),
+        "Remediation": {"Recommendation": {
+            "Text": truncate(control.remediation(), MAX_RECOMMENDATION),
+            "Url": control.reference_url(),
+        }},
+        "Resources": [{
+            "Type": resource.resource_type.as_str(),
+            "Id": resource.resource_id,
+            "Partition": partition,
+            "Region": finding.region(),
+        }],
+        "Compliance": {
+            "Status": compliance_status,
+            "SecurityControlId": control.as_str(),
+            "RelatedRequirements": finding.control.related_requirements,
+        },
+        "Workflow": {"Status": workflow},
+        "RecordState": "ACTIVE",
+    });
+    if let Some(exception) = &resource.exception {
+        product_fields["mfa-auditor/ExceptionId"] = json!(exception.id);
+        product_fields["mfa-auditor/ExceptionOwner"] = json!(exception.owner);
+        product_fields["mfa-auditor/ExceptionExpires"] = json!(exception.expires.to_string());
+        value["Note"] = json!({
+            "Text": truncate(
+                &format!("Accepted risk until {}: {}", exception.expires, exception.reason),
+                MAX_RECOMMENDATION,
+            ),
+            "UpdatedBy": truncate(&exception.owner, 128),
+            "UpdatedAt": updated,
+        });
+    }
+    if let Some(since) = resource.failing_since {
+        value["FirstObservedAt"] = json!(since.to_rfc3339_opts(SecondsFormat::Millis, true));
+    }
+    value["ProductFields"] = product_fields;
+    value
+}
+
+/// At most `max` characters, cut on a character boundary.
+fn truncate(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
+}

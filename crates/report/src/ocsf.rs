@@ -1,0 +1,133 @@
+//! `report --format ocsf`: one OCSF 1.5.0 Compliance Finding (class 2003) per resource ×
+//! control, as JSON lines, for a SIEM or Amazon Security Lake.
+
+use crate::findings::{findings, Finding};
+use crate::SweepReport;
+use chrono::{DateTime, Utc};
+use mfa_evaluator::{Severity, Status};
+use serde_json::{json, Value};
+
+/// The OCSF schema version the findings follow.
+pub const OCSF_VERSION: &str = "1.5.0";
+
+const COMPLIANCE_FINDING: u32 = 2003;
+const ACTIVITY_CREATE: u32 = 1;
+
+/// The findings as JSON lines, one Compliance Finding per line.
+pub fn render_ocsf(report: &SweepReport) -> String {
+    let mut out = String::new();
+    for finding in findings(report) {
+        out += &ocsf_finding(&finding).to_string();
+        out.push('\n');
+    }
+    out
+}
+
+fn ocsf_finding(finding: &Finding) -> Value {
+    let sweep = &finding.report.sweep;
+    let time = sweep.finished_at.unwrap_or(sweep.started_at);
+    let control = finding.control_id();
+    let resource = finding.resource;
+    let (status_id, status) = match resource.exception {
+        Some(_) => (3, "Suppressed"),
+        None => (1, "New"),
+    };
+    // OCSF's compliance status: 1 Pass, 3 Fail, 99 Other.
+    let compliance_status_id = match resource.status {
+        Status::Passed => 1,
+        Status::Failed => 3,
+        Status::NotApplicable | Status::Error => 99,
+    };
+    let (severity_id, severity) = match (resource.status, control.severity()) {
+        (Status::Passed, _) => (1, "Informational"),
+        (_, Severity::Critical) => (5, "Critical"),
+        (_, Severity::Medium) => (3, "Medium"),
+    };
+    let mut finding_info = json!({
+        "uid": finding.uid(),
+        "title": control.title(),
+        "desc": format!("{control} {}: {}", resource.status, control.title()),
+        "types": ["Software and Configuration Checks/Industry and Regulatory Standards"],
+        "src_url": control.reference_url(),
+        "last_seen_time": millis(time),
+        "last_seen_time_dt": time,
+    });
+    if let Some(since) = resource.failing_since {
+        finding_info["first_seen_time"] = json!(millis(since));
+        finding_info["first_seen_time_dt"] = json!(since);
+    }
+    let mut event = json!({
+        "activity_id": ACTIVITY_CREATE,
+        "activity_name": "Create",
+        "category_uid": 2,
+        "category_name": "Findings",
+        "class_uid": COMPLIANCE_FINDING,
+        "class_name": "Compliance Finding",
+        "type_uid": COMPLIANCE_FINDING * 100 + ACTIVITY_CREATE,
+        "type_name": "Compliance Finding: Create",
+        "time": millis(time),
+        "time_dt": time,
+        "severity_id": severity_id,
+        "severity": severity,
+        "status_id": status_id,
+        "status": status,
+        "status_code": resource.status.as_str(),
+        "message": format!("{control} {} for {}", resource.status, resource.resource_id),
+        "metadata": {
+            "version": OCSF_VERSION,
+            "product": {
+                "name": "mfa-auditor",
+                "vendor_name": "mfa-auditor",
+                "version": env!("CARGO_PKG_VERSION"),
+                "uid": "mfa-auditor",
+            },
+            "profiles": ["cloud"],
+            "event_code": control.as_str(),
+            "correlation_uid": sweep.id,
+        },
+        "finding_info": finding_info,
+        "compliance": {
+            "control": control.as_str(),
+            "standards": finding.standards(),
+            "requirements": finding.control.related_requirements,
+            "status_id": compliance_status_id,
+        },
+        "resources": [{
+            "uid": resource.resource_id,
+            "type": resource.resource_type.as_str(),
+            "region": finding.region(),
+            "cloud_partition": finding.partition(),
+            "data": {"evidence": resource.evidence},
+        }],
+        "cloud": {
+            "provider": "AWS",
+            "region": finding.region(),
+            "account": {
+                "uid": finding.account.account_id,
+                "name": finding.account.account_name,
+                "type": "AWS Account",
+                "type_id": 10,
+            },
+            "org": {
+                "uid": sweep.organization_id,
+                "ou_name": finding.account.ou_path,
+            },
+        },
+        "remediation": {
+            "desc": control.remediation(),
+            "references": [control.reference_url()],
+        },
+    });
+    if let Some(exception) = &resource.exception {
+        event["comment"] = json!(format!(
+            "Accepted risk: exception {} (owner {}, until {}): {}",
+            exception.id, exception.owner, exception.expires, exception.reason
+        ));
+        event["unmapped"] = json!({ "exception": exception });
+    }
+    event
+}
+
+fn millis(time: DateTime<Utc>) -> i64 {
+    time.timestamp_millis()
+}
