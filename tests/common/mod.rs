@@ -17,6 +17,8 @@ pub struct Auditor {
     pub env: Vec<(String, String)>,
     /// This test's own `store.spool_dir`, never the repository's.
     pub spool_dir: PathBuf,
+    /// The configuration file, relative to the repository root or absolute.
+    pub config: String,
 }
 
 impl Auditor {
@@ -27,6 +29,7 @@ impl Auditor {
             endpoint,
             env: Vec::new(),
             spool_dir: std::env::temp_dir().join(format!("mfa-auditor-spool-{name}")),
+            config: "config/default.toml".to_string(),
         }
     }
 
@@ -43,7 +46,7 @@ impl Auditor {
         let mut command = Command::new(env!("CARGO_BIN_EXE_mfa-auditor"));
         command
             .current_dir(repo_root())
-            .args(["--config", "config/default.toml"])
+            .args(["--config", &self.config])
             .args(args)
             .env("DATABASE_URL", &self.database_url)
             .env("AWS_ENDPOINT_URL", &self.endpoint)

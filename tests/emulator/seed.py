@@ -382,6 +382,8 @@ def seed(endpoint: str, scale: int, allowed_host: str | None = None,
         "external_id": external_id,
         "regions": REGIONS,
         "accounts": expected_accounts,
+        # OU ids by path below Root ("Workloads/Prod"), for tests that route by OU.
+        "ou_ids": {path: ou_id for path, ou_id in ou_ids.items() if path},
     }
 
 

@@ -4,6 +4,7 @@
 mod config;
 mod exceptions;
 mod metrics;
+mod notify;
 mod progress;
 mod serve;
 mod sweep;

@@ -31,6 +31,7 @@ pub struct Metrics {
     aws_calls: Family<Labels<2>, Counter>,
     aws_throttles: Family<Labels<1>, Counter>,
     aws_retries: Family<Labels<1>, Counter>,
+    notifications: Family<Labels<2>, Counter>,
 }
 
 impl Metrics {
@@ -101,6 +102,12 @@ impl Metrics {
             "AWS call attempts followed by another, by operation",
             aws_retries.clone(),
         );
+        let notifications = Family::<Labels<2>, Counter>::default();
+        registry.register(
+            "notifications",
+            "Notifications after a sweep, by webhook name and result (sent, failed)",
+            notifications.clone(),
+        );
         Arc::new(Metrics {
             registry,
             sweeps,
@@ -113,7 +120,18 @@ impl Metrics {
             aws_calls,
             aws_throttles,
             aws_retries,
+            notifications,
         })
+    }
+
+    pub fn notification(&self, webhook: &str, sent: bool) {
+        let result = if sent { "sent" } else { "failed" };
+        self.notifications
+            .get_or_create(&[
+                ("webhook", webhook.to_string()),
+                ("result", result.to_string()),
+            ])
+            .inc();
     }
 
     pub fn sweep_started(&self) {

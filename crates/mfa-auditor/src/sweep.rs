@@ -2,7 +2,7 @@
 //! lock, with graceful stop on SIGTERM or Ctrl-C, and the loading of spool files.
 
 use crate::metrics::Metrics;
-use crate::{config, connect, exceptions, out, progress};
+use crate::{config, connect, exceptions, notify, out, progress};
 use anyhow::{Context, Result};
 use mfa_collector::{AccountCollector, Caller, OrganizationReader};
 use mfa_report::{SweepException, SweepStatus};
@@ -115,6 +115,17 @@ pub async fn sweep(config: &config::AuditConfig, request: &SweepRequest) -> Resu
         .context("cannot read the organization")?;
     let partition = organization.partition.clone();
     let plan = mfa_sweep::plan(organization, &config.scope);
+    // An account whose parents could not be read is in no OU: only webhooks for the whole
+    // organization hear of it.
+    let ous_of: notify::OusOf = plan
+        .accounts
+        .iter()
+        .filter_map(|planned| {
+            let parents = planned.account.parents.as_ref().ok()?;
+            let ous = parents.iter().rev().map(|ou| ou.id.clone()).collect();
+            Some((planned.account.id.clone(), ous))
+        })
+        .collect();
     if request.stop.is_stopped() {
         // Stopped while the organization was read: no sweep was begun, nothing to resume.
         out("Stopped before the sweep began; nothing was recorded.\n")?;
@@ -221,6 +232,16 @@ pub async fn sweep(config: &config::AuditConfig, request: &SweepRequest) -> Resu
         summary.sweep_id
     );
     out(&text)?;
+    if summary.status != SweepStatus::Interrupted {
+        notify::after_sweep(
+            config,
+            &store,
+            &summary.sweep_id,
+            &ous_of,
+            request.metrics.as_ref(),
+        )
+        .await;
+    }
     Ok(if summary.status == SweepStatus::Interrupted {
         EXIT_INTERRUPTED
     } else if request.fail_on_findings && summary.accounts_failing_unexcepted > 0 {

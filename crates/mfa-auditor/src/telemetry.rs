@@ -12,13 +12,16 @@ pub enum LogFormat {
 }
 
 /// Log targets capped below the level at which they log credentials or signed requests.
-const SECRET_BEARING_TARGETS: [&str; 6] = [
+const SECRET_BEARING_TARGETS: [&str; 8] = [
     "aws_smithy_runtime=info",
     "aws_smithy_runtime_api=info",
     "aws_smithy_http_client=info",
     "aws_sigv4=info",
     "aws_credential_types=info",
     "aws_config=info",
+    // The HTTP client of the notifications stays quiet below info: a webhook URL is a secret.
+    "reqwest=info",
+    "hyper_util=info",
 ];
 
 /// `verbosity`: -1 quiet, 0 normal, 1 debug, 2+ trace (for this project's crates only).
@@ -30,7 +33,7 @@ pub fn init(format: LogFormat, verbosity: i8) {
         _ => "trace",
     };
     let default =
-        format!("warn,mfa_auditor={ours},mfa_sweep={ours},mfa_collector={ours},mfa_store={ours}");
+        format!("warn,mfa_auditor={ours},mfa_sweep={ours},mfa_collector={ours},mfa_store={ours},mfa_notify={ours}");
     let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     // Whatever RUST_LOG asks, the AWS SDK's verbose events stay off: at debug and trace they
     // print resolved credentials and signed requests (session key ids and tokens).

@@ -14,6 +14,7 @@
 mod connect;
 mod exceptions;
 mod lock;
+mod news;
 mod prune;
 mod read;
 mod rows;
@@ -24,6 +25,7 @@ mod write;
 pub use connect::describe_url;
 pub use exceptions::CoveredFinding;
 pub use lock::{Fence, SweepLock};
+pub use news::SweepNews;
 pub use read::SweepSelector;
 pub use sweeps::ResumableSweep;
 pub use write::Recorded;

@@ -6,6 +6,7 @@
 //! the file (or environment variable) and the key, and never repeats a secret.
 
 mod exceptions;
+mod notify;
 mod raw;
 mod sources;
 mod validate;
@@ -67,6 +68,14 @@ pub struct AuditConfig {
     /// Where `serve` answers `/metrics` and `/healthz`; `None` when disabled.
     pub metrics_listen: Option<SocketAddr>,
     pub exceptions: ExceptionsSettings,
+    pub notify: NotifySettings,
+}
+
+/// Where notifications go after each sweep, and how long each may take.
+#[derive(Debug, Clone)]
+pub struct NotifySettings {
+    pub webhooks: Vec<mfa_notify::Webhook>,
+    pub send: mfa_notify::SendSettings,
 }
 
 /// Accepted risks: where the exceptions file is, and how far ahead its dates may go.

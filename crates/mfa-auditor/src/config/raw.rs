@@ -17,6 +17,7 @@ pub(super) struct RawConfig {
     pub schedule: RawSchedule,
     pub metrics: RawMetrics,
     pub exceptions: RawExceptions,
+    pub notify: RawNotify,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -209,4 +210,48 @@ impl Default for RawExceptions {
             max_days: 365,
         }
     }
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct RawNotify {
+    pub timeout_seconds: u64,
+    pub total_seconds: u64,
+    pub webhook: Vec<RawWebhook>,
+}
+
+impl Default for RawNotify {
+    fn default() -> Self {
+        RawNotify {
+            timeout_seconds: 10,
+            total_seconds: 60,
+            webhook: Vec::new(),
+        }
+    }
+}
+
+/// One `[[notify.webhook]]`. `url` is a secret.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawWebhook {
+    #[serde(default)]
+    pub name: String,
+    pub url: String,
+    #[serde(default = "default_webhook_format")]
+    pub format: String,
+    #[serde(default = "every_topic")]
+    pub on: Vec<String>,
+    #[serde(default)]
+    pub ous: Vec<String>,
+}
+
+fn default_webhook_format() -> String {
+    "json".to_string()
+}
+
+fn every_topic() -> Vec<String> {
+    mfa_notify::Topic::ALL
+        .iter()
+        .map(|t| t.as_str().to_string())
+        .collect()
 }

@@ -95,6 +95,54 @@ fn bad_configurations_name_the_origin_and_key() {
     let file = "config/test.toml";
     let cases: Vec<BadCase> = vec![
         (
+            format!("{MINIMAL}[[notify.webhook]]\nurl = \"hooks.example/T0/SECRET\"\n"),
+            vec![],
+            file,
+            "notify.webhook[1].url",
+            "is not a URL (the URL is a secret and is not repeated here)",
+        ),
+        (
+            format!(
+                "{MINIMAL}[[notify.webhook]]\nurl = \"https://a.example/1\"\n\
+                 [[notify.webhook]]\nurl = \"https://a.example/2\"\nformat = \"teams\"\n"
+            ),
+            vec![],
+            file,
+            "notify.webhook[2].format",
+            "\"teams\" is not \"json\" or \"slack\"",
+        ),
+        (
+            format!("{MINIMAL}[[notify.webhook]]\nurl = \"https://a.example/1\"\non = [\"new_failure\"]\n"),
+            vec![],
+            file,
+            "notify.webhook[1].on",
+            "\"new_failure\" is not one of new_failures, resolved, account_errors, exceptions_expiring",
+        ),
+        (
+            format!("{MINIMAL}[[notify.webhook]]\nurl = \"https://a.example/1\"\nous = [\"prod\"]\n"),
+            vec![],
+            file,
+            "notify.webhook[1].ous",
+            "ou-",
+        ),
+        (
+            format!(
+                "{MINIMAL}[[notify.webhook]]\nname = \"chat\"\nurl = \"https://a.example/1\"\n\
+                 [[notify.webhook]]\nname = \"chat\"\nurl = \"https://a.example/2\"\n"
+            ),
+            vec![],
+            file,
+            "notify.webhook[2].name",
+            "names two webhooks",
+        ),
+        (
+            format!("{MINIMAL}[notify]\ntimeout_seconds = 30\ntotal_seconds = 10\n"),
+            vec![],
+            file,
+            "notify.total_seconds",
+            "shorter than notify.timeout_seconds",
+        ),
+        (
             "[database]\nurl = \"mysql://x\"\n".into(),
             vec![],
             file,
@@ -491,5 +539,19 @@ fn the_shipped_configuration_files_are_valid() {
         let config =
             load(&dir.join(name), &HashMap::new()).unwrap_or_else(|e| panic!("config/{name}: {e}"));
         assert!(!config.regions.is_empty(), "{name}");
+    }
+}
+
+#[test]
+fn a_webhook_url_is_never_repeated_in_an_error() {
+    for url in [
+        "hooks.example/T0/SECRET",
+        "ftp://SECRET@a.example/x",
+        "mailto:SECRET@a.example",
+    ] {
+        let text = format!("{MINIMAL}[[notify.webhook]]\nurl = \"{url}\"\n");
+        let error = load_str(&text, &[]).expect_err(url).to_string();
+        assert!(error.contains("notify.webhook[1].url"), "{error}");
+        assert!(!error.contains("SECRET"), "{error}");
     }
 }

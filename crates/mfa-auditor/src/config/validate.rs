@@ -23,13 +23,13 @@ const SESSION_SECONDS: std::ops::RangeInclusive<u64> = 900..=43_200;
 /// credentials about to expire.
 const SESSION_MARGIN_SECONDS: u64 = 60;
 
-struct Checker<'a> {
+pub(super) struct Checker<'a> {
     file: &'a str,
     origins: &'a Origins,
 }
 
 impl Checker<'_> {
-    fn error(&self, key: &str, message: impl Into<String>) -> ConfigError {
+    pub(super) fn error(&self, key: &str, message: impl Into<String>) -> ConfigError {
         ConfigError {
             origin: self
                 .origins
@@ -41,7 +41,7 @@ impl Checker<'_> {
         }
     }
 
-    fn range<T: PartialOrd + Display + Copy>(
+    pub(super) fn range<T: PartialOrd + Display + Copy>(
         &self,
         key: &str,
         value: T,
@@ -62,14 +62,14 @@ impl Checker<'_> {
         }
     }
 
-    fn seconds(&self, key: &str, value: u64, min: u64) -> Result<Duration, ConfigError> {
+    pub(super) fn seconds(&self, key: &str, value: u64, min: u64) -> Result<Duration, ConfigError> {
         self.range(key, value, min..=DAY_SECONDS, " seconds")
             .map(Duration::from_secs)
     }
 
     /// Each value parsed, and listed once: a duplicate is almost always a slip (and once made a
     /// region's user pools appear twice).
-    fn distinct<T>(&self, key: &str, values: &[String]) -> Result<Vec<T>, ConfigError>
+    pub(super) fn distinct<T>(&self, key: &str, values: &[String]) -> Result<Vec<T>, ConfigError>
     where
         T: FromStr,
         T::Err: Display,
@@ -297,6 +297,8 @@ pub(super) fn validate(
         )?,
     };
 
+    let notify = super::notify::notify_settings(&check, raw.notify)?;
+
     Ok(AuditConfig {
         database: DatabaseConfig {
             url: (!url.is_empty()).then(|| SecretString::from(url)),
@@ -358,6 +360,7 @@ pub(super) fn validate(
         },
         metrics_listen,
         exceptions,
+        notify,
     })
 }
 
