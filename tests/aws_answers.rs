@@ -163,3 +163,91 @@ async fn the_partition_is_the_sessions_not_a_guess_from_the_region() {
         .unwrap()
         .contains_key(&format!("arn:aws-iso-f:iam::{virtual_root}:root")));
 }
+
+/// Member accounts the sweep assesses whose root user has a password or access keys.
+fn members_with_root_credentials(expected: &serde_json::Value) -> usize {
+    let management = expected["management_account_id"].as_str().unwrap();
+    expected["accounts"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(id, a)| id.as_str() != management && a["outcome"] == "assessed")
+        .filter(|(_, a)| {
+            let root = &a["seeded"]["root"];
+            root["password_present"] == true || root["access_keys_present"] == true
+        })
+        .count()
+}
+
+#[tokio::test]
+async fn centralized_root_access_is_read_once_in_the_management_account_and_reported() {
+    let (emulator, expected, auditor) = setup().await;
+    let members = members_with_root_credentials(&expected);
+    assert!(
+        members > 3,
+        "the demo organization has member roots with credentials"
+    );
+
+    // AWS's default: trusted access for IAM not enabled.
+    emulator.clear_requests();
+    let sweep = auditor.run(&["sweep"]);
+    assert_eq!(sweep.status.code(), Some(2), "{}", text(&sweep.stderr));
+    let calls: Vec<_> = emulator
+        .requests()
+        .into_iter()
+        .filter(|r| r["operation"] == "ListOrganizationsFeatures")
+        .collect();
+    assert_eq!(calls.len(), 1, "once per sweep");
+    assert_eq!(calls[0]["account"], "", "with the caller's own credentials");
+    let report = auditor.json_report();
+    assert_eq!(
+        report["sweep"]["centralized_root_access"],
+        serde_json::json!({"trusted_access": false, "root_credentials_management": false,
+                           "root_sessions": false})
+    );
+    let text_report = text(&auditor.run(&["report"]).stdout);
+    assert!(
+        text_report.contains(&format!(
+            "Centralized root access: off (trusted access for IAM is not enabled in AWS \
+             Organizations); {members} member accounts have root credentials. Enable it"
+        )),
+        "{text_report}"
+    );
+
+    emulator.set_organization_features(true, &["RootCredentialsManagement", "RootSessions"]);
+    let sweep = auditor.run(&["sweep"]);
+    assert_eq!(sweep.status.code(), Some(2), "{}", text(&sweep.stderr));
+    let report = auditor.json_report();
+    assert_eq!(
+        report["sweep"]["centralized_root_access"]["root_credentials_management"],
+        true
+    );
+    assert_eq!(
+        report["sweep"]["centralized_root_access"]["root_sessions"],
+        true
+    );
+    let text_report = text(&auditor.run(&["report"]).stdout);
+    assert!(
+        text_report.contains(&format!(
+            "Centralized root access: on (root credentials management, root sessions); \
+             {members} member accounts have root credentials: delete them"
+        )),
+        "{text_report}"
+    );
+
+    // Unreadable: recorded with the sweep, and the sweep goes on.
+    emulator.set_faults(serde_json::json!({"operation_errors": [
+        {"operation": "ListOrganizationsFeatures", "error": "AccessDenied", "status": 403}]}));
+    let sweep = auditor.run(&["sweep"]);
+    assert_eq!(sweep.status.code(), Some(2), "{}", text(&sweep.stderr));
+    let report = auditor.json_report();
+    assert!(report["sweep"]["centralized_root_access"].is_null());
+    assert_eq!(
+        report["sweep"]["centralized_root_access_error"]["code"],
+        "AccessDenied"
+    );
+    assert_eq!(
+        report["sweep"]["centralized_root_access_error"]["operation"],
+        "iam:ListOrganizationsFeatures"
+    );
+}

@@ -26,12 +26,19 @@ What this adds to stock moto (pinned in requirements.txt):
   - a partition other than `aws` (`partition`): every ARN in every answer is written in it, as
     in AWS GovCloud, China or the ISO regions;
   - `DescribeOrganization` without some of its fields (`organization_drop_fields`).
+- `iam:ListOrganizationsFeatures` (centralized root access), which moto does not implement,
+  answered as AWS does: only to the management account (a member account gets
+  `AccountNotManagementOrDelegatedAdministratorException`); `ServiceAccessNotEnabledException`
+  until trusted access for IAM is enabled in Organizations, which is AWS's default; then the
+  organization's id and its `EnabledFeatures` (`RootCredentialsManagement`, `RootSessions`).
+  Set with POST /_mfa_ext/organization-features.
 - A request log and per-operation counters, so tests can check which operations reached AWS.
 
 Control API (JSON over HTTP, same port), under /_mfa_ext/:
   POST /_mfa_ext/root      {"account_id", "password_present", "access_keys_present",
                             "virtual_mfa", "hardware_mfa"}
   POST /_mfa_ext/faults    see Faults below; replaces the whole fault set
+  POST /_mfa_ext/organization-features  {"trusted_access": bool, "features": [names]}
   GET  /_mfa_ext/requests  the request log, oldest first: service, operation, account (the
                            account a member-account session acts in, or that AssumeRole enters;
                            empty for the caller's own calls), region, status, time
@@ -59,7 +66,9 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from moto.iam.models import AccountSummary, IAMBackend, VirtualMfaDevice, iam_backends
+from moto.core import DEFAULT_ACCOUNT_ID
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from moto.organizations.models import organizations_backends
 
 PARTITION = "aws"
 ROLE_ARN_RE = re.compile(r"^arn:[a-z0-9-]+:iam::(\d{12}):role/(?:.*/)?([^/]+)$")
@@ -222,6 +231,8 @@ class Faults:
 
 
 FAULTS = Faults()
+# Centralized root access: AWS's default is trusted access for IAM not enabled.
+ORGANIZATION_FEATURES: dict[str, Any] = {"trusted_access": False, "features": []}
 FAULT_COUNTERS: dict[str, int] = {}
 REPORT_POLLS: dict[str, int] = {}
 # (service, account, region) -> (tokens, last refill, monotonic seconds)
@@ -381,6 +392,8 @@ class Extension:
                 return error_for(service, throttle_code(service), "Rate exceeded")
         if service == "sts" and operation == "AssumeRole":
             return self.check_assume_role(params)
+        if service == "iam" and operation == "ListOrganizationsFeatures":
+            return organizations_features(account)
         if service == "cognito-idp":
             for fault in faults.cognito_faults:
                 if fault.get("account") == account and fault.get("region") == region:
@@ -429,6 +442,11 @@ class Extension:
             account = str(body.pop("account_id"))
             set_root_state(account, RootState(**body))
             return Response("{}", content_type="application/json")
+        if path == "/_mfa_ext/organization-features" and request.method == "POST":
+            body = request.get_json(force=True)
+            ORGANIZATION_FEATURES["trusted_access"] = bool(body.get("trusted_access", False))
+            ORGANIZATION_FEATURES["features"] = [str(f) for f in body.get("features", [])]
+            return Response("{}", content_type="application/json")
         if path == "/_mfa_ext/faults" and request.method == "POST":
             FAULTS = Faults(**request.get_json(force=True))
             with LOG_LOCK:
@@ -449,6 +467,34 @@ class Extension:
                 REQUEST_LOG.clear()
             return Response("{}", content_type="application/json")
         return Response("not found", status=404)
+
+
+def organizations_features(account: str) -> Response:
+    """`iam:ListOrganizationsFeatures`, as AWS answers it (see the module's docstring)."""
+    if account:
+        # A member-account session: only the management account (or IAM's delegated
+        # administrator) may ask.
+        return query_error("AccountNotManagementOrDelegatedAdministratorException",
+                           "The request was rejected because the account making the request is "
+                           "not the management account or delegated administrator account.")
+    if not ORGANIZATION_FEATURES["trusted_access"]:
+        return query_error("ServiceAccessNotEnabledException",
+                           "The request was rejected because trusted access is not enabled for "
+                           "IAM in AWS Organizations.")
+    backend = organizations_backends[DEFAULT_ACCOUNT_ID]["aws"]
+    if backend.org is None:
+        return query_error("OrganizationNotFoundException",
+                           "The request was rejected because no organization is associated "
+                           "with your account.")
+    members = "".join(f"<member>{name}</member>" for name in ORGANIZATION_FEATURES["features"])
+    body = (
+        '<ListOrganizationsFeaturesResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">'
+        f"<ListOrganizationsFeaturesResult><OrganizationId>{backend.org.id}</OrganizationId>"
+        f"<EnabledFeatures>{members}</EnabledFeatures></ListOrganizationsFeaturesResult>"
+        "<ResponseMetadata><RequestId>mfa-emulator</RequestId></ResponseMetadata>"
+        "</ListOrganizationsFeaturesResponse>"
+    )
+    return Response(body, status=200, content_type="text/xml")
 
 
 def rewrite(faults: Faults, service: str, operation: str, account: str, body: bytes) -> bytes:

@@ -69,6 +69,7 @@ mod tests {
             ("IAM", "ListVirtualMFADevices"),
             ("IAM", "GenerateCredentialReport"),
             ("IAM", "GetCredentialReport"),
+            ("IAM", "ListOrganizationsFeatures"),
             ("Cognito Identity Provider", "ListUserPools"),
             ("Cognito Identity Provider", "GetUserPoolMfaConfig"),
         ] {

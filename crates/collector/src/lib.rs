@@ -18,6 +18,7 @@ mod ids;
 mod limits;
 mod organization;
 mod paginate;
+mod root_access;
 
 pub use account::{AccountCollector, AuditRole};
 pub use aws::AwsSettings;
@@ -30,3 +31,4 @@ pub use limits::{LimitSettings, QuotaKey};
 pub use organization::{
     partition_of_arn, AccountStatus, OrgAccount, OrgUnit, Organization, OrganizationReader,
 };
+pub use root_access::RootAccessReader;

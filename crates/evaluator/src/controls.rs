@@ -73,26 +73,42 @@ impl ControlId {
     pub fn remediation(self) -> &'static str {
         match self {
             ControlId::Iam9 => {
-                "Sign in as the root user and assign an MFA device (there is no API to enrol root \
-                 MFA). Better still, centralise root access in AWS Organizations and remove the \
-                 member account's root credentials, which passes this control and IAM.6."
+                "For a member account: enable centralized root access (IAM root access \
+                 management in the management account), then delete the member account's root \
+                 credentials; that passes this control and IAM.6 for good. Otherwise, and for \
+                 the management account, sign in as the root user and assign an MFA device \
+                 (there is no API to enrol root MFA). Keep it: \
+                 deploy/remediation/protect-mfa-scp.json denies deactivating MFA devices \
+                 outside a break-glass role."
             }
             ControlId::Iam6 => {
-                "Sign in as the root user, assign a hardware TOTP token or FIDO security key, and \
-                 remove any virtual MFA device from root. Better still, centralise root access in \
-                 AWS Organizations and remove the member account's root credentials, which passes \
-                 this control and IAM.9."
+                "For a member account: enable centralized root access (IAM root access \
+                 management in the management account), then delete the member account's root \
+                 credentials; that passes this control and IAM.9 for good. Otherwise, and for \
+                 the management account, sign in as the root user, assign a hardware TOTP token \
+                 or FIDO security key, and remove any virtual MFA device from root. Keep it: \
+                 deploy/remediation/protect-mfa-scp.json."
             }
-            ControlId::Iam5 | ControlId::Iam19 => {
-                "Enrol an MFA device for human users. For programmatic users, replace the user's \
-                 long-lived access keys with an IAM role (the user then leaves scope) or delete \
-                 the user. Enforce with a policy that denies everything but MFA self-service \
-                 unless aws:MultiFactorAuthPresent is true."
+            ControlId::Iam5 => {
+                "Enrol an MFA device for each console user. Enforce it: attach \
+                 deploy/remediation/require-mfa-policy.json (it denies everything but MFA \
+                 self-service unless aws:MultiFactorAuthPresent) to the human users' group \
+                 (deploy/remediation/terraform/require-mfa-group.tf), and fail Terraform plans \
+                 that create a login profile without it \
+                 (deploy/remediation/policy/login_profile_requires_mfa.rego, for Conftest)."
+            }
+            ControlId::Iam19 => {
+                "Enrol an MFA device for human users, and enforce it with \
+                 deploy/remediation/require-mfa-policy.json on their group \
+                 (deploy/remediation/terraform/require-mfa-group.tf). For programmatic users, \
+                 replace the user's long-lived access keys with an IAM role (the user then leaves \
+                 scope) or delete the user."
             }
             ControlId::Cognito5 => {
                 "Let existing users enrol, then require MFA: `aws cognito-idp \
                  set-user-pool-mfa-config --user-pool-id <id> --mfa-configuration ON \
-                 --software-token-mfa-configuration Enabled=true`."
+                 --software-token-mfa-configuration Enabled=true`, or in Terraform \
+                 deploy/remediation/terraform/cognito-user-pool-mfa.tf."
             }
         }
     }

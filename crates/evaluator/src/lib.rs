@@ -18,6 +18,6 @@ pub use exceptions::{
     exception_for, ControlScope, Exception, ExceptionState, FindingPlace, ResourceGlob,
 };
 pub use snapshot::{
-    AccountSnapshot, AccountSummary, CredentialReport, DataError, IamUser, MfaConfiguration,
-    RegionUserPools, RootSnapshot, UserPool, VirtualMfaDevice,
+    AccountSnapshot, AccountSummary, CentralizedRootAccess, CredentialReport, DataError, IamUser,
+    MfaConfiguration, RegionUserPools, RootSnapshot, UserPool, VirtualMfaDevice,
 };

@@ -138,3 +138,15 @@ impl MfaConfiguration {
         }
     }
 }
+
+/// Whether the organization manages its member accounts' root users centrally (IAM
+/// `ListOrganizationsFeatures`, read in the management account). With
+/// `RootCredentialsManagement` the member accounts' root credentials can be deleted, which
+/// passes IAM.9 and IAM.6 for good (CIS AWS Foundations Benchmark v7.0 2.1.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CentralizedRootAccess {
+    /// Trusted access for IAM in AWS Organizations; without it neither feature can be on.
+    pub trusted_access: bool,
+    pub root_credentials_management: bool,
+    pub root_sessions: bool,
+}

@@ -4,7 +4,7 @@
 use crate::metrics::Metrics;
 use crate::{config, connect, exceptions, notify, out, progress};
 use anyhow::{Context, Result};
-use mfa_collector::{AccountCollector, Caller, OrganizationReader};
+use mfa_collector::{AccountCollector, Caller, OrganizationReader, RootAccessReader};
 use mfa_report::{SweepException, SweepStatus};
 use mfa_store::StoreError;
 use mfa_sweep::{
@@ -114,6 +114,14 @@ pub async fn sweep(config: &config::AuditConfig, request: &SweepRequest) -> Resu
         .await
         .context("cannot read the organization")?;
     let partition = organization.partition.clone();
+    // Once per sweep, in the management account; a failure is recorded, never fatal.
+    let centralized_root_access = RootAccessReader::new(&sdk, caller.clone())
+        .read()
+        .await
+        .map_err(|error| {
+            tracing::warn!("cannot read centralized root access: {error}");
+            error.to_data_error()
+        });
     let plan = mfa_sweep::plan(organization, &config.scope);
     // An account whose parents could not be read is in no OU: only webhooks for the whole
     // organization hear of it.
@@ -156,6 +164,7 @@ pub async fn sweep(config: &config::AuditConfig, request: &SweepRequest) -> Resu
                 retry_for: config.write_retry,
                 spool_dir: config.spool_dir.clone(),
             },
+            centralized_root_access,
         },
     );
     let progress = progress::SweepProgress::new(request.quiet, request.metrics.clone());

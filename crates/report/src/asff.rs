@@ -124,3 +124,20 @@ fn asff_finding(finding: &Finding) -> Value {
 fn truncate(text: &str, max: usize) -> String {
     text.chars().take(max).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::MAX_RECOMMENDATION;
+    use mfa_evaluator::ControlId;
+
+    #[test]
+    fn every_remediation_fits_whole_in_security_hubs_recommendation() {
+        for control in ControlId::ALL {
+            let length = control.remediation().chars().count();
+            assert!(
+                length <= MAX_RECOMMENDATION,
+                "{control}: {length} characters"
+            );
+        }
+    }
+}

@@ -22,6 +22,8 @@ pub fn sweep_info(id: &str, started_at: DateTime<Utc>) -> SweepInfo {
         regions: vec!["us-east-1".into()],
         controls: ControlId::ALL.to_vec(),
         exceptions: Vec::new(),
+        centralized_root_access: None,
+        centralized_root_access_error: None,
     }
 }
 

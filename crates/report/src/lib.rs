@@ -13,6 +13,7 @@ mod findings;
 pub mod fixtures;
 mod frameworks;
 mod ocsf;
+mod root_access;
 mod text;
 mod text_exceptions;
 
@@ -24,7 +25,9 @@ pub use ocsf::{render_ocsf, OCSF_VERSION};
 
 use chrono::{DateTime, Utc};
 pub use mfa_evaluator::DataError as ErrorInfo;
-use mfa_evaluator::{ControlId, ControlResult, ResourceType, Severity, Status};
+use mfa_evaluator::{
+    CentralizedRootAccess, ControlId, ControlResult, ResourceType, Severity, Status,
+};
 use serde::{Deserialize, Serialize};
 
 pub use text::render_text;
@@ -71,6 +74,12 @@ pub struct SweepInfo {
     /// The exceptions the sweep read, and where each stood on its day.
     #[serde(default)]
     pub exceptions: Vec<SweepException>,
+    /// Centralized root access as the sweep read it when it began; `None` when it could not
+    /// be read (then `centralized_root_access_error` says why) or for sweeps from before.
+    #[serde(default)]
+    pub centralized_root_access: Option<CentralizedRootAccess>,
+    #[serde(default)]
+    pub centralized_root_access_error: Option<ErrorInfo>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -47,6 +47,9 @@ fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
         "Accounts: {} in scope of the organization: {assessed} assessed, {errored} error, {skipped} skipped",
         report.accounts.len()
     )?;
+    if let Some(line) = report.root_access_line() {
+        writeln!(out, "{line}")?;
+    }
     writeln!(out)?;
 
     writeln!(

@@ -4,7 +4,7 @@
 
 use crate::StoreError;
 use chrono::{DateTime, NaiveDate, Utc};
-use mfa_evaluator::{ControlId, DataError, ResourceType, Status};
+use mfa_evaluator::{CentralizedRootAccess, ControlId, DataError, ResourceType, Status};
 use mfa_report::{
     ChangeReport, CurrentFinding, ExceptionRef, Outcome, ResourceReport, SkipReason, SweepInfo,
     SweepStatus,
@@ -32,6 +32,10 @@ pub(crate) struct SweepRow {
     pub management_account_id: Option<String>,
     pub regions: Vec<String>,
     pub controls: Vec<String>,
+    pub root_trusted_access: Option<bool>,
+    pub root_credentials_management: Option<bool>,
+    pub root_sessions: Option<bool>,
+    pub root_access_error: Option<serde_json::Value>,
 }
 
 impl SweepRow {
@@ -52,6 +56,26 @@ impl SweepRow {
                 .collect::<Result<_, _>>()?,
             // Kept in their own table: the reader adds them.
             exceptions: Vec::new(),
+            centralized_root_access: match (
+                self.root_trusted_access,
+                self.root_credentials_management,
+                self.root_sessions,
+            ) {
+                (Some(trusted_access), Some(root_credentials_management), Some(root_sessions)) => {
+                    Some(CentralizedRootAccess {
+                        trusted_access,
+                        root_credentials_management,
+                        root_sessions,
+                    })
+                }
+                _ => None,
+            },
+            centralized_root_access_error: self
+                .root_access_error
+                .clone()
+                .map(serde_json::from_value)
+                .transpose()
+                .map_err(|e| StoreError::Unreadable(format!("sweeps.root_access_error: {e}")))?,
         })
     }
 }

@@ -109,11 +109,19 @@ impl Store {
     pub async fn begin_sweep(&self, fence: Fence, sweep: &SweepInfo) -> Result<(), StoreError> {
         let id = parse_sweep_id(&sweep.id)?;
         let controls: Vec<&str> = sweep.controls.iter().map(|c| c.as_str()).collect();
+        let root_access = sweep.centralized_root_access.as_ref();
+        let root_access_error = sweep
+            .centralized_root_access_error
+            .as_ref()
+            .map(serde_json::to_value)
+            .transpose()
+            .map_err(|e| StoreError::Unreadable(format!("a root access error: {e}")))?;
         let mut tx = self.fenced(fence, "begin of a sweep's start").await?;
         sqlx::query(
             "INSERT INTO sweeps (sweep_id, started_at, finished_at, status, organization_id,
-                                 management_account_id, regions, controls)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                                 management_account_id, regions, controls, root_trusted_access,
+                                 root_credentials_management, root_sessions, root_access_error)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
              ON CONFLICT (sweep_id) DO NOTHING",
         )
         .bind(id)
@@ -124,6 +132,10 @@ impl Store {
         .bind(&sweep.management_account_id)
         .bind(&sweep.regions)
         .bind(&controls)
+        .bind(root_access.map(|r| r.trusted_access))
+        .bind(root_access.map(|r| r.root_credentials_management))
+        .bind(root_access.map(|r| r.root_sessions))
+        .bind(root_access_error)
         .execute(&mut *tx)
         .await
         .map_err(query_error("insert of a sweep"))?;

@@ -17,7 +17,7 @@ use crate::sink::{Sink, WriteFailure};
 use crate::stop::StopSignal;
 use crate::writer::write_all;
 use chrono::Utc;
-use mfa_evaluator::ControlId;
+use mfa_evaluator::{CentralizedRootAccess, ControlId, DataError};
 use mfa_report::{AccountReport, Outcome, SweepException, SweepInfo, SweepStatus};
 use mfa_store::{ResumableSweep, StoreError};
 use std::collections::HashMap;
@@ -75,6 +75,8 @@ pub struct SweepSettings {
     /// How long accounts in flight may still finish once a stop is requested.
     pub grace_period: Duration,
     pub record: RecordSettings,
+    /// Centralized root access, read once when the sweep begins: recorded with the sweep.
+    pub centralized_root_access: Result<CentralizedRootAccess, DataError>,
 }
 
 /// Told about the sweep as it goes (a progress bar, log lines, metrics).
@@ -155,6 +157,12 @@ impl<A: Audit> SweepRunner<A> {
                     regions: self.auditor.regions().to_vec(),
                     controls: ControlId::ALL.to_vec(),
                     exceptions: self.settings.exceptions.clone(),
+                    centralized_root_access: self.settings.centralized_root_access.clone().ok(),
+                    centralized_root_access_error: self
+                        .settings
+                        .centralized_root_access
+                        .clone()
+                        .err(),
                 };
                 sink.begin(&info).await?;
                 (info, HashMap::new())

@@ -154,6 +154,13 @@ impl Emulator {
         self.http("POST", "/_mfa_ext/faults", &faults.to_string());
     }
 
+    /// Centralized root access as `iam:ListOrganizationsFeatures` answers it: trusted access for
+    /// IAM, and the enabled features (`RootCredentialsManagement`, `RootSessions`).
+    pub fn set_organization_features(&self, trusted_access: bool, features: &[&str]) {
+        let body = serde_json::json!({"trusted_access": trusted_access, "features": features});
+        self.http("POST", "/_mfa_ext/organization-features", &body.to_string());
+    }
+
     /// Sets an account's root-user state: `{"password_present", "access_keys_present",
     /// "virtual_mfa", "hardware_mfa"}`.
     pub fn set_root_state(&self, account_id: &str, mut state: Value) {

@@ -19,6 +19,11 @@ fn settings(concurrency: usize, grace: Duration, retry_for: Duration) -> SweepSe
             retry_for,
             spool_dir: scratch_dir("pool"),
         },
+        centralized_root_access: Ok(mfa_evaluator::CentralizedRootAccess {
+            trusted_access: true,
+            root_credentials_management: true,
+            root_sessions: false,
+        }),
     }
 }
 

@@ -18,6 +18,8 @@ fn sweep_info() -> SweepInfo {
         regions: vec!["us-east-1".into()],
         controls: ControlId::ALL.to_vec(),
         exceptions: Vec::new(),
+        centralized_root_access: None,
+        centralized_root_access_error: None,
     }
 }
 

@@ -1,0 +1,127 @@
+//! Centralized root access in the report: whether the organization manages its member
+//! accounts' root users, and how many member accounts still have root credentials.
+
+use crate::SweepReport;
+use mfa_evaluator::ControlId;
+
+impl SweepReport {
+    /// Member accounts (not the management account) whose root user still has a password or
+    /// access keys, by IAM.9's evidence (`root_credentials_present`).
+    pub fn members_with_root_credentials(&self) -> usize {
+        let management = self.sweep.management_account_id.as_deref();
+        self.accounts
+            .iter()
+            .filter(|a| Some(a.account_id.as_str()) != management)
+            .filter(|a| {
+                a.controls
+                    .iter()
+                    .filter(|c| c.control_id == ControlId::Iam9)
+                    .flat_map(|c| &c.resources)
+                    .any(|r| r.evidence["root_credentials_present"].as_bool() == Some(true))
+            })
+            .count()
+    }
+
+    /// The summary's line on centralized root access; `None` for a sweep that did not read it.
+    pub fn root_access_line(&self) -> Option<String> {
+        let members = self.members_with_root_credentials();
+        let still = format!("{members} member accounts have root credentials");
+        let line = match (
+            &self.sweep.centralized_root_access,
+            &self.sweep.centralized_root_access_error,
+        ) {
+            (Some(access), _) if access.root_credentials_management => format!(
+                "Centralized root access: on (root credentials management{}); {still}: delete \
+                 them from the management account",
+                if access.root_sessions {
+                    ", root sessions"
+                } else {
+                    ""
+                }
+            ),
+            (Some(access), _) => format!(
+                "Centralized root access: off ({}); {still}. Enable it, then delete the member \
+                 accounts' root credentials: that passes IAM.9 and IAM.6 for them for good",
+                if access.trusted_access {
+                    "trusted access for IAM is on, root credentials management is not"
+                } else {
+                    "trusted access for IAM is not enabled in AWS Organizations"
+                }
+            ),
+            (None, Some(error)) => format!(
+                "Centralized root access: could not be read: {} ({}) {}: {}; {still}",
+                error.operation,
+                error.region,
+                error.code.as_deref().unwrap_or("no error code"),
+                error.message
+            ),
+            (None, None) => return None,
+        };
+        Some(line)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::fixtures::{self, assessed, root};
+    use crate::SweepReport;
+    use chrono::{TimeZone, Utc};
+    use mfa_evaluator::{CentralizedRootAccess, ControlId, Status};
+    use serde_json::json;
+
+    fn report(access: Option<CentralizedRootAccess>) -> SweepReport {
+        let with_credentials = |account: &str, present: bool| {
+            let mut finding = root(account, Status::Passed);
+            finding.evidence = json!({"root_credentials_present": present});
+            assessed(
+                account,
+                vec![fixtures::control(ControlId::Iam9, vec![finding])],
+            )
+        };
+        let started = Utc
+            .with_ymd_and_hms(2026, 11, 30, 3, 0, 0)
+            .single()
+            .unwrap_or_default();
+        let mut sweep = fixtures::sweep_info("s", started);
+        sweep.centralized_root_access = access;
+        SweepReport {
+            schema_version: 1,
+            sweep,
+            accounts: vec![
+                // The management account's own root does not count.
+                with_credentials("111111111111", true),
+                with_credentials("222222222222", true),
+                with_credentials("333333333333", false),
+            ],
+            changes_since_previous_sweep: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_summary_says_whether_it_is_on_and_how_many_members_still_have_root_credentials() {
+        let off = report(Some(CentralizedRootAccess {
+            trusted_access: false,
+            root_credentials_management: false,
+            root_sessions: false,
+        }));
+        assert_eq!(off.members_with_root_credentials(), 1);
+        let line = off.root_access_line().unwrap_or_default();
+        assert!(
+            line.starts_with("Centralized root access: off (trusted access for IAM is not enabled"),
+            "{line}"
+        );
+        assert!(
+            line.contains("; 1 member accounts have root credentials. Enable it"),
+            "{line}"
+        );
+
+        let on = report(Some(CentralizedRootAccess {
+            trusted_access: true,
+            root_credentials_management: true,
+            root_sessions: true,
+        }));
+        let line = on.root_access_line().unwrap_or_default();
+        assert!(line.starts_with("Centralized root access: on (root credentials management, root sessions); 1 member"), "{line}");
+        assert_eq!(report(None).root_access_line(), None);
+    }
+}
