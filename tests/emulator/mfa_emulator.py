@@ -32,6 +32,10 @@ What this adds to stock moto (pinned in requirements.txt):
   until trusted access for IAM is enabled in Organizations, which is AWS's default; then the
   organization's id and its `EnabledFeatures` (`RootCredentialsManagement`, `RootSessions`).
   Set with POST /_mfa_ext/organization-features.
+- The credential report as AWS serves it (credential_report.py): a snapshot with its real
+  `GeneratedTime`, cached per account for `credential_report_cache_seconds` (AWS: four hours;
+  default 0, a new report at every generation) and ready `credential_report_generation_seconds`
+  after generation starts. Stock moto rebuilds it live at every read with a 2015 date.
 - A request log and per-operation counters, so tests can check which operations reached AWS.
 
 Control API (JSON over HTTP, same port), under /_mfa_ext/:
@@ -62,6 +66,7 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qs
 
+from credential_report import CredentialReports
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
@@ -198,6 +203,10 @@ class Faults:
     delay_seconds: float = 0.0
     # GetCredentialReport answers ReportInProgress this many times per account before the report.
     report_in_progress_polls: int = 0
+    # The credential report's cache period and generation time, as AWS has them (four hours,
+    # seconds); see credential_report.py. Setting the fault set forgets every report.
+    credential_report_cache_seconds: float = 0.0
+    credential_report_generation_seconds: float = 0.0
     # Hostile data, written over moto's answers:
     # ListAccounts shows this account id (12 digits) as another string.
     account_id_rewrite: dict = field(default_factory=dict)   # {"from": id, "to": text}
@@ -333,7 +342,10 @@ class Extension:
                 captured["headers"] = headers
                 return lambda _data: None
 
-            chunks = b"".join(self.moto(environ, capture))
+            if service == "iam" and operation in REPORT_OPERATIONS:
+                chunks = credential_report_answer(operation, account, capture)
+            else:
+                chunks = b"".join(self.moto(environ, capture))
             status = int(captured["status"].split()[0])
             rewritten = rewrite(FAULTS, service, operation, account, chunks)
             if status == 200 and operation == "ListUserPools":
@@ -453,6 +465,7 @@ class Extension:
                 FAULT_COUNTERS.clear()
                 REPORT_POLLS.clear()
                 BUCKETS.clear()
+            REPORTS.clear()
             return Response("{}", content_type="application/json")
         if path == "/_mfa_ext/requests" and request.method == "GET":
             with LOG_LOCK:
@@ -467,6 +480,30 @@ class Extension:
                 REQUEST_LOG.clear()
             return Response("{}", content_type="application/json")
         return Response("not found", status=404)
+
+
+REPORT_OPERATIONS = ("GenerateCredentialReport", "GetCredentialReport")
+REPORTS = CredentialReports()
+
+
+def credential_report_answer(operation: str, account: str, start_response: Any) -> bytes:
+    """The credential report as AWS serves it (see credential_report.py)."""
+    account = account or DEFAULT_ACCOUNT_ID
+    cache = FAULTS.credential_report_cache_seconds
+    if operation == "GenerateCredentialReport":
+        def snapshot() -> str:
+            backend = iam_backends[account][PARTITION]
+            backend.generate_report()
+            return backend.get_credential_report()
+
+        status, body = REPORTS.generate(account, cache,
+                                        FAULTS.credential_report_generation_seconds, snapshot)
+    else:
+        status, body = REPORTS.get(account, cache)
+    data = body.encode()
+    start_response(f"{status} {'OK' if status == 200 else 'Error'}",
+                   [("Content-Type", "text/xml"), ("Content-Length", str(len(data)))])
+    return data
 
 
 def organizations_features(account: str) -> Response:

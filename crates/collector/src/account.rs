@@ -3,20 +3,19 @@
 
 use crate::caller::{Caller, Target};
 use crate::cognito::user_pools_in_region;
-use crate::credential_report::parse_credential_report;
-use crate::error::{CollectError, ErrorClass};
+use crate::error::CollectError;
 use crate::guard::ReadOnlyGuard;
 use crate::limits::QuotaKey;
 use crate::organization::partition_of_arn;
 use crate::paginate::{paginate, ListCall, Page};
+use crate::users::{credential_report, live_users, ReportSettings};
 use aws_credential_types::Credentials;
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_iam::types::{AssignmentStatusType, SummaryKeyType};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use mfa_evaluator::{
-    AccountSnapshot, AccountSummary, CredentialReport, RegionUserPools, RootSnapshot,
-    VirtualMfaDevice,
+    AccountSnapshot, AccountSummary, RegionUserPools, RootSnapshot, VirtualMfaDevice,
 };
 use secrecy::{ExposeSecret, SecretString};
 use std::future::Future;
@@ -48,8 +47,8 @@ pub struct AccountCollector {
     partition: String,
     /// Where user pools are searched.
     regions: Vec<String>,
-    /// How long the credential report may take to be ready.
-    report_deadline: Duration,
+    /// How long the credential report may take to be ready, and how old it may be.
+    report: ReportSettings,
 }
 
 impl AccountCollector {
@@ -60,7 +59,7 @@ impl AccountCollector {
         role: AuditRole,
         partition: String,
         regions: Vec<String>,
-        report_deadline: Duration,
+        report: ReportSettings,
     ) -> AccountCollector {
         AccountCollector {
             sts: aws_sdk_sts::Client::from_conf(
@@ -77,7 +76,7 @@ impl AccountCollector {
             role,
             partition,
             regions,
-            report_deadline,
+            report,
         }
     }
 
@@ -109,12 +108,16 @@ impl AccountCollector {
             futures::future::join_all(self.regions.iter().map(|region| {
                 self.user_pools(ctx.in_region(region), &partition, credentials.clone())
             }));
-        let (summary, devices, users, user_pools) = tokio::join!(
+        let (summary, devices, report, user_pools) = tokio::join!(
             account_summary(&iam, ctx),
             assigned_virtual_devices(&iam, ctx),
-            credential_report(&iam, ctx, self.report_deadline),
+            credential_report(&iam, ctx, self.report),
             pools,
         );
+        let users = match report {
+            Ok(report) => live_users(&iam, ctx, report, &devices).await,
+            Err(error) => Err(error),
+        };
         Ok(AccountSnapshot {
             account_id: account_id.to_string(),
             partition,
@@ -255,7 +258,11 @@ pub(crate) struct Ctx<'a> {
 
 impl<'a> Ctx<'a> {
     /// An IAM call, under the target account's IAM quota.
-    async fn iam<T, E, F, Fut>(self, operation: &'static str, send: F) -> Result<T, CollectError>
+    pub(crate) async fn iam<T, E, F, Fut>(
+        self,
+        operation: &'static str,
+        send: F,
+    ) -> Result<T, CollectError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
@@ -379,71 +386,4 @@ async fn assigned_virtual_devices(
         })
     })
     .await
-}
-
-/// Generates (or reuses, when IAM has one under four hours old) the credential report and reads
-/// it, polling with backoff while IAM prepares it, until `deadline`.
-async fn credential_report(
-    iam: &aws_sdk_iam::Client,
-    ctx: Ctx<'_>,
-    deadline: Duration,
-) -> Result<CredentialReport, CollectError> {
-    const GENERATE: &str = "iam:GenerateCredentialReport";
-    const GET: &str = "iam:GetCredentialReport";
-    let started = Instant::now();
-    let mut wait = Duration::from_millis(500);
-    let mut generate = true;
-    loop {
-        if generate {
-            // STARTED, INPROGRESS or COMPLETE: in every case the next step is to ask for it.
-            if let Err(error) = ctx
-                .iam(GENERATE, || iam.generate_credential_report().send())
-                .await
-            {
-                // LimitExceeded: IAM refuses to start another report; one may still be ready.
-                if error.class != ErrorClass::Throttled {
-                    return Err(error);
-                }
-            }
-        }
-        // A report that was just STARTED is often ready at once; ask before waiting.
-        match ctx.iam(GET, || iam.get_credential_report().send()).await {
-            Ok(response) => {
-                let content = response
-                    .content()
-                    .ok_or_else(|| ctx.malformed(GET, "the report has no content"))?;
-                let generated_at = response.generated_time().and_then(to_chrono);
-                return parse_credential_report(content.as_ref(), generated_at, Utc::now())
-                    .map_err(|e| ctx.malformed(GET, e.to_string()));
-            }
-            Err(error) => {
-                let pending = matches!(
-                    error.aws_code.as_deref(),
-                    Some("ReportInProgress" | "ReportNotPresent" | "ReportExpired")
-                );
-                if !pending && error.class != ErrorClass::Throttled {
-                    return Err(error);
-                }
-                if started.elapsed() + wait > deadline {
-                    return Err(CollectError {
-                        message: format!(
-                            "the credential report was not ready within {} s ({})",
-                            deadline.as_secs(),
-                            error.message
-                        ),
-                        class: ErrorClass::Timeout,
-                        ..error
-                    });
-                }
-                // Expired or absent: generate again; in progress: just wait.
-                generate = error.aws_code.as_deref() != Some("ReportInProgress");
-            }
-        }
-        tokio::time::sleep(wait).await;
-        wait = (wait * 2).min(Duration::from_secs(8));
-    }
-}
-
-fn to_chrono(time: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
-    DateTime::from_timestamp(time.secs(), time.subsec_nanos())
 }

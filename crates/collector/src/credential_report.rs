@@ -2,7 +2,7 @@
 //! value outside the documented set or bytes that are not UTF-8 are errors, never guesses.
 
 use chrono::{DateTime, Utc};
-use mfa_evaluator::{CredentialReport, IamUser};
+use mfa_evaluator::{CredentialReport, IamUser, ReportFreshness, UserSource};
 
 /// Why a credential report could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -32,6 +32,7 @@ pub fn parse_credential_report(
     content: &[u8],
     generated_at: Option<DateTime<Utc>>,
     read_at: DateTime<Utc>,
+    freshness: ReportFreshness,
 ) -> Result<CredentialReport, ReportParseError> {
     let text = std::str::from_utf8(content).map_err(|_| ReportParseError::NotUtf8)?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -94,12 +95,16 @@ pub fn parse_credential_report(
             mfa_active: boolean(mfa_col, "mfa_active")?,
             access_key_1_active: boolean(key1_col, "access_key_1_active")?,
             access_key_2_active: boolean(key2_col, "access_key_2_active")?,
+            in_report: true,
+            mfa_source: UserSource::CredentialReport,
+            console_source: UserSource::CredentialReport,
         });
     }
     Ok(CredentialReport {
         generated_at,
         read_at,
         users,
+        freshness,
     })
 }
 
@@ -114,7 +119,12 @@ mod tests {
     }
 
     fn parse(text: &str) -> Result<CredentialReport, ReportParseError> {
-        parse_credential_report(text.as_bytes(), None, Utc::now())
+        parse_credential_report(
+            text.as_bytes(),
+            None,
+            Utc::now(),
+            ReportFreshness::GeneratedForThisAudit,
+        )
     }
 
     #[test]
@@ -168,7 +178,12 @@ mod tests {
     fn rejects_what_it_cannot_read() {
         assert_eq!(parse(""), Err(ReportParseError::Empty));
         assert_eq!(
-            parse_credential_report(&[0xff, 0xfe, 0x00], None, Utc::now()),
+            parse_credential_report(
+                &[0xff, 0xfe, 0x00],
+                None,
+                Utc::now(),
+                ReportFreshness::GeneratedForThisAudit
+            ),
             Err(ReportParseError::NotUtf8)
         );
         assert_eq!(

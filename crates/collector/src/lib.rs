@@ -19,6 +19,7 @@ mod limits;
 mod organization;
 mod paginate;
 mod root_access;
+mod users;
 
 pub use account::{AccountCollector, AuditRole};
 pub use aws::AwsSettings;
@@ -32,3 +33,4 @@ pub use organization::{
     partition_of_arn, AccountStatus, OrgAccount, OrgUnit, Organization, OrganizationReader,
 };
 pub use root_access::RootAccessReader;
+pub use users::ReportSettings;

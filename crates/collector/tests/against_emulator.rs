@@ -5,7 +5,7 @@
 
 use mfa_collector::{
     AccountCollector, AccountStatus, AuditRole, AwsSettings, Caller, LimitSettings,
-    OrganizationReader,
+    OrganizationReader, ReportSettings,
 };
 use mfa_evaluator::MfaConfiguration;
 use mfa_testkit::Emulator;
@@ -41,7 +41,10 @@ fn collector(sdk: &aws_config::SdkConfig, expected: &Value) -> AccountCollector 
         },
         "aws".into(),
         regions,
-        Duration::from_secs(30),
+        ReportSettings {
+            deadline: Duration::from_secs(30),
+            max_age: Duration::from_secs(4 * 3600),
+        },
     )
 }
 

@@ -3,6 +3,7 @@
 
 use chrono::Utc;
 use mfa_collector::parse_credential_report;
+use mfa_evaluator::ReportFreshness;
 use proptest::prelude::*;
 
 const HEADER: &str = "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,cert_1_last_rotated,cert_2_active,cert_2_last_rotated";
@@ -22,12 +23,12 @@ prop_compose! {
 proptest! {
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
-        let _ = parse_credential_report(&bytes, None, Utc::now());
+        let _ = parse_credential_report(&bytes, None, Utc::now(), ReportFreshness::GeneratedForThisAudit);
     }
 
     #[test]
     fn arbitrary_text_after_a_real_header_never_panics(body in "[\\PC\\n,\"]{0,2000}") {
-        let _ = parse_credential_report(format!("{HEADER}\n{body}").as_bytes(), None, Utc::now());
+        let _ = parse_credential_report(format!("{HEADER}\n{body}").as_bytes(), None, Utc::now(), ReportFreshness::GeneratedForThisAudit);
     }
 
     #[test]
@@ -41,7 +42,7 @@ proptest! {
                 quote(name), quote(arn)
             ));
         }
-        let report = parse_credential_report(text.as_bytes(), None, Utc::now());
+        let report = parse_credential_report(text.as_bytes(), None, Utc::now(), ReportFreshness::GeneratedForThisAudit);
         // A user named like the root row is skipped, as the report's own root row is.
         let expected: Vec<_> = users.iter().filter(|u| u.0.trim() != "<root_account>").collect();
         match report {

@@ -188,8 +188,15 @@ fn user_mfa(snapshot: &AccountSnapshot, control: ControlId) -> ControlResult {
             resource_id: user.arn.clone(),
             status: pass_if(user.mfa_active),
             evidence: json!({
-                "source": "iam:GetCredentialReport",
+                // What decided the verdict: the user's MFA.
+                "source": user.mfa_source.as_str(),
+                "console_source": user.console_source.as_str(),
                 "report_generated_at": report.generated_at,
+                "report_age_seconds": report
+                    .generated_at
+                    .map(|generated| (report.read_at - generated).num_seconds()),
+                "report_freshness": report.freshness.as_str(),
+                "in_report": user.in_report,
                 "read_at": report.read_at,
                 "user": user.name,
                 "password_enabled": user.password_enabled,

@@ -19,5 +19,6 @@ pub use exceptions::{
 };
 pub use snapshot::{
     AccountSnapshot, AccountSummary, CentralizedRootAccess, CredentialReport, DataError, IamUser,
-    MfaConfiguration, RegionUserPools, RootSnapshot, UserPool, VirtualMfaDevice,
+    MfaConfiguration, RegionUserPools, ReportFreshness, RootSnapshot, UserPool, UserSource,
+    VirtualMfaDevice,
 };

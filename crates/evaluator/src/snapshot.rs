@@ -88,6 +88,56 @@ pub struct CredentialReport {
     pub read_at: DateTime<Utc>,
     /// Every IAM user (the `<root_account>` row is not a user and is not here).
     pub users: Vec<IamUser>,
+    /// How far the report was trusted, and so which users were confirmed by per-user calls.
+    pub freshness: ReportFreshness,
+}
+
+/// How old the credential report was, as the collector judged it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportFreshness {
+    /// IAM generated it for this audit: the live state, trusted alone.
+    GeneratedForThisAudit,
+    /// IAM served a report it had made earlier (it keeps one for four hours): what can have
+    /// changed since was confirmed live.
+    Cached,
+    /// Older than the configured maximum age: every user's console status was confirmed live
+    /// too.
+    TooOld,
+}
+
+impl ReportFreshness {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportFreshness::GeneratedForThisAudit => "generated_for_this_audit",
+            ReportFreshness::Cached => "cached",
+            ReportFreshness::TooOld => "too_old",
+        }
+    }
+}
+
+/// Which call decided a part of a user's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UserSource {
+    #[serde(rename = "iam:GetCredentialReport")]
+    CredentialReport,
+    #[serde(rename = "iam:ListVirtualMFADevices")]
+    ListVirtualMfaDevices,
+    #[serde(rename = "iam:ListMFADevices")]
+    ListMfaDevices,
+    #[serde(rename = "iam:GetLoginProfile")]
+    GetLoginProfile,
+}
+
+impl UserSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserSource::CredentialReport => "iam:GetCredentialReport",
+            UserSource::ListVirtualMfaDevices => "iam:ListVirtualMFADevices",
+            UserSource::ListMfaDevices => "iam:ListMFADevices",
+            UserSource::GetLoginProfile => "iam:GetLoginProfile",
+        }
+    }
 }
 
 /// One IAM user row of the credential report.
@@ -102,6 +152,11 @@ pub struct IamUser {
     pub mfa_active: bool,
     pub access_key_1_active: bool,
     pub access_key_2_active: bool,
+    /// Whether the report has a row for the user (a user created since it was generated has
+    /// none: its access keys were not read).
+    pub in_report: bool,
+    pub mfa_source: UserSource,
+    pub console_source: UserSource,
 }
 
 /// The user pools of one region.

@@ -154,6 +154,22 @@ impl Emulator {
         self.http("POST", "/_mfa_ext/faults", &faults.to_string());
     }
 
+    /// Changes IAM users in one account (see `tests/emulator/change_users.py`), e.g.
+    /// `[{"delete_user": "ci"}, {"create_user": "new", "kind": "console_none"}]`.
+    pub fn change_users(&self, account_id: &str, changes: Value) {
+        let output = Command::new(python())
+            .arg(repo_root().join("tests/emulator/change_users.py"))
+            .args(["--endpoint", &self.endpoint, "--account", account_id])
+            .args(["--changes", &changes.to_string()])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "changing users failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
     /// Centralized root access as `iam:ListOrganizationsFeatures` answers it: trusted access for
     /// IAM, and the enabled features (`RootCredentialsManagement`, `RootSessions`).
     pub fn set_organization_features(&self, trusted_access: bool, features: &[&str]) {

@@ -1,7 +1,9 @@
 //! One table per data source; each row is a case of `docs/controls.md`.
 
 use super::*;
-use crate::snapshot::{IamUser, RegionUserPools, RootSnapshot, UserPool};
+use crate::snapshot::{
+    IamUser, RegionUserPools, ReportFreshness, RootSnapshot, UserPool, UserSource,
+};
 use chrono::{TimeZone, Utc};
 use Status::{Error as E, Failed as F, NotApplicable as NA, Passed as P};
 
@@ -34,6 +36,7 @@ fn snapshot() -> AccountSnapshot {
         users: Ok(CredentialReport {
             generated_at: Some(at()),
             read_at: at(),
+            freshness: ReportFreshness::GeneratedForThisAudit,
             users: Vec::new(),
         }),
         user_pools: Vec::new(),
@@ -248,6 +251,9 @@ fn user(name: &str, password: bool, mfa: bool, key: bool) -> IamUser {
         mfa_active: mfa,
         access_key_1_active: key,
         access_key_2_active: false,
+        in_report: true,
+        mfa_source: UserSource::CredentialReport,
+        console_source: UserSource::CredentialReport,
     }
 }
 
@@ -310,6 +316,7 @@ fn user_controls() {
         s.users = Ok(CredentialReport {
             generated_at: Some(at()),
             read_at: at(),
+            freshness: ReportFreshness::GeneratedForThisAudit,
             users,
         });
         assert_eq!(status_of(&s, ControlId::Iam5), iam5, "IAM.5: {case}");
@@ -323,6 +330,7 @@ fn user_findings_name_each_user_and_carry_evidence() {
     s.users = Ok(CredentialReport {
         generated_at: Some(at()),
         read_at: at(),
+        freshness: ReportFreshness::GeneratedForThisAudit,
         users: vec![
             user("jess", true, false, false),
             user("ci", false, false, true),
@@ -355,6 +363,7 @@ fn a_user_listed_twice_is_one_finding_failed_if_either_row_fails() {
     s.users = Ok(CredentialReport {
         generated_at: Some(at()),
         read_at: at(),
+        freshness: ReportFreshness::GeneratedForThisAudit,
         users: vec![
             user("jess", true, true, false),
             user("ci", false, true, true),

@@ -13,7 +13,7 @@ mod validate;
 
 pub use exceptions::load_exceptions;
 
-use mfa_collector::{AuditRole, AwsSettings, LimitSettings, Region};
+use mfa_collector::{AuditRole, AwsSettings, LimitSettings, Region, ReportSettings};
 use mfa_sweep::{Scope, WhenBusy};
 use secrecy::SecretString;
 use std::collections::HashMap;
@@ -60,7 +60,9 @@ pub struct AuditConfig {
     pub account_deadline: Duration,
     /// What a sweep does when another one holds the lock.
     pub when_busy: WhenBusy,
-    pub credential_report_deadline: Duration,
+    /// How long IAM may take to prepare a credential report, and how old one may be before
+    /// every user's console password is confirmed live.
+    pub credential_report: ReportSettings,
     /// How long a database write retries before the sweep spools to a file.
     pub write_retry: Duration,
     pub spool_dir: PathBuf,

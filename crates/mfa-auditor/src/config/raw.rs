@@ -107,12 +107,15 @@ impl Default for RawOrganization {
 #[serde(deny_unknown_fields, default)]
 pub(super) struct RawAudit {
     pub regions: Vec<String>,
+    pub credential_report_max_age_seconds: u64,
 }
 
 impl Default for RawAudit {
     fn default() -> Self {
         RawAudit {
             regions: vec!["us-east-1".to_string()],
+            // IAM's own cache period: it never serves an older report.
+            credential_report_max_age_seconds: 4 * 3600,
         }
     }
 }

@@ -4,7 +4,9 @@
 use super::raw::RawConfig;
 use super::sources::Origins;
 use super::{AuditConfig, ConfigError, DatabaseConfig, ExceptionsSettings, Schedule};
-use mfa_collector::{AccountId, AuditRole, AwsSettings, LimitSettings, OuId, Region};
+use mfa_collector::{
+    AccountId, AuditRole, AwsSettings, LimitSettings, OuId, Region, ReportSettings,
+};
 use mfa_sweep::{Scope, WhenBusy};
 use secrecy::SecretString;
 use std::collections::HashSet;
@@ -160,6 +162,11 @@ pub(super) fn validate(
         return Err(check.error("audit.regions", "must list at least one region"));
     }
     let regions = check.distinct::<Region>("audit.regions", &raw.audit.regions)?;
+    let credential_report_max_age = check.seconds(
+        "audit.credential_report_max_age_seconds",
+        raw.audit.credential_report_max_age_seconds,
+        0,
+    )?;
 
     let limits = raw.limits;
     let concurrency = check.range("limits.concurrency", limits.concurrency, 1..=256, "")?;
@@ -347,7 +354,10 @@ pub(super) fn validate(
         concurrency: concurrency as usize,
         account_deadline,
         when_busy,
-        credential_report_deadline,
+        credential_report: ReportSettings {
+            deadline: credential_report_deadline,
+            max_age: credential_report_max_age,
+        },
         write_retry,
         spool_dir: PathBuf::from(raw.store.spool_dir.trim()),
         schedule: Schedule {

@@ -1,0 +1,270 @@
+//! An account's IAM users as they are now. The credential report is the cheap bulk source (two
+//! calls for every user), but IAM makes one at most every four hours and serves that one until
+//! then. So:
+//!
+//! - a report IAM generated for this audit (`GenerateCredentialReport` answered `STARTED` or
+//!   `INPROGRESS`) is the live state, and is used alone;
+//! - a report IAM had already (it answered `COMPLETE`) is confirmed live for what can have
+//!   changed since its `GeneratedTime`: the users (`ListUsers`: created and deleted ones), their
+//!   MFA (a virtual device assigned now, from `ListVirtualMFADevices`, already read for root;
+//!   otherwise `ListMFADevices`, for hardware and FIDO keys or no device at all), and the
+//!   console password of the users whose verdict depends on it (`GetLoginProfile` for users
+//!   without MFA, whom IAM.5 fails only if they have one, and for users the report does not
+//!   know);
+//! - a report older than `max_age` also has every user's console password confirmed.
+//!
+//! Calls per account beyond the report: none when it was generated for this audit; otherwise
+//! one `ListUsers` per 1,000 users, one `ListMFADevices` per user without a virtual device, one
+//! `GetLoginProfile` per user without MFA (per user, for a report older than `max_age`).
+
+use crate::account::Ctx;
+use crate::credential_report::parse_credential_report;
+use crate::error::{CollectError, ErrorClass};
+use crate::paginate::{paginate, Page};
+use aws_sdk_iam::types::ReportStateType;
+use chrono::{DateTime, Utc};
+use futures::stream::{self, StreamExt, TryStreamExt};
+use mfa_evaluator::{CredentialReport, IamUser, ReportFreshness, UserSource, VirtualMfaDevice};
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// Per-user calls in flight at once for one account (the account's IAM limiter paces them).
+const PER_USER_CALLS_IN_FLIGHT: usize = 8;
+
+/// How the credential report is fetched and trusted.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportSettings {
+    /// How long IAM may take to prepare it.
+    pub deadline: Duration,
+    /// A report older than this has every user's console password confirmed live.
+    pub max_age: Duration,
+}
+
+/// Generates (or reuses, when IAM has one under four hours old) the credential report and reads
+/// it, polling with backoff while IAM prepares it, until the deadline.
+pub(crate) async fn credential_report(
+    iam: &aws_sdk_iam::Client,
+    ctx: Ctx<'_>,
+    settings: ReportSettings,
+) -> Result<CredentialReport, CollectError> {
+    const GENERATE: &str = "iam:GenerateCredentialReport";
+    const GET: &str = "iam:GetCredentialReport";
+    let started = Instant::now();
+    let mut wait = Duration::from_millis(500);
+    let mut generate = true;
+    // Whether IAM began a report for us: then what we read is the live state.
+    let mut generated_for_us = false;
+    loop {
+        if generate {
+            match ctx
+                .iam(GENERATE, || iam.generate_credential_report().send())
+                .await
+            {
+                Ok(answer) => {
+                    if matches!(
+                        answer.state(),
+                        Some(ReportStateType::Started | ReportStateType::Inprogress)
+                    ) {
+                        generated_for_us = true;
+                    }
+                }
+                // LimitExceeded: IAM refuses to start another report; one may still be ready.
+                Err(error) if error.class == ErrorClass::Throttled => {}
+                Err(error) => return Err(error),
+            }
+        }
+        // A report that was just STARTED is often ready at once; ask before waiting.
+        match ctx.iam(GET, || iam.get_credential_report().send()).await {
+            Ok(response) => {
+                let content = response
+                    .content()
+                    .ok_or_else(|| ctx.malformed(GET, "the report has no content"))?;
+                let generated_at = response.generated_time().and_then(to_chrono);
+                let read_at = Utc::now();
+                // A GeneratedTime ahead of our clock (skew) counts as no age at all.
+                let age = generated_at.map(|at| (read_at - at).to_std().unwrap_or(Duration::ZERO));
+                let freshness = match age {
+                    _ if generated_for_us => ReportFreshness::GeneratedForThisAudit,
+                    Some(age) if age <= settings.max_age => ReportFreshness::Cached,
+                    // No GeneratedTime: nothing says how old it is.
+                    _ => ReportFreshness::TooOld,
+                };
+                return parse_credential_report(content.as_ref(), generated_at, read_at, freshness)
+                    .map_err(|e| ctx.malformed(GET, e.to_string()));
+            }
+            Err(error) => {
+                let pending = matches!(
+                    error.aws_code.as_deref(),
+                    Some("ReportInProgress" | "ReportNotPresent" | "ReportExpired")
+                );
+                if !pending && error.class != ErrorClass::Throttled {
+                    return Err(error);
+                }
+                if started.elapsed() + wait > settings.deadline {
+                    return Err(CollectError {
+                        message: format!(
+                            "the credential report was not ready within {} s ({})",
+                            settings.deadline.as_secs(),
+                            error.message
+                        ),
+                        class: ErrorClass::Timeout,
+                        ..error
+                    });
+                }
+                // Expired or absent: generate again; in progress: just wait.
+                generate = error.aws_code.as_deref() != Some("ReportInProgress");
+            }
+        }
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(Duration::from_secs(8));
+    }
+}
+
+/// The users as they are now: the report alone when IAM made it for this audit, else confirmed
+/// live (see the module's documentation). `devices`: every virtual MFA device assigned now.
+pub(crate) async fn live_users(
+    iam: &aws_sdk_iam::Client,
+    ctx: Ctx<'_>,
+    mut report: CredentialReport,
+    devices: &Result<Vec<VirtualMfaDevice>, CollectError>,
+) -> Result<CredentialReport, CollectError> {
+    if report.freshness == ReportFreshness::GeneratedForThisAudit {
+        return Ok(report);
+    }
+    let devices = devices.as_ref().map_err(clone_error)?;
+    let with_virtual: HashSet<&str> = devices
+        .iter()
+        .filter_map(|d| d.user_arn.as_deref())
+        .collect();
+    let listed = list_users(iam, ctx).await?;
+    let rows: HashMap<&str, &IamUser> = report.users.iter().map(|u| (u.arn.as_str(), u)).collect();
+    let every_console = report.freshness == ReportFreshness::TooOld;
+    let confirmed: Vec<IamUser> = stream::iter(listed.into_iter().map(|(name, arn)| {
+        let row = rows.get(arn.as_str()).map(|row| (**row).clone());
+        let has_virtual = with_virtual.contains(arn.as_str());
+        async move {
+            let (mfa_active, mfa_source) = if has_virtual {
+                (true, UserSource::ListVirtualMfaDevices)
+            } else {
+                (
+                    has_mfa_device(iam, ctx, &name).await?,
+                    UserSource::ListMfaDevices,
+                )
+            };
+            let (password_enabled, console_source) = match &row {
+                Some(row) if mfa_active && !every_console => {
+                    (row.password_enabled, UserSource::CredentialReport)
+                }
+                _ => (
+                    has_login_profile(iam, ctx, &name).await?,
+                    UserSource::GetLoginProfile,
+                ),
+            };
+            let in_report = row.is_some();
+            Ok::<_, CollectError>(IamUser {
+                name,
+                arn,
+                password_enabled,
+                mfa_active,
+                access_key_1_active: row.as_ref().is_some_and(|r| r.access_key_1_active),
+                access_key_2_active: row.as_ref().is_some_and(|r| r.access_key_2_active),
+                in_report,
+                mfa_source,
+                console_source,
+            })
+        }
+    }))
+    .buffered(PER_USER_CALLS_IN_FLIGHT)
+    .try_collect()
+    .await?;
+    report.users = confirmed;
+    Ok(report)
+}
+
+/// Every IAM user now: (name, ARN), in `ListUsers`' order.
+async fn list_users(
+    iam: &aws_sdk_iam::Client,
+    ctx: Ctx<'_>,
+) -> Result<Vec<(String, String)>, CollectError> {
+    const OPERATION: &str = "iam:ListUsers";
+    paginate(ctx.list_call(OPERATION), |marker| async move {
+        let page = ctx
+            .iam(OPERATION, || {
+                iam.list_users()
+                    .max_items(1000)
+                    .set_marker(marker.clone())
+                    .send()
+            })
+            .await?;
+        Ok(Page {
+            items: page
+                .users()
+                .iter()
+                .map(|u| (u.user_name().to_string(), u.arn().to_string()))
+                .collect(),
+            next: page.marker().map(str::to_string),
+            truncated: Some(page.is_truncated()),
+        })
+    })
+    .await
+}
+
+/// Whether the user has any MFA device enabled now (virtual, hardware or FIDO).
+async fn has_mfa_device(
+    iam: &aws_sdk_iam::Client,
+    ctx: Ctx<'_>,
+    user: &str,
+) -> Result<bool, CollectError> {
+    const OPERATION: &str = "iam:ListMFADevices";
+    let answer = ctx
+        .iam(OPERATION, || {
+            iam.list_mfa_devices().user_name(user).max_items(1).send()
+        })
+        .await;
+    match answer {
+        Ok(page) => Ok(!page.mfa_devices().is_empty()),
+        // Deleted between ListUsers and now: it has no device, and is gone by the next sweep.
+        Err(error) if error.class == ErrorClass::NotFound => Ok(false),
+        Err(error) => Err(error),
+    }
+}
+
+/// Whether the user has a console password now.
+async fn has_login_profile(
+    iam: &aws_sdk_iam::Client,
+    ctx: Ctx<'_>,
+    user: &str,
+) -> Result<bool, CollectError> {
+    const OPERATION: &str = "iam:GetLoginProfile";
+    match ctx
+        .iam(OPERATION, || iam.get_login_profile().user_name(user).send())
+        .await
+    {
+        Ok(_) => Ok(true),
+        // NoSuchEntity: no login profile, no console password.
+        Err(error) if error.class == ErrorClass::NotFound => Ok(false),
+        Err(error) => Err(error),
+    }
+}
+
+/// The device listing's error, for the users part too: without it nothing can be confirmed.
+fn clone_error(error: &CollectError) -> CollectError {
+    CollectError {
+        account_id: error.account_id.clone(),
+        region: error.region.clone(),
+        operation: error.operation,
+        class: error.class,
+        aws_code: error.aws_code.clone(),
+        message: format!(
+            "{} (needed to confirm an older credential report)",
+            error.message
+        ),
+        request_id: error.request_id.clone(),
+        source: None,
+    }
+}
+
+fn to_chrono(time: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(time.secs(), time.subsec_nanos())
+}

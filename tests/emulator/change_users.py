@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""Changes IAM users in one account of the seeded organization, as people do between sweeps.
+
+    change_users.py --endpoint URL --account ID --changes JSON
+
+JSON is a list of changes, each one of:
+  {"enable_virtual_mfa": "user"}       create a virtual device and enable it for the user
+  {"deactivate_mfa": "user"}           deactivate every MFA device of the user
+  {"delete_user": "user"}              delete the user (keys, login profile, devices first)
+  {"delete_login_profile": "user"}     remove the user's console password
+  {"create_user": "user", "kind": K}   create a user of a seed.py kind (e.g. console_none)
+"""
+
+import argparse
+import json
+import sys
+
+from seed import UserSpec, client, create_user
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--endpoint", required=True)
+    parser.add_argument("--account", required=True)
+    parser.add_argument("--changes", required=True)
+    args = parser.parse_args()
+    sts = client(args.endpoint, "sts")
+    creds = sts.assume_role(
+        RoleArn=f"arn:aws:iam::{args.account}:role/OrganizationAccountAccessRole",
+        RoleSessionName="change-users")["Credentials"]
+    iam = client(args.endpoint, "iam", creds=creds)
+    for change in json.loads(args.changes):
+        if "enable_virtual_mfa" in change:
+            user = change["enable_virtual_mfa"]
+            serial = iam.create_virtual_mfa_device(
+                VirtualMFADeviceName=f"{user}-new-phone")["VirtualMFADevice"]["SerialNumber"]
+            iam.enable_mfa_device(UserName=user, SerialNumber=serial,
+                                  AuthenticationCode1="123456", AuthenticationCode2="654321")
+        elif "deactivate_mfa" in change:
+            user = change["deactivate_mfa"]
+            for device in iam.list_mfa_devices(UserName=user)["MFADevices"]:
+                iam.deactivate_mfa_device(UserName=user, SerialNumber=device["SerialNumber"])
+        elif "delete_user" in change:
+            user = change["delete_user"]
+            for key in iam.list_access_keys(UserName=user)["AccessKeyMetadata"]:
+                iam.delete_access_key(UserName=user, AccessKeyId=key["AccessKeyId"])
+            for device in iam.list_mfa_devices(UserName=user)["MFADevices"]:
+                iam.deactivate_mfa_device(UserName=user, SerialNumber=device["SerialNumber"])
+            try:
+                iam.delete_login_profile(UserName=user)
+            except iam.exceptions.NoSuchEntityException:
+                pass
+            iam.delete_user(UserName=user)
+        elif "delete_login_profile" in change:
+            iam.delete_login_profile(UserName=change["delete_login_profile"])
+        elif "create_user" in change:
+            create_user(iam, args.account, UserSpec(change["create_user"], change["kind"]))
+        else:
+            print(f"unknown change {change}", file=sys.stderr)
+            return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
