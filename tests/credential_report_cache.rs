@@ -167,3 +167,22 @@ async fn a_report_iam_made_hours_ago_is_confirmed_live_and_every_change_is_decid
     assert_eq!(jess["report_freshness"], "too_old");
     assert_eq!(jess["console_source"], "iam:GetLoginProfile");
 }
+
+#[tokio::test]
+async fn a_report_that_takes_seconds_to_make_is_polled_twice_not_backed_off() {
+    let (emulator, expected, auditor) = setup().await;
+    // As on AWS: a new report is ready seconds after its generation starts.
+    emulator.set_faults(json!({"credential_report_generation_seconds": 2}));
+    emulator.clear_requests();
+    let sweep = auditor.run(&["sweep"]);
+    assert_eq!(sweep.status.code(), Some(2), "{}", text(&sweep.stderr));
+    let requests = emulator.requests();
+    for account in common::assessed_accounts(&expected) {
+        // Once at once (a report is sometimes ready at once), once when it should be ready.
+        assert_eq!(
+            calls(&requests, "GetCredentialReport", &account),
+            2,
+            "{account}"
+        );
+    }
+}

@@ -25,7 +25,8 @@ What this adds to stock moto (pinned in requirements.txt):
     (`hide_from_walk` with `operation_errors`), and any operation failing with a given code;
   - a partition other than `aws` (`partition`): every ARN in every answer is written in it, as
     in AWS GovCloud, China or the ISO regions;
-  - `DescribeOrganization` without some of its fields (`organization_drop_fields`).
+  - `DescribeOrganization` without some of its fields (`organization_drop_fields`);
+  - the distance to AWS: every answer `latency_seconds` late (`latency_seconds`).
 - `iam:ListOrganizationsFeatures` (centralized root access), which moto does not implement,
   answered as AWS does: only to the management account (a member account gets
   `AccountNotManagementOrDelegatedAdministratorException`); `ServiceAccessNotEnabledException`
@@ -207,6 +208,9 @@ class Faults:
     # seconds); see credential_report.py. Setting the fault set forgets every report.
     credential_report_cache_seconds: float = 0.0
     credential_report_generation_seconds: float = 0.0
+    # Every AWS answer this late, as from a client far from the region (the latency model of
+    # the latency benchmark).
+    latency_seconds: float = 0.0
     # Hostile data, written over moto's answers:
     # ListAccounts shows this account id (12 digits) as another string.
     account_id_rewrite: dict = field(default_factory=dict)   # {"from": id, "to": text}
@@ -376,6 +380,8 @@ class Extension:
     def fault(self, service: str, operation: str, account: str, region: str,
               params: dict[str, list[str]]) -> Response | None:
         faults = FAULTS
+        if faults.latency_seconds:
+            time.sleep(faults.latency_seconds)
         if faults.delay_account and account == faults.delay_account and faults.delay_seconds:
             time.sleep(faults.delay_seconds)
         if service in faults.rate_limits and not take_token(faults.rate_limits[service], service,

@@ -8,7 +8,7 @@ use crate::guard::ReadOnlyGuard;
 use crate::limits::QuotaKey;
 use crate::organization::partition_of_arn;
 use crate::paginate::{paginate, ListCall, Page};
-use crate::users::{credential_report, live_users, ReportSettings};
+use crate::users::{credential_report, live_users, GenerationEstimate, ReportSettings};
 use aws_credential_types::Credentials;
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_iam::types::{AssignmentStatusType, SummaryKeyType};
@@ -19,6 +19,7 @@ use mfa_evaluator::{
 };
 use secrecy::{ExposeSecret, SecretString};
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -49,6 +50,8 @@ pub struct AccountCollector {
     regions: Vec<String>,
     /// How long the credential report may take to be ready, and how old it may be.
     report: ReportSettings,
+    /// How long IAM takes to make a report, learned by the sweep's accounts together.
+    generation: Arc<GenerationEstimate>,
 }
 
 impl AccountCollector {
@@ -77,6 +80,7 @@ impl AccountCollector {
             partition,
             regions,
             report,
+            generation: Arc::new(GenerationEstimate::new()),
         }
     }
 
@@ -111,7 +115,7 @@ impl AccountCollector {
         let (summary, devices, report, user_pools) = tokio::join!(
             account_summary(&iam, ctx),
             assigned_virtual_devices(&iam, ctx),
-            credential_report(&iam, ctx, self.report),
+            credential_report(&iam, ctx, self.report, &self.generation),
             pools,
         );
         let users = match report {

@@ -1,6 +1,8 @@
 //! The one retry layer: every AWS call goes through [`Caller::call`].
 //!
-//! Each attempt waits for the rate limiters (`limits.rs`), then is sent. Throttling costs time,
+//! Each attempt waits for the rate limiters (`limits.rs`), then for a place among the requests
+//! in flight (`requests_in_flight`, the sweep's `concurrency`), which it holds only while the
+//! request is out: waiting, backing off or polling holds none. Throttling costs time,
 //! never a verdict: it is retried, with capped backoff and the key's pace slowed, until the
 //! call's deadline (the account's). Other failures worth another try (5xx, timeouts, connection
 //! failures) are retried up to `max_attempts`. Anything else fails at once. The SDK's own retry
@@ -16,6 +18,7 @@ use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 /// What a call is and how long it may take: named in its errors, limited by its quota.
@@ -52,6 +55,7 @@ pub struct Caller {
     limiters: Arc<Limiters>,
     stats: Arc<CallStats>,
     observer: Option<Arc<dyn CallObserver>>,
+    in_flight: Option<Arc<Semaphore>>,
 }
 
 impl fmt::Debug for Caller {
@@ -67,6 +71,9 @@ impl Caller {
         let settings = Arc::new(settings);
         Caller {
             limiters: Arc::new(Limiters::new(settings.clone())),
+            in_flight: settings
+                .requests_in_flight
+                .map(|places| Arc::new(Semaphore::new(places.max(1)))),
             settings,
             stats: Arc::new(CallStats::default()),
             observer: None,
@@ -109,7 +116,15 @@ impl Caller {
             }
             attempt += 1;
             self.stats.attempts.fetch_add(1, Ordering::Relaxed);
-            let error = match send().await {
+            // Held while the request is out, released before any wait below. The semaphore is
+            // never closed, so acquiring cannot fail; were it to, the call goes unbounded.
+            let place = match &self.in_flight {
+                Some(places) => places.acquire().await.ok(),
+                None => None,
+            };
+            let answer = send().await;
+            drop(place);
+            let error = match answer {
                 Ok(value) => {
                     self.limiters.succeeded(target.quota);
                     self.observe(target.operation, None, false);

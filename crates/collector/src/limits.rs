@@ -40,6 +40,10 @@ pub struct LimitSettings {
     /// How long a throttled call keeps retrying when no account deadline bounds it (the
     /// organization's own calls).
     pub throttle_patience: Duration,
+    /// Requests sent and not yet answered, all services together: what `concurrency` bounds. A
+    /// call waiting for a limiter, a backoff or a credential report holds no place. `None`: no
+    /// bound.
+    pub requests_in_flight: Option<usize>,
 }
 
 impl LimitSettings {
@@ -55,6 +59,7 @@ impl LimitSettings {
             initial_backoff: Duration::from_millis(50),
             max_backoff: Duration::from_secs(1),
             throttle_patience: Duration::from_secs(60),
+            requests_in_flight: None,
         }
     }
 }

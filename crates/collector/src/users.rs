@@ -26,11 +26,51 @@ use chrono::{DateTime, Utc};
 use futures::stream::{self, StreamExt, TryStreamExt};
 use mfa_evaluator::{CredentialReport, IamUser, ReportFreshness, UserSource, VirtualMfaDevice};
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::time::Instant;
 
 /// Per-user calls in flight at once for one account (the account's IAM limiter paces them).
 const PER_USER_CALLS_IN_FLIGHT: usize = 8;
+
+/// What IAM usually takes to make a report for an account of a few dozen users, before the
+/// sweep has seen any: the first poll after generation starts waits this long.
+const GENERATION_PRIOR: Duration = Duration::from_secs(3);
+/// Between later polls of the same report: a report that was not ready at the estimate is
+/// usually ready within a second or two.
+const POLL_STEP: Duration = Duration::from_secs(1);
+
+/// How long IAM takes to make a credential report, learned over the sweep from the reports
+/// that were not ready when first expected. Shared by every account of the sweep: IAM's
+/// generation time is much the same for accounts of similar size.
+#[derive(Debug)]
+pub(crate) struct GenerationEstimate {
+    millis: AtomicU64,
+}
+
+impl GenerationEstimate {
+    pub(crate) fn new() -> GenerationEstimate {
+        GenerationEstimate {
+            millis: AtomicU64::new(GENERATION_PRIOR.as_millis() as u64),
+        }
+    }
+
+    fn get(&self) -> Duration {
+        Duration::from_millis(self.millis.load(Ordering::Relaxed))
+    }
+
+    /// A report that was still in progress at the estimate was ready `took` after generation
+    /// started (an upper bound): move halfway there. An estimate that is early costs a poll; one
+    /// that is late costs only the wait past readiness, so it only ever moves up.
+    fn was_late(&self, took: Duration) {
+        let took = took.as_millis() as u64;
+        let _ = self
+            .millis
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| {
+                (took > old).then(|| (old + took) / 2)
+            });
+    }
+}
 
 /// How the credential report is fetched and trusted.
 #[derive(Debug, Clone, Copy)]
@@ -42,19 +82,24 @@ pub struct ReportSettings {
 }
 
 /// Generates (or reuses, when IAM has one under four hours old) the credential report and reads
-/// it, polling with backoff while IAM prepares it, until the deadline.
+/// it, until the deadline. While IAM makes it, the account holds no place among the requests in
+/// flight: it sleeps until the report should be ready (the sweep's estimate), then polls every
+/// [`POLL_STEP`], each poll paced by the account's IAM limiter.
 pub(crate) async fn credential_report(
     iam: &aws_sdk_iam::Client,
     ctx: Ctx<'_>,
     settings: ReportSettings,
+    estimate: &GenerationEstimate,
 ) -> Result<CredentialReport, CollectError> {
     const GENERATE: &str = "iam:GenerateCredentialReport";
     const GET: &str = "iam:GetCredentialReport";
     let started = Instant::now();
-    let mut wait = Duration::from_millis(500);
     let mut generate = true;
     // Whether IAM began a report for us: then what we read is the live state.
     let mut generated_for_us = false;
+    // When the latest generation began, and how many polls of it found it not ready.
+    let mut generation_began = started;
+    let mut failed_polls = 0u32;
     loop {
         if generate {
             match ctx
@@ -67,6 +112,8 @@ pub(crate) async fn credential_report(
                         Some(ReportStateType::Started | ReportStateType::Inprogress)
                     ) {
                         generated_for_us = true;
+                        generation_began = Instant::now();
+                        failed_polls = 0;
                     }
                 }
                 // LimitExceeded: IAM refuses to start another report; one may still be ready.
@@ -77,6 +124,9 @@ pub(crate) async fn credential_report(
         // A report that was just STARTED is often ready at once; ask before waiting.
         match ctx.iam(GET, || iam.get_credential_report().send()).await {
             Ok(response) => {
+                if failed_polls > 1 {
+                    estimate.was_late(generation_began.elapsed());
+                }
                 let content = response
                     .content()
                     .ok_or_else(|| ctx.malformed(GET, "the report has no content"))?;
@@ -101,6 +151,16 @@ pub(crate) async fn credential_report(
                 if !pending && error.class != ErrorClass::Throttled {
                     return Err(error);
                 }
+                // The first wait is until the report should be ready; later ones, a step.
+                let wait = if failed_polls == 0 {
+                    estimate
+                        .get()
+                        .saturating_sub(generation_began.elapsed())
+                        .max(POLL_STEP / 2)
+                } else {
+                    POLL_STEP
+                };
+                failed_polls += 1;
                 if started.elapsed() + wait > settings.deadline {
                     return Err(CollectError {
                         message: format!(
@@ -114,10 +174,9 @@ pub(crate) async fn credential_report(
                 }
                 // Expired or absent: generate again; in progress: just wait.
                 generate = error.aws_code.as_deref() != Some("ReportInProgress");
+                tokio::time::sleep(wait).await;
             }
         }
-        tokio::time::sleep(wait).await;
-        wait = (wait * 2).min(Duration::from_secs(8));
     }
 }
 
@@ -267,4 +326,19 @@ fn clone_error(error: &CollectError) -> CollectError {
 
 fn to_chrono(time: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(time.secs(), time.subsec_nanos())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_estimate_moves_halfway_up_to_a_late_report_and_never_down() {
+        let estimate = GenerationEstimate::new();
+        assert_eq!(estimate.get(), GENERATION_PRIOR);
+        estimate.was_late(GENERATION_PRIOR + Duration::from_secs(4));
+        assert_eq!(estimate.get(), GENERATION_PRIOR + Duration::from_secs(2));
+        estimate.was_late(Duration::from_millis(10));
+        assert_eq!(estimate.get(), GENERATION_PRIOR + Duration::from_secs(2));
+    }
 }

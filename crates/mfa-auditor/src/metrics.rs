@@ -231,3 +231,27 @@ pub async fn serve(address: SocketAddr, metrics: Arc<Metrics>) -> Result<()> {
     });
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Metrics;
+
+    #[test]
+    fn notifications_are_counted_by_webhook_name_and_result() {
+        let metrics = Metrics::new();
+        metrics.notification("security-chat", false);
+        metrics.notification("security-chat", false);
+        metrics.notification("soc", true);
+        let text = metrics.render();
+        assert!(
+            text.contains(
+                "mfa_auditor_notifications_total{webhook=\"security-chat\",result=\"failed\"} 2"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("mfa_auditor_notifications_total{webhook=\"soc\",result=\"sent\"} 1"),
+            "{text}"
+        );
+    }
+}

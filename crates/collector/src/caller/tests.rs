@@ -210,3 +210,55 @@ fn backoff_grows_is_capped_and_is_never_zero() {
         }
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn requests_in_flight_are_bounded_and_waiting_holds_no_place() {
+    use std::sync::atomic::AtomicUsize;
+    let caller = Caller::new(LimitSettings {
+        requests_in_flight: Some(2),
+        // Backoffs of 2 to 4 s: held places would leave the bound idle for that long.
+        initial_backoff: Duration::from_secs(4),
+        max_backoff: Duration::from_secs(4),
+        ..LimitSettings::unlimited()
+    });
+    let (now, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let calls = (0..6).map(|_| {
+        let (caller, now, most) = (caller.clone(), now.clone(), most.clone());
+        async move {
+            // A 5xx once (a backoff, which must hold no place), then answered after 1 s.
+            let mut attempts = 0;
+            caller
+                .call(target(Some(deadline)), || {
+                    attempts += 1;
+                    let first = attempts == 1;
+                    let (now, most) = (now.clone(), most.clone());
+                    async move {
+                        let out = now.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(out, Ordering::SeqCst);
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        now.fetch_sub(1, Ordering::SeqCst);
+                        if first {
+                            failure("InternalFailure", 500)
+                        } else {
+                            Ok(())
+                        }
+                    }
+                })
+                .await
+        }
+    });
+    let started = Instant::now();
+    let results = futures::future::join_all(calls).await;
+    assert!(results.iter().all(Result::is_ok));
+    assert_eq!(
+        most.load(Ordering::SeqCst),
+        2,
+        "never more than two requests out"
+    );
+    // Twelve one-second requests, two at a time: six seconds, plus at most one backoff at the
+    // end, because a backing-off call gives its place to another. Holding places through the
+    // backoffs would take at least three rounds of 1 + 2 + 1 s.
+    let took = Instant::now() - started;
+    assert!(took < Duration::from_millis(11_500), "{took:?}");
+}

@@ -56,7 +56,8 @@ pub struct AuditConfig {
     pub scope: Scope,
     /// Where user pools are searched; each region once.
     pub regions: Vec<Region>,
-    pub concurrency: usize,
+    /// Accounts being audited at once, most of them waiting for IAM.
+    pub accounts_in_flight: usize,
     pub account_deadline: Duration,
     /// What a sweep does when another one holds the lock.
     pub when_busy: WhenBusy,

@@ -124,6 +124,7 @@ impl Default for RawAudit {
 #[serde(deny_unknown_fields, default)]
 pub(super) struct RawLimits {
     pub concurrency: u32,
+    pub accounts_in_flight: u32,
     pub max_attempts: u32,
     pub initial_backoff_ms: u64,
     pub max_backoff_ms: u64,
@@ -141,6 +142,8 @@ impl Default for RawLimits {
     fn default() -> Self {
         RawLimits {
             concurrency: 16,
+            // Most of them wait for IAM to make their credential report, holding no request.
+            accounts_in_flight: 256,
             max_attempts: 6,
             initial_backoff_ms: 200,
             max_backoff_ms: 20_000,

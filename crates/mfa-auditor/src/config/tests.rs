@@ -24,7 +24,8 @@ fn a_minimal_file_takes_every_default() {
     assert!(config.role.external_id.is_none());
     assert!(config.scope.audit_management_account);
     assert_eq!(regions(&config), vec!["us-east-1"]);
-    assert_eq!(config.concurrency, 16);
+    assert_eq!(config.limits.requests_in_flight, Some(16));
+    assert_eq!(config.accounts_in_flight, 256);
 }
 
 #[test]
@@ -52,7 +53,7 @@ fn environment_layers_over_the_file() {
         config.aws.endpoint_url.as_deref(),
         Some("http://127.0.0.1:5000")
     );
-    assert_eq!(config.concurrency, 4);
+    assert_eq!(config.limits.requests_in_flight, Some(4));
     assert_eq!(regions(&config), vec!["eu-west-1", "us-east-1"]);
     assert_eq!(
         config
@@ -473,7 +474,11 @@ fn string_keys_take_environment_values_as_strings() {
         Some("7310582946".to_string())
     );
     assert_eq!(config.role.session_name, "2024");
-    assert_eq!(config.concurrency, 4, "numbers still parse as numbers");
+    assert_eq!(
+        config.limits.requests_in_flight,
+        Some(4),
+        "numbers still parse as numbers"
+    );
 }
 
 #[test]

@@ -170,6 +170,12 @@ pub(super) fn validate(
 
     let limits = raw.limits;
     let concurrency = check.range("limits.concurrency", limits.concurrency, 1..=256, "")?;
+    let accounts_in_flight = check.range(
+        "limits.accounts_in_flight",
+        limits.accounts_in_flight,
+        1..=4096,
+        "",
+    )?;
     let max_attempts = check.range("limits.max_attempts", limits.max_attempts, 1..=20, "")?;
     let call_timeout = check.seconds(
         "limits.call_timeout_seconds",
@@ -342,6 +348,7 @@ pub(super) fn validate(
             max_backoff: Duration::from_millis(max_backoff_ms),
             // The organization's own calls have no account deadline: they get as long.
             throttle_patience: account_deadline,
+            requests_in_flight: Some(concurrency as usize),
         },
         role: AuditRole {
             name: org.audit_role_name,
@@ -351,7 +358,7 @@ pub(super) fn validate(
         },
         scope,
         regions,
-        concurrency: concurrency as usize,
+        accounts_in_flight: accounts_in_flight as usize,
         account_deadline,
         when_busy,
         credential_report: ReportSettings {
