@@ -22,6 +22,8 @@ async fn sigterm_mid_sweep_then_resume_audits_every_account_exactly_once() {
     let slow = [
         ("MFA_AUDITOR__LIMITS__GLOBAL_PER_SECOND", "20"),
         ("MFA_AUDITOR__LIMITS__CONCURRENCY", "2"),
+        // Two accounts audited at once: the stop finds most of them not begun.
+        ("MFA_AUDITOR__LIMITS__ACCOUNTS_IN_FLIGHT", "2"),
     ];
     let (pid, finished) = spawn_sweep(&auditor, &["sweep"], &slow);
     // Stop it once it has audited an account.

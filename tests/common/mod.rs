@@ -317,6 +317,8 @@ pub async fn sweep_losing_the_database(
     let env = [
         ("MFA_AUDITOR__LIMITS__GLOBAL_PER_SECOND", "20"),
         ("MFA_AUDITOR__LIMITS__CONCURRENCY", "2"),
+        // Two accounts audited at once: the stop finds most of them not begun.
+        ("MFA_AUDITOR__LIMITS__ACCOUNTS_IN_FLIGHT", "2"),
         (
             "MFA_AUDITOR__STORE__WRITE_RETRY_SECONDS",
             &write_retry_seconds,
