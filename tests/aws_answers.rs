@@ -251,3 +251,32 @@ async fn centralized_root_access_is_read_once_in_the_management_account_and_repo
         "iam:ListOrganizationsFeatures"
     );
 }
+
+#[tokio::test]
+async fn an_account_that_outlives_its_session_is_assumed_again_never_failed_with_expired_token() {
+    let (emulator, expected, auditor) = setup().await;
+    let prod_web = account_named(&expected, "prod-web");
+    // Sessions end 15 s after they are issued; prod-web answers every call 2 s late and its
+    // credential report takes seven polls: its audit lasts about half a minute.
+    emulator.set_faults(json!({
+        "session_seconds": 15,
+        "delay_account": prod_web,
+        "delay_seconds": 2,
+        "report_in_progress_polls": 6,
+    }));
+    emulator.clear_requests();
+    let sweep = auditor.run(&["sweep"]);
+    let stderr = text(&sweep.stderr);
+    assert_eq!(sweep.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains("ExpiredToken"), "{stderr}");
+    compare_with_expected(&auditor.json_report(), &expected);
+    let assumed = emulator
+        .requests()
+        .into_iter()
+        .filter(|r| r["operation"] == "AssumeRole" && r["account"] == prod_web.as_str())
+        .count();
+    assert!(
+        assumed >= 2,
+        "prod-web's session was assumed again ({assumed})"
+    );
+}

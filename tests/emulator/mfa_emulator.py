@@ -26,7 +26,9 @@ What this adds to stock moto (pinned in requirements.txt):
   - a partition other than `aws` (`partition`): every ARN in every answer is written in it, as
     in AWS GovCloud, China or the ISO regions;
   - `DescribeOrganization` without some of its fields (`organization_drop_fields`);
-  - the distance to AWS: every answer `latency_seconds` late (`latency_seconds`).
+  - the distance to AWS: every answer `latency_seconds` late (`latency_seconds`);
+  - sessions that end: AssumeRole's credentials expire `session_seconds` after they are issued,
+    and a request signed with expired ones is refused with `ExpiredToken` (`session_seconds`).
 - `iam:ListOrganizationsFeatures` (centralized root access), which moto does not implement,
   answered as AWS does: only to the management account (a member account gets
   `AccountNotManagementOrDelegatedAdministratorException`); `ServiceAccessNotEnabledException`
@@ -211,6 +213,10 @@ class Faults:
     # Every AWS answer this late, as from a client far from the region (the latency model of
     # the latency benchmark).
     latency_seconds: float = 0.0
+    # AssumeRole's sessions end this long after they are issued, whatever was asked (as a
+    # role's shorter maximum session would); then every request they sign is refused with
+    # ExpiredToken, as AWS refuses it. 0: moto's own expiry, never enforced.
+    session_seconds: float = 0.0
     # Hostile data, written over moto's answers:
     # ListAccounts shows this account id (12 digits) as another string.
     account_id_rewrite: dict = field(default_factory=dict)   # {"from": id, "to": text}
@@ -338,6 +344,9 @@ class Extension:
             environ["wsgi.input"] = io.BytesIO(body)
             environ["CONTENT_LENGTH"] = str(len(body))
         response = self.fault(service, operation, account, region, params)
+        if response is None and session_expired(access_key):
+            code = "ExpiredTokenException" if service in ("organizations", "cognito-idp") else "ExpiredToken"
+            response = error_for(service, code, "The security token included in the request is expired")
         if response is None:
             captured: dict[str, Any] = {}
 
@@ -364,6 +373,11 @@ class Extension:
                 role = ROLE_ARN_RE.match((params.get("RoleArn") or [""])[0])
                 if key and role:
                     ACCESS_KEY_ACCOUNTS[key.group(1)] = role.group(1)
+                if key and FAULTS.session_seconds:
+                    chunks = end_session_after(key.group(1), FAULTS.session_seconds, chunks)
+                    captured["headers"] = [
+                        (k, str(len(chunks)) if k.lower() == "content-length" else v)
+                        for k, v in captured["headers"]]
                 with LOG_LOCK:
                     ISSUED_SECRETS.extend(m.group(1) for pattern in (ACCESS_KEY_RE, SECRET_RE, TOKEN_RE)
                                           for m in [pattern.search(text)] if m)
@@ -486,6 +500,25 @@ class Extension:
                 REQUEST_LOG.clear()
             return Response("{}", content_type="application/json")
         return Response("not found", status=404)
+
+
+SESSION_ENDS: dict[str, float] = {}
+
+
+def end_session_after(access_key: str, seconds: float, answer: bytes) -> bytes:
+    """AssumeRole's answer with its session ending `seconds` from now, and that end enforced."""
+    ends = time.time() + seconds
+    with LOG_LOCK:
+        SESSION_ENDS[access_key] = ends
+    stamp = datetime.fromtimestamp(ends, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return re.sub(rb"<Expiration>[^<]*</Expiration>",
+                  f"<Expiration>{stamp}</Expiration>".encode(), answer)
+
+
+def session_expired(access_key: str) -> bool:
+    with LOG_LOCK:
+        ends = SESSION_ENDS.get(access_key)
+    return ends is not None and time.time() >= ends
 
 
 REPORT_OPERATIONS = ("GenerateCredentialReport", "GetCredentialReport")

@@ -8,6 +8,7 @@ use crate::guard::ReadOnlyGuard;
 use crate::limits::QuotaKey;
 use crate::organization::partition_of_arn;
 use crate::paginate::{paginate, ListCall, Page};
+use crate::session::Session;
 use crate::users::{credential_report, live_users, GenerationEstimate, ReportSettings};
 use aws_credential_types::Credentials;
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
@@ -96,9 +97,23 @@ impl AccountCollector {
         account_id: &str,
         deadline: Instant,
     ) -> Result<AccountSnapshot, CollectError> {
-        let (credentials, partition) = self.assume_role(account_id, deadline).await?;
+        let (first, partition) = self.assume_role(account_id, deadline).await?;
+        let renew_with = (self.clone(), account_id.to_string());
+        let credentials = Session::new(
+            first,
+            Box::new(move || {
+                let (collector, account_id) = renew_with.clone();
+                Box::pin(async move {
+                    collector
+                        .assume_role(&account_id, deadline)
+                        .await
+                        .map(|(credentials, _)| credentials)
+                })
+            }),
+        );
         let iam_config = aws_sdk_iam::config::Builder::from(&self.sdk)
             .credentials_provider(credentials.clone())
+            .identity_cache(session_cache())
             .interceptor(ReadOnlyGuard)
             .build();
         let iam = aws_sdk_iam::Client::from_conf(iam_config);
@@ -140,7 +155,7 @@ impl AccountCollector {
         &self,
         account_id: &str,
         deadline: Instant,
-    ) -> Result<(SessionCredentials, String), CollectError> {
+    ) -> Result<(Credentials, String), CollectError> {
         const OPERATION: &str = "sts:AssumeRole";
         let role_arn = format!(
             "arn:{}:iam::{account_id}:role/{}",
@@ -196,13 +211,13 @@ impl AccountCollector {
         })?;
         let expiry = std::time::SystemTime::try_from(*credentials.expiration()).ok();
         Ok((
-            SessionCredentials(Credentials::new(
+            Credentials::new(
                 credentials.access_key_id(),
                 credentials.secret_access_key(),
                 Some(credentials.session_token().to_string()),
                 expiry,
                 "mfa-auditor-assume-role",
-            )),
+            ),
             partition.to_string(),
         ))
     }
@@ -211,10 +226,11 @@ impl AccountCollector {
         &self,
         ctx: Ctx<'_>,
         partition: &str,
-        credentials: SessionCredentials,
+        credentials: Session,
     ) -> RegionUserPools {
         let config = aws_sdk_cognitoidentityprovider::config::Builder::from(&self.sdk)
             .credentials_provider(credentials)
+            .identity_cache(session_cache())
             .region(aws_config::Region::new(ctx.region.to_string()))
             .interceptor(ReadOnlyGuard)
             .build();
@@ -228,27 +244,12 @@ impl AccountCollector {
     }
 }
 
-/// A member account's session credentials. The SDK prints its credential provider when it logs
-/// at trace level, and `Credentials`' own `Debug` shows the access key id: this wrapper shows
-/// nothing, so no log line can carry any part of a session.
-#[derive(Clone)]
-struct SessionCredentials(Credentials);
-
-impl std::fmt::Debug for SessionCredentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SessionCredentials(redacted)")
-    }
-}
-
-impl aws_credential_types::provider::ProvideCredentials for SessionCredentials {
-    fn provide_credentials<'a>(
-        &'a self,
-    ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
-    where
-        Self: 'a,
-    {
-        aws_credential_types::provider::future::ProvideCredentials::ready(Ok(self.0.clone()))
-    }
+/// The SDK's cache of an account's session, with room for the session to be assumed again
+/// (through the STS limiter and a place among the requests) when it nears its end.
+fn session_cache() -> aws_sdk_iam::config::SharedIdentityCache {
+    aws_sdk_iam::config::IdentityCache::lazy()
+        .load_timeout(Duration::from_secs(60))
+        .build()
 }
 
 /// One account's calls: where they are made, under which caller, until when.

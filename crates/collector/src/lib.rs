@@ -19,6 +19,7 @@ mod limits;
 mod organization;
 mod paginate;
 mod root_access;
+mod session;
 mod users;
 
 pub use account::{AccountCollector, AuditRole};
