@@ -71,10 +71,7 @@ impl AccountCollector {
                     .interceptor(ReadOnlyGuard)
                     .build(),
             ),
-            home_region: sdk
-                .region()
-                .map(|r| r.to_string())
-                .unwrap_or_else(|| "us-east-1".to_string()),
+            home_region: crate::aws::home_region(sdk),
             sdk: sdk.clone(),
             caller,
             role,

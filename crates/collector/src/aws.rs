@@ -36,3 +36,11 @@ impl AwsSettings {
         loader.load().await
     }
 }
+
+/// The region IAM, STS and Organizations are called in: the configuration's, which
+/// [`AwsSettings::load`] always sets (us-east-1 only for a hand-built `SdkConfig` without one).
+pub(crate) fn home_region(sdk: &SdkConfig) -> String {
+    sdk.region()
+        .map(|r| r.to_string())
+        .unwrap_or_else(|| "us-east-1".to_string())
+}

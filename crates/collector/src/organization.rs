@@ -106,10 +106,7 @@ impl OrganizationReader {
                     .build(),
             ),
             caller,
-            region: sdk
-                .region()
-                .map(|r| r.to_string())
-                .unwrap_or_else(|| "us-east-1".to_string()),
+            region: crate::aws::home_region(sdk),
             page_size: None,
         }
     }

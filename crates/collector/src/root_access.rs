@@ -33,10 +33,7 @@ impl RootAccessReader {
                     .build(),
             ),
             caller,
-            region: sdk
-                .region()
-                .map(|r| r.to_string())
-                .unwrap_or_else(|| "us-east-1".to_string()),
+            region: crate::aws::home_region(sdk),
         }
     }
 
