@@ -30,6 +30,21 @@ ensure_python_env() {
   export MFA_AUDITOR_PYTHON="$VENV/bin/python"
 }
 
+# Debian's chromium, which renders the HTML report in tests/html_report.rs: installed when this
+# runs as root with apt (as in CI); otherwise that test says it skipped and how to get it.
+ensure_chromium() {
+  command -v chromium >/dev/null && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    log "installing Debian's chromium for the HTML report test"
+    export DEBIAN_FRONTEND=noninteractive
+    { apt-get install -y -qq chromium >/dev/null 2>&1 \
+        || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }; } \
+      || log "could not install chromium: the HTML report test will skip (apt-get install chromium)"
+  else
+    log "chromium not found: the HTML report test will skip (apt-get install chromium)"
+  fi
+}
+
 pg_bindir() {
   local dir
   dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)

@@ -13,13 +13,18 @@ use std::time::Duration;
 
 /// `GET path` on loopback; `None` while nothing listens.
 fn get(port: u16, path: &str) -> Option<(String, String)> {
+    request(port, "GET", path)
+}
+
+/// `METHOD path` on loopback, without a body; `None` while nothing listens.
+fn request(port: u16, method: &str, path: &str) -> Option<(String, String)> {
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .ok()?;
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
     )
     .ok()?;
     let mut response = String::new();
@@ -171,6 +176,27 @@ async fn serve_sweeps_on_start_and_its_metrics_are_scraped_during_and_after() {
 
     let report = auditor.json_report();
     assert_eq!(report["sweep"]["status"], "partial");
+
+    // The same listener serves the latest report as HTML, and only reads.
+    let (head, page) = get(port, "/report").unwrap();
+    assert!(head.contains(" 200 "), "{head}");
+    assert!(
+        head.to_lowercase().contains("content-type: text/html"),
+        "{head}"
+    );
+    assert!(
+        page.contains(report["sweep"]["id"].as_str().unwrap()),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!(
+            "data-check=\"accounts-assessed\">{}<",
+            outcomes("assessed")
+        )),
+        "{page}"
+    );
+    let (head, _) = request(port, "POST", "/report").unwrap();
+    assert!(head.contains(" 405 "), "{head}");
 
     std::process::Command::new("kill")
         .args(["-TERM", &serve.id().to_string()])

@@ -198,8 +198,9 @@ impl CallObserver for Metrics {
     }
 }
 
-/// Binds `address` and answers `/metrics` and `/healthz` until the process ends.
-pub async fn serve(address: SocketAddr, metrics: Arc<Metrics>) -> Result<()> {
+/// Binds `address` and answers `/metrics`, `/healthz` and the routes of `more` until the
+/// process ends.
+pub async fn serve(address: SocketAddr, metrics: Arc<Metrics>, more: axum::Router) -> Result<()> {
     use axum::routing::get;
     let listener = tokio::net::TcpListener::bind(address)
         .await
@@ -222,8 +223,12 @@ pub async fn serve(address: SocketAddr, metrics: Arc<Metrics>) -> Result<()> {
                 }
             }),
         )
-        .route("/healthz", get(|| async { "ok\n" }));
-    tracing::info!("metrics on http://{address}/metrics, health on http://{address}/healthz");
+        .route("/healthz", get(|| async { "ok\n" }))
+        .merge(more);
+    tracing::info!(
+        "metrics on http://{address}/metrics, health on http://{address}/healthz, \
+         the latest report on http://{address}/report"
+    );
     tokio::spawn(async move {
         if let Err(error) = axum::serve(listener, router).await {
             tracing::error!("the metrics endpoint stopped: {error}");

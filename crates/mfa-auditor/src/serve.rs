@@ -1,9 +1,11 @@
-//! `serve`: sweeps on the configured cron schedule and timezone, with Prometheus metrics.
+//! `serve`: sweeps on the configured cron schedule and timezone, with Prometheus metrics and
+//! the latest HTML report on the same listener.
 
 use crate::config;
 use crate::connect;
 use crate::exceptions::WhenUnreadable;
 use crate::metrics::{self, Metrics};
+use crate::report_page;
 use crate::sweep::{stop_on_signal, sweep, Resume, SweepRequest, EXIT_INTERRUPTED};
 use anyhow::{Context, Result};
 use chrono::Utc;
@@ -12,16 +14,14 @@ use mfa_sweep::SweepError;
 
 pub async fn serve(config: &config::AuditConfig, once: bool, quiet: bool) -> Result<u8> {
     let metrics = Metrics::new();
-    if let Some(address) = config.metrics_listen {
-        metrics::serve(address, metrics.clone()).await?;
-    }
     // An unreachable database at start is an error (exit 1), not a silent wait for the night.
-    {
-        let store = connect(config).await?;
-        store.migrate().await?;
-        if let Some(at) = store.last_successful_sweep().await? {
-            metrics.set_last_success(at);
-        }
+    let store = connect(config).await?;
+    store.migrate().await?;
+    if let Some(at) = store.last_successful_sweep().await? {
+        metrics.set_last_success(at);
+    }
+    if let Some(address) = config.metrics_listen {
+        metrics::serve(address, metrics.clone(), report_page::router(store)).await?;
     }
     let mut stop = stop_on_signal(config.schedule.stop_grace);
     let request = SweepRequest {

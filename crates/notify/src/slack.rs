@@ -117,6 +117,7 @@ mod tests {
             schema_version: 1,
             sweep: fixtures::sweep_info("sweep-2", started),
             accounts: Vec::new(),
+            as_of: None,
             changes_since_previous_sweep: Vec::new(),
         }
     }

@@ -1,5 +1,6 @@
 //! `report --format csv`: the current findings of every account, for spreadsheets.
 
+use crate::SweepReport;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +25,61 @@ pub struct CurrentFinding {
     /// The control's related requirements (Security Hub's spelling), separated by `; `.
     #[serde(default)]
     pub related_requirements: String,
+}
+
+/// A report's findings as `current_findings` rows: for `report --as-of`, where the view (which
+/// is always "now") does not apply. An account assessed by the report's sweep is `current`, one
+/// whose findings come from an earlier sweep `stale`, as the view says it.
+pub fn findings_of(report: &SweepReport) -> Vec<CurrentFinding> {
+    let earlier = |account_id: &str| {
+        report
+            .as_of
+            .iter()
+            .flat_map(|a| &a.earlier_assessments)
+            .find(|e| e.account_id == account_id)
+    };
+    let mut findings: Vec<CurrentFinding> = report
+        .accounts
+        .iter()
+        .flat_map(|account| {
+            let earlier = earlier(&account.account_id);
+            let (account_state, last_assessed_at) = match earlier {
+                Some(e) => ("stale", e.assessed_at),
+                None => ("current", report.sweep.started_at),
+            };
+            account.controls.iter().flat_map(move |control| {
+                control
+                    .resources
+                    .iter()
+                    .map(move |resource| CurrentFinding {
+                        account_id: account.account_id.clone(),
+                        account_name: account.account_name.clone(),
+                        ou_path: account.ou_path.clone(),
+                        control_id: control.control_id.as_str().to_string(),
+                        severity: control.severity.as_str().to_string(),
+                        resource_type: resource.resource_type.as_str().to_string(),
+                        resource_id: resource.resource_id.clone(),
+                        status: resource.status.as_str().to_string(),
+                        failing_since: resource.failing_since,
+                        last_assessed_at: Some(last_assessed_at),
+                        account_state: account_state.to_string(),
+                        exception_id: resource.exception.as_ref().map(|e| e.id.clone()),
+                        exception_owner: resource.exception.as_ref().map(|e| e.owner.clone()),
+                        exception_expires: resource.exception.as_ref().map(|e| e.expires),
+                        related_requirements: control.related_requirements.join("; "),
+                    })
+            })
+        })
+        .collect();
+    // The view's order, as the export of "now" sorts it.
+    findings.sort_by(|a, b| {
+        (&a.account_id, &a.control_id, &a.resource_id).cmp(&(
+            &b.account_id,
+            &b.control_id,
+            &b.resource_id,
+        ))
+    });
+    findings
 }
 
 /// Current findings as CSV (RFC 4180, a header row), for spreadsheets.

@@ -6,24 +6,28 @@
 //! it. Nothing here does I/O.
 
 mod asff;
+mod coverage;
 mod csv_export;
 mod exceptions;
 mod findings;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
 mod frameworks;
+mod html;
 mod ocsf;
 mod root_access;
 mod text;
 mod text_exceptions;
 
 pub use asff::{render_asff, ASFF_SCHEMA_VERSION};
-pub use csv_export::{render_csv, CurrentFinding};
+pub use coverage::{by_control, ControlCoverage, Coverage, CoveragePoint, Series};
+pub use csv_export::{findings_of, render_csv, CurrentFinding};
 pub use exceptions::{ExceptionRef, SweepException};
 pub use frameworks::{render_by_requirement, retain_findings, select_standards};
+pub use html::render_html;
 pub use ocsf::{render_ocsf, OCSF_VERSION};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 pub use mfa_evaluator::DataError as ErrorInfo;
 use mfa_evaluator::{
     CentralizedRootAccess, ControlId, ControlResult, ResourceType, Severity, Status,
@@ -40,10 +44,33 @@ pub struct SweepReport {
     pub schema_version: u32,
     pub sweep: SweepInfo,
     pub accounts: Vec<AccountReport>,
-    /// For each account this sweep assessed, what changed since its previous assessment
-    /// (empty for a sweep that is no longer any account's latest assessment).
+    /// For each account whose findings the report shows, what changed between that assessment
+    /// and the one before it.
     #[serde(default)]
     pub changes_since_previous_sweep: Vec<ChangeReport>,
+    /// With `report --as-of DATE`: the organization as it stood at the end of that day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<AsOf>,
+}
+
+/// A report as of the end of a day: `sweep` is the last finished sweep that started by then,
+/// and each account's findings are those of the last sweep that assessed it by then.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AsOf {
+    pub date: NaiveDate,
+    /// The end of `date` in UTC: nothing recorded at or after it is in the report.
+    pub end: DateTime<Utc>,
+    /// Accounts that errored in `sweep` (or were not reached by it) and whose findings come
+    /// from an earlier assessment.
+    pub earlier_assessments: Vec<EarlierAssessment>,
+}
+
+/// An account's findings taken from an earlier sweep than the report's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EarlierAssessment {
+    pub account_id: String,
+    pub sweep_id: String,
+    pub assessed_at: DateTime<Utc>,
 }
 
 /// One resource whose finding changed between an account's last two assessments.
@@ -259,6 +286,19 @@ pub struct ResourceReport {
     pub failing_since: Option<DateTime<Utc>>,
 }
 
+/// One control across a report's accounts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ControlSummary {
+    /// Accounts where the control PASSED, FAILED, was NOT_APPLICABLE, or could not be read.
+    pub passed: usize,
+    pub failed: usize,
+    pub not_applicable: usize,
+    pub error: usize,
+    /// Failing resources no exception covers, and those an exception covers.
+    pub failing: usize,
+    pub excepted: usize,
+}
+
 impl SweepReport {
     /// Accounts by outcome: (assessed, error, skipped).
     pub fn outcome_counts(&self) -> (usize, usize, usize) {
@@ -268,6 +308,34 @@ impl SweepReport {
             count(Outcome::Error),
             count(Outcome::Skipped),
         )
+    }
+
+    /// One control across the organization: accounts per status, and failing resources with
+    /// the excepted ones apart.
+    pub fn control_summary(&self, control: ControlId) -> ControlSummary {
+        let mut summary = ControlSummary::default();
+        for result in self
+            .accounts
+            .iter()
+            .flat_map(|a| &a.controls)
+            .filter(|c| c.control_id == control)
+        {
+            match result.status {
+                Status::Passed => summary.passed += 1,
+                Status::Failed => summary.failed += 1,
+                Status::NotApplicable => summary.not_applicable += 1,
+                Status::Error => summary.error += 1,
+            }
+            let unexcepted = result.count_unexcepted();
+            let failing = result
+                .resources
+                .iter()
+                .filter(|r| r.status == Status::Failed)
+                .count();
+            summary.failing += unexcepted;
+            summary.excepted += failing - unexcepted;
+        }
+        summary
     }
 
     /// Whether any control of any account FAILED.

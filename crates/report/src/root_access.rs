@@ -93,6 +93,7 @@ mod tests {
                 with_credentials("222222222222", true),
                 with_credentials("333333333333", false),
             ],
+            as_of: None,
             changes_since_previous_sweep: Vec::new(),
         }
     }

@@ -58,29 +58,18 @@ fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
         "control", "severity", "passed", "failed", "n/a", "error", "failing", "excepted"
     )?;
     for control in &sweep.controls {
-        let results: Vec<&ControlReport> = controls_of(report, *control).collect();
-        let count = |s: Status| results.iter().filter(|c| c.status == s).count();
-        let failing: usize = results
-            .iter()
-            .map(|c| {
-                c.resources
-                    .iter()
-                    .filter(|r| r.status == Status::Failed)
-                    .count()
-            })
-            .sum();
-        let unexcepted: usize = results.iter().map(|c| c.count_unexcepted()).sum();
+        let summary = report.control_summary(*control);
         writeln!(
             out,
             "{:<10} {:<9} {:>7} {:>7} {:>5} {:>6} {:>9} {:>9}  {}",
             control.as_str(),
             control.severity().as_str(),
-            count(Status::Passed),
-            count(Status::Failed),
-            count(Status::NotApplicable),
-            count(Status::Error),
-            unexcepted,
-            failing - unexcepted,
+            summary.passed,
+            summary.failed,
+            summary.not_applicable,
+            summary.error,
+            summary.failing,
+            summary.excepted,
             control.title()
         )?;
     }
@@ -329,6 +318,7 @@ mod tests {
                     ..fixtures::skipped("444444444444", SkipReason::Suspended)
                 },
             ],
+            as_of: None,
             changes_since_previous_sweep: vec![crate::ChangeReport {
                 account_id: "222222222222".into(),
                 account_name: "prod".into(),

@@ -169,6 +169,7 @@ mod tests {
             schema_version: SCHEMA_VERSION,
             sweep,
             accounts: vec![prod],
+            as_of: None,
             changes_since_previous_sweep: Vec::new(),
         });
         let failing = text

@@ -7,11 +7,15 @@
 //! The code map: `connect.rs` (the pool, migrations, the control catalogue), `lock.rs` (the
 //! sweep lock and its fencing token), `sweeps.rs` (a sweep's start, end, resumption),
 //! `write.rs` (one account's results, in one transaction), `spans.rs` (the finding spans an
-//! assessment extends, starts, cuts and joins), `read.rs` (a stored sweep read back, the current
-//! findings), `prune.rs` (retention), `rows.rs` (rows as `sqlx::FromRow` structs),
-//! `exceptions.rs` (the exceptions each sweep read).
+//! assessment extends, starts, cuts and joins), `read.rs` (a stored sweep read back, or the
+//! organization as of a date; the current findings), `changes.rs` (what changed between two
+//! assessments of each account), `coverage.rs` (MFA coverage over time), `prune.rs`
+//! (retention), `rows.rs` (rows as `sqlx::FromRow` structs), `exceptions.rs` (the exceptions
+//! each sweep read), `news.rs` (what a notification tells).
 
+mod changes;
 mod connect;
+mod coverage;
 mod exceptions;
 mod lock;
 mod news;
@@ -58,6 +62,8 @@ pub enum StoreError {
     NoSuchSweep(String),
     #[error("the database holds no sweep yet: run `mfa-auditor sweep` first")]
     NoSweeps,
+    #[error("the database holds no sweep that started by the end of {0} (UTC)")]
+    NoSweepBy(chrono::NaiveDate),
     /// The sweep lock was lost (a database restart drops it) and another sweep took it: this
     /// writer may no longer write.
     #[error("this sweep no longer holds the sweep lock: {0}")]

@@ -1,12 +1,17 @@
-//! Reading back: a stored sweep, whole, with what changed since each account's previous
-//! assessment; and the current findings (the CSV export).
+//! Reading back: a stored sweep, whole, or the organization as it stood at the end of a day;
+//! and the current findings (the CSV export).
+//!
+//! Both shapes are one walk: pick the report's sweep, then for each of its accounts the
+//! assessment its findings come from (that sweep's, or as of a day, the last one by then), then read those assessments' control results, findings and changes together.
 
+use crate::changes::changes_between;
 use crate::exceptions::read_sweep_exceptions;
-use crate::rows::{AccountRow, ChangeRow, ControlRow, CurrentFindingRow, SpanRow, SweepRow};
+use crate::rows::{AssessedAccountRow, ControlRow, CurrentFindingRow, SpanRow, SweepRow};
 use crate::{parse_sweep_id, query_error, Store, StoreError};
+use chrono::{DateTime, NaiveDate, Utc};
 use mfa_report::{
-    AccountReport, ChangeReport, ControlReport, CurrentFinding, ResourceReport, SweepReport,
-    SCHEMA_VERSION,
+    AccountReport, AsOf, ControlReport, CurrentFinding, EarlierAssessment, ResourceReport,
+    SweepReport, SCHEMA_VERSION,
 };
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -16,44 +21,83 @@ use uuid::Uuid;
 pub enum SweepSelector {
     Latest,
     Id(String),
+    /// The organization at the end of this day (UTC): the last finished sweep that started by
+    /// then, each account as the last sweep that assessed it by then saw it.
+    AsOf(NaiveDate),
+}
+
+/// The end of a day in UTC: the first instant of the next.
+pub(crate) fn end_of_day(date: NaiveDate) -> DateTime<Utc> {
+    (date + chrono::Days::new(1))
+        .and_hms_opt(0, 0, 0)
+        .map_or(DateTime::<Utc>::MAX_UTC, |midnight| midnight.and_utc())
 }
 
 impl Store {
-    /// Reads a stored sweep back, whole.
+    /// Reads a stored sweep back, whole, or the organization as of a day.
     pub async fn load_report(&self, selector: &SweepSelector) -> Result<SweepReport, StoreError> {
-        let row: SweepRow = match selector {
-            SweepSelector::Latest => sqlx::query_as(
-                "SELECT * FROM sweeps ORDER BY started_at DESC, sweep_id DESC LIMIT 1",
-            )
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(query_error("read of the latest sweep"))?
-            .ok_or(StoreError::NoSweeps)?,
-            SweepSelector::Id(id) => sqlx::query_as("SELECT * FROM sweeps WHERE sweep_id = $1")
-                .bind(parse_sweep_id(id)?)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(query_error("read of a sweep"))?
-                .ok_or_else(|| StoreError::NoSuchSweep(id.clone()))?,
+        let row = self.select_sweep(selector).await?;
+        let as_of_end = match selector {
+            SweepSelector::AsOf(date) => Some(end_of_day(*date)),
+            _ => None,
         };
         let mut sweep = row.info()?;
         sweep.exceptions = read_sweep_exceptions(&self.pool, row.sweep_id).await?;
 
-        let account_rows: Vec<AccountRow> = sqlx::query_as(
-            "SELECT * FROM sweep_accounts WHERE sweep_id = $1
-             ORDER BY ou_path, account_name, account_id",
+        // Each account of the sweep with the assessment its findings come from: this sweep's,
+        // or as of a day, that of the last sweep started before its end that assessed it (none
+        // for a skipped account). A sweep's time is its start, as for `failing_since`.
+        let account_rows: Vec<AssessedAccountRow> = sqlx::query_as(
+            "SELECT sa.*, asm.sweep_id AS assessed_sweep_id, asm.sweep_seq AS assessed_seq,
+                    asm.started_at AS assessed_at, prev.sweep_seq AS previous_assessed_seq
+             FROM sweep_accounts sa
+             LEFT JOIN LATERAL (
+                 SELECT x.sweep_id, x.sweep_seq, s.started_at FROM sweep_accounts x
+                 JOIN sweeps s ON s.sweep_id = x.sweep_id
+                 WHERE x.account_id = sa.account_id AND x.outcome = 'assessed'
+                   AND sa.outcome <> 'skipped'
+                   AND CASE WHEN $2::timestamptz IS NULL THEN x.sweep_id = sa.sweep_id
+                            ELSE s.started_at < $2 END
+                 ORDER BY x.sweep_seq DESC LIMIT 1
+             ) asm ON true
+             LEFT JOIN LATERAL (
+                 SELECT y.sweep_seq FROM sweep_accounts y
+                 WHERE y.account_id = sa.account_id AND y.outcome = 'assessed'
+                   AND y.sweep_seq < asm.sweep_seq
+                 ORDER BY y.sweep_seq DESC LIMIT 1
+             ) prev ON true
+             WHERE sa.sweep_id = $1
+             ORDER BY sa.ou_path, sa.account_name, sa.account_id",
         )
         .bind(row.sweep_id)
+        .bind(as_of_end)
         .fetch_all(&self.pool)
         .await
         .map_err(query_error("read of a sweep's accounts"))?;
-        let control_rows: Vec<ControlRow> =
-            sqlx::query_as("SELECT * FROM control_results WHERE sweep_id = $1")
-                .bind(row.sweep_id)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(query_error("read of a sweep's control results"))?;
-        // Each finding as of this sweep, with the exception that covered it in this sweep.
+        let assessments: Vec<(&str, Uuid, i64)> = account_rows
+            .iter()
+            .filter_map(|a| {
+                Some((
+                    a.account.account_id.as_str(),
+                    a.assessed_sweep_id?,
+                    a.assessed_seq?,
+                ))
+            })
+            .collect();
+        let account_ids: Vec<&str> = assessments.iter().map(|a| a.0).collect();
+        let sweep_ids: Vec<Uuid> = assessments.iter().map(|a| a.1).collect();
+        let sweep_seqs: Vec<i64> = assessments.iter().map(|a| a.2).collect();
+
+        let control_rows: Vec<ControlRow> = sqlx::query_as(
+            "SELECT cr.* FROM UNNEST($1::text[], $2::uuid[]) AS a(account_id, sweep_id)
+             JOIN control_results cr ON cr.sweep_id = a.sweep_id AND cr.account_id = a.account_id",
+        )
+        .bind(&account_ids)
+        .bind(&sweep_ids)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(query_error("read of a sweep's control results"))?;
+        // Each finding as of its assessment, with the exception that covered it then.
         let span_rows: Vec<SpanRow> = sqlx::query_as(
             "SELECT f.account_id, f.control_id, f.resource_type, f.resource_id, f.status,
                     f.evidence,
@@ -61,22 +105,23 @@ impl Store {
                     x.exception_id, se.owner AS exception_owner,
                     se.reason AS exception_reason, se.expires AS exception_expires,
                     se.ticket AS exception_ticket
-             FROM finding_spans f
-             JOIN sweep_accounts sa ON sa.account_id = f.account_id
-             LEFT JOIN excepted_findings x ON x.sweep_id = sa.sweep_id
+             FROM UNNEST($1::text[], $2::uuid[], $3::bigint[]) AS a(account_id, sweep_id, seq)
+             JOIN finding_spans f ON f.account_id = a.account_id
+                  AND f.last_sweep_seq >= a.seq AND f.first_sweep_seq <= a.seq
+             LEFT JOIN excepted_findings x ON x.sweep_id = a.sweep_id
                   AND x.account_id = f.account_id AND x.control_id = f.control_id
                   AND x.resource_id = f.resource_id AND f.status = 'FAILED'
              LEFT JOIN sweep_exceptions se ON se.sweep_id = x.sweep_id
                   AND se.exception_id = x.exception_id
-             WHERE sa.sweep_id = $1 AND sa.outcome = 'assessed'
-               AND f.last_sweep_seq >= $2 AND f.first_sweep_seq <= $2
              ORDER BY f.account_id, f.control_id, f.ordinal",
         )
-        .bind(row.sweep_id)
-        .bind(row.sweep_seq)
+        .bind(&account_ids)
+        .bind(&sweep_ids)
+        .bind(&sweep_seqs)
         .fetch_all(&self.pool)
         .await
         .map_err(query_error("read of a sweep's findings"))?;
+        let changes = changes_between(&self.pool, &account_rows).await?;
 
         let mut resources: HashMap<(String, String), Vec<ResourceReport>> = HashMap::new();
         for span in span_rows {
@@ -107,8 +152,21 @@ impl Store {
                     )
                 });
         }
+        let mut earlier_assessments = Vec::new();
         let mut accounts = Vec::with_capacity(account_rows.len());
-        for account_row in account_rows {
+        for assessed in account_rows {
+            let account_row = assessed.account;
+            if let (Some(sweep_id), Some(assessed_at)) =
+                (assessed.assessed_sweep_id, assessed.assessed_at)
+            {
+                if sweep_id != row.sweep_id {
+                    earlier_assessments.push(EarlierAssessment {
+                        account_id: account_row.account_id.clone(),
+                        sweep_id: sweep_id.to_string(),
+                        assessed_at,
+                    });
+                }
+            }
             let mut controls = controls_by_account
                 .remove(&account_row.account_id)
                 .unwrap_or_default();
@@ -123,27 +181,51 @@ impl Store {
                 controls,
             });
         }
+        let as_of = match selector {
+            SweepSelector::AsOf(date) => Some(AsOf {
+                date: *date,
+                end: end_of_day(*date),
+                earlier_assessments,
+            }),
+            _ => None,
+        };
         Ok(SweepReport {
             schema_version: SCHEMA_VERSION,
             sweep,
             accounts,
-            changes_since_previous_sweep: self.changes(row.sweep_id).await?,
+            changes_since_previous_sweep: changes,
+            as_of,
         })
     }
 
-    /// What changed for the accounts whose latest assessment is this sweep.
-    async fn changes(&self, sweep_id: Uuid) -> Result<Vec<ChangeReport>, StoreError> {
-        let rows: Vec<ChangeRow> = sqlx::query_as(
-            "SELECT account_id, account_name, control_id, resource_type, resource_id, change,
-                    status, previous_status
-             FROM changes_since_previous_sweep WHERE sweep_id = $1
-             ORDER BY change, account_id, control_id, resource_id",
-        )
-        .bind(sweep_id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(query_error("read of the changes since the previous sweep"))?;
-        rows.into_iter().map(ChangeRow::into_change).collect()
+    /// The report's sweep: the latest, a given one, or the last finished one that started by
+    /// the end of a day (any, when none had finished by then).
+    async fn select_sweep(&self, selector: &SweepSelector) -> Result<SweepRow, StoreError> {
+        match selector {
+            SweepSelector::Latest => sqlx::query_as(
+                "SELECT * FROM sweeps ORDER BY started_at DESC, sweep_id DESC LIMIT 1",
+            )
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(query_error("read of the latest sweep"))?
+            .ok_or(StoreError::NoSweeps),
+            SweepSelector::Id(id) => sqlx::query_as("SELECT * FROM sweeps WHERE sweep_id = $1")
+                .bind(parse_sweep_id(id)?)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(query_error("read of a sweep"))?
+                .ok_or_else(|| StoreError::NoSuchSweep(id.clone())),
+            SweepSelector::AsOf(date) => sqlx::query_as(
+                "SELECT * FROM sweeps WHERE started_at < $1
+                 ORDER BY status IN ('completed', 'partial') DESC, started_at DESC, sweep_id DESC
+                 LIMIT 1",
+            )
+            .bind(end_of_day(*date))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(query_error("read of the sweep as of a day"))?
+            .ok_or(StoreError::NoSweepBy(*date)),
+        }
     }
 
     /// The `current_findings` view, for the CSV export.

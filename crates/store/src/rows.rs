@@ -24,7 +24,6 @@ fn parse_with<T>(value: &str, what: &str, parse: fn(&str) -> Option<T>) -> Resul
 #[derive(Debug, sqlx::FromRow)]
 pub(crate) struct SweepRow {
     pub sweep_id: Uuid,
-    pub sweep_seq: i64,
     pub started_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
     pub status: String,
@@ -287,4 +286,15 @@ impl TryFrom<CurrentFindingRow> for CurrentFinding {
             related_requirements: mfa_report::related_requirements(control).join("; "),
         })
     }
+}
+
+/// A `sweep_accounts` row with the assessment its findings come from, and the one before.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct AssessedAccountRow {
+    #[sqlx(flatten)]
+    pub account: AccountRow,
+    pub assessed_sweep_id: Option<Uuid>,
+    pub assessed_seq: Option<i64>,
+    pub assessed_at: Option<DateTime<Utc>>,
+    pub previous_assessed_seq: Option<i64>,
 }

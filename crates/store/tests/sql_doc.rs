@@ -281,6 +281,27 @@ fn documented_answers() -> Vec<(Vec<&'static str>, Vec<String>)> {
             vec!["account_id", "error_code"],
             rows(&[&[A3, "AccessDenied"]]),
         ),
+        // Two of five console users with MFA on the last night (ci enabled it, new-hire came
+        // without), one of five before.
+        (vec!["in_scope", "with_mfa", "percent"], {
+            let mut nights = vec!["5 | 1 | 20.0".to_string(); 39];
+            nights.push("5 | 2 | 40.0".into());
+            nights
+        }),
+        (
+            vec![
+                "control_id",
+                "top_level_ou",
+                "in_scope",
+                "with_mfa",
+                "percent",
+            ],
+            rows(&[
+                &["IAM.9", "Workloads", "2", "0", "0.0"],
+                &["IAM.19", "Workloads", "5", "2", "40.0"],
+                &["IAM.5", "Workloads", "5", "2", "40.0"],
+            ]),
+        ),
         (
             vec!["exception_id", "owner", "state", "findings_covered"],
             rows(&[

@@ -65,6 +65,7 @@ fn report() -> SweepReport {
         schema_version: 1,
         sweep,
         accounts: vec![prod, assessed(DEV, Vec::new()), errored(BROKEN)],
+        as_of: None,
         changes_since_previous_sweep: vec![
             // Appeared failing: a console user created without MFA.
             change(PROD, "new-console", None, Some(Status::Failed)),

@@ -1,0 +1,169 @@
+//! MFA coverage over time, as the `mfa_coverage` view keeps it: per sweep, control and top-level
+//! OU, the identities a control assesses (root users, IAM users, console users, user pools) and
+//! how many of them have MFA. The organization is the sum over its top-level OUs.
+
+use chrono::{DateTime, Utc};
+use mfa_evaluator::ControlId;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One `mfa_coverage` row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoveragePoint {
+    pub sweep_id: String,
+    pub sweep_started_at: DateTime<Utc>,
+    pub control_id: ControlId,
+    pub top_level_ou: String,
+    pub accounts_assessed: u32,
+    pub in_scope: u32,
+    pub with_mfa: u32,
+}
+
+/// Identities in scope of a control, and how many have MFA.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Coverage {
+    pub in_scope: u64,
+    pub with_mfa: u64,
+}
+
+impl Coverage {
+    /// The share with MFA, from 0 to 1; `None` when nothing is in scope.
+    pub fn share(self) -> Option<f64> {
+        (self.in_scope > 0).then(|| self.with_mfa as f64 / self.in_scope as f64)
+    }
+
+    fn add(&mut self, point: &CoveragePoint) {
+        self.in_scope += u64::from(point.in_scope);
+        self.with_mfa += u64::from(point.with_mfa);
+    }
+}
+
+/// One line of a chart: a coverage per sweep, in time order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub label: String,
+    pub points: Vec<(DateTime<Utc>, Coverage)>,
+}
+
+impl Series {
+    pub fn latest(&self) -> Option<Coverage> {
+        self.points.last().map(|(_, coverage)| *coverage)
+    }
+
+    pub fn first(&self) -> Option<Coverage> {
+        self.points.first().map(|(_, coverage)| *coverage)
+    }
+}
+
+/// A control's coverage: the organization's line, then one per top-level OU by name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ControlCoverage {
+    pub control_id: ControlId,
+    pub organization: Series,
+    pub ous: Vec<Series>,
+}
+
+/// Groups `mfa_coverage` rows into each control's lines, in the catalogue's control order.
+/// An OU absent from a sweep (no account of it assessed then) has no point for that sweep.
+pub fn by_control(points: &[CoveragePoint]) -> Vec<ControlCoverage> {
+    ControlId::ALL
+        .iter()
+        .filter_map(|&control_id| {
+            let mut organization: BTreeMap<(DateTime<Utc>, &str), Coverage> = BTreeMap::new();
+            let mut ous: BTreeMap<&str, BTreeMap<(DateTime<Utc>, &str), Coverage>> =
+                BTreeMap::new();
+            for point in points.iter().filter(|p| p.control_id == control_id) {
+                let sweep = (point.sweep_started_at, point.sweep_id.as_str());
+                organization.entry(sweep).or_default().add(point);
+                ous.entry(point.top_level_ou.as_str())
+                    .or_default()
+                    .entry(sweep)
+                    .or_default()
+                    .add(point);
+            }
+            if organization.is_empty() {
+                return None;
+            }
+            let series = |label: &str, sweeps: BTreeMap<(DateTime<Utc>, &str), Coverage>| Series {
+                label: label.to_string(),
+                points: sweeps
+                    .into_iter()
+                    .map(|((at, _), coverage)| (at, coverage))
+                    .collect(),
+            };
+            Some(ControlCoverage {
+                control_id,
+                organization: series("Organization", organization),
+                ous: ous
+                    .into_iter()
+                    .map(|(label, sweeps)| series(label, sweeps))
+                    .collect(),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn point(
+        day: u32,
+        control: ControlId,
+        ou: &str,
+        in_scope: u32,
+        with_mfa: u32,
+    ) -> CoveragePoint {
+        CoveragePoint {
+            sweep_id: format!("sweep-{day}"),
+            sweep_started_at: Utc.with_ymd_and_hms(2026, 6, day, 3, 0, 0).unwrap(),
+            control_id: control,
+            top_level_ou: ou.to_string(),
+            accounts_assessed: 1,
+            in_scope,
+            with_mfa,
+        }
+    }
+
+    #[test]
+    fn the_organization_is_the_sum_of_its_ous_per_sweep_and_ous_keep_their_own_lines() {
+        let points = vec![
+            point(2, ControlId::Iam5, "Workloads", 4, 1),
+            point(1, ControlId::Iam5, "Workloads", 4, 2),
+            point(1, ControlId::Iam5, "Sandbox", 6, 6),
+            point(2, ControlId::Iam5, "Sandbox", 6, 3),
+            point(2, ControlId::Iam9, "Sandbox", 1, 0),
+        ];
+        let controls = by_control(&points);
+        assert_eq!(
+            controls.iter().map(|c| c.control_id).collect::<Vec<_>>(),
+            vec![ControlId::Iam9, ControlId::Iam5]
+        );
+        let iam5 = &controls[1];
+        let org: Vec<_> = iam5.organization.points.iter().map(|(_, c)| *c).collect();
+        assert_eq!(
+            org,
+            vec![
+                Coverage {
+                    in_scope: 10,
+                    with_mfa: 8
+                },
+                Coverage {
+                    in_scope: 10,
+                    with_mfa: 4
+                }
+            ]
+        );
+        assert_eq!(iam5.ous[0].label, "Sandbox");
+        assert_eq!(
+            iam5.ous[1].latest(),
+            Some(Coverage {
+                in_scope: 4,
+                with_mfa: 1
+            })
+        );
+        assert_eq!(iam5.ous[1].first().and_then(Coverage::share), Some(0.5));
+        assert_eq!(Coverage::default().share(), None);
+    }
+}
