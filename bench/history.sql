@@ -32,7 +32,7 @@ FROM accts a CROSS JOIN nights n;
 
 INSERT INTO sweep_accounts (sweep_id, sweep_seq, account_id, account_name, ou_path, outcome,
                             error_operation, error_region, error_code, error_message, recorded_at)
-SELECT sweep_id, seq, account_id, 'account-' || a, 'Root/Workloads/Team' || (a % 20),
+SELECT sweep_id, seq, account_id, 'account-' || a, 'Root/Unit' || (a % 8) || '/Team' || (a % 20),
        CASE WHEN errored THEN 'error' ELSE 'assessed' END,
        CASE WHEN errored THEN 'sts:AssumeRole' END, CASE WHEN errored THEN 'us-east-1' END,
        CASE WHEN errored THEN 'AccessDenied' END, CASE WHEN errored THEN 'denied' END,
@@ -101,7 +101,7 @@ JOIN nights l ON l.n = s.last_n;
 
 INSERT INTO accounts (account_id, account_name, ou_path, last_sweep_seq, last_outcome,
                       last_assessed_seq, last_assessed_at, previous_assessed_seq)
-SELECT a.account_id, 'account-' || a.a, 'Root/Workloads/Team' || (a.a % 20),
+SELECT a.account_id, 'account-' || a.a, 'Root/Unit' || (a.a % 8) || '/Team' || (a.a % 20),
        last.seq, 'assessed', last.seq, last.started_at, prev.seq
 FROM accts a
 JOIN nights last ON last.n = :nights
@@ -119,5 +119,14 @@ FROM sweep_accounts sa CROSS JOIN controls c
 LEFT JOIN control_results cr ON cr.sweep_id = sa.sweep_id AND cr.account_id = sa.account_id
                             AND cr.control_id = c.control_id
 GROUP BY sa.sweep_id, c.control_id;
+-- MFA coverage per sweep, control and top-level OU, as the store counts it when a sweep ends.
+INSERT INTO coverage_counts (sweep_id, control_id, top_level_ou, accounts_assessed, in_scope,
+                             with_mfa)
+SELECT cr.sweep_id, cr.control_id, top_level_ou(sa.ou_path), count(*),
+       sum(cr.failed_resources + cr.passed_resources), sum(cr.passed_resources)
+FROM control_results cr
+JOIN sweep_accounts sa ON sa.sweep_id = cr.sweep_id AND sa.account_id = cr.account_id
+WHERE cr.status <> 'ERROR'
+GROUP BY cr.sweep_id, cr.control_id, top_level_ou(sa.ou_path);
 COMMIT;
 VACUUM ANALYZE;

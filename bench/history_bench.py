@@ -48,6 +48,20 @@ QUERIES = {
         "one control": f"SELECT sweep_started_at, status FROM account_control_history "
                        f"WHERE account_id = '{ONE_ACCOUNT}' AND control_id = 'IAM.19'",
     },
+    "mfa_coverage": {
+        "the year, per OU (the HTML report's read)":
+            "SELECT sweep_id, sweep_started_at, control_id, top_level_ou, accounts_assessed, "
+            "in_scope, with_mfa FROM mfa_coverage "
+            "WHERE sweep_started_at > now() - interval '366 days' "
+            "ORDER BY sweep_started_at, sweep_id, control_id, top_level_ou",
+        "the year, organization": "SELECT sweep_started_at, control_id, sum(in_scope), "
+                                  "sum(with_mfa) FROM mfa_coverage "
+                                  "GROUP BY sweep_started_at, control_id",
+        "latest sweep, OUs worst first": "SELECT control_id, top_level_ou, share FROM mfa_coverage "
+                                         "WHERE sweep_id = (SELECT sweep_id FROM sweeps "
+                                         "ORDER BY started_at DESC LIMIT 1) AND in_scope > 0 "
+                                         "ORDER BY share",
+    },
     "control_trend": {
         "whole organization": "SELECT sweep_started_at, control_id, accounts_failed, "
                               "failing_resources FROM control_trend",
@@ -73,6 +87,22 @@ def time_query(url: str, query: str, runs: int) -> list[float]:
     return times
 
 
+def time_report(auditor: str, url: str, fmt: str, runs: int) -> tuple[list[float], int]:
+    """Wall times of `mfa-auditor report --format FMT` (connect, read, render, write), and the
+    size of what it wrote."""
+    env = dict(os.environ, DATABASE_URL=url)
+    command = [auditor, "--config", os.path.join(ROOT, "config", "default.toml"), "--quiet",
+               "report", "--format", fmt]
+    times, size = [], 0
+    for run in range(runs + 1):
+        started = time.monotonic()
+        done = subprocess.run(command, env=env, capture_output=True, check=True)
+        if run > 0:  # the first run warms the caches
+            times.append(time.monotonic() - started)
+        size = len(done.stdout)
+    return times, size
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", required=True)
@@ -81,6 +111,8 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--churn", type=float, default=0.02)
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--auditor", help="an mfa-auditor binary: also time `report` (HTML, JSON)")
+    parser.add_argument("--report-runs", type=int, default=5)
     args = parser.parse_args()
     url = args.database_url
 
@@ -108,6 +140,13 @@ def main() -> int:
             p95 = times[min(len(times) - 1, int(round(0.95 * len(times))) - 1)]
             results.append((view, shape, statistics.median(times), p95, query))
 
+    reports = []
+    if args.auditor:
+        for fmt in ("html", "json"):
+            print(f"timing report --format {fmt} ...", file=sys.stderr)
+            times, size = time_report(args.auditor, url, fmt, args.report_runs)
+            reports.append((fmt, statistics.median(times), max(times), size))
+
     date = datetime.now(timezone.utc).strftime("%Y-%m-%d")
     version = psql(url, "\\pset tuples_only on\nSHOW server_version;\n").strip()
     print(f"## History benchmark, {date}\n")
@@ -129,6 +168,15 @@ def main() -> int:
         print(f"| `{view}` | {shape} | {p50:.1f} ms | {p95:.1f} ms |")
     print(f"\n{args.runs} timed runs per query after 3 warm-up runs (psql `\\timing`, server "
           f"round trip). The queries are in `bench/history_bench.py`.")
+    if reports:
+        print("\n| `mfa-auditor report` (latest sweep, the year's coverage) | median | slowest | "
+              "size | size / 5 MB | slowest / 2 s |")
+        print("|---|---|---|---|---|---|")
+        for fmt, median, slowest, size in reports:
+            print(f"| `--format {fmt}` | {median:.2f} s | {slowest:.2f} s | "
+                  f"{size / 2**20:.2f} MiB | {size / 5e6:.2f} | {slowest / 2:.2f} |")
+        print(f"\n{args.report_runs} timed runs each after one warm-up run: the whole command "
+              f"(start, connect, read, render, write to a pipe), release build.")
     return 0
 
 

@@ -1,7 +1,7 @@
 //! `report --format html`, checked as a person would: rendered in headless Chromium (Debian's
-//! `chromium`), the page asks for nothing, logs no console message, shows something, and every
-//! number it shows is the JSON report's or the `mfa_coverage` view's for the same sweep. And
-//! `report --as-of`, in every format.
+//! `chromium`), the page asks for nothing, logs no console message, shows something, prints on
+//! A4, and every number it shows is the JSON report's or the `mfa_coverage` view's for the same
+//! sweep. And `report --as-of`, in every format.
 
 #![allow(clippy::unwrap_used)]
 
@@ -140,6 +140,17 @@ async fn the_html_report_renders_offline_and_shows_the_numbers_of_the_json_repor
     assert!(
         screenshot["ink"].as_f64().unwrap() > 0.03 && screenshot["colours"].as_u64().unwrap() > 50,
         "a blank screenshot: {screenshot}"
+    );
+    // It prints on A4 (its CSS says so; Chromium's default would be Letter).
+    assert!(
+        rendered["print"]["pages"].as_u64().unwrap() >= 1,
+        "{}",
+        rendered["print"]
+    );
+    assert_eq!(
+        rendered["print"]["page_sizes"],
+        json!([[595.0, 841.9]]),
+        "A4 in points"
     );
     let shown = shown(&rendered);
     let one = |key: (String, String, String, String)| -> String {

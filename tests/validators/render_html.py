@@ -7,6 +7,7 @@ and says what the browser saw, as JSON on stdout:
      "console":    [console messages, CSP violations included],
      "screenshot": {"width", "height", "ink": share of pixels not the background colour,
                     "colours": distinct colours},
+     "print":      {"pages", "page_sizes": the distinct [width, height] of its pages, in points},
      "checks":     [{"check", "control", "ou", "metric", "at", "text"} for each element with a
                     data-check attribute: its text as rendered in the DOM]}
 
@@ -18,6 +19,7 @@ Chromium's log on stderr. Exits 2 when Chromium cannot run.
 import html.parser
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -160,6 +162,18 @@ def screenshot_summary(path):
             "colours": len(colours)}
 
 
+def printed(pdf_path):
+    """Pages of a PDF Chromium printed, and their distinct sizes (MediaBox, in points)."""
+    with open(pdf_path, "rb") as handle:
+        pdf = handle.read()
+    number = rb"(-?[0-9.]+)"
+    boxes = re.findall(rb"/MediaBox\s*\[\s*" + rb"\s+".join([number] * 4) + rb"\s*\]", pdf)
+    sizes = sorted({(round(float(x1) - float(x0), 1), round(float(y1) - float(y0), 1))
+                    for x0, y0, x1, y1 in boxes})
+    return {"pages": len(re.findall(rb"/Type\s*/Page(?![a-z])", pdf)),
+            "page_sizes": [list(size) for size in sizes]}
+
+
 def main():
     page, screenshot = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     url = "file://" + page
@@ -168,11 +182,14 @@ def main():
         loaded = run(["--enable-logging=stderr", "--v=0", f"--log-net-log={net_log}",
                       "--dump-dom", url])
         run([f"--screenshot={screenshot}", url])
+        pdf = os.path.join(scratch, "print.pdf")
+        run(["--no-pdf-header-footer", f"--print-to-pdf={pdf}", url])
         checks = Checks()
         checks.feed(loaded.stdout)
         json.dump({"requests": page_requests(net_log),
                    "console": console_messages(loaded.stderr),
                    "screenshot": screenshot_summary(screenshot),
+                   "print": printed(pdf),
                    "checks": checks.found}, sys.stdout, indent=1)
 
 

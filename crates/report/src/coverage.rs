@@ -117,7 +117,10 @@ mod tests {
     ) -> CoveragePoint {
         CoveragePoint {
             sweep_id: format!("sweep-{day}"),
-            sweep_started_at: Utc.with_ymd_and_hms(2026, 6, day, 3, 0, 0).unwrap(),
+            sweep_started_at: Utc
+                .with_ymd_and_hms(2026, 6, day, 3, 0, 0)
+                .single()
+                .expect("a valid date"),
             control_id: control,
             top_level_ou: ou.to_string(),
             accounts_assessed: 1,

@@ -122,3 +122,23 @@ pub fn skipped(account_id: &str, reason: SkipReason) -> AccountReport {
         ..assessed(account_id, Vec::new())
     }
 }
+
+/// A finished report of these accounts, sweep `sweep-1` of 2026-11-23 03:00 UTC, no changes.
+pub fn report(accounts: Vec<AccountReport>) -> crate::SweepReport {
+    use chrono::TimeZone;
+    let at = Utc
+        .with_ymd_and_hms(2026, 11, 23, 3, 0, 0)
+        .single()
+        .unwrap_or_default();
+    crate::SweepReport {
+        schema_version: crate::SCHEMA_VERSION,
+        sweep: SweepInfo {
+            finished_at: Some(at + chrono::Duration::seconds(12)),
+            status: SweepStatus::Completed,
+            ..sweep_info("sweep-1", at)
+        },
+        accounts,
+        changes_since_previous_sweep: Vec::new(),
+        as_of: None,
+    }
+}

@@ -7,6 +7,8 @@
 //! names that come from AWS (accounts, OUs, users) are text, never markup.
 
 mod chart;
+#[cfg(test)]
+mod tests;
 
 use crate::coverage::{by_control, ControlCoverage, CoveragePoint};
 use crate::text::short_resource;
@@ -276,9 +278,11 @@ fn failing(report: &SweepReport) -> Markup {
                                 td { (control.control_id.as_str()) }
                                 td { code { (short_resource(&resource.resource_id)) } }
                                 td { (resource.failing_since.map(|at| at.format("%Y-%m-%d").to_string()).unwrap_or_default()) }
-                                td.excepted { @if let Some(e) = &resource.exception {
-                                    (e.id) " (" (e.owner) ", until " (e.expires) ")"
-                                } }
+                                @if let Some(e) = &resource.exception {
+                                    td.excepted { (e.id) " (" (e.owner) ", until " (e.expires) ")" }
+                                } @else {
+                                    td {}
+                                }
                             }
                         }
                     }

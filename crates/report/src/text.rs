@@ -41,6 +41,24 @@ fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
         "Regions searched for user pools: {}",
         sweep.regions.join(", ")
     )?;
+    if let Some(as_of) = &report.as_of {
+        writeln!(
+            out,
+            "As of the end of {} (UTC): the last sweep that started by then; {} accounts that \
+             errored in it are shown as an earlier sweep assessed them",
+            as_of.date,
+            as_of.earlier_assessments.len()
+        )?;
+        for earlier in &as_of.earlier_assessments {
+            writeln!(
+                out,
+                "  {} as assessed {} (sweep {})",
+                earlier.account_id,
+                earlier.assessed_at.format("%Y-%m-%d %H:%M UTC"),
+                earlier.sweep_id
+            )?;
+        }
+    }
     let (assessed, errored, skipped) = report.outcome_counts();
     writeln!(
         out,

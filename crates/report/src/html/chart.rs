@@ -148,7 +148,10 @@ mod tests {
 
     #[test]
     fn shares_map_onto_the_plot_and_dates_spread_from_first_to_last_sweep() {
-        let from = Utc.with_ymd_and_hms(2026, 1, 1, 3, 0, 0).unwrap();
+        let from = Utc
+            .with_ymd_and_hms(2026, 1, 1, 3, 0, 0)
+            .single()
+            .expect("a valid date");
         let scale = Scale {
             from,
             to: from + chrono::Duration::days(300),

@@ -1,0 +1,122 @@
+use super::render_html;
+use crate::coverage::CoveragePoint;
+use crate::{fixtures, AccountReport, AsOf, EarlierAssessment};
+use chrono::{TimeZone, Utc};
+use mfa_evaluator::{ControlId, Status};
+
+fn hostile_account() -> AccountReport {
+    AccountReport {
+        account_name: "<img src=x onerror=alert(1)>".into(),
+        ou_path: "Root/<b>Prod</b>".into(),
+        ..fixtures::assessed(
+            "222222222222",
+            vec![fixtures::control(
+                ControlId::Iam5,
+                vec![fixtures::iam_user(
+                    "222222222222",
+                    "<script>alert(1)</script>",
+                    Status::Failed,
+                )],
+            )],
+        )
+    }
+}
+
+#[test]
+fn names_from_aws_are_text_never_markup_and_the_page_references_nothing() {
+    let page = render_html(&fixtures::report(vec![hostile_account()]), &[]);
+    assert!(
+        page.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        "{page}"
+    );
+    assert!(
+        page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{page}"
+    );
+    assert!(page.contains("Root/&lt;b&gt;Prod&lt;/b&gt;"), "{page}");
+    let lower = page.to_lowercase();
+    for forbidden in [
+        "<script", "<img", "<link", "src=\"", "href=\"", "url(", "@import", "<b>",
+    ] {
+        assert!(!lower.contains(forbidden), "{forbidden} in {page}");
+    }
+    assert!(page.contains("http-equiv=\"Content-Security-Policy\" content=\"default-src 'none';"));
+    // The failing resource is listed under its account.
+    assert!(
+        page.contains("data-check=\"failing\" data-control=\"IAM.5\">1<"),
+        "{page}"
+    );
+}
+
+#[test]
+fn a_report_as_of_a_day_says_so_and_names_the_accounts_taken_from_an_earlier_sweep() {
+    let mut report = fixtures::report(vec![hostile_account()]);
+    let assessed_at = Utc
+        .with_ymd_and_hms(2026, 6, 29, 3, 0, 0)
+        .single()
+        .expect("a valid value");
+    report.as_of = Some(AsOf {
+        date: assessed_at.date_naive().succ_opt().expect("a valid value"),
+        end: Utc
+            .with_ymd_and_hms(2026, 7, 1, 0, 0, 0)
+            .single()
+            .expect("a valid value"),
+        earlier_assessments: vec![EarlierAssessment {
+            account_id: "222222222222".into(),
+            sweep_id: "sweep-0".into(),
+            assessed_at,
+        }],
+    });
+    let page = render_html(&report, &[]);
+    assert!(
+        page.contains("<title>MFA audit of o-abcdef1234 as of 2026-06-30</title>"),
+        "{page}"
+    );
+    assert!(page.contains("1 accounts errored in this sweep"), "{page}");
+    assert!(page.contains(" · as assessed 2026-06-29"), "{page}");
+}
+
+#[test]
+fn the_coverage_table_shows_the_latest_sweep_and_the_chart_one_point_per_sweep() {
+    let point = |day: u32, ou: &str, in_scope: u32, with_mfa: u32| CoveragePoint {
+        sweep_id: format!("sweep-{day}"),
+        sweep_started_at: Utc
+            .with_ymd_and_hms(2026, 11, day, 3, 0, 0)
+            .single()
+            .expect("a valid value"),
+        control_id: ControlId::Iam19,
+        top_level_ou: ou.into(),
+        accounts_assessed: 1,
+        in_scope,
+        with_mfa,
+    };
+    let coverage = vec![
+        point(1, "Sandbox", 4, 1),
+        point(1, "Workloads", 6, 3),
+        point(20, "Sandbox", 4, 4),
+        point(20, "Workloads", 6, 3),
+    ];
+    let page = render_html(&fixtures::report(Vec::new()), &coverage);
+    let cell = |ou: &str, metric: &str, value: &str| {
+        format!(
+            "data-check=\"coverage\" data-control=\"IAM.19\" data-ou=\"{ou}\" \
+             data-metric=\"{metric}\">{value}<"
+        )
+    };
+    for expected in [
+        cell("", "in_scope", "10"),
+        cell("", "with_mfa", "7"),
+        cell("", "share", "70.0 %"),
+        cell("Sandbox", "share", "100.0 %"),
+        cell("Workloads", "with_mfa", "3"),
+    ] {
+        assert!(page.contains(&expected), "{expected} not in {page}");
+    }
+    assert_eq!(page.matches("data-check=\"point\"").count(), 2, "{page}");
+    assert!(
+        page.contains("2026-11-01 03:00 UTC: 40.0 % (4 of 10)"),
+        "{page}"
+    );
+    // Nineteen days: dates on the axis, not hours.
+    assert!(page.contains(">2026-11-20<"), "{page}");
+}
