@@ -70,7 +70,7 @@ enum Command {
     },
     /// The nightly service: sweep on `schedule.cron` in `schedule.timezone` (and at start with
     /// `schedule.sweep_at_start`), one sweep at a time, with Prometheus metrics on
-    /// `metrics.listen` (`/metrics`, `/healthz`).
+    /// `metrics.listen` (`/metrics`, `/healthz`, and the latest HTML report at `/report`).
     ///
     /// Logs the next run time at start and after each sweep. A failed sweep is logged and the
     /// service waits for the next run. SIGTERM or Ctrl-C stops it: a sweep in progress gets
