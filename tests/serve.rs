@@ -89,6 +89,14 @@ async fn serve_sweeps_on_start_and_its_metrics_are_scraped_during_and_after() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let during = during.expect("a scrape while the sweep ran");
+    // While the first sweep runs, no finished sweep exists: the page says so, and never shows
+    // the half-written one (should the sweep end meanwhile, it shows it ended).
+    let (head, body) = get(port, "/report").unwrap();
+    assert!(
+        (head.contains(" 404 ") && body.contains("no sweep has finished yet"))
+            || (head.contains(" 200 ") && !body.contains("(running)")),
+        "{head}\n{body}"
+    );
     let (head, body) = get(port, "/healthz").unwrap();
     assert!(head.contains(" 200 ") && body == "ok\n", "{head}\n{body}");
 

@@ -14,7 +14,7 @@ mod telemetry;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use mfa_collector::{Caller, OrganizationReader};
-use mfa_store::{Store, SweepSelector};
+use mfa_store::{Evidence, Store, SweepSelector};
 use mfa_sweep::Decision;
 use secrecy::ExposeSecret;
 use std::collections::HashMap;
@@ -289,7 +289,11 @@ async fn report(
             mfa_report::render_csv(&findings).context("cannot write CSV")?
         }
         _ => {
-            let mut report = store.load_report(selector).await?;
+            let evidence = match format {
+                ReportFormat::Json | ReportFormat::Ocsf | ReportFormat::Asff => Evidence::Full,
+                ReportFormat::Text | ReportFormat::Html | ReportFormat::Csv => Evidence::Summary,
+            };
+            let mut report = store.load_report_with(selector, evidence).await?;
             if let Some(standards) = &standards {
                 report.retain_standards(standards);
             }

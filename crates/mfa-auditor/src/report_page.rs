@@ -1,10 +1,11 @@
-//! `GET /report` on the metrics listener: the latest sweep's HTML report, read from the store at
-//! each request. Read-only: the route answers GET (and HEAD) alone.
+//! `GET /report` on the metrics listener: the HTML report of the latest finished sweep (one that
+//! is still running would show half an organization), read from the store at each request.
+//! Read-only: the route answers GET (and HEAD) alone.
 
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use mfa_store::{Store, StoreError, SweepSelector};
+use mfa_store::{Evidence, Store, StoreError, SweepSelector};
 
 pub fn router(store: Store) -> axum::Router {
     axum::Router::new().route(
@@ -18,7 +19,9 @@ pub fn router(store: Store) -> axum::Router {
 
 async fn latest_report(store: &Store) -> Response {
     let page = async {
-        let report = store.load_report(&SweepSelector::Latest).await?;
+        let report = store
+            .load_report_with(&SweepSelector::LatestFinished, Evidence::Summary)
+            .await?;
         crate::html_report(store, &report).await
     };
     match page.await {
@@ -32,7 +35,7 @@ async fn latest_report(store: &Store) -> Response {
             .into_response(),
         Err(error) => {
             let status = match error.downcast_ref::<StoreError>() {
-                Some(StoreError::NoSweeps) => StatusCode::NOT_FOUND,
+                Some(StoreError::NoFinishedSweep) => StatusCode::NOT_FOUND,
                 _ => StatusCode::SERVICE_UNAVAILABLE,
             };
             tracing::warn!("GET /report failed: {error:#}");

@@ -30,7 +30,7 @@ pub use connect::describe_url;
 pub use exceptions::CoveredFinding;
 pub use lock::{Fence, SweepLock};
 pub use news::SweepNews;
-pub use read::SweepSelector;
+pub use read::{Evidence, SweepSelector};
 pub use sweeps::ResumableSweep;
 pub use write::Recorded;
 
@@ -64,6 +64,8 @@ pub enum StoreError {
     NoSweeps,
     #[error("the database holds no sweep that started by the end of {0} (UTC)")]
     NoSweepBy(chrono::NaiveDate),
+    #[error("no sweep has finished yet")]
+    NoFinishedSweep,
     /// The sweep lock was lost (a database restart drops it) and another sweep took it: this
     /// writer may no longer write.
     #[error("this sweep no longer holds the sweep lock: {0}")]

@@ -20,10 +20,23 @@ use uuid::Uuid;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SweepSelector {
     Latest,
+    /// The latest sweep that is not still running: what a page served during a sweep shows.
+    LatestFinished,
     Id(String),
     /// The organization at the end of this day (UTC): the last finished sweep that started by
     /// then, each account as the last sweep that assessed it by then saw it.
     AsOf(NaiveDate),
+}
+
+/// How much evidence a report read back carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Evidence {
+    /// Every resource's: the JSON, OCSF and ASFF reports.
+    Full,
+    /// The root users' alone (IAM.9's, which says whether root credentials are present, for the
+    /// centralized root access line); other resources' evidence is null. The text and HTML
+    /// reports show no evidence, and reading it is most of the time a large report takes.
+    Summary,
 }
 
 /// The end of a day in UTC: the first instant of the next.
@@ -36,6 +49,15 @@ pub(crate) fn end_of_day(date: NaiveDate) -> DateTime<Utc> {
 impl Store {
     /// Reads a stored sweep back, whole, or the organization as of a day.
     pub async fn load_report(&self, selector: &SweepSelector) -> Result<SweepReport, StoreError> {
+        self.load_report_with(selector, Evidence::Full).await
+    }
+
+    /// [`Store::load_report`], with as much evidence as asked.
+    pub async fn load_report_with(
+        &self,
+        selector: &SweepSelector,
+        evidence: Evidence,
+    ) -> Result<SweepReport, StoreError> {
         let row = self.select_sweep(selector).await?;
         let as_of_end = match selector {
             SweepSelector::AsOf(date) => Some(end_of_day(*date)),
@@ -97,30 +119,37 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .map_err(query_error("read of a sweep's control results"))?;
-        // Each finding as of its assessment, with the exception that covered it then.
-        let span_rows: Vec<SpanRow> = sqlx::query_as(
+        // Each finding as of its assessment, with the exception that covered it then. The spans
+        // that end at or after an assessment are few (those current then); the ones that began
+        // before it are the account's whole history: `+ 0` keeps the planner on the index of
+        // the first kind (finding_spans_account_last). Ordered here, not in SQL: a sort of the
+        // whole organization's findings would spill to disk.
+        let mut span_rows: Vec<SpanRow> = sqlx::query_as(
             "SELECT f.account_id, f.control_id, f.resource_type, f.resource_id, f.status,
-                    f.evidence,
+                    CASE WHEN $4 OR f.control_id = 'IAM.9' THEN f.evidence
+                         ELSE 'null'::jsonb END AS evidence,
+                    f.ordinal,
                     CASE WHEN f.status = 'FAILED' THEN f.first_seen_at END AS failing_since,
                     x.exception_id, se.owner AS exception_owner,
                     se.reason AS exception_reason, se.expires AS exception_expires,
                     se.ticket AS exception_ticket
              FROM UNNEST($1::text[], $2::uuid[], $3::bigint[]) AS a(account_id, sweep_id, seq)
              JOIN finding_spans f ON f.account_id = a.account_id
-                  AND f.last_sweep_seq >= a.seq AND f.first_sweep_seq <= a.seq
+                  AND f.last_sweep_seq >= a.seq AND f.first_sweep_seq + 0 <= a.seq
              LEFT JOIN excepted_findings x ON x.sweep_id = a.sweep_id
                   AND x.account_id = f.account_id AND x.control_id = f.control_id
                   AND x.resource_id = f.resource_id AND f.status = 'FAILED'
              LEFT JOIN sweep_exceptions se ON se.sweep_id = x.sweep_id
-                  AND se.exception_id = x.exception_id
-             ORDER BY f.account_id, f.control_id, f.ordinal",
+                  AND se.exception_id = x.exception_id",
         )
         .bind(&account_ids)
         .bind(&sweep_ids)
         .bind(&sweep_seqs)
+        .bind(evidence == Evidence::Full)
         .fetch_all(&self.pool)
         .await
         .map_err(query_error("read of a sweep's findings"))?;
+        span_rows.sort_by_key(|span| span.ordinal);
         let changes = changes_between(&self.pool, &account_rows).await?;
 
         let mut resources: HashMap<(String, String), Vec<ResourceReport>> = HashMap::new();
@@ -198,8 +227,8 @@ impl Store {
         })
     }
 
-    /// The report's sweep: the latest, a given one, or the last finished one that started by
-    /// the end of a day (any, when none had finished by then).
+    /// The report's sweep: the latest, the latest finished, a given one, or the last finished
+    /// one that started by the end of a day (any, when none had finished by then).
     async fn select_sweep(&self, selector: &SweepSelector) -> Result<SweepRow, StoreError> {
         match selector {
             SweepSelector::Latest => sqlx::query_as(
@@ -209,6 +238,14 @@ impl Store {
             .await
             .map_err(query_error("read of the latest sweep"))?
             .ok_or(StoreError::NoSweeps),
+            SweepSelector::LatestFinished => sqlx::query_as(
+                "SELECT * FROM sweeps WHERE status <> 'running'
+                 ORDER BY started_at DESC, sweep_id DESC LIMIT 1",
+            )
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(query_error("read of the latest finished sweep"))?
+            .ok_or(StoreError::NoFinishedSweep),
             SweepSelector::Id(id) => sqlx::query_as("SELECT * FROM sweeps WHERE sweep_id = $1")
                 .bind(parse_sweep_id(id)?)
                 .fetch_optional(&self.pool)

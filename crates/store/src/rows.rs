@@ -173,6 +173,8 @@ pub(crate) struct SpanRow {
     pub resource_id: String,
     pub status: String,
     pub evidence: serde_json::Value,
+    /// The evaluator's order of the resource within its control.
+    pub ordinal: i32,
     pub failing_since: Option<DateTime<Utc>>,
     pub exception_id: Option<String>,
     pub exception_owner: Option<String>,

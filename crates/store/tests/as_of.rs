@@ -269,3 +269,52 @@ async fn mfa_coverage_counts_each_sweep_per_control_and_top_level_ou(pool: PgPoo
         ]
     );
 }
+
+#[sqlx::test(migrator = "mfa_store::MIGRATOR")]
+async fn a_summary_report_keeps_only_the_root_users_evidence(pool: PgPool) {
+    let store = locked_store(&pool).await;
+    let account = fixtures::assessed(
+        A,
+        vec![
+            fixtures::control(ControlId::Iam9, vec![fixtures::root(A, F)]),
+            fixtures::control(ControlId::Iam19, vec![fixtures::iam_user(A, "alice", F)]),
+        ],
+    );
+    let id = "00000000-0000-4000-8000-000000000001";
+    store.sweep(&sweep_info(id, night(10)), &[account]).await;
+    let evidence = |report: &SweepReport, control: ControlId| {
+        report.accounts[0]
+            .controls
+            .iter()
+            .find(|c| c.control_id == control)
+            .unwrap()
+            .resources[0]
+            .evidence
+            .clone()
+    };
+    let full = store.load_report(&SweepSelector::Latest).await.unwrap();
+    let summary = store
+        .load_report_with(&SweepSelector::Latest, mfa_store::Evidence::Summary)
+        .await
+        .unwrap();
+    assert_eq!(evidence(&full, ControlId::Iam19)["user"], "alice");
+    assert_eq!(
+        evidence(&summary, ControlId::Iam19),
+        serde_json::Value::Null
+    );
+    assert_eq!(
+        evidence(&summary, ControlId::Iam9),
+        evidence(&full, ControlId::Iam9)
+    );
+    assert_ne!(evidence(&full, ControlId::Iam9), serde_json::Value::Null);
+    // Nothing else differs.
+    let without_evidence = |mut report: SweepReport| {
+        for control in report.accounts.iter_mut().flat_map(|a| &mut a.controls) {
+            for resource in &mut control.resources {
+                resource.evidence = serde_json::Value::Null;
+            }
+        }
+        report
+    };
+    assert_eq!(without_evidence(full), without_evidence(summary));
+}
