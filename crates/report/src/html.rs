@@ -168,8 +168,8 @@ fn coverage_section(controls: &[ControlCoverage]) -> Markup {
             "Per control, the share of the identities it assesses (root users for IAM.9 and IAM.6, "
             "console users for IAM.5, IAM users for IAM.19, user pools for Cognito.5) that have MFA "
             "as the control requires it, at each sweep over the year before this report: the "
-            "organization in bold, each top-level OU in its colour. The same numbers as the "
-            "mfa_coverage view."
+            "organization in bold (hover a point for its counts), each top-level OU in its colour; each "
+            "axis starts below its lowest share. The same numbers as the mfa_coverage view."
         }
         @for control in controls {
             div.control-coverage {
