@@ -99,7 +99,7 @@ enum Command {
         sweep: String,
         /// The organization as it stood at the end of DATE (UTC), in any format: the last
         /// finished sweep that started by then, each account's findings from the last sweep
-        /// that assessed it by then (an account that errored in that sweep is shown as an
+        /// up to it that assessed the account (an account that errored in that sweep is shown as an
         /// earlier one saw it). The evidence an auditor asks for: "show me MFA on 30 June".
         #[arg(long, value_name = "YYYY-MM-DD", conflicts_with = "sweep")]
         as_of: Option<chrono::NaiveDate>,

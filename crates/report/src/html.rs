@@ -77,7 +77,7 @@ fn header(report: &SweepReport) -> Markup {
         @if let Some(as_of) = &report.as_of {
             p.meta data-check="as-of" {
                 "As of the end of " (as_of.date) " (UTC): the last sweep that started by then, "
-                "each account as the last sweep that assessed it by then saw it. "
+                "each account as the last sweep up to it that assessed the account saw it. "
                 (as_of.earlier_assessments.len()) " accounts errored in this sweep and are shown "
                 "as an earlier sweep assessed them."
             }

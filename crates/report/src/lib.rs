@@ -54,7 +54,7 @@ pub struct SweepReport {
 }
 
 /// A report as of the end of a day: `sweep` is the last finished sweep that started by then,
-/// and each account's findings are those of the last sweep that assessed it by then.
+/// and each account's findings are those of the last sweep up to it that assessed the account.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AsOf {
     pub date: NaiveDate,

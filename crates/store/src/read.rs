@@ -2,7 +2,8 @@
 //! and the current findings (the CSV export).
 //!
 //! Both shapes are one walk: pick the report's sweep, then for each of its accounts the
-//! assessment its findings come from (that sweep's, or as of a day, the last one by then), then read those assessments' control results, findings and changes together.
+//! assessment its findings come from (that sweep's, or as of a day, the last one up to that
+//! sweep), then read those assessments' control results, findings and changes together.
 
 use crate::changes::changes_between;
 use crate::exceptions::read_sweep_exceptions;
@@ -24,7 +25,7 @@ pub enum SweepSelector {
     LatestFinished,
     Id(String),
     /// The organization at the end of this day (UTC): the last finished sweep that started by
-    /// then, each account as the last sweep that assessed it by then saw it.
+    /// then, each account as the last sweep up to it that assessed the account saw it.
     AsOf(NaiveDate),
 }
 
@@ -59,16 +60,12 @@ impl Store {
         evidence: Evidence,
     ) -> Result<SweepReport, StoreError> {
         let row = self.select_sweep(selector).await?;
-        let as_of_end = match selector {
-            SweepSelector::AsOf(date) => Some(end_of_day(*date)),
-            _ => None,
-        };
         let mut sweep = row.info()?;
         sweep.exceptions = read_sweep_exceptions(&self.pool, row.sweep_id).await?;
 
         // Each account of the sweep with the assessment its findings come from: this sweep's,
-        // or as of a day, that of the last sweep started before its end that assessed it (none
-        // for a skipped account). A sweep's time is its start, as for `failing_since`.
+        // or as of a day, that of the last sweep up to this one that assessed it (none for a
+        // skipped account). A sweep's time is its start, as for `failing_since`.
         let account_rows: Vec<AssessedAccountRow> = sqlx::query_as(
             "SELECT sa.*, asm.sweep_id AS assessed_sweep_id, asm.sweep_seq AS assessed_seq,
                     asm.started_at AS assessed_at, prev.sweep_seq AS previous_assessed_seq
@@ -78,8 +75,8 @@ impl Store {
                  JOIN sweeps s ON s.sweep_id = x.sweep_id
                  WHERE x.account_id = sa.account_id AND x.outcome = 'assessed'
                    AND sa.outcome <> 'skipped'
-                   AND CASE WHEN $2::timestamptz IS NULL THEN x.sweep_id = sa.sweep_id
-                            ELSE s.started_at < $2 END
+                   AND CASE WHEN $2 THEN x.sweep_seq <= sa.sweep_seq
+                            ELSE x.sweep_id = sa.sweep_id END
                  ORDER BY x.sweep_seq DESC LIMIT 1
              ) asm ON true
              LEFT JOIN LATERAL (
@@ -92,7 +89,7 @@ impl Store {
              ORDER BY sa.ou_path, sa.account_name, sa.account_id",
         )
         .bind(row.sweep_id)
-        .bind(as_of_end)
+        .bind(matches!(selector, SweepSelector::AsOf(_)))
         .fetch_all(&self.pool)
         .await
         .map_err(query_error("read of a sweep's accounts"))?;

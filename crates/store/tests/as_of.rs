@@ -318,3 +318,37 @@ async fn a_summary_report_keeps_only_the_root_users_evidence(pool: PgPool) {
     };
     assert_eq!(without_evidence(full), without_evidence(summary));
 }
+
+#[sqlx::test(migrator = "mfa_store::MIGRATOR")]
+async fn as_of_a_day_an_interrupted_sweep_after_the_last_finished_one_is_not_the_frame(
+    pool: PgPool,
+) {
+    let ids = three_nights(&pool).await;
+    // Twenty minutes after the 12th's sweep, another starts, assesses A, and is interrupted.
+    let store = locked_store(&pool).await;
+    let late = "00000000-0000-4000-8000-000000000099";
+    let started = night(12) + chrono::Duration::minutes(20);
+    store.begin_sweep(&sweep_info(late, started)).await.unwrap();
+    store
+        .record_account(late, &assessed(A, "Root/Workloads/Prod", &[("alice", F)]))
+        .await
+        .unwrap();
+    store
+        .finish_sweep(late, started, mfa_report::SweepStatus::Interrupted)
+        .await
+        .unwrap();
+
+    let twelfth = store.load_report(&day(12)).await.unwrap();
+    assert_eq!(
+        twelfth.sweep.id, ids[2],
+        "the last finished sweep frames the day"
+    );
+    assert_eq!(
+        users(&twelfth, A),
+        vec![
+            ("alice".into(), P, None),
+            ("bob".into(), F, Some(night(12)))
+        ]
+    );
+    assert!(twelfth.as_of.unwrap().earlier_assessments.is_empty());
+}
