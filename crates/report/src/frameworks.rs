@@ -1,8 +1,8 @@
 //! `report --framework`: the report narrowed to the controls a framework relates, and, as text,
 //! grouped by requirement, the way an auditor reads it.
 
-use crate::{CurrentFinding, SweepReport};
-use mfa_evaluator::{ControlId, Requirement, Standard, Status};
+use crate::{ControlSummary, CurrentFinding, SweepReport};
+use mfa_evaluator::{ControlId, Requirement, Standard};
 use std::fmt::Write;
 
 /// The standards a user's `--framework` names (a case-insensitive prefix of a standard's name,
@@ -90,26 +90,23 @@ fn write_by_requirement(
         }
         writeln!(out, "\n{standard}")?;
         for (requirement, controls) in requirements {
-            let tallies: Vec<Tally> = controls.iter().map(|c| Tally::of(report, *c)).collect();
-            let verdict = if tallies.iter().any(|t| t.failing > 0) {
-                "FAILED"
-            } else if tallies.iter().any(|t| t.errored > 0) {
-                "INCOMPLETE"
-            } else {
-                "PASSED"
-            };
+            let tallies: Vec<(ControlId, ControlSummary)> = controls
+                .iter()
+                .map(|c| (*c, report.control_summary(*c)))
+                .collect();
+            let verdict = ControlSummary::verdict(tallies.iter().map(|(_, t)| t));
             writeln!(out, "  {:<10} {verdict}", requirement.item)?;
-            for tally in &tallies {
+            for (control, tally) in &tallies {
                 writeln!(
                     out,
                     "    {:<10} {:>4} accounts passed, {:>4} failed, {:>4} error; {} failing, {} excepted  {}",
-                    tally.control.as_str(),
+                    control.as_str(),
                     tally.passed,
                     tally.failed,
-                    tally.errored,
+                    tally.error,
                     tally.failing,
                     tally.excepted,
-                    tally.control.title()
+                    control.title()
                 )?;
             }
         }
@@ -146,52 +143,6 @@ fn item_order(item: &str) -> Vec<(u32, String)> {
             (digits.parse().unwrap_or(u32::MAX), part.to_string())
         })
         .collect()
-}
-
-struct Tally {
-    control: ControlId,
-    passed: usize,
-    failed: usize,
-    errored: usize,
-    failing: usize,
-    excepted: usize,
-}
-
-impl Tally {
-    fn of(report: &SweepReport, control: ControlId) -> Tally {
-        let mut tally = Tally {
-            control,
-            passed: 0,
-            failed: 0,
-            errored: 0,
-            failing: 0,
-            excepted: 0,
-        };
-        for result in report
-            .accounts
-            .iter()
-            .flat_map(|a| &a.controls)
-            .filter(|c| c.control_id == control)
-        {
-            match result.status {
-                Status::Passed => tally.passed += 1,
-                Status::Failed => tally.failed += 1,
-                Status::Error => tally.errored += 1,
-                Status::NotApplicable => {}
-            }
-            for resource in result
-                .resources
-                .iter()
-                .filter(|r| r.status == Status::Failed)
-            {
-                match resource.exception {
-                    Some(_) => tally.excepted += 1,
-                    None => tally.failing += 1,
-                }
-            }
-        }
-        tally
-    }
 }
 
 #[cfg(test)]

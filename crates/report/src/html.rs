@@ -12,7 +12,7 @@ mod tests;
 
 use crate::coverage::{by_control, ControlCoverage, CoveragePoint};
 use crate::text::short_resource;
-use crate::{AccountReport, Outcome, SweepReport};
+use crate::{AccountReport, ControlSummary, Outcome, SweepReport};
 use chart::{coverage_chart, percent, ORGANIZATION_COLOUR, OU_COLOURS};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use mfa_evaluator::{ControlId, ExceptionState, Status};
@@ -372,9 +372,7 @@ fn compliance(report: &SweepReport) -> Markup {
             thead { tr { th { "Control" } th { "Status" } th { "Related requirements" } } }
             tbody {
                 @for control in &report.sweep.controls {
-                    @let counts = report.control_summary(*control);
-                    @let status = if counts.failing > 0 { "FAILED" }
-                        else if counts.error > 0 { "INCOMPLETE" } else { "PASSED" };
+                    @let status = ControlSummary::verdict([&report.control_summary(*control)]);
                     tr {
                         td { (control.as_str()) }
                         td class=(status.to_lowercase()) { (status) }

@@ -299,6 +299,21 @@ pub struct ControlSummary {
     pub excepted: usize,
 }
 
+impl ControlSummary {
+    /// The verdict on a requirement over its controls: FAILED when one has a failure no
+    /// exception covers, INCOMPLETE when one could not be read in some account, else PASSED.
+    pub fn verdict<'a>(summaries: impl IntoIterator<Item = &'a ControlSummary>) -> &'static str {
+        let summaries: Vec<&ControlSummary> = summaries.into_iter().collect();
+        if summaries.iter().any(|s| s.failing > 0) {
+            "FAILED"
+        } else if summaries.iter().any(|s| s.error > 0) {
+            "INCOMPLETE"
+        } else {
+            "PASSED"
+        }
+    }
+}
+
 impl SweepReport {
     /// Accounts by outcome: (assessed, error, skipped).
     pub fn outcome_counts(&self) -> (usize, usize, usize) {
