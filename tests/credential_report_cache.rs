@@ -177,12 +177,22 @@ async fn a_report_that_takes_seconds_to_make_is_polled_twice_not_backed_off() {
     let sweep = auditor.run(&["sweep"]);
     assert_eq!(sweep.status.code(), Some(2), "{}", text(&sweep.stderr));
     let requests = emulator.requests();
-    for account in common::assessed_accounts(&expected) {
-        // Once at once (a report is sometimes ready at once), once when it should be ready.
-        assert_eq!(
-            calls(&requests, "GetCredentialReport", &account),
-            2,
-            "{account}"
-        );
-    }
+    // Once at once (a report is sometimes ready at once), once when it should be ready: never
+    // more, as a doubling backoff would. Once alone where the first poll came late enough to
+    // find the report made (a loaded machine: 2 cores running this test beside others).
+    let polls: Vec<(String, usize)> = common::assessed_accounts(&expected)
+        .into_iter()
+        .map(|account| {
+            let polls = calls(&requests, "GetCredentialReport", &account);
+            (account, polls)
+        })
+        .collect();
+    assert!(
+        polls.iter().all(|(_, polls)| (1..=2).contains(polls)),
+        "{polls:?}"
+    );
+    assert!(
+        polls.iter().any(|(_, polls)| *polls == 2),
+        "the report took 2 s to make, yet no account waited for it: {polls:?}"
+    );
 }
