@@ -98,8 +98,8 @@ enum Command {
         #[arg(long, default_value = "latest", value_name = "latest|ID")]
         sweep: String,
         /// The organization as it stood at the end of DATE (UTC), in any format: the last
-        /// finished sweep that started by then, each account's findings from the last sweep
-        /// up to it that assessed the account (an account that errored in that sweep is shown as an
+        /// finished sweep that started by then, each account's findings from the last sweep up
+        /// to it that assessed the account (one that errored in that sweep is shown as an
         /// earlier one saw it). The evidence an auditor asks for: "show me MFA on 30 June".
         #[arg(long, value_name = "YYYY-MM-DD", conflicts_with = "sweep")]
         as_of: Option<chrono::NaiveDate>,

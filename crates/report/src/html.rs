@@ -36,6 +36,11 @@ pub fn render_html(report: &SweepReport, coverage: &[CoveragePoint]) -> String {
             sweep.started_at.format("%Y-%m-%d")
         ),
     };
+    // The report's controls alone: `--framework` narrows the page as it narrows the report.
+    let charted: Vec<ControlCoverage> = by_control(coverage)
+        .into_iter()
+        .filter(|c| sweep.controls.contains(&c.control_id))
+        .collect();
     let page = html! {
         (DOCTYPE)
         html lang="en" {
@@ -50,7 +55,7 @@ pub fn render_html(report: &SweepReport, coverage: &[CoveragePoint]) -> String {
                 h1 { (title) }
                 (header(report))
                 (summary(report))
-                (coverage_section(&by_control(coverage)))
+                (coverage_section(&charted))
                 (changes(report))
                 (failing(report))
                 (errors(report))

@@ -113,6 +113,14 @@ fn the_coverage_table_shows_the_latest_sweep_and_the_chart_one_point_per_sweep()
         assert!(page.contains(&expected), "{expected} not in {page}");
     }
     assert_eq!(page.matches("data-check=\"point\"").count(), 2, "{page}");
+    // A report narrowed to controls without IAM.19 (`--framework CIS`) draws no IAM.19 chart.
+    let mut narrowed = fixtures::report(Vec::new());
+    narrowed.sweep.controls.retain(|c| *c != ControlId::Iam19);
+    let page_without = render_html(&narrowed, &coverage);
+    assert!(
+        !page_without.contains("data-control=\"IAM.19\""),
+        "{page_without}"
+    );
     assert!(
         page.contains("2026-11-01 03:00 UTC: 40.0 % (4 of 10)"),
         "{page}"
