@@ -120,13 +120,6 @@ LEFT JOIN control_results cr ON cr.sweep_id = sa.sweep_id AND cr.account_id = sa
                             AND cr.control_id = c.control_id
 GROUP BY sa.sweep_id, c.control_id;
 -- MFA coverage per sweep, control and top-level OU, as the store counts it when a sweep ends.
-INSERT INTO coverage_counts (sweep_id, control_id, top_level_ou, accounts_assessed, in_scope,
-                             with_mfa)
-SELECT cr.sweep_id, cr.control_id, top_level_ou(sa.ou_path), count(*),
-       sum(cr.failed_resources + cr.passed_resources), sum(cr.passed_resources)
-FROM control_results cr
-JOIN sweep_accounts sa ON sa.sweep_id = cr.sweep_id AND sa.account_id = cr.account_id
-WHERE cr.status <> 'ERROR'
-GROUP BY cr.sweep_id, cr.control_id, top_level_ou(sa.ou_path);
+SELECT count(*) AS sweeps_counted FROM (SELECT record_mfa_coverage(sweep_id) FROM nights) AS counted;
 COMMIT;
 VACUUM ANALYZE;

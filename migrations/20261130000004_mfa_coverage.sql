@@ -25,16 +25,26 @@ CREATE TABLE coverage_counts (
     CHECK (0 <= with_mfa AND with_mfa <= in_scope)
 );
 
+-- Counts one sweep (again, for a resumed one): the store calls it when a sweep ends.
+CREATE FUNCTION record_mfa_coverage(sweep uuid) RETURNS void
+LANGUAGE sql
+BEGIN ATOMIC
+    INSERT INTO coverage_counts (sweep_id, control_id, top_level_ou, accounts_assessed,
+                                 in_scope, with_mfa)
+    SELECT cr.sweep_id, cr.control_id, top_level_ou(sa.ou_path), count(*),
+           sum(cr.failed_resources + cr.passed_resources), sum(cr.passed_resources)
+    FROM control_results cr
+    JOIN sweep_accounts sa ON sa.sweep_id = cr.sweep_id AND sa.account_id = cr.account_id
+    WHERE cr.sweep_id = record_mfa_coverage.sweep AND cr.status <> 'ERROR'
+    GROUP BY cr.sweep_id, cr.control_id, top_level_ou(sa.ou_path)
+    ON CONFLICT (sweep_id, control_id, top_level_ou) DO UPDATE SET
+        accounts_assessed = EXCLUDED.accounts_assessed,
+        in_scope = EXCLUDED.in_scope,
+        with_mfa = EXCLUDED.with_mfa;
+END;
+
 -- Sweeps that ended before this migration.
-INSERT INTO coverage_counts (sweep_id, control_id, top_level_ou, accounts_assessed, in_scope,
-                             with_mfa)
-SELECT cr.sweep_id, cr.control_id, top_level_ou(sa.ou_path), count(*),
-       sum(cr.failed_resources + cr.passed_resources), sum(cr.passed_resources)
-FROM control_results cr
-JOIN sweep_accounts sa ON sa.sweep_id = cr.sweep_id AND sa.account_id = cr.account_id
-JOIN sweeps s ON s.sweep_id = cr.sweep_id
-WHERE s.status <> 'running' AND cr.status <> 'ERROR'
-GROUP BY cr.sweep_id, cr.control_id, top_level_ou(sa.ou_path);
+SELECT record_mfa_coverage(sweep_id) FROM sweeps WHERE status <> 'running';
 
 -- One row per sweep x control x top-level OU: `share` is with_mfa / in_scope (NULL when nothing
 -- is in scope). The organization is the sum over OUs (docs/sql.md). `account_id` is NULL: every

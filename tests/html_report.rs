@@ -97,22 +97,8 @@ async fn the_html_report_renders_offline_and_shows_the_numbers_of_the_json_repor
     let dir = std::env::temp_dir().join(format!("mfa-html-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     // An accepted risk, so that excepted findings are counted apart.
+    common::accept_ci_user_risk(&mut auditor, &expected, &dir, 10);
     let prod_web = common::account_named(&expected, "prod-web");
-    let exceptions = dir.join("exceptions.toml");
-    std::fs::write(
-        &exceptions,
-        format!(
-            "[[exception]]\nid = \"ci-user\"\ncontrols = [\"IAM.19\"]\naccounts = [\"{prod_web}\"]\n\
-             resources = [\"arn:aws:iam::*:user/programmatic-none\"]\nowner = \"platform@example.com\"\n\
-             reason = \"CI user, keys rotated daily\"\nexpires = {}\n",
-            chrono::Utc::now().date_naive() + chrono::Days::new(10)
-        ),
-    )
-    .unwrap();
-    auditor.env.push((
-        "MFA_AUDITOR__EXCEPTIONS__FILE".into(),
-        exceptions.display().to_string(),
-    ));
     // Three sweeps, people changing users between them: a history that moves.
     sweep(&auditor);
     emulator.change_users(&prod_web, json!([{"enable_virtual_mfa": "console-none"}]));

@@ -67,24 +67,9 @@ fn json_findings(report: &Value) -> Findings {
 #[tokio::test]
 async fn ocsf_and_asff_are_valid_and_say_what_the_json_report_says() {
     let (_emulator, expected, mut auditor) = setup().await;
-    let prod_web = common::account_named(&expected, "prod-web");
     let dir = std::env::temp_dir().join(format!("mfa-outputs-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("exceptions.toml");
-    std::fs::write(
-        &file,
-        format!(
-            "[[exception]]\nid = \"ci-user\"\ncontrols = [\"IAM.19\"]\naccounts = [\"{prod_web}\"]\n\
-             resources = [\"arn:aws:iam::*:user/programmatic-none\"]\nowner = \"platform@example.com\"\n\
-             reason = \"CI user, keys rotated daily\"\nexpires = {}\n",
-            chrono::Utc::now().date_naive() + chrono::Days::new(60)
-        ),
-    )
-    .unwrap();
-    auditor.env.push((
-        "MFA_AUDITOR__EXCEPTIONS__FILE".into(),
-        file.display().to_string(),
-    ));
+    common::accept_ci_user_risk(&mut auditor, &expected, &dir, 60);
     let sweep = auditor.run(&["sweep"]);
     assert_eq!(
         sweep.status.code(),

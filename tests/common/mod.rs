@@ -84,6 +84,32 @@ pub async fn setup() -> (Emulator, Value, Auditor) {
     (emulator, expected, auditor)
 }
 
+/// An accepted risk, as a team writes one: prod-web's CI user (`programmatic-none`, IAM.19)
+/// until `days` from today. Writes the exceptions file into `dir` and points the auditor at it.
+pub fn accept_ci_user_risk(
+    auditor: &mut Auditor,
+    expected: &Value,
+    dir: &std::path::Path,
+    days: u64,
+) {
+    let prod_web = account_named(expected, "prod-web");
+    let file = dir.join("exceptions.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "[[exception]]\nid = \"ci-user\"\ncontrols = [\"IAM.19\"]\naccounts = [\"{prod_web}\"]\n\
+             resources = [\"arn:aws:iam::*:user/programmatic-none\"]\nowner = \"platform@example.com\"\n\
+             reason = \"CI user, keys rotated daily\"\nexpires = {}\n",
+            chrono::Utc::now().date_naive() + chrono::Days::new(days)
+        ),
+    )
+    .unwrap();
+    auditor.env.push((
+        "MFA_AUDITOR__EXCEPTIONS__FILE".into(),
+        file.display().to_string(),
+    ));
+}
+
 /// The id of the seeded account named `name`.
 pub fn account_named(expected: &Value, name: &str) -> String {
     expected["accounts"]

@@ -240,23 +240,10 @@ async fn finish(
     .await
     .map_err(query_error("write of a sweep's trend counts"))?;
     // MFA coverage (the `mfa_coverage` view): a resumed sweep counts again, all of it.
-    sqlx::query(
-        "INSERT INTO coverage_counts (sweep_id, control_id, top_level_ou, accounts_assessed,
-             in_scope, with_mfa)
-         SELECT cr.sweep_id, cr.control_id, top_level_ou(sa.ou_path), count(*),
-                sum(cr.failed_resources + cr.passed_resources), sum(cr.passed_resources)
-         FROM control_results cr
-         JOIN sweep_accounts sa ON sa.sweep_id = cr.sweep_id AND sa.account_id = cr.account_id
-         WHERE cr.sweep_id = $1 AND cr.status <> 'ERROR'
-         GROUP BY cr.sweep_id, cr.control_id, top_level_ou(sa.ou_path)
-         ON CONFLICT (sweep_id, control_id, top_level_ou) DO UPDATE SET
-             accounts_assessed = EXCLUDED.accounts_assessed,
-             in_scope = EXCLUDED.in_scope,
-             with_mfa = EXCLUDED.with_mfa",
-    )
-    .bind(id)
-    .execute(&mut *tx)
-    .await
-    .map_err(query_error("write of a sweep's MFA coverage"))?;
+    sqlx::query("SELECT record_mfa_coverage($1)")
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(query_error("write of a sweep's MFA coverage"))?;
     Ok(())
 }
