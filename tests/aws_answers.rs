@@ -280,3 +280,186 @@ async fn an_account_that_outlives_its_session_is_assumed_again_never_failed_with
         "prod-web's session was assumed again ({assumed})"
     );
 }
+
+/// Organizations as AWS answers since it retired `Account.Status` on 2026-09-09: `State` alone,
+/// with more values. ACTIVE accounts are audited as before; the four other states are skipped,
+/// each by its name; an account with no state, or one this version does not know, is that
+/// account's error. The sweep never says it completed over accounts it left out in silence.
+#[tokio::test]
+async fn accounts_are_read_by_state_as_organizations_answers_today() {
+    let (emulator, mut expected, auditor) = setup().await;
+    let pending = account_named(&expected, "sandbox-alice");
+    let closing = account_named(&expected, "sandbox-bob");
+    let suspended = account_named(&expected, "sandbox-carol");
+    let stateless = account_named(&expected, "sandbox-dave");
+    let unknown = account_named(&expected, "sandbox-erin");
+    // Closed by the seeder: the old Status said SUSPENDED, State says CLOSED.
+    let closed = account_named(&expected, "legacy-suspended");
+    emulator.set_faults(json!({"account_state_only": true, "account_states": {
+        pending.as_str(): "PENDING_ACTIVATION", closing.as_str(): "PENDING_CLOSURE",
+        suspended.as_str(): "SUSPENDED", stateless.as_str(): null, unknown.as_str(): "FROZEN"}}));
+    emulator.clear_requests();
+    let sweep = auditor.run(&["sweep"]);
+    let summary = text(&sweep.stdout);
+    assert_eq!(sweep.status.code(), Some(2), "{}", text(&sweep.stderr));
+    assert!(
+        summary
+            .contains("Skipped: 1 suspended, 1 pending_closure, 1 closed, 1 pending_activation."),
+        "{summary}"
+    );
+
+    for (id, reason) in [
+        (&pending, "pending_activation"),
+        (&closing, "pending_closure"),
+        (&suspended, "suspended"),
+        (&closed, "closed"),
+    ] {
+        let account = &mut expected["accounts"][id.as_str()];
+        account["outcome"] = "skipped".into();
+        account["skip_reason"] = reason.into();
+    }
+    for id in [&stateless, &unknown] {
+        let account = &mut expected["accounts"][id.as_str()];
+        account["outcome"] = "error".into();
+        account["error"] =
+            json!({"operation": "organizations:ListAccounts", "code": "MalformedResponse"});
+    }
+    let report = auditor.json_report();
+    compare_with_expected(&report, &expected);
+    let message = |id: &str| {
+        report["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["account_id"] == id)
+            .map(|a| a["error"]["message"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    assert!(
+        message(&stateless).contains("neither State nor Status"),
+        "{}",
+        message(&stateless)
+    );
+    assert!(
+        message(&unknown).contains("State \"FROZEN\""),
+        "{}",
+        message(&unknown)
+    );
+    // Nothing was asked of an account that was not audited: not even AssumeRole.
+    let requests = emulator.requests();
+    for id in [
+        &pending, &closing, &suspended, &closed, &stateless, &unknown,
+    ] {
+        assert!(
+            !requests.iter().any(|r| r["account"] == id.as_str()),
+            "a call into {id}"
+        );
+    }
+
+    // The listing and the text report name each state, and the rule that decided.
+    let accounts = text(&auditor.run(&["accounts"]).stdout);
+    for line in [
+        "pending_activation (State PENDING_ACTIVATION)",
+        "pending_closure (State PENDING_CLOSURE)",
+        "suspended (State SUSPENDED)",
+        "closed (State CLOSED)",
+        "neither State nor Status",
+        "State \"FROZEN\"",
+    ] {
+        assert!(accounts.contains(line), "{line} in\n{accounts}");
+    }
+    let readable = text(&auditor.run(&["report"]).stdout);
+    for reason in ["pending_activation", "pending_closure", "closed"] {
+        assert!(
+            readable.contains(&format!("): {reason}")),
+            "{reason} in\n{readable}"
+        );
+    }
+}
+
+/// An answer from before AWS added `State` (or a proxy that drops it): `Status` decides.
+#[tokio::test]
+async fn the_retired_status_decides_only_when_state_is_absent() {
+    let (emulator, mut expected, auditor) = setup().await;
+    let closing = account_named(&expected, "sandbox-bob");
+    let active = account_named(&expected, "sandbox-alice");
+    emulator.set_faults(json!({
+        "account_states": {closing.as_str(): null, active.as_str(): null},
+        "account_statuses": {closing.as_str(): "PENDING_CLOSURE"},
+    }));
+    let sweep = auditor.run(&["sweep"]);
+    assert_eq!(sweep.status.code(), Some(2), "{}", text(&sweep.stderr));
+    let account = &mut expected["accounts"][closing.as_str()];
+    account["outcome"] = "skipped".into();
+    account["skip_reason"] = "pending_closure".into();
+    compare_with_expected(&auditor.json_report(), &expected);
+    let accounts = text(&auditor.run(&["accounts"]).stdout);
+    assert!(
+        accounts.contains("pending_closure (Status PENDING_CLOSURE)"),
+        "{accounts}"
+    );
+}
+
+/// An OU or an account that comes without its name (a broken or hostile answer) is never an
+/// empty name: the accounts below that OU, and that account, are errors naming what is missing,
+/// and the rest of the organization is audited as always.
+#[tokio::test]
+async fn an_ou_or_account_without_a_name_is_an_error_never_a_blank() {
+    let (emulator, mut expected, auditor) = setup().await;
+    // Workloads/Prod holds prod-web, prod-api, prod-data, big-iam and, nested, Payments.
+    let prod = expected["ou_ids"]["Workloads/Prod"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let nameless = account_named(&expected, "sandbox-dave");
+    emulator.set_faults(json!({"unnamed_ous": [prod], "unnamed_accounts": [nameless]}));
+    let sweep = auditor.run(&["sweep"]);
+    assert_eq!(sweep.status.code(), Some(2), "{}", text(&sweep.stderr));
+
+    let mut below = Vec::new();
+    for (id, account) in expected["accounts"].as_object_mut().unwrap() {
+        let path = account["ou_path"].as_str().unwrap().to_string();
+        if path == "Root/Workloads/Prod" || path.starts_with("Root/Workloads/Prod/") {
+            below.push(id.clone());
+            account["outcome"] = "error".into();
+            account["ou_path"] = "".into();
+            account["error"] = json!({"operation": "organizations:ListOrganizationalUnitsForParent",
+                                      "code": "MalformedResponse"});
+        }
+    }
+    assert_eq!(
+        below.len(),
+        7,
+        "four accounts in Prod, three in Prod/Payments"
+    );
+    let account = &mut expected["accounts"][nameless.as_str()];
+    account["outcome"] = "error".into();
+    account["account_name"] = "".into();
+    account["error"] =
+        json!({"operation": "organizations:ListAccounts", "code": "MalformedResponse"});
+    let report = auditor.json_report();
+    compare_with_expected(&report, &expected);
+    for account in report["accounts"].as_array().unwrap() {
+        let path = account["ou_path"].as_str().unwrap();
+        assert!(!path.contains("//") && !path.ends_with('/'), "{path}");
+        if below.iter().any(|id| account["account_id"] == id.as_str()) {
+            let message = account["error"]["message"].as_str().unwrap();
+            assert!(
+                message.contains(&format!("the OU \"{prod}\" has no Name")),
+                "{message}"
+            );
+        }
+    }
+    // Nothing from the nameless OU reaches the coverage counts as a blank top-level OU.
+    let coverage = mfa_testkit::query_text(
+        &auditor.database_url,
+        "SELECT DISTINCT top_level_ou FROM mfa_coverage",
+    )
+    .await;
+    assert!(
+        coverage
+            .iter()
+            .all(|row| row[0].as_deref().is_some_and(|ou| !ou.is_empty())),
+        "{coverage:?}"
+    );
+}

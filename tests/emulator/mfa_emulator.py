@@ -25,10 +25,18 @@ What this adds to stock moto (pinned in requirements.txt):
     (`hide_from_walk` with `operation_errors`), and any operation failing with a given code;
   - a partition other than `aws` (`partition`): every ARN in every answer is written in it, as
     in AWS GovCloud, China or the ISO regions;
-  - `DescribeOrganization` without some of its fields (`organization_drop_fields`);
+  - `DescribeOrganization` without some of its fields (`organization_drop_fields`), OUs and
+    accounts without their `Name` (`unnamed_ous`, `unnamed_accounts`): a broken or hostile
+    answer, which the auditor must not turn into an empty name;
   - the distance to AWS: every answer `latency_seconds` late (`latency_seconds`);
   - sessions that end: AssumeRole's credentials expire `session_seconds` after they are issued,
-    and a request signed with expired ones is refused with `ExpiredToken` (`session_seconds`).
+    and a request signed with expired ones is refused with `ExpiredToken` (`session_seconds`);
+  - Organizations as it answers since 2026-09-09, when AWS retired `Account.Status`: every
+    `Account` of `ListAccounts`, `ListAccountsForParent` and `DescribeAccount` carries `State`
+    and no `Status`, and a closed account is `CLOSED` (stock moto answers both fields, and a
+    closed account `SUSPENDED`, as AWS did before) (`account_state_only`); an account in any of
+    `State`'s five values, or with the field absent or unknown (`account_states`), and `Status`
+    set or removed the same way (`account_statuses`).
 - `iam:ListOrganizationsFeatures` (centralized root access), which moto does not implement,
   answered as AWS does: only to the management account (a member account gets
   `AccountNotManagementOrDelegatedAdministratorException`); `ServiceAccessNotEnabledException`
@@ -247,6 +255,17 @@ class Faults:
     partition: str = ""
     # Fields DescribeOrganization leaves out of its Organization: ["MasterAccountId", ...].
     organization_drop_fields: list[str] = field(default_factory=list)
+    # Organizations as AWS answers since it retired Account.Status (2026-09-09): State only, a
+    # closed account CLOSED.
+    account_state_only: bool = False
+    # An account's State and Status as Organizations answers them: {"<account id>": value},
+    # where value is one of State's values (PENDING_ACTIVATION, ACTIVE, SUSPENDED,
+    # PENDING_CLOSURE, CLOSED), any other text, or null for the field absent.
+    account_states: dict = field(default_factory=dict)
+    account_statuses: dict = field(default_factory=dict)
+    # OUs (ids) and accounts (ids) whose Name every answer leaves out.
+    unnamed_ous: list[str] = field(default_factory=list)
+    unnamed_accounts: list[str] = field(default_factory=list)
 
 
 FAULTS = Faults()
@@ -604,6 +623,11 @@ def rewrite_fields(faults: Faults, service: str, operation: str, account: str,
         for name in faults.organization_drop_fields:
             answer.get("Organization", {}).pop(name, None)
         return json.dumps(answer).encode()
+    if operation in ACCOUNT_OPERATIONS and (faults.account_state_only or faults.account_states
+                                            or faults.account_statuses):
+        body = account_lifecycle(faults, operation, body)
+    if faults.unnamed_ous or faults.unnamed_accounts:
+        body = drop_names(faults, operation, body)
     if operation == "ListAccounts" and faults.account_id_rewrite:
         old, new = faults.account_id_rewrite["from"], faults.account_id_rewrite["to"]
         return body.replace(json.dumps(old).encode(), json.dumps(new).encode())
@@ -617,6 +641,49 @@ def rewrite_fields(faults: Faults, service: str, operation: str, account: str,
         answer["MfaConfiguration"] = mfa["value"]
         return json.dumps(answer).encode()
     return body
+
+
+ACCOUNT_OPERATIONS = ("ListAccounts", "ListAccountsForParent", "DescribeAccount")
+
+
+def account_lifecycle(faults: Faults, operation: str, body: bytes) -> bytes:
+    """Each Account's State and Status as Organizations answers them today (see Faults)."""
+    answer = json.loads(body)
+    accounts = [answer["Account"]] if operation == "DescribeAccount" else answer.get("Accounts", [])
+    for account in accounts:
+        if faults.account_state_only:
+            closed = account.get("Status") == "SUSPENDED" or account.get("State") == "SUSPENDED"
+            account.pop("Status", None)
+            if closed:
+                # moto's CloseAccount leaves the old Status's word; AWS's State says CLOSED for
+                # an account in its 90-day post-closure period.
+                account["State"] = "CLOSED"
+        for name, overrides in (("State", faults.account_states),
+                                ("Status", faults.account_statuses)):
+            if account.get("Id") in overrides:
+                value = overrides[account["Id"]]
+                if value is None:
+                    account.pop(name, None)
+                else:
+                    account[name] = value
+    return json.dumps(answer).encode()
+
+
+def drop_names(faults: Faults, operation: str, body: bytes) -> bytes:
+    """Organizations' answers with some OUs' and accounts' Name left out (see Faults)."""
+    lists = {"ListOrganizationalUnitsForParent": ("OrganizationalUnits", faults.unnamed_ous),
+             "DescribeOrganizationalUnit": ("OrganizationalUnit", faults.unnamed_ous),
+             "ListAccounts": ("Accounts", faults.unnamed_accounts),
+             "DescribeAccount": ("Account", faults.unnamed_accounts)}
+    if operation not in lists:
+        return body
+    key, ids = lists[operation]
+    answer = json.loads(body)
+    items = answer.get(key)
+    for item in items if isinstance(items, list) else [items] if items else []:
+        if item.get("Id") in ids:
+            item.pop("Name", None)
+    return json.dumps(answer).encode()
 
 
 def take_token(limit: dict, service: str, account: str, region: str) -> bool:

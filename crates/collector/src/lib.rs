@@ -15,6 +15,7 @@ mod credential_report;
 mod error;
 mod guard;
 mod ids;
+mod lifecycle;
 mod limits;
 mod organization;
 mod paginate;
@@ -29,9 +30,8 @@ pub use credential_report::{parse_credential_report, ReportParseError};
 pub use error::{CollectError, ErrorClass};
 pub use guard::{is_allowed, ReadOnlyGuard};
 pub use ids::{is_account_id, AccountId, InvalidId, OuId, Region};
+pub use lifecycle::{AccountState, Lifecycle, StateField};
 pub use limits::{LimitSettings, QuotaKey};
-pub use organization::{
-    partition_of_arn, AccountStatus, OrgAccount, OrgUnit, Organization, OrganizationReader,
-};
+pub use organization::{partition_of_arn, OrgAccount, OrgUnit, Organization, OrganizationReader};
 pub use root_access::RootAccessReader;
 pub use users::ReportSettings;

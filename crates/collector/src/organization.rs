@@ -9,9 +9,9 @@ use crate::caller::{Caller, Target};
 use crate::error::CollectError;
 use crate::guard::ReadOnlyGuard;
 use crate::ids::is_account_id;
+use crate::lifecycle::{lifecycle_of, Lifecycle};
 use crate::limits::QuotaKey;
 use crate::paginate::{paginate, ListCall, Page};
-use aws_sdk_organizations::types::AccountStatus as SdkAccountStatus;
 use aws_sdk_organizations::Client;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use mfa_evaluator::DataError;
@@ -30,10 +30,15 @@ pub struct Organization {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrgAccount {
     pub id: String,
-    pub name: String,
-    pub status: AccountStatus,
+    /// `None` when Organizations gave the account no name: the planner records it as an
+    /// error, and the reports show the name as absent.
+    pub name: Option<String>,
+    /// Its state (`State`, or `Status` in an older answer); an error when the answer had
+    /// neither, or a value this version does not know.
+    pub lifecycle: Result<Lifecycle, DataError>,
     /// From the root down to the account's direct parent; an error when they could not be
-    /// read (the account moved or left while the tree was walked).
+    /// read (the account moved or left while the tree was walked, or an OU above it came
+    /// without a name).
     pub parents: Result<Vec<OrgUnit>, DataError>,
 }
 
@@ -55,6 +60,11 @@ impl OrgAccount {
             Err(_) => String::new(),
         }
     }
+
+    /// The name, empty when Organizations gave none (such an account is an error).
+    pub fn name_or_empty(&self) -> &str {
+        self.name.as_deref().unwrap_or("")
+    }
 }
 
 /// A root (`r-…`) or an organizational unit (`ou-…`).
@@ -64,24 +74,8 @@ pub struct OrgUnit {
     pub name: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AccountStatus {
-    Active,
-    Suspended,
-    PendingClosure,
-    Other(String),
-}
-
-impl From<&SdkAccountStatus> for AccountStatus {
-    fn from(status: &SdkAccountStatus) -> Self {
-        match status {
-            SdkAccountStatus::Active => AccountStatus::Active,
-            SdkAccountStatus::Suspended => AccountStatus::Suspended,
-            SdkAccountStatus::PendingClosure => AccountStatus::PendingClosure,
-            other => AccountStatus::Other(other.as_str().to_string()),
-        }
-    }
-}
+/// The chain of parents above the accounts of one OU, or why it cannot be written.
+type Chain = Result<Vec<OrgUnit>, DataError>;
 
 /// Reads the organization with the caller's own credentials (the management account or a
 /// delegated administrator).
@@ -169,7 +163,7 @@ impl OrganizationReader {
             .ok_or_else(|| missing(&format!("well-formed Arn (got {arn:?})")))?
             .to_string();
 
-        let parents_of = self.walk_tree().await?;
+        let walk = self.walk_tree().await?;
 
         const LIST: &str = "organizations:ListAccounts";
         let listed = paginate(self.list_call(LIST), |token| async move {
@@ -195,23 +189,25 @@ impl OrganizationReader {
                 .id()
                 .ok_or_else(|| self.list_call(LIST).malformed("an account without an Id"))?
                 .to_string();
-            let parents = match parents_of.get(&account_id) {
-                Some(parents) => Ok(parents.clone()),
+            let parents = match walk.parents_of.get(&account_id) {
+                Some(parents) => parents.clone(),
                 // Not an account id: nothing to ask about it; the planner records it as an error.
                 None if !is_account_id(&account_id) => Ok(Vec::new()),
                 // An account the walk did not see (it moved, or left, while the walk ran): its
                 // own error, never the sweep's.
-                None => self
-                    .parents_of_one(&account_id)
-                    .await
-                    .map_err(|error| error.to_data_error()),
+                None => self.parents_of_one(&account_id, &walk).await,
             };
+            let lifecycle = lifecycle_of(&account).map_err(|what| {
+                self.list_call(LIST)
+                    .malformed(format!(
+                        "account {:?} has {what}: neither audited nor skipped",
+                        account_id.chars().take(64).collect::<String>()
+                    ))
+                    .to_data_error()
+            });
             accounts.push(OrgAccount {
-                name: account.name().unwrap_or_default().to_string(),
-                status: account
-                    .status()
-                    .map(AccountStatus::from)
-                    .unwrap_or(AccountStatus::Other("unknown".to_string())),
+                name: account.name().filter(|n| !n.is_empty()).map(str::to_string),
+                lifecycle,
                 id: account_id,
                 parents,
             });
@@ -232,8 +228,9 @@ impl OrganizationReader {
         }
     }
 
-    /// Walks the OU tree once; returns each account's chain of parents.
-    async fn walk_tree(&self) -> Result<HashMap<String, Vec<OrgUnit>>, CollectError> {
+    /// Walks the OU tree once; returns each account's chain of parents, or why it cannot be
+    /// written (an OU above the account came without a name).
+    async fn walk_tree(&self) -> Result<Walk, CollectError> {
         const ROOTS: &str = "organizations:ListRoots";
         const UNITS: &str = "organizations:ListOrganizationalUnitsForParent";
         const ACCOUNTS: &str = "organizations:ListAccountsForParent";
@@ -254,20 +251,20 @@ impl OrganizationReader {
             })
         })
         .await?;
-        let mut pending: Vec<Vec<OrgUnit>> = Vec::new();
+        // (the parent whose children are listed next, the chain down to it)
+        let mut pending: Vec<(String, Chain)> = Vec::new();
+        let mut root_units = HashMap::new();
         for root in roots {
             let id = root
                 .id()
                 .ok_or_else(|| self.list_call(ROOTS).malformed("a root without an Id"))?;
-            pending.push(vec![OrgUnit {
-                id: id.to_string(),
-                name: root.name().unwrap_or("Root").to_string(),
-            }]);
+            let unit = self.unit(ROOTS, id, root.name());
+            pending.push((id.to_string(), unit.clone().map(|unit| vec![unit])));
+            root_units.insert(id.to_string(), unit);
         }
         let mut parents_of = HashMap::new();
-        while let Some(chain) = pending.pop() {
-            let Some(parent) = chain.last() else { continue };
-            let parent_id = parent.id.as_str();
+        while let Some((parent_id, chain)) = pending.pop() {
+            let parent_id = parent_id.as_str();
             let units = paginate(self.list_call(UNITS), |token| async move {
                 let page = self
                     .call(UNITS, || {
@@ -308,12 +305,13 @@ impl OrganizationReader {
                 let id = unit
                     .id()
                     .ok_or_else(|| self.list_call(UNITS).malformed("an OU without an Id"))?;
-                let mut child = chain.clone();
-                child.push(OrgUnit {
-                    id: id.to_string(),
-                    name: unit.name().unwrap_or_default().to_string(),
+                // An OU without a name still has children to walk: they are placed (so no
+                // ListParents is spent on them) with the error as their chain.
+                let child = chain.clone().and_then(|mut chain| {
+                    chain.push(self.unit(UNITS, id, unit.name())?);
+                    Ok(chain)
                 });
-                pending.push(child);
+                pending.push((id.to_string(), child));
             }
             for account in children {
                 if let Some(id) = account.id() {
@@ -321,12 +319,40 @@ impl OrganizationReader {
                 }
             }
         }
-        Ok(parents_of)
+        Ok(Walk {
+            parents_of,
+            roots: root_units,
+        })
     }
 
-    /// The parents of one account, by `ListParents` up to the root.
-    async fn parents_of_one(&self, account_id: &str) -> Result<Vec<OrgUnit>, CollectError> {
+    /// A root or OU as an answer gave it: a unit without a name cannot be part of an OU path
+    /// (`Root//Prod`), so it is an error for the accounts below it.
+    fn unit(
+        &self,
+        operation: &'static str,
+        id: &str,
+        name: Option<&str>,
+    ) -> Result<OrgUnit, DataError> {
+        match name {
+            Some(name) if !name.is_empty() => Ok(OrgUnit {
+                id: id.to_string(),
+                name: name.to_string(),
+            }),
+            _ => Err(self
+                .list_call(operation)
+                .malformed(format!(
+                    "{} {id:?} has no Name, so the OU path of the accounts below it cannot be written",
+                    if id.starts_with("r-") { "the root" } else { "the OU" }
+                ))
+                .to_data_error()),
+        }
+    }
+
+    /// The parents of one account, by `ListParents` up to the root (named as the walk read
+    /// it: `ListParents` gives ids only).
+    async fn parents_of_one(&self, account_id: &str, walk: &Walk) -> Chain {
         const PARENTS: &str = "organizations:ListParents";
+        const DESCRIBE: &str = "organizations:DescribeOrganizationalUnit";
         let mut chain = Vec::new();
         let mut child = account_id.to_string();
         // An organization is at most five OU levels deep; the bound guards against a cycle.
@@ -335,42 +361,47 @@ impl OrganizationReader {
                 .call(PARENTS, || {
                     self.client.list_parents().child_id(&child).send()
                 })
-                .await?;
+                .await
+                .map_err(|e| e.to_data_error())?;
             let Some(parent) = response.parents().first() else {
                 break;
             };
             let parent_id = parent
                 .id()
-                .ok_or_else(|| self.list_call(PARENTS).malformed("a parent without an Id"))?
+                .ok_or_else(|| {
+                    self.list_call(PARENTS)
+                        .malformed("a parent without an Id")
+                        .to_data_error()
+                })?
                 .to_string();
-            let is_root = parent_id.starts_with("r-");
-            let name = if is_root {
-                "Root".to_string()
-            } else {
-                self.call("organizations:DescribeOrganizationalUnit", || {
+            if let Some(root) = walk.roots.get(&parent_id) {
+                chain.push(root.clone()?);
+                break;
+            }
+            let described = self
+                .call(DESCRIBE, || {
                     self.client
                         .describe_organizational_unit()
                         .organizational_unit_id(&parent_id)
                         .send()
                 })
-                .await?
-                .organizational_unit()
-                .and_then(|u| u.name())
-                .unwrap_or_default()
-                .to_string()
-            };
-            chain.push(OrgUnit {
-                id: parent_id.clone(),
-                name,
-            });
-            if is_root {
-                break;
-            }
+                .await
+                .map_err(|e| e.to_data_error())?;
+            let name = described.organizational_unit().and_then(|u| u.name());
+            chain.push(self.unit(DESCRIBE, &parent_id, name)?);
             child = parent_id;
         }
         chain.reverse();
         Ok(chain)
     }
+}
+
+/// What one walk of the OU tree found.
+struct Walk {
+    /// Each account's chain of parents, or why it cannot be written.
+    parents_of: HashMap<String, Chain>,
+    /// The organization's roots by id, or why one cannot be named.
+    roots: HashMap<String, Result<OrgUnit, DataError>>,
 }
 
 /// The partition of an ARN (`arn:<partition>:...`): `aws`, `aws-cn`, `aws-us-gov`,

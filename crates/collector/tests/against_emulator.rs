@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use mfa_collector::{
-    AccountCollector, AccountStatus, AuditRole, AwsSettings, Caller, LimitSettings,
+    AccountCollector, AccountState, AuditRole, AwsSettings, Caller, LimitSettings,
     OrganizationReader, ReportSettings,
 };
 use mfa_evaluator::MfaConfiguration;
@@ -78,10 +78,16 @@ async fn reads_the_organization_with_small_pages() {
     for account in &organization.accounts {
         let want = &accounts[&account.id];
         assert_eq!(account.ou_path(), want["ou_path"], "{}", account.id);
-        assert_eq!(account.name, want["account_name"], "{}", account.id);
-        let suspended = want["skip_reason"] == "suspended";
         assert_eq!(
-            account.status == AccountStatus::Suspended,
+            account.name.as_deref(),
+            want["account_name"].as_str(),
+            "{}",
+            account.id
+        );
+        let suspended = want["skip_reason"] == "suspended";
+        let lifecycle = account.lifecycle.as_ref().unwrap();
+        assert_eq!(
+            lifecycle.state == AccountState::Suspended,
             suspended,
             "{}",
             account.id

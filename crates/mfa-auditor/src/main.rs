@@ -345,7 +345,7 @@ async fn accounts(config: &config::AuditConfig) -> Result<u8> {
         text += &format!(
             "{:<12}  {:<28} {:<36} {decision}\n",
             planned.account.id,
-            planned.account.name,
+            planned.account.name_or_empty(),
             planned.account.ou_path()
         );
     }

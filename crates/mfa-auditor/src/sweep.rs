@@ -123,6 +123,7 @@ pub async fn sweep(config: &config::AuditConfig, request: &SweepRequest) -> Resu
             error.to_data_error()
         });
     let plan = mfa_sweep::plan(organization, &config.scope);
+    let skipped_by_reason = plan.skipped_by_reason();
     // An account whose parents could not be read is in no OU: only webhooks for the whole
     // organization hear of it.
     let ous_of: notify::OusOf = plan
@@ -204,6 +205,16 @@ pub async fn sweep(config: &config::AuditConfig, request: &SweepRequest) -> Resu
             )
         },
     );
+    if !skipped_by_reason.is_empty() {
+        let reasons: Vec<String> = skipped_by_reason
+            .iter()
+            .map(|(reason, count)| format!("{count} {}", reason.as_str()))
+            .collect();
+        text += &format!("Skipped: {}.\n", reasons.join(", "));
+    }
+    if summary.assessed == 0 && summary.already_done == 0 {
+        text += "No account was assessed: nothing in this sweep says anything about MFA.\n";
+    }
     text += &exceptions::summary(&exceptions, today, config.exceptions.warn_days);
     if summary.already_done > 0 {
         text += &format!(

@@ -167,25 +167,39 @@ impl Outcome {
     }
 }
 
+/// Why an account was not audited: the configuration excluded it, or its state in
+/// Organizations (`Account.State`) is not `ACTIVE`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SkipReason {
     Suspended,
     Excluded,
+    PendingClosure,
+    Closed,
+    PendingActivation,
 }
 
 impl SkipReason {
+    pub const ALL: [SkipReason; 5] = [
+        SkipReason::Suspended,
+        SkipReason::Excluded,
+        SkipReason::PendingClosure,
+        SkipReason::Closed,
+        SkipReason::PendingActivation,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             SkipReason::Suspended => "suspended",
             SkipReason::Excluded => "excluded",
+            SkipReason::PendingClosure => "pending_closure",
+            SkipReason::Closed => "closed",
+            SkipReason::PendingActivation => "pending_activation",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [SkipReason::Suspended, SkipReason::Excluded]
-            .into_iter()
-            .find(|v| v.as_str() == s)
+        SkipReason::ALL.into_iter().find(|v| v.as_str() == s)
     }
 }
 

@@ -88,7 +88,7 @@ fn error_report(planned: &PlannedAccount, error: DataError) -> AccountReport {
     AccountReport {
         ou_path: planned.account.ou_path(),
         account_id: planned.account.id.clone(),
-        account_name: planned.account.name.clone(),
+        account_name: planned.account.name_or_empty().to_string(),
         outcome: Outcome::Error,
         skip_reason: None,
         error: Some(error),
@@ -123,7 +123,7 @@ async fn audit_one(
             AccountReport {
                 ou_path: planned.account.ou_path(),
                 account_id,
-                account_name: planned.account.name,
+                account_name: planned.account.name_or_empty().to_string(),
                 outcome: Outcome::Assessed,
                 skip_reason: None,
                 error: None,
@@ -190,7 +190,7 @@ pub(crate) fn not_audited_report(planned: PlannedAccount, regions: &[String]) ->
     AccountReport {
         ou_path: planned.account.ou_path(),
         account_id: planned.account.id.chars().take(64).collect(),
-        account_name: planned.account.name,
+        account_name: planned.account.name_or_empty().to_string(),
         outcome,
         skip_reason,
         error,

@@ -9,7 +9,7 @@ use crate::plan::{Decision, Plan, PlannedAccount};
 use crate::run::Progress;
 use crate::sink::{Sink, WriteFailure};
 use chrono::{DateTime, Utc};
-use mfa_collector::{AccountStatus, OrgAccount};
+use mfa_collector::{AccountState, Lifecycle, OrgAccount, StateField};
 use mfa_report::{AccountReport, Outcome, SweepInfo, SweepStatus};
 use mfa_store::Recorded;
 use std::collections::{HashMap, HashSet};
@@ -29,8 +29,11 @@ pub(crate) fn plan_of(n: usize) -> Plan {
             .map(|i| PlannedAccount {
                 account: OrgAccount {
                     id: account_id(i),
-                    name: format!("account-{i}"),
-                    status: AccountStatus::Active,
+                    name: Some(format!("account-{i}")),
+                    lifecycle: Ok(Lifecycle {
+                        state: AccountState::Active,
+                        field: StateField::State,
+                    }),
                     parents: Ok(Vec::new()),
                 },
                 decision: Decision::Audit,

@@ -1,6 +1,6 @@
 //! Which accounts a sweep audits, and why the others are not.
 
-use mfa_collector::{AccountId, AccountStatus, OrgAccount, Organization, OuId};
+use mfa_collector::{AccountId, AccountState, OrgAccount, Organization, OuId};
 use mfa_evaluator::DataError;
 use mfa_report::SkipReason;
 
@@ -28,13 +28,14 @@ impl Scope {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
     Audit,
-    /// Not audited; `rule` says which status or configuration key decided it.
+    /// Not audited; `rule` says which state or configuration key decided it.
     Skip {
         reason: SkipReason,
         rule: String,
     },
-    /// Organizations returned something that is not an account id (never assumed into), or
-    /// the account's place in the OU tree could not be read: recorded as an error.
+    /// Organizations returned something that is not an account id (never assumed into), an
+    /// account without a name, or a state this version does not know, or the account's place
+    /// in the OU tree could not be read: recorded as an error, never a skip.
     Invalid {
         error: DataError,
     },
@@ -58,6 +59,25 @@ impl Plan {
         self.accounts
             .iter()
             .filter(|a| a.decision == Decision::Audit)
+    }
+
+    /// How many accounts are skipped for each reason, in [`SkipReason::ALL`]'s order; reasons
+    /// no account has are left out.
+    pub fn skipped_by_reason(&self) -> Vec<(SkipReason, usize)> {
+        SkipReason::ALL
+            .into_iter()
+            .map(|reason| {
+                let count = self
+                    .accounts
+                    .iter()
+                    .filter(
+                        |a| matches!(a.decision, Decision::Skip { reason: r, .. } if r == reason),
+                    )
+                    .count();
+                (reason, count)
+            })
+            .filter(|(_, count)| *count > 0)
+            .collect()
     }
 }
 
@@ -101,6 +121,29 @@ fn decide(account: &OrgAccount, management: &str, scope: &Scope) -> Decision {
             },
         };
     }
+    if account.name.is_none() {
+        return Decision::Invalid {
+            error: DataError {
+                operation: "organizations:ListAccounts".to_string(),
+                region: String::new(),
+                code: Some("MalformedResponse".to_string()),
+                message: format!(
+                    "organizations:ListAccounts returned account {} without a Name",
+                    account.id
+                ),
+                request_id: None,
+            },
+        };
+    }
+    // Never a guess: an account whose state is unknown is neither audited nor skipped.
+    let lifecycle = match &account.lifecycle {
+        Ok(lifecycle) => lifecycle,
+        Err(error) => {
+            return Decision::Invalid {
+                error: error.clone(),
+            }
+        }
+    };
     // Without its parents, neither the OU rules nor the report can place the account.
     let parents = match &account.parents {
         Ok(parents) => parents,
@@ -114,26 +157,18 @@ fn decide(account: &OrgAccount, management: &str, scope: &Scope) -> Decision {
         reason: SkipReason::Excluded,
         rule,
     };
-    match &account.status {
-        AccountStatus::Active => {}
-        AccountStatus::Suspended => {
-            return Decision::Skip {
-                reason: SkipReason::Suspended,
-                rule: "status SUSPENDED".to_string(),
-            }
-        }
-        AccountStatus::PendingClosure => {
-            return Decision::Skip {
-                reason: SkipReason::Suspended,
-                rule: "status PENDING_CLOSURE".to_string(),
-            }
-        }
-        AccountStatus::Other(status) => {
-            return Decision::Skip {
-                reason: SkipReason::Suspended,
-                rule: format!("status {status}"),
-            }
-        }
+    let not_active = match lifecycle.state {
+        AccountState::Active => None,
+        AccountState::Suspended => Some(SkipReason::Suspended),
+        AccountState::PendingClosure => Some(SkipReason::PendingClosure),
+        AccountState::Closed => Some(SkipReason::Closed),
+        AccountState::PendingActivation => Some(SkipReason::PendingActivation),
+    };
+    if let Some(reason) = not_active {
+        return Decision::Skip {
+            reason,
+            rule: lifecycle.to_string(),
+        };
     }
     if account.id == management && !scope.audit_management_account {
         return excluded("organization.audit_management_account = false".to_string());
@@ -161,7 +196,7 @@ fn decide(account: &OrgAccount, management: &str, scope: &Scope) -> Decision {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mfa_collector::OrgUnit;
+    use mfa_collector::{Lifecycle, OrgUnit, StateField};
 
     fn unit(id: &str, name: &str) -> OrgUnit {
         OrgUnit {
@@ -176,10 +211,13 @@ mod tests {
         let prod = unit("ou-ab12-22222222", "Prod");
         let sandbox = unit("ou-ab12-33333333", "Sandbox");
         let account =
-            |id: &str, name: &str, status: AccountStatus, parents: Vec<OrgUnit>| OrgAccount {
+            |id: &str, name: &str, state: AccountState, parents: Vec<OrgUnit>| OrgAccount {
                 id: id.into(),
-                name: name.into(),
-                status,
+                name: Some(name.into()),
+                lifecycle: Ok(Lifecycle {
+                    state,
+                    field: StateField::State,
+                }),
                 parents: Ok(parents),
             };
         Organization {
@@ -190,57 +228,63 @@ mod tests {
                 account(
                     "111111111111",
                     "management",
-                    AccountStatus::Active,
+                    AccountState::Active,
                     vec![root.clone()],
                 ),
                 account(
                     "222222222222",
                     "prod",
-                    AccountStatus::Active,
+                    AccountState::Active,
                     vec![root.clone(), workloads.clone(), prod.clone()],
                 ),
                 account(
                     "333333333333",
                     "workloads",
-                    AccountStatus::Active,
+                    AccountState::Active,
                     vec![root.clone(), workloads.clone()],
                 ),
                 account(
                     "444444444444",
                     "sandbox",
-                    AccountStatus::Active,
+                    AccountState::Active,
                     vec![root.clone(), sandbox.clone()],
                 ),
                 account(
                     "555555555555",
                     "old",
-                    AccountStatus::Suspended,
+                    AccountState::Suspended,
                     vec![root.clone(), sandbox],
                 ),
             ],
         }
     }
 
-    fn decisions(scope: &Scope) -> Vec<(String, Option<SkipReason>)> {
-        let mut out: Vec<_> = plan(org(), scope)
+    /// Each account's decision in a word: `audit`, `invalid`, or the skip reason.
+    fn decisions_of(organization: Organization, scope: &Scope) -> Vec<(String, &'static str)> {
+        let mut out: Vec<_> = plan(organization, scope)
             .accounts
             .into_iter()
             .map(|a| {
-                let reason = match a.decision {
-                    Decision::Audit | Decision::Invalid { .. } => None,
-                    Decision::Skip { reason, .. } => Some(reason),
+                let word = match a.decision {
+                    Decision::Audit => "audit",
+                    Decision::Invalid { .. } => "invalid",
+                    Decision::Skip { reason, .. } => reason.as_str(),
                 };
-                (a.account.id, reason)
+                (a.account.id, word)
             })
             .collect();
         out.sort();
         out
     }
 
+    fn decisions(scope: &Scope) -> Vec<(String, &'static str)> {
+        decisions_of(org(), scope)
+    }
+
     fn audited(scope: &Scope) -> Vec<String> {
         decisions(scope)
             .into_iter()
-            .filter(|(_, r)| r.is_none())
+            .filter(|(_, word)| *word == "audit")
             .map(|(id, _)| id)
             .collect()
     }
@@ -266,8 +310,111 @@ mod tests {
     fn suspended_accounts_are_skipped_and_the_rest_audited() {
         let d = decisions(&all());
         assert_eq!(d.len(), 5, "every account is planned");
-        assert!(d.contains(&("555555555555".into(), Some(SkipReason::Suspended))));
+        assert!(d.contains(&("555555555555".into(), "suspended")));
         assert_eq!(audited(&all()).len(), 4);
+    }
+
+    #[test]
+    fn every_state_but_active_is_skipped_by_name_and_an_unknown_one_is_an_error() {
+        let mut organization = org();
+        let states = [
+            AccountState::PendingActivation,
+            AccountState::Suspended,
+            AccountState::PendingClosure,
+            AccountState::Closed,
+        ];
+        for (account, state) in organization.accounts[1..].iter_mut().zip(states) {
+            account.lifecycle = Ok(Lifecycle {
+                state,
+                field: StateField::State,
+            });
+        }
+        let unknown = DataError {
+            operation: "organizations:ListAccounts".into(),
+            region: "us-east-1".into(),
+            code: Some("MalformedResponse".into()),
+            message: "account \"555555555555\" has State \"FROZEN\"".into(),
+            request_id: None,
+        };
+        organization.accounts[4].lifecycle = Err(unknown.clone());
+        assert_eq!(
+            decisions_of(organization.clone(), &all()),
+            vec![
+                ("111111111111".into(), "audit"),
+                ("222222222222".into(), "pending_activation"),
+                ("333333333333".into(), "suspended"),
+                ("444444444444".into(), "pending_closure"),
+                ("555555555555".into(), "invalid"),
+            ]
+        );
+        let p = plan(organization, &all());
+        let rules: Vec<_> = p
+            .accounts
+            .iter()
+            .map(|a| match &a.decision {
+                Decision::Skip { rule, .. } => rule.clone(),
+                Decision::Invalid { error } => error.message.clone(),
+                Decision::Audit => "audit".into(),
+            })
+            .collect();
+        assert!(
+            rules.contains(&"State PENDING_ACTIVATION".to_string()),
+            "{rules:?}"
+        );
+        assert!(rules.contains(&unknown.message), "{rules:?}");
+        // An unknown state is an error even where the configuration would have excluded it:
+        // what the organization holds is never guessed.
+        let mut organization = org();
+        organization.accounts[4].lifecycle = Err(unknown);
+        let scope = Scope {
+            exclude_accounts: ids(&["555555555555"]),
+            ..all()
+        };
+        assert!(decisions_of(organization, &scope).contains(&("555555555555".into(), "invalid")));
+    }
+
+    #[test]
+    fn skips_are_counted_by_reason() {
+        let scope = Scope {
+            exclude_accounts: ids(&["222222222222", "333333333333"]),
+            ..all()
+        };
+        assert_eq!(
+            plan(org(), &scope).skipped_by_reason(),
+            vec![(SkipReason::Suspended, 1), (SkipReason::Excluded, 2)]
+        );
+    }
+
+    #[test]
+    fn the_retired_status_field_decides_only_when_it_is_all_there_is() {
+        let mut organization = org();
+        organization.accounts[4].lifecycle = Ok(Lifecycle {
+            state: AccountState::PendingClosure,
+            field: StateField::Status,
+        });
+        let p = plan(organization, &all());
+        assert!(p.accounts.iter().any(|a| a.decision
+            == Decision::Skip {
+                reason: SkipReason::PendingClosure,
+                rule: "Status PENDING_CLOSURE".into()
+            }));
+    }
+
+    #[test]
+    fn an_account_without_a_name_is_an_error_not_a_blank() {
+        let mut organization = org();
+        organization.accounts[2].name = None;
+        let p = plan(organization, &all());
+        let nameless = p
+            .accounts
+            .iter()
+            .find(|a| a.account.id == "333333333333")
+            .expect("planned");
+        assert!(
+            matches!(&nameless.decision, Decision::Invalid { error } if error.message.contains("without a Name")),
+            "{:?}",
+            nameless.decision
+        );
     }
 
     #[test]
