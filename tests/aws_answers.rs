@@ -463,3 +463,40 @@ async fn an_ou_or_account_without_a_name_is_an_error_never_a_blank() {
         "{coverage:?}"
     );
 }
+
+/// A user pool that comes without its name is still decided (its name decides nothing) and
+/// is shown without one: `null` in the evidence, never an empty string.
+#[tokio::test]
+async fn a_user_pool_without_a_name_is_decided_and_shown_as_nameless() {
+    let (emulator, expected, auditor) = setup().await;
+    let account = account_named(&expected, "prod-web");
+    let pool = expected["accounts"][account.as_str()]["seeded"]["pools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "customers")
+        .unwrap()["arn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let pool_id = pool.rsplit('/').next().unwrap();
+    emulator.set_faults(json!({"unnamed_pools": [pool_id]}));
+    let sweep = auditor.run(&["sweep"]);
+    assert_eq!(sweep.status.code(), Some(2), "{}", text(&sweep.stderr));
+    let report = auditor.json_report();
+    compare_with_expected(&report, &expected);
+    let resource = report["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|a| a["controls"].as_array().unwrap())
+        .flat_map(|c| c["resources"].as_array().unwrap())
+        .find(|r| r["resource_id"] == pool.as_str())
+        .unwrap();
+    assert_eq!(
+        resource["evidence"]["user_pool_name"],
+        Value::Null,
+        "{resource}"
+    );
+    assert_eq!(resource["evidence"]["user_pool_id"], pool_id);
+}

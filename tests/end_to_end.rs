@@ -68,7 +68,7 @@ async fn a_sweep_of_the_demo_organization_matches_the_seeders_expectations() {
 
 /// AWS calls are the cost on real AWS: per account exactly AssumeRole, GetAccountSummary,
 /// ListVirtualMFADevices (plus pages), GenerateCredentialReport, GetCredentialReport, one
-/// ListUserPools per region and one GetUserPoolMfaConfig per pool; the organization costs calls
+/// ListUserPools per region and one DescribeUserPool per pool; the organization costs calls
 /// per OU, never per account.
 fn check_call_budget(requests: &[Value], expected: &Value) {
     check_account_call_budget(requests, expected);

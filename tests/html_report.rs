@@ -275,8 +275,8 @@ async fn the_html_report_renders_offline_and_shows_the_numbers_of_the_json_repor
     for control in ["IAM.9", "IAM.5", "IAM.19"] {
         assert_eq!(shown[&key("point", control, "", "")].len(), 3, "{control}");
     }
-    // The view says what the JSON report says, per top-level OU: the resources of the accounts
-    // the sweep assessed, and those that passed.
+    // The view says what the JSON report says, per top-level OU: the resources the control
+    // evaluated in the accounts the sweep assessed, and those that passed.
     let mut from_json: BTreeMap<(String, String), (u64, u64)> = BTreeMap::new();
     for account in accounts.iter().filter(|a| a["outcome"] == "assessed") {
         let ou = top_level_ou(account["ou_path"].as_str().unwrap()).to_string();
@@ -291,7 +291,11 @@ async fn the_html_report_renders_offline_and_shows_the_numbers_of_the_json_repor
                     ou.clone(),
                 ))
                 .or_default();
-            entry.0 += resources.len() as u64;
+            // In scope: what the control evaluates (a passwordless user pool is not).
+            entry.0 += resources
+                .iter()
+                .filter(|r| r["status"] != "NOT_APPLICABLE")
+                .count() as u64;
             entry.1 += resources.iter().filter(|r| r["status"] == "PASSED").count() as u64;
         }
     }

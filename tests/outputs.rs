@@ -82,6 +82,11 @@ async fn ocsf_and_asff_are_valid_and_say_what_the_json_report_says() {
     let want = json_findings(&json);
     assert!(want.values().any(|(_, excepted, _)| *excepted));
     assert!(want.values().any(|(status, _, _)| status == "PASSED"));
+    assert!(
+        want.values()
+            .any(|(status, _, _)| status == "NOT_APPLICABLE"),
+        "the demo's passwordless pools"
+    );
 
     // OCSF: valid per py-ocsf-models, one line per resource × control, the same verdicts.
     let ocsf = report(&auditor, &["--format", "ocsf"]);
@@ -96,7 +101,17 @@ async fn ocsf_and_asff_are_valid_and_say_what_the_json_report_says() {
         let status = match event["compliance"]["status_id"].as_u64().unwrap() {
             1 => "PASSED",
             3 => "FAILED",
-            other => panic!("compliance.status_id {other}"),
+            // A resource the control does not evaluate: Other, the reason in the detail.
+            99 => {
+                assert!(
+                    event["status_detail"]
+                        .as_str()
+                        .is_some_and(|why| why.contains("passwordless")),
+                    "{line}"
+                );
+                "NOT_APPLICABLE"
+            }
+            other => panic!("compliance.status_id {other}: {line}"),
         };
         let account = event["cloud"]["account"]["uid"].as_str().unwrap();
         assert_eq!(
@@ -148,6 +163,24 @@ async fn ocsf_and_asff_are_valid_and_say_what_the_json_report_says() {
             format!("arn:aws:securityhub:us-east-1:{account}:product/{account}/default")
         );
         let workflow = finding["Workflow"]["Status"].as_str().unwrap();
+        let status = match finding["Compliance"]["Status"].as_str().unwrap() {
+            // Security Hub's word for a resource AWS Config does not evaluate.
+            "NOT_AVAILABLE" => {
+                let reason = &finding["Compliance"]["StatusReasons"][0];
+                assert_eq!(
+                    reason["ReasonCode"], "CONFIG_RETURNS_NOT_APPLICABLE",
+                    "{finding}"
+                );
+                assert!(
+                    reason["Description"]
+                        .as_str()
+                        .is_some_and(|why| why.contains("passwordless")),
+                    "{finding}"
+                );
+                "NOT_APPLICABLE"
+            }
+            status => status,
+        };
         got.insert(
             (
                 account.into(),
@@ -158,7 +191,7 @@ async fn ocsf_and_asff_are_valid_and_say_what_the_json_report_says() {
                 finding["Resources"][0]["Id"].as_str().unwrap().into(),
             ),
             (
-                finding["Compliance"]["Status"].as_str().unwrap().into(),
+                status.into(),
                 workflow == "SUPPRESSED",
                 finding["Compliance"]["RelatedRequirements"].clone(),
             ),
@@ -226,7 +259,10 @@ async fn a_framework_narrows_every_format_and_groups_the_text_by_requirement() {
         &["--format", "csv", "--framework", "PCI DSS v3.2.1"],
     ));
     let header = csv.lines().next().unwrap();
-    assert!(header.ends_with(",related_requirements"), "{header}");
+    assert!(
+        header.ends_with(",related_requirements,not_evaluated"),
+        "{header}"
+    );
     assert!(
         csv.lines().skip(1).all(|l| !l.contains(",IAM.5,")),
         "IAM.5 is not PCI DSS v3.2.1"

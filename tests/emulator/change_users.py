@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Changes IAM users in one account of the seeded organization, as people do between sweeps.
+"""Changes IAM users (and user pools' sign-in) in one account of the seeded organization, as
+people do between sweeps.
 
     change_users.py --endpoint URL --account ID --changes JSON
 
@@ -9,6 +10,9 @@ JSON is a list of changes, each one of:
   {"delete_user": "user"}              delete the user (keys, login profile, devices first)
   {"delete_login_profile": "user"}     remove the user's console password
   {"create_user": "user", "kind": K}   create a user of a seed.py kind (e.g. console_none)
+  {"set_sign_in": "pool", "region": R, "factors": ["PASSWORD", ...]}
+                                       the pool's AllowedFirstAuthFactors (UpdateUserPool; its
+                                       MFA setting is passed again, as AWS resets what is left out)
 """
 
 import argparse
@@ -55,6 +59,14 @@ def main() -> int:
             iam.delete_login_profile(UserName=change["delete_login_profile"])
         elif "create_user" in change:
             create_user(iam, args.account, UserSpec(change["create_user"], change["kind"]))
+        elif "set_sign_in" in change:
+            cognito = client(args.endpoint, "cognito-idp", region=change["region"], creds=creds)
+            pools = cognito.list_user_pools(MaxResults=60)["UserPools"]
+            pool_id = next(p["Id"] for p in pools if p["Name"] == change["set_sign_in"])
+            mfa = cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"]["MfaConfiguration"]
+            cognito.update_user_pool(
+                UserPoolId=pool_id, MfaConfiguration=mfa,
+                Policies={"SignInPolicy": {"AllowedFirstAuthFactors": change["factors"]}})
         else:
             print(f"unknown change {change}", file=sys.stderr)
             return 2

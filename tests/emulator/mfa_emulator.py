@@ -43,6 +43,9 @@ What this adds to stock moto (pinned in requirements.txt):
   until trusted access for IAM is enabled in Organizations, which is AWS's default; then the
   organization's id and its `EnabledFeatures` (`RootCredentialsManagement`, `RootSessions`).
   Set with POST /_mfa_ext/organization-features.
+- `cognito-idp:DescribeUserPool` with the pool's current `MfaConfiguration`: stock moto repeats
+  the value the pool was created with after `SetUserPoolMfaConfig` changed it; AWS does not.
+  (moto keeps the pool's `Policies`, the sign-in policy among them, as it was given.)
 - The credential report as AWS serves it (credential_report.py): a snapshot with its real
   `GeneratedTime`, cached per account for `credential_report_cache_seconds` (AWS: four hours;
   default 0, a new report at every generation) and ready `credential_report_generation_seconds`
@@ -230,7 +233,8 @@ class Faults:
     account_id_rewrite: dict = field(default_factory=dict)   # {"from": id, "to": text}
     # GetCredentialReport's Content for some accounts: [{"account": id, "content_b64": ...}]
     credential_report_contents: list[dict] = field(default_factory=list)
-    # GetUserPoolMfaConfig's MfaConfiguration for an account: {"account": id, "value": text}
+    # The MfaConfiguration DescribeUserPool and GetUserPoolMfaConfig answer for an account's
+    # pools: {"account": id, "value": text, or null for the field absent}
     mfa_configuration_value: dict = field(default_factory=dict)
     # AWS's request-rate quotas: {"iam": {"per_second": 5, "burst": 5}, ...}. A token bucket per
     # (service, account, region) refills at per_second up to burst; a request finding it empty is
@@ -263,9 +267,10 @@ class Faults:
     # PENDING_CLOSURE, CLOSED), any other text, or null for the field absent.
     account_states: dict = field(default_factory=dict)
     account_statuses: dict = field(default_factory=dict)
-    # OUs (ids) and accounts (ids) whose Name every answer leaves out.
+    # OUs, accounts and user pools (ids) whose Name every answer leaves out.
     unnamed_ous: list[str] = field(default_factory=list)
     unnamed_accounts: list[str] = field(default_factory=list)
+    unnamed_pools: list[str] = field(default_factory=list)
 
 
 FAULTS = Faults()
@@ -379,10 +384,13 @@ class Extension:
             else:
                 chunks = b"".join(self.moto(environ, capture))
             status = int(captured["status"].split()[0])
+            answered = chunks
+            if status == 200 and operation == "DescribeUserPool":
+                chunks = current_mfa_configuration(account, region, chunks)
             rewritten = rewrite(FAULTS, service, operation, account, chunks)
             if status == 200 and operation == "ListUserPools":
                 delete_first_pool(FAULTS, account, region, chunks)
-            if rewritten is not chunks:
+            if rewritten is not answered:
                 chunks = rewritten
                 captured["headers"] = [(k, str(len(chunks)) if k.lower() == "content-length" else v)
                                        for k, v in captured["headers"]]
@@ -626,7 +634,7 @@ def rewrite_fields(faults: Faults, service: str, operation: str, account: str,
     if operation in ACCOUNT_OPERATIONS and (faults.account_state_only or faults.account_states
                                             or faults.account_statuses):
         body = account_lifecycle(faults, operation, body)
-    if faults.unnamed_ous or faults.unnamed_accounts:
+    if faults.unnamed_ous or faults.unnamed_accounts or faults.unnamed_pools:
         body = drop_names(faults, operation, body)
     if operation == "ListAccounts" and faults.account_id_rewrite:
         old, new = faults.account_id_rewrite["from"], faults.account_id_rewrite["to"]
@@ -636,11 +644,35 @@ def rewrite_fields(faults: Faults, service: str, operation: str, account: str,
             return re.sub(rb"<Content>[^<]*</Content>",
                           b"<Content>" + report["content_b64"].encode() + b"</Content>", body)
     mfa = faults.mfa_configuration_value
-    if operation == "GetUserPoolMfaConfig" and mfa and mfa.get("account") == account:
+    if operation in POOL_READS and mfa and mfa.get("account") == account:
         answer = json.loads(body)
-        answer["MfaConfiguration"] = mfa["value"]
+        setting = answer["UserPool"] if operation == "DescribeUserPool" else answer
+        if mfa["value"] is None:
+            setting.pop("MfaConfiguration", None)
+        else:
+            setting["MfaConfiguration"] = mfa["value"]
         return json.dumps(answer).encode()
     return body
+
+
+POOL_READS = ("DescribeUserPool", "GetUserPoolMfaConfig")
+
+
+def current_mfa_configuration(account: str, region: str, body: bytes) -> bytes:
+    """DescribeUserPool with the pool's MfaConfiguration as it is now, as AWS answers it.
+
+    Stock moto answers the MfaConfiguration the pool was created with after
+    SetUserPoolMfaConfig changed it (its extended config overwrites the current value); AWS
+    shows the current one in both DescribeUserPool and GetUserPoolMfaConfig."""
+    from moto.cognitoidp.models import cognitoidp_backends
+
+    answer = json.loads(body)
+    pool = answer.get("UserPool", {})
+    backend = cognitoidp_backends[account or DEFAULT_ACCOUNT_ID][region]
+    current = backend.user_pools.get(pool.get("Id"))
+    if current is not None:
+        pool["MfaConfiguration"] = current.mfa_config
+    return json.dumps(answer).encode()
 
 
 ACCOUNT_OPERATIONS = ("ListAccounts", "ListAccountsForParent", "DescribeAccount")
@@ -674,7 +706,9 @@ def drop_names(faults: Faults, operation: str, body: bytes) -> bytes:
     lists = {"ListOrganizationalUnitsForParent": ("OrganizationalUnits", faults.unnamed_ous),
              "DescribeOrganizationalUnit": ("OrganizationalUnit", faults.unnamed_ous),
              "ListAccounts": ("Accounts", faults.unnamed_accounts),
-             "DescribeAccount": ("Account", faults.unnamed_accounts)}
+             "DescribeAccount": ("Account", faults.unnamed_accounts),
+             "ListUserPools": ("UserPools", faults.unnamed_pools),
+             "DescribeUserPool": ("UserPool", faults.unnamed_pools)}
     if operation not in lists:
         return body
     key, ids = lists[operation]

@@ -3,8 +3,9 @@
 audit of it must find.
 
 The organization covers every case of the five controls: each root state, every kind of IAM user,
-user pools ON/OPTIONAL/OFF in three regions, a suspended account, an account whose audit role is
-missing, and an account with more users than one API page. The expected results are computed here
+user pools ON/OPTIONAL/OFF in three regions (some with a sign-in policy: password only, or allowing
+passkeys or one-time codes, which Cognito.5 does not evaluate), a suspended account, an account
+whose audit role is missing, and an account with more users than one API page. The expected results are computed here
 from what was created, by the rules of the controls, independently of the auditor's own code.
 
 Usage: seed.py --endpoint http://127.0.0.1:PORT --expected out.json [--scale N]
@@ -69,7 +70,9 @@ class AccountSpec:
     ou: str  # path below Root, e.g. "Workloads/Prod"
     root: tuple[bool, bool, bool, bool] = ROOT_NONE
     users: list[UserSpec] = field(default_factory=list)
-    pools: list[tuple[str, str, str]] = field(default_factory=list)  # (region, name, MFA setting)
+    # (region, name, MFA setting) or (region, name, MFA setting, AllowedFirstAuthFactors): without
+    # the fourth, a pool made before choice-based sign-in (no sign-in policy).
+    pools: list[tuple] = field(default_factory=list)
     audit_role: bool = True
     suspended: bool = False
 
@@ -110,7 +113,8 @@ def demo_accounts(scale: int) -> list[AccountSpec]:
         AccountSpec("payments-core", "Workloads/Prod/Payments", ROOT_HARDWARE,
                     users("console_virtual", "console_hardware"),
                     [("us-east-1", "payers", "ON"), ("eu-west-1", "payers-eu", "ON"),
-                     ("ap-southeast-2", "payers-apac", "ON")]),
+                     ("ap-southeast-2", "payers-apac", "ON"),
+                     ("us-east-1", "payers-signin", "ON", ["PASSWORD"])]),
         AccountSpec("payments-ledger", "Workloads/Prod/Payments", ROOT_KEYS_NO_MFA,
                     users("programmatic_inactive_key", "no_credentials")),
         # IAM.6 trap: root has hardware MFA only; a user named like root owns a device named
@@ -121,7 +125,8 @@ def demo_accounts(scale: int) -> list[AccountSpec]:
                     users("console_none", "programmatic_none", "no_credentials"),
                     [("us-east-1", "dev-users", "OFF"), ("us-east-1", "dev-admins", "OPTIONAL")]),
         AccountSpec("dev-api", "Workloads/Dev", ROOT_NONE,
-                    users("programmatic_virtual", "console_virtual")),
+                    users("programmatic_virtual", "console_virtual"),
+                    [("us-east-1", "passkey-app", "OFF", ["PASSWORD", "WEB_AUTHN"])]),
         AccountSpec("dev-data", "Workloads/Dev", ROOT_VIRTUAL, [],
                     [("eu-west-1", "analysts", "ON")]),
         AccountSpec("dev-ml", "Workloads/Dev", ROOT_NONE,
@@ -129,7 +134,8 @@ def demo_accounts(scale: int) -> list[AccountSpec]:
         AccountSpec("staging", "Workloads", ROOT_HARDWARE,
                     users("console_virtual", "console_deactivated", "programmatic_none")),
         AccountSpec("shared-services", "Workloads", ROOT_NONE, [],
-                    [("ap-southeast-2", "internal", "OPTIONAL")]),
+                    [("ap-southeast-2", "internal", "OPTIONAL"),
+                     ("us-east-1", "otp-portal", "OFF", ["PASSWORD", "EMAIL_OTP", "SMS_OTP"])]),
         AccountSpec("networking", "Workloads", ROOT_KEYS_HARDWARE, []),
         AccountSpec("sandbox-alice", "Sandbox", ROOT_NO_MFA, users("console_none")),
         AccountSpec("sandbox-bob", "Sandbox", ROOT_VIRTUAL,
@@ -248,13 +254,15 @@ def expected_for(account_id: str, spec: AccountSpec, pool_arns: dict[tuple[str, 
         if console:
             iam5[arn] = PASSED if mfa else FAILED
         iam19[arn] = PASSED if mfa else FAILED
-    cognito = {pool_arns[(region, name)]: PASSED if setting == "ON" else FAILED
-               for region, name, setting in spec.pools}
+    # Security Hub evaluates Cognito.5 only on pools whose sign-in is password-only.
+    cognito = {pool_arns[(pool[0], pool[1])]:
+               NOT_APPLICABLE if not password_only(pool) else PASSED if pool[2] == "ON" else FAILED
+               for pool in spec.pools}
 
     def control(resources: dict[str, str]) -> dict:
-        if not resources:
-            return {"status": NOT_APPLICABLE, "resources": {}}
-        status = FAILED if FAILED in resources.values() else PASSED
+        statuses = set(resources.values())
+        status = (FAILED if FAILED in statuses else PASSED if PASSED in statuses
+                  else NOT_APPLICABLE)
         return {"status": status, "resources": resources}
 
     return {
@@ -264,6 +272,16 @@ def expected_for(account_id: str, spec: AccountSpec, pool_arns: dict[tuple[str, 
         "IAM.19": control(iam19),
         "Cognito.5": control(cognito),
     }
+
+
+def first_factors(pool: tuple) -> list[str] | None:
+    """The pool's AllowedFirstAuthFactors; None: no sign-in policy."""
+    return pool[3] if len(pool) > 3 else None
+
+
+def password_only(pool: tuple) -> bool:
+    factors = first_factors(pool)
+    return factors is None or set(factors) == {"PASSWORD"}
 
 
 def seeded_state(account_id: str, spec: AccountSpec, pool_arns: dict) -> dict:
@@ -279,8 +297,8 @@ def seeded_state(account_id: str, spec: AccountSpec, pool_arns: dict) -> dict:
         "users": [{"arn": f"arn:aws:iam::{account_id}:user{u.path}{u.name}", "kind": u.kind,
                    "console": USER_KINDS[u.kind][0], "mfa": USER_KINDS[u.kind][1]}
                   for u in spec.users],
-        "pools": [{"arn": pool_arns[(region, name)], "region": region, "name": name,
-                   "mfa": setting} for region, name, setting in spec.pools],
+        "pools": [{"arn": pool_arns[(pool[0], pool[1])], "region": pool[0], "name": pool[1],
+                   "mfa": pool[2], "first_factors": first_factors(pool)} for pool in spec.pools],
     }
 
 
@@ -345,9 +363,13 @@ def seed(endpoint: str, scale: int, allowed_host: str | None = None,
         for user in spec.users:
             create_user(iam, account_id, user)
         pool_arns = {}
-        for region, name, setting in spec.pools:
+        for pool_spec in spec.pools:
+            region, name, setting = pool_spec[:3]
             cognito = client(endpoint, "cognito-idp", region=region, creds=creds)
-            pool = cognito.create_user_pool(PoolName=name)["UserPool"]
+            factors = first_factors(pool_spec)
+            policies = ({} if factors is None else
+                        {"Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": factors}}})
+            pool = cognito.create_user_pool(PoolName=name, **policies)["UserPool"]
             if setting != "OFF":
                 cognito.set_user_pool_mfa_config(
                     UserPoolId=pool["Id"], MfaConfiguration=setting,

@@ -197,7 +197,14 @@ impl AccountCollector {
         let session_arn = response
             .assumed_role_user()
             .map(|user| user.arn())
-            .unwrap_or_default();
+            .ok_or_else(|| {
+                CollectError::malformed(
+                    account_id,
+                    &self.home_region,
+                    OPERATION,
+                    "no AssumedRoleUser in the response",
+                )
+            })?;
         let partition = partition_of_arn(session_arn).ok_or_else(|| {
             CollectError::malformed(
                 account_id,

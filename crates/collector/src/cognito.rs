@@ -1,22 +1,26 @@
-//! Cognito user pools in one account and region: the list, then each pool's MFA setting.
+//! Cognito user pools in one account and region: the list, then each pool read whole with
+//! `DescribeUserPool`, which carries both what Cognito.5 needs: the MFA setting and the sign-in
+//! policy (`ListUserPools` carries neither).
 
 use crate::account::Ctx;
 use crate::error::{CollectError, ErrorClass};
 use crate::paginate::{paginate, Page};
-use aws_sdk_cognitoidentityprovider::types::UserPoolMfaType;
+use aws_sdk_cognitoidentityprovider::types::{AuthFactorType, UserPoolMfaType, UserPoolType};
 use chrono::Utc;
 use futures::stream::{self, StreamExt};
-use mfa_evaluator::{MfaConfiguration, UserPool};
+use mfa_evaluator::{FirstFactor, MfaConfiguration, PoolSettings, SignInPolicy, UserPool};
 
 /// Per-pool calls in flight at once within one account and region.
 const POOL_CONCURRENCY: usize = 4;
+
+const LIST: &str = "cognito-idp:ListUserPools";
+const DESCRIBE: &str = "cognito-idp:DescribeUserPool";
 
 pub(crate) async fn user_pools_in_region(
     client: &aws_sdk_cognitoidentityprovider::Client,
     ctx: Ctx<'_>,
     partition: &str,
 ) -> Result<Vec<UserPool>, CollectError> {
-    const LIST: &str = "cognito-idp:ListUserPools";
     let listed = paginate(ctx.list_call(LIST), |token| async move {
         let page = ctx
             .cognito(LIST, || {
@@ -28,27 +32,27 @@ pub(crate) async fn user_pools_in_region(
             })
             .await?;
         Ok(Page {
-            items: page.user_pools.unwrap_or_default(),
+            items: ctx.list_call(LIST).items(page.user_pools, "UserPools")?,
             next: page.next_token,
             truncated: None,
         })
     })
     .await?;
-    let mut descriptions = Vec::with_capacity(listed.len());
+    let mut ids = Vec::with_capacity(listed.len());
     for pool in listed {
         let id = pool
             .id()
             .ok_or_else(|| ctx.malformed(LIST, "a user pool without an Id"))?
             .to_string();
-        descriptions.push((id, pool.name().unwrap_or_default().to_string()));
+        ids.push(id);
     }
-    let pools: Vec<Option<UserPool>> = stream::iter(descriptions)
-        .map(|(id, name)| async move {
+    let pools: Vec<Option<UserPool>> = stream::iter(ids)
+        .map(|id| async move {
             let arn = format!(
                 "arn:{partition}:cognito-idp:{}:{}:userpool/{id}",
                 ctx.region, ctx.account_id
             );
-            let mfa_configuration = match pool_mfa(client, ctx, &id).await {
+            let described = match describe(client, ctx, &id).await {
                 // Deleted between the list and this read: the pool no longer exists, so there
                 // is nothing to decide about it.
                 Err(error) if error.class == ErrorClass::NotFound => {
@@ -56,13 +60,23 @@ pub(crate) async fn user_pools_in_region(
                                     user_pool_id = %id, "user pool deleted since it was listed");
                     return None;
                 }
-                result => result.map_err(|e| e.to_data_error()),
+                other => other,
+            };
+            let (name, settings) = match described {
+                Ok(pool) => (
+                    pool.name().map(str::to_string),
+                    settings_of(&pool).map_err(|message| {
+                        ctx.malformed(DESCRIBE, format!("user pool {id}: {message}"))
+                            .to_data_error()
+                    }),
+                ),
+                Err(error) => (None, Err(error.to_data_error())),
             };
             Some(UserPool {
                 id,
                 name,
                 arn,
-                mfa_configuration,
+                settings,
                 read_at: Utc::now(),
             })
         })
@@ -72,34 +86,125 @@ pub(crate) async fn user_pools_in_region(
     Ok(pools.into_iter().flatten().collect())
 }
 
-async fn pool_mfa(
+async fn describe(
     client: &aws_sdk_cognitoidentityprovider::Client,
     ctx: Ctx<'_>,
     pool_id: &str,
-) -> Result<MfaConfiguration, CollectError> {
-    // ListUserPools does not carry the setting, and stock moto's DescribeUserPool can show a
-    // stale one; GetUserPoolMfaConfig is right on both.
-    const OPERATION: &str = "cognito-idp:GetUserPoolMfaConfig";
+) -> Result<UserPoolType, CollectError> {
     let response = ctx
-        .cognito(OPERATION, || {
-            client
-                .get_user_pool_mfa_config()
-                .user_pool_id(pool_id)
-                .send()
+        .cognito(DESCRIBE, || {
+            client.describe_user_pool().user_pool_id(pool_id).send()
         })
         .await?;
-    match response.mfa_configuration() {
-        Some(UserPoolMfaType::On) => Ok(MfaConfiguration::On),
-        Some(UserPoolMfaType::Optional) => Ok(MfaConfiguration::Optional),
-        Some(UserPoolMfaType::Off) => Ok(MfaConfiguration::Off),
-        // AWS documents OFF as the default when the field is absent.
-        None => Ok(MfaConfiguration::Off),
-        Some(other) => Err(ctx.malformed(
-            OPERATION,
-            format!(
-                "user pool {pool_id} has an unknown MfaConfiguration {:?}",
-                other.as_str()
-            ),
+    response
+        .user_pool
+        .ok_or_else(|| ctx.malformed(DESCRIBE, format!("no UserPool for {pool_id}")))
+}
+
+/// The MFA setting and the sign-in policy of a described pool; `Err` names the field and the
+/// value that cannot be trusted.
+fn settings_of(pool: &UserPoolType) -> Result<PoolSettings, String> {
+    let mfa_configuration = match pool.mfa_configuration() {
+        Some(UserPoolMfaType::On) => MfaConfiguration::On,
+        Some(UserPoolMfaType::Optional) => MfaConfiguration::Optional,
+        Some(UserPoolMfaType::Off) => MfaConfiguration::Off,
+        Some(other) => return Err(format!("an unknown MfaConfiguration {:?}", other.as_str())),
+        None => return Err("no MfaConfiguration".to_string()),
+    };
+    let sign_in = match pool.policies().and_then(|p| p.sign_in_policy()) {
+        None => SignInPolicy::Absent,
+        Some(policy) => {
+            let Some(factors) = policy.allowed_first_auth_factors.as_deref() else {
+                return Err("a SignInPolicy without AllowedFirstAuthFactors".to_string());
+            };
+            if factors.is_empty() {
+                return Err("an empty AllowedFirstAuthFactors".to_string());
+            }
+            SignInPolicy::Allowed(factors.iter().map(first_factor).collect::<Result<_, _>>()?)
+        }
+    };
+    Ok(PoolSettings {
+        mfa_configuration,
+        sign_in,
+    })
+}
+
+fn first_factor(factor: &AuthFactorType) -> Result<FirstFactor, String> {
+    match factor {
+        AuthFactorType::Password => Ok(FirstFactor::Password),
+        AuthFactorType::EmailOtp => Ok(FirstFactor::EmailOtp),
+        AuthFactorType::SmsOtp => Ok(FirstFactor::SmsOtp),
+        AuthFactorType::WebAuthn => Ok(FirstFactor::WebAuthn),
+        // Not a first factor, or one this version does not know: whether the pool is
+        // password-only cannot be said.
+        other => Err(format!(
+            "a first factor this version of mfa-auditor does not know in AllowedFirstAuthFactors: {:?}",
+            other.as_str()
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_cognitoidentityprovider::types::{SignInPolicyType, UserPoolPolicyType};
+
+    fn pool(mfa: Option<&str>, factors: Option<Option<Vec<&str>>>) -> UserPoolType {
+        let policies = factors.map(|factors| {
+            UserPoolPolicyType::builder()
+                .sign_in_policy(
+                    SignInPolicyType::builder()
+                        .set_allowed_first_auth_factors(
+                            factors.map(|f| f.into_iter().map(AuthFactorType::from).collect()),
+                        )
+                        .build(),
+                )
+                .build()
+        });
+        UserPoolType::builder()
+            .id("us-east-1_abc")
+            .set_mfa_configuration(mfa.map(UserPoolMfaType::from))
+            .set_policies(policies)
+            .build()
+    }
+
+    #[test]
+    fn the_setting_and_the_sign_in_policy_are_read_and_nothing_is_guessed() {
+        let read = |mfa, factors| settings_of(&pool(mfa, factors));
+        let ok = read(Some("ON"), None).expect("no policy");
+        assert_eq!(ok.mfa_configuration, MfaConfiguration::On);
+        assert_eq!(ok.sign_in, SignInPolicy::Absent);
+        let ok = read(Some("OFF"), Some(Some(vec!["PASSWORD", "WEB_AUTHN"]))).expect("known");
+        assert_eq!(
+            ok.sign_in,
+            SignInPolicy::Allowed(vec![FirstFactor::Password, FirstFactor::WebAuthn])
+        );
+        for (mfa, factors, needle) in [
+            (None, None, "no MfaConfiguration"),
+            (
+                Some("SOMETIMES"),
+                None,
+                "unknown MfaConfiguration \"SOMETIMES\"",
+            ),
+            (Some("ON"), Some(None), "without AllowedFirstAuthFactors"),
+            (
+                Some("ON"),
+                Some(Some(vec![])),
+                "an empty AllowedFirstAuthFactors",
+            ),
+            (
+                Some("ON"),
+                Some(Some(vec!["PASSWORD", "RETINA"])),
+                "\"RETINA\"",
+            ),
+            (
+                Some("ON"),
+                Some(Some(vec!["SOFTWARE_TOKEN"])),
+                "\"SOFTWARE_TOKEN\"",
+            ),
+        ] {
+            let error = read(mfa, factors.clone()).expect_err(needle);
+            assert!(error.contains(needle), "{mfa:?} {factors:?}: {error}");
+        }
     }
 }

@@ -177,12 +177,19 @@ impl OrganizationReader {
                 })
                 .await?;
             Ok(Page {
-                items: page.accounts.unwrap_or_default(),
+                items: self.list_call(LIST).items(page.accounts, "Accounts")?,
                 next: page.next_token,
                 truncated: None,
             })
         })
         .await?;
+        if listed.is_empty() {
+            // The management account is always a member: an empty list is a broken answer, and
+            // a sweep over it would say nothing of the organization.
+            return Err(self
+                .list_call(LIST)
+                .malformed("no account at all, not even the management account"));
+        }
         let mut accounts = Vec::with_capacity(listed.len());
         for account in listed {
             let account_id = account
@@ -245,7 +252,7 @@ impl OrganizationReader {
                 })
                 .await?;
             Ok(Page {
-                items: page.roots.unwrap_or_default(),
+                items: self.list_call(ROOTS).items(page.roots, "Roots")?,
                 next: page.next_token,
                 truncated: None,
             })
@@ -277,7 +284,9 @@ impl OrganizationReader {
                     })
                     .await?;
                 Ok(Page {
-                    items: page.organizational_units.unwrap_or_default(),
+                    items: self
+                        .list_call(UNITS)
+                        .items(page.organizational_units, "OrganizationalUnits")?,
                     next: page.next_token,
                     truncated: None,
                 })
@@ -295,7 +304,7 @@ impl OrganizationReader {
                     })
                     .await?;
                 Ok(Page {
-                    items: page.accounts.unwrap_or_default(),
+                    items: self.list_call(ACCOUNTS).items(page.accounts, "Accounts")?,
                     next: page.next_token,
                     truncated: None,
                 })

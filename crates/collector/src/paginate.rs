@@ -35,6 +35,15 @@ impl ListCall<'_> {
     pub fn malformed(&self, message: impl Into<String>) -> CollectError {
         CollectError::malformed(self.account_id, self.region, self.operation, message)
     }
+
+    /// A page's list, which the service always sends (empty when there is nothing): a page
+    /// without it is malformed, never an empty page.
+    // CollectError carries its whole context (account, region, operation, code, request id) by
+    // design; it is the crate's one error, built once per bad page.
+    #[allow(clippy::result_large_err)]
+    pub fn items<T>(&self, items: Option<Vec<T>>, field: &str) -> Result<Vec<T>, CollectError> {
+        items.ok_or_else(|| self.malformed(format!("a page without {field}")))
+    }
 }
 
 /// Calls `fetch` with each page's token (`None` first) until the list ends.

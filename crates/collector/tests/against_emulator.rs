@@ -7,7 +7,7 @@ use mfa_collector::{
     AccountCollector, AccountState, AuditRole, AwsSettings, Caller, LimitSettings,
     OrganizationReader, ReportSettings,
 };
-use mfa_evaluator::MfaConfiguration;
+use mfa_evaluator::{PoolSettings, SignInPolicy};
 use mfa_testkit::Emulator;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -170,22 +170,42 @@ async fn reads_every_snapshot_field_as_seeded() {
             checked_pagination = true;
         }
 
-        let mut pools: Vec<(String, String, MfaConfiguration)> = Vec::new();
+        let mut pools: Vec<(String, String, Option<String>, PoolSettings)> = Vec::new();
         for region in &snapshot.user_pools {
             for pool in region.pools.as_ref().unwrap() {
                 pools.push((
                     pool.arn.clone(),
                     region.region.clone(),
-                    pool.mfa_configuration.clone().unwrap(),
+                    pool.name.clone(),
+                    pool.settings.clone().unwrap(),
                 ));
             }
         }
         let seeded_pools = seeded["pools"].as_array().unwrap();
         assert_eq!(pools.len(), seeded_pools.len(), "{account_id}: pools");
         for pool in seeded_pools {
-            let got = pools.iter().find(|p| p.0 == pool["arn"]).unwrap();
-            assert_eq!(got.1, pool["region"]);
-            assert_eq!(got.2.as_str(), pool["mfa"], "{}", pool["arn"]);
+            let (_, region, name, settings) = pools.iter().find(|p| p.0 == pool["arn"]).unwrap();
+            assert_eq!(region, &pool["region"]);
+            assert_eq!(name.as_deref(), pool["name"].as_str());
+            // DescribeUserPool's setting as it is now, not as the pool was created.
+            assert_eq!(
+                settings.mfa_configuration.as_str(),
+                pool["mfa"],
+                "{}",
+                pool["arn"]
+            );
+            let factors: Option<Vec<&str>> = match &settings.sign_in {
+                SignInPolicy::Absent => None,
+                SignInPolicy::Allowed(factors) => {
+                    Some(factors.iter().map(|f| f.as_str()).collect())
+                }
+            };
+            assert_eq!(
+                serde_json::to_value(factors).unwrap(),
+                pool["first_factors"],
+                "{}",
+                pool["arn"]
+            );
         }
     }
     assert!(

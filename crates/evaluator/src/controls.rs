@@ -217,6 +217,16 @@ impl Severity {
     }
 }
 
+impl FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [Severity::Critical, Severity::Medium]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| format!("unknown severity {s:?}"))
+    }
+}
+
 /// Security Hub's resource types (ASFF names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ResourceType {

@@ -2,8 +2,8 @@
 
 use crate::controls::{ControlId, ResourceType, Status};
 use crate::snapshot::{
-    AccountSnapshot, AccountSummary, CredentialReport, DataError, MfaConfiguration,
-    VirtualMfaDevice,
+    AccountSnapshot, AccountSummary, CredentialReport, DataError, FirstFactor, MfaConfiguration,
+    SignInPolicy, VirtualMfaDevice,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -55,15 +55,16 @@ fn errored(
     }
 }
 
-/// A control's status from its resources' statuses: `NOT_APPLICABLE` when there are none,
-/// `FAILED` when any failed, else `PASSED`.
+/// A control's status from its resources' statuses: `FAILED` when any failed, else `PASSED`
+/// when any passed, else `NOT_APPLICABLE` (none, or none the control evaluates).
 pub fn roll_up(statuses: impl IntoIterator<Item = Status>) -> Status {
     let mut status = Status::NotApplicable;
     for resource in statuses {
-        if resource == Status::Failed {
-            return Status::Failed;
+        match resource {
+            Status::Failed => return Status::Failed,
+            Status::Passed => status = Status::Passed,
+            Status::NotApplicable | Status::Error => {}
         }
-        status = Status::Passed;
     }
     status
 }
@@ -223,7 +224,9 @@ fn user_mfa(snapshot: &AccountSnapshot, control: ControlId) -> ControlResult {
     decided(control, resources)
 }
 
-/// Cognito.5: PASSED only for `MfaConfiguration = ON`.
+/// Cognito.5, as Security Hub evaluates it: only pools whose sign-in is password-only are in
+/// scope (PASSED only for `MfaConfiguration = ON`); a pool that allows a passwordless first
+/// factor is kept as NOT_APPLICABLE, its evidence saying why.
 fn user_pool_mfa(snapshot: &AccountSnapshot) -> ControlResult {
     let control = ControlId::Cognito5;
     let mut resources = Vec::new();
@@ -237,25 +240,49 @@ fn user_pool_mfa(snapshot: &AccountSnapshot) -> ControlResult {
             }
         };
         for pool in pools {
-            let setting = match &pool.mfa_configuration {
-                Ok(setting) => setting,
+            let settings = match &pool.settings {
+                Ok(settings) => settings,
                 Err(error) => {
                     first_error.get_or_insert(error);
                     continue;
                 }
             };
+            let factors: Vec<&str> = settings
+                .sign_in
+                .factors()
+                .iter()
+                .map(|f| f.as_str())
+                .collect();
+            let mut evidence = json!({
+                "source": "cognito-idp:DescribeUserPool",
+                "read_at": pool.read_at,
+                "region": region.region,
+                "user_pool_id": pool.id,
+                "user_pool_name": pool.name,
+                "MfaConfiguration": settings.mfa_configuration.as_str(),
+                "sign_in_factors": factors,
+                "sign_in_policy": settings.sign_in != SignInPolicy::Absent,
+            });
+            let status = if settings.sign_in.is_password_only() {
+                pass_if(settings.mfa_configuration == MfaConfiguration::On)
+            } else {
+                evidence["not_evaluated"] = json!(format!(
+                    "the pool's sign-in allows a passwordless first factor ({}); Security Hub \
+                     evaluates Cognito.5 only on pools whose sign-in is password-only",
+                    factors
+                        .iter()
+                        .filter(|f| **f != FirstFactor::Password.as_str())
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+                Status::NotApplicable
+            };
             resources.push(ResourceFinding {
                 resource_type: ResourceType::AwsCognitoUserPool,
                 resource_id: pool.arn.clone(),
-                status: pass_if(*setting == MfaConfiguration::On),
-                evidence: json!({
-                    "source": "cognito-idp:GetUserPoolMfaConfig",
-                    "read_at": pool.read_at,
-                    "region": region.region,
-                    "user_pool_id": pool.id,
-                    "user_pool_name": pool.name,
-                    "MfaConfiguration": setting.as_str(),
-                }),
+                status,
+                evidence,
             });
         }
     }

@@ -18,7 +18,7 @@ pub use exceptions::{
     exception_for, ControlScope, Exception, ExceptionState, FindingPlace, ResourceGlob,
 };
 pub use snapshot::{
-    AccountSnapshot, AccountSummary, CentralizedRootAccess, CredentialReport, DataError, IamUser,
-    MfaConfiguration, RegionUserPools, ReportFreshness, RootSnapshot, UserPool, UserSource,
-    VirtualMfaDevice,
+    AccountSnapshot, AccountSummary, CentralizedRootAccess, CredentialReport, DataError,
+    FirstFactor, IamUser, MfaConfiguration, PoolSettings, RegionUserPools, ReportFreshness,
+    RootSnapshot, SignInPolicy, UserPool, UserSource, VirtualMfaDevice,
 };

@@ -169,11 +169,68 @@ pub struct RegionUserPools {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserPool {
     pub id: String,
-    pub name: String,
+    /// `None` when `DescribeUserPool` gave none: shown as absent, never as an empty name.
+    pub name: Option<String>,
     pub arn: String,
-    /// From `cognito-idp:GetUserPoolMfaConfig`.
-    pub mfa_configuration: Result<MfaConfiguration, DataError>,
+    /// From `cognito-idp:DescribeUserPool`: its MFA setting and sign-in policy.
+    pub settings: Result<PoolSettings, DataError>,
     pub read_at: DateTime<Utc>,
+}
+
+/// What decides a pool under Cognito.5.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolSettings {
+    pub mfa_configuration: MfaConfiguration,
+    pub sign_in: SignInPolicy,
+}
+
+/// The first factors a pool lets its users sign in with
+/// (`Policies.SignInPolicy.AllowedFirstAuthFactors`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SignInPolicy {
+    /// No sign-in policy: a pool made before choice-based sign-in, whose only first factor is
+    /// the password.
+    Absent,
+    /// The factors listed, in the pool's order (never empty: the collector refuses that).
+    Allowed(Vec<FirstFactor>),
+}
+
+impl SignInPolicy {
+    /// The first factors in force: the password alone when the pool has no policy.
+    pub fn factors(&self) -> Vec<FirstFactor> {
+        match self {
+            SignInPolicy::Absent => vec![FirstFactor::Password],
+            SignInPolicy::Allowed(factors) => factors.clone(),
+        }
+    }
+
+    /// Whether the password is the only way to sign in: what Security Hub evaluates Cognito.5
+    /// on.
+    pub fn is_password_only(&self) -> bool {
+        self.factors().iter().all(|f| *f == FirstFactor::Password)
+    }
+}
+
+/// A first factor of a user pool's sign-in (`AuthFactorType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FirstFactor {
+    Password,
+    EmailOtp,
+    SmsOtp,
+    /// A passkey.
+    WebAuthn,
+}
+
+impl FirstFactor {
+    /// As AWS spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FirstFactor::Password => "PASSWORD",
+            FirstFactor::EmailOtp => "EMAIL_OTP",
+            FirstFactor::SmsOtp => "SMS_OTP",
+            FirstFactor::WebAuthn => "WEB_AUTHN",
+        }
+    }
 }
 
 /// A user pool's `MfaConfiguration`.

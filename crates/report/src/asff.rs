@@ -45,7 +45,7 @@ fn asff_finding(finding: &Finding) -> Value {
     };
     // Security Hub's own control findings say INFORMATIONAL when they pass.
     let severity = match (resource.status, control.severity()) {
-        (Status::Passed, _) => "INFORMATIONAL",
+        (Status::Passed | Status::NotApplicable, _) => "INFORMATIONAL",
         (_, Severity::Critical) => "CRITICAL",
         (_, Severity::Medium) => "MEDIUM",
     };
@@ -100,6 +100,13 @@ fn asff_finding(finding: &Finding) -> Value {
         "Workflow": {"Status": workflow},
         "RecordState": "ACTIVE",
     });
+    if let Some(reason) = crate::not_evaluated_reason(resource) {
+        // Security Hub's own words for a resource AWS Config does not evaluate.
+        value["Compliance"]["StatusReasons"] = json!([{
+            "ReasonCode": "CONFIG_RETURNS_NOT_APPLICABLE",
+            "Description": truncate(reason, MAX_RECOMMENDATION),
+        }]);
+    }
     if let Some(exception) = &resource.exception {
         product_fields["mfa-auditor/ExceptionId"] = json!(exception.id);
         product_fields["mfa-auditor/ExceptionOwner"] = json!(exception.owner);

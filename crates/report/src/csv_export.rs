@@ -1,7 +1,8 @@
 //! `report --format csv`: the current findings of every account, for spreadsheets.
 
-use crate::SweepReport;
+use crate::{AccountStanding, SweepReport};
 use chrono::{DateTime, Utc};
+use mfa_evaluator::{ControlId, ResourceType, Severity, Status};
 use serde::{Deserialize, Serialize};
 
 /// One row of `current_findings`, for the CSV export.
@@ -10,14 +11,14 @@ pub struct CurrentFinding {
     pub account_id: String,
     pub account_name: String,
     pub ou_path: String,
-    pub control_id: String,
-    pub severity: String,
-    pub resource_type: String,
+    pub control_id: ControlId,
+    pub severity: Severity,
+    pub resource_type: ResourceType,
     pub resource_id: String,
-    pub status: String,
+    pub status: Status,
     pub failing_since: Option<DateTime<Utc>>,
     pub last_assessed_at: Option<DateTime<Utc>>,
-    pub account_state: String,
+    pub account_state: AccountStanding,
     /// The exception that covers the finding (an accepted risk), if any.
     pub exception_id: Option<String>,
     pub exception_owner: Option<String>,
@@ -25,6 +26,9 @@ pub struct CurrentFinding {
     /// The control's related requirements (Security Hub's spelling), separated by `; `.
     #[serde(default)]
     pub related_requirements: String,
+    /// For a resource the control does not evaluate (status `NOT_APPLICABLE`), why.
+    #[serde(default)]
+    pub not_evaluated: Option<String>,
 }
 
 /// A report's findings as `current_findings` rows: for `report --as-of`, where the view (which
@@ -44,8 +48,8 @@ pub fn findings_of(report: &SweepReport) -> Vec<CurrentFinding> {
         .flat_map(|account| {
             let earlier = earlier(&account.account_id);
             let (account_state, last_assessed_at) = match earlier {
-                Some(e) => ("stale", e.assessed_at),
-                None => ("current", report.sweep.started_at),
+                Some(e) => (AccountStanding::Stale, e.assessed_at),
+                None => (AccountStanding::Current, report.sweep.started_at),
             };
             account.controls.iter().flat_map(move |control| {
                 control
@@ -55,27 +59,28 @@ pub fn findings_of(report: &SweepReport) -> Vec<CurrentFinding> {
                         account_id: account.account_id.clone(),
                         account_name: account.account_name.clone(),
                         ou_path: account.ou_path.clone(),
-                        control_id: control.control_id.as_str().to_string(),
-                        severity: control.severity.as_str().to_string(),
-                        resource_type: resource.resource_type.as_str().to_string(),
+                        control_id: control.control_id,
+                        severity: control.severity,
+                        resource_type: resource.resource_type,
                         resource_id: resource.resource_id.clone(),
-                        status: resource.status.as_str().to_string(),
+                        status: resource.status,
                         failing_since: resource.failing_since,
                         last_assessed_at: Some(last_assessed_at),
-                        account_state: account_state.to_string(),
+                        account_state,
                         exception_id: resource.exception.as_ref().map(|e| e.id.clone()),
                         exception_owner: resource.exception.as_ref().map(|e| e.owner.clone()),
                         exception_expires: resource.exception.as_ref().map(|e| e.expires),
                         related_requirements: control.related_requirements.join("; "),
+                        not_evaluated: crate::not_evaluated_reason(resource).map(str::to_string),
                     })
             })
         })
         .collect();
     // The view's order, as the export of "now" sorts it.
     findings.sort_by(|a, b| {
-        (&a.account_id, &a.control_id, &a.resource_id).cmp(&(
+        (&a.account_id, a.control_id.as_str(), &a.resource_id).cmp(&(
             &b.account_id,
-            &b.control_id,
+            b.control_id.as_str(),
             &b.resource_id,
         ))
     });
@@ -105,6 +110,7 @@ pub fn render_csv(findings: &[CurrentFinding]) -> Result<String, csv::Error> {
             "exception_owner",
             "exception_expires",
             "related_requirements",
+            "not_evaluated",
         ])?;
     }
     let bytes = writer.into_inner().map_err(|e| e.into_error())?;
@@ -121,18 +127,19 @@ mod tests {
             account_id: "222222222222".into(),
             account_name: "prod, \"main\"".into(),
             ou_path: "Root/Prod".into(),
-            control_id: "IAM.5".into(),
-            severity: "MEDIUM".into(),
-            resource_type: "AwsIamUser".into(),
+            control_id: ControlId::Iam5,
+            severity: Severity::Medium,
+            resource_type: ResourceType::AwsIamUser,
             resource_id: "arn:aws:iam::222222222222:user/jess".into(),
-            status: "FAILED".into(),
+            status: Status::Failed,
             failing_since: None,
             last_assessed_at: None,
-            account_state: "current".into(),
+            account_state: AccountStanding::Current,
             exception_id: Some("ci-keys".into()),
             exception_owner: Some("platform@example.com".into()),
             exception_expires: chrono::NaiveDate::from_ymd_opt(2027, 3, 31),
             related_requirements: "PCI DSS v4.0.1/8.4.2; NIST.800-53.r5 IA-2(1)".into(),
+            not_evaluated: None,
         };
         let csv = render_csv(&[finding]).expect("renders");
         let mut lines = csv.lines();
@@ -140,7 +147,8 @@ mod tests {
         assert!(header.starts_with("account_id,account_name,ou_path"));
         assert!(
             header.ends_with(
-                "account_state,exception_id,exception_owner,exception_expires,related_requirements"
+                "account_state,exception_id,exception_owner,exception_expires,related_requirements,\
+                 not_evaluated"
             ),
             "{header}"
         );
@@ -149,7 +157,7 @@ mod tests {
         assert!(
             row.ends_with(
                 ",current,ci-keys,platform@example.com,2027-03-31,\
-                 PCI DSS v4.0.1/8.4.2; NIST.800-53.r5 IA-2(1)"
+                 PCI DSS v4.0.1/8.4.2; NIST.800-53.r5 IA-2(1),"
             ),
             "{csv}"
         );

@@ -45,11 +45,7 @@ impl SweepReport {
 
 /// Keeps only the current findings of controls related to the standards.
 pub fn retain_findings(findings: &mut Vec<CurrentFinding>, standards: &[Standard]) {
-    findings.retain(|f| {
-        f.control_id
-            .parse::<ControlId>()
-            .is_ok_and(|control| control_relates(control, standards))
-    });
+    findings.retain(|f| control_relates(f.control_id, standards));
 }
 
 /// The report grouped by requirement: for each requirement of the chosen standards, its

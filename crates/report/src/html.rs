@@ -7,12 +7,13 @@
 //! names that come from AWS (accounts, OUs, users) are text, never markup.
 
 mod chart;
+mod not_evaluated;
 #[cfg(test)]
 mod tests;
 
 use crate::coverage::{by_control, ControlCoverage, CoveragePoint};
 use crate::text::short_resource;
-use crate::{AccountReport, ControlSummary, Outcome, SweepReport};
+use crate::{AccountReport, ControlSummary, FindingChange, Outcome, SweepReport};
 use chart::{coverage_chart, percent, ORGANIZATION_COLOUR, OU_COLOURS};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use mfa_evaluator::{ControlId, ExceptionState, Status};
@@ -59,6 +60,7 @@ pub fn render_html(report: &SweepReport, coverage: &[CoveragePoint]) -> String {
                 (changes(report))
                 (failing(report))
                 (errors(report))
+                (not_evaluated::not_evaluated(report))
                 (exceptions(report))
                 (compliance(report))
             }
@@ -221,12 +223,12 @@ fn coverage_row(control: ControlId, ou: &str, colour: &str, series: &crate::Seri
 
 fn changes(report: &SweepReport) -> Markup {
     let changes = &report.changes_since_previous_sweep;
-    let count = |kind: &str| changes.iter().filter(|c| c.change == kind).count();
+    let count = |kind: FindingChange| changes.iter().filter(|c| c.change == kind).count();
     html! {
         h2 { "Changed since the previous sweep" }
         p data-check="changes" {
-            (count("new_failure")) " new failures, " (count("resolved")) " resolved, "
-            (count("new_resource")) " new resources, " (count("gone")) " gone."
+            (count(FindingChange::NewFailure)) " new failures, " (count(FindingChange::Resolved)) " resolved, "
+            (count(FindingChange::NewResource)) " new resources, " (count(FindingChange::Gone)) " gone."
         }
         @if !changes.is_empty() {
             table {
@@ -235,8 +237,8 @@ fn changes(report: &SweepReport) -> Markup {
                 tbody {
                     @for change in changes {
                         tr {
-                            td class=(if change.change == "new_failure" { "failed" } else { "" }) {
-                                (change.change.replace('_', " "))
+                            td class=(if change.change == FindingChange::NewFailure { "failed" } else { "" }) {
+                                (change.change.as_str().replace('_', " "))
                             }
                             td { (change.account_name) " " span.meta { (change.account_id) } }
                             td { (change.control_id.as_str()) }

@@ -14,6 +14,7 @@ mod findings;
 pub mod fixtures;
 mod frameworks;
 mod html;
+mod not_evaluated;
 mod ocsf;
 mod root_access;
 mod text;
@@ -25,6 +26,7 @@ pub use csv_export::{findings_of, render_csv, CurrentFinding};
 pub use exceptions::{ExceptionRef, SweepException};
 pub use frameworks::{render_by_requirement, retain_findings, select_standards};
 pub use html::render_html;
+pub use not_evaluated::{not_evaluated, not_evaluated_reason, NotEvaluated};
 pub use ocsf::{render_ocsf, OCSF_VERSION};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -73,6 +75,99 @@ pub struct EarlierAssessment {
     pub assessed_at: DateTime<Utc>,
 }
 
+/// How a resource's finding changed between two assessments of its account (the
+/// `changes_since_previous_sweep` view's `change`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingChange {
+    /// FAILED now, not before (PASSED, or not evaluated).
+    NewFailure,
+    /// FAILED before, not now.
+    Resolved,
+    /// Not there before; `status` says how it stands.
+    NewResource,
+    /// There before, not now (a user deleted, a pool removed).
+    Gone,
+    /// PASSED before, now not evaluated by the control (a pool that now allows passwordless
+    /// sign-in).
+    OutOfScope,
+    /// Not evaluated before, PASSED now.
+    InScope,
+}
+
+impl FindingChange {
+    pub const ALL: [FindingChange; 6] = [
+        FindingChange::NewFailure,
+        FindingChange::Resolved,
+        FindingChange::NewResource,
+        FindingChange::Gone,
+        FindingChange::OutOfScope,
+        FindingChange::InScope,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingChange::NewFailure => "new_failure",
+            FindingChange::Resolved => "resolved",
+            FindingChange::NewResource => "new_resource",
+            FindingChange::Gone => "gone",
+            FindingChange::OutOfScope => "out_of_scope",
+            FindingChange::InScope => "in_scope",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        FindingChange::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// Where an account stands in the history (the views' `account_state`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountStanding {
+    /// Assessed in its latest sweep.
+    Current,
+    /// Errored in its latest sweep: its findings are those of its last successful assessment.
+    Stale,
+    /// Out of scope in its latest sweep.
+    Skipped(SkipReason),
+    /// Absent from the latest finished sweep: no longer in the organization.
+    Left,
+}
+
+impl AccountStanding {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountStanding::Current => "current",
+            AccountStanding::Stale => "stale",
+            AccountStanding::Skipped(reason) => reason.as_str(),
+            AccountStanding::Left => "left",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "current" => Some(AccountStanding::Current),
+            "stale" => Some(AccountStanding::Stale),
+            "left" => Some(AccountStanding::Left),
+            other => SkipReason::parse(other).map(AccountStanding::Skipped),
+        }
+    }
+}
+
+impl Serialize for AccountStanding {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for AccountStanding {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        AccountStanding::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown account state {text:?}")))
+    }
+}
+
 /// One resource whose finding changed between an account's last two assessments.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChangeReport {
@@ -81,8 +176,7 @@ pub struct ChangeReport {
     pub control_id: ControlId,
     pub resource_type: ResourceType,
     pub resource_id: String,
-    /// `new_failure`, `resolved`, `new_resource` or `gone`.
-    pub change: String,
+    pub change: FindingChange,
     /// Now; `None` when the resource is gone.
     pub status: Option<Status>,
     pub previous_status: Option<Status>,

@@ -39,7 +39,7 @@ fn ocsf_finding(finding: &Finding) -> Value {
         Status::NotApplicable | Status::Error => 99,
     };
     let (severity_id, severity) = match (resource.status, control.severity()) {
-        (Status::Passed, _) => (1, "Informational"),
+        (Status::Passed | Status::NotApplicable, _) => (1, "Informational"),
         (_, Severity::Critical) => (5, "Critical"),
         (_, Severity::Medium) => (3, "Medium"),
     };
@@ -124,6 +124,10 @@ fn ocsf_finding(finding: &Finding) -> Value {
             exception.id, exception.owner, exception.expires, exception.reason
         ));
         event["unmapped"] = json!({ "exception": exception });
+    }
+    if let Some(reason) = crate::not_evaluated_reason(resource) {
+        // Compliance status 99 (Other): the finding's status detail says why.
+        event["status_detail"] = json!(reason);
     }
     event
 }

@@ -2,7 +2,7 @@
 //! skipped, and what to do about it.
 
 use crate::text_exceptions::write_exceptions;
-use crate::{AccountReport, ControlReport, Outcome, SweepReport};
+use crate::{AccountReport, ControlReport, FindingChange, Outcome, SweepReport};
 use mfa_evaluator::{ControlId, Status};
 use std::fmt::Write;
 
@@ -170,21 +170,26 @@ fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
 
     if !report.changes_since_previous_sweep.is_empty() {
         let changes = &report.changes_since_previous_sweep;
-        let count = |kind: &str| changes.iter().filter(|c| c.change == kind).count();
-        writeln!(
+        let count = |kind: FindingChange| changes.iter().filter(|c| c.change == kind).count();
+        write!(
             out,
             "\nChanged since the previous sweep: {} new failures, {} resolved, {} new resources, {} gone",
-            count("new_failure"),
-            count("resolved"),
-            count("new_resource"),
-            count("gone")
+            count(FindingChange::NewFailure),
+            count(FindingChange::Resolved),
+            count(FindingChange::NewResource),
+            count(FindingChange::Gone)
         )?;
+        let rescoped = count(FindingChange::OutOfScope) + count(FindingChange::InScope);
+        if rescoped > 0 {
+            write!(out, ", {rescoped} in or out of a control's scope")?;
+        }
+        writeln!(out)?;
         for change in changes.iter().take(MAX_CHANGES_LISTED) {
             let status = change.status.map(|s| s.as_str()).unwrap_or("-");
             writeln!(
                 out,
                 "  {:<12} {} {:<24} {:<9} {} ({status})",
-                change.change,
+                change.change.as_str(),
                 change.account_id,
                 truncate(&change.account_name, 24),
                 change.control_id.as_str(),
@@ -241,6 +246,25 @@ fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
                 out,
                 "  {} {} ({}): {reason}",
                 account.account_id, account.account_name, account.ou_path
+            )?;
+        }
+    }
+
+    let unevaluated = crate::not_evaluated(report);
+    if !unevaluated.is_empty() {
+        writeln!(
+            out,
+            "\nNot evaluated (outside the control's scope, as Security Hub decides it)"
+        )?;
+        for item in unevaluated {
+            writeln!(
+                out,
+                "  {} {} {}: {}: {}",
+                item.control.as_str(),
+                item.account.account_id,
+                item.account.account_name,
+                short_resource(&item.resource.resource_id),
+                item.reason
             )?;
         }
     }
@@ -343,7 +367,7 @@ mod tests {
                 control_id: ControlId::Iam9,
                 resource_type: ResourceType::AwsAccount,
                 resource_id: "arn:aws:iam::222222222222:root".into(),
-                change: "new_failure".into(),
+                change: FindingChange::NewFailure,
                 status: Some(Status::Failed),
                 previous_status: Some(Status::Passed),
             }],

@@ -1,6 +1,7 @@
 //! What changed between each account's assessment in a report and the assessment before it:
-//! the `changes_since_previous_sweep` view's rule, for any pair of assessments, so that an older
-//! sweep and a report as of a day say what changed then.
+//! the `changes_since_previous_sweep` view's rule (the SQL function `finding_change`, which both
+//! call), for any pair of assessments, so that an older sweep and a report as of a day say what
+//! changed then.
 //!
 //! Only spans that began at the later assessment or ended at the earlier one can be changes: an
 //! unchanged finding is one span across both.
@@ -50,12 +51,7 @@ pub(crate) async fn changes_between(
                     coalesce(c.resource_id, e.resource_id) AS resource_id,
                     c.status AS status,
                     e.status AS previous_status,
-                    CASE
-                        WHEN c.status IS NULL THEN 'gone'
-                        WHEN e.status IS NULL THEN 'new_resource'
-                        WHEN c.status = 'FAILED' THEN 'new_failure'
-                        ELSE 'resolved'
-                    END AS change
+                    finding_change(c.status, e.status) AS change
              FROM started c
              FULL JOIN ended e USING (account_id, control_id, resource_id)
              WHERE c.status IS DISTINCT FROM e.status

@@ -11,7 +11,7 @@ use crate::rows::{AssessedAccountRow, ControlRow, CurrentFindingRow, SpanRow, Sw
 use crate::{parse_sweep_id, query_error, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use mfa_report::{
-    AccountReport, AsOf, ControlReport, CurrentFinding, EarlierAssessment, ResourceReport,
+    AccountReport, AsOf, ControlReport, CurrentFinding, EarlierAssessment, Outcome, ResourceReport,
     SweepReport, SCHEMA_VERSION,
 };
 use std::collections::HashMap;
@@ -35,8 +35,9 @@ pub enum Evidence {
     /// Every resource's: the JSON, OCSF and ASFF reports.
     Full,
     /// The root users' alone (IAM.9's, which says whether root credentials are present, for the
-    /// centralized root access line); other resources' evidence is null. The text and HTML
-    /// reports show no evidence, and reading it is most of the time a large report takes.
+    /// centralized root access line), and why a resource is not evaluated (the
+    /// `not_evaluated` key alone); other resources' evidence is null. The text and HTML
+    /// reports show no other evidence, and reading it is most of the time a large report takes.
     Summary,
 }
 
@@ -124,6 +125,8 @@ impl Store {
         let mut span_rows: Vec<SpanRow> = sqlx::query_as(
             "SELECT f.account_id, f.control_id, f.resource_type, f.resource_id, f.status,
                     CASE WHEN $4 OR f.control_id = 'IAM.9' THEN f.evidence
+                         WHEN f.status = 'NOT_APPLICABLE'
+                         THEN jsonb_build_object('not_evaluated', f.evidence->'not_evaluated')
                          ELSE 'null'::jsonb END AS evidence,
                     f.ordinal,
                     CASE WHEN f.status = 'FAILED' THEN f.first_seen_at END AS failing_since,
@@ -161,7 +164,7 @@ impl Store {
         for control_row in control_rows {
             let control = control_row.control()?;
             let status = control_row.status()?;
-            let failed_unexcepted = control_row.failed_unexcepted();
+            let failed_unexcepted = control_row.failed_unexcepted()?;
             let resources = resources
                 .remove(&(control_row.account_id.clone(), control_row.control_id))
                 .unwrap_or_default();
@@ -193,12 +196,22 @@ impl Store {
                     });
                 }
             }
-            let mut controls = controls_by_account
-                .remove(&account_row.account_id)
-                .unwrap_or_default();
+            let outcome = account_row.outcome()?;
+            let mut controls = match controls_by_account.remove(&account_row.account_id) {
+                Some(controls) => controls,
+                // Every assessment writes all its controls in one transaction, and they are
+                // never pruned: an assessed account without them is a broken history.
+                None if outcome == Outcome::Assessed => {
+                    return Err(StoreError::Unreadable(format!(
+                        "account {} was assessed but none of its control results were found",
+                        account_row.account_id
+                    )))
+                }
+                None => Vec::new(),
+            };
             controls.sort_by_key(|c| c.control_id);
             accounts.push(AccountReport {
-                outcome: account_row.outcome()?,
+                outcome,
                 skip_reason: account_row.skip_reason()?,
                 account_id: account_row.account_id,
                 account_name: account_row.account_name,
@@ -268,7 +281,10 @@ impl Store {
             "SELECT f.account_id, f.account_name, f.ou_path, f.control_id, c.severity,
                     f.resource_type, f.resource_id, f.status, f.failing_since,
                     f.last_assessed_at, f.account_state, f.exception_id, f.exception_owner,
-                    f.exception_expires
+                    f.exception_expires,
+                    CASE WHEN f.status = 'NOT_APPLICABLE'
+                         THEN coalesce(f.evidence->>'not_evaluated', '(no reason recorded)')
+                    END AS not_evaluated
              FROM current_findings f JOIN controls c USING (control_id)
              ORDER BY f.account_id, f.control_id, f.resource_id",
         )

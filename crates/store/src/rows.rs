@@ -4,10 +4,10 @@
 
 use crate::StoreError;
 use chrono::{DateTime, NaiveDate, Utc};
-use mfa_evaluator::{CentralizedRootAccess, ControlId, DataError, ResourceType, Status};
+use mfa_evaluator::{CentralizedRootAccess, ControlId, DataError, ResourceType, Severity, Status};
 use mfa_report::{
-    ChangeReport, CurrentFinding, ExceptionRef, Outcome, ResourceReport, SkipReason, SweepInfo,
-    SweepStatus,
+    AccountStanding, ChangeReport, CurrentFinding, ExceptionRef, FindingChange, Outcome,
+    ResourceReport, SkipReason, SweepInfo, SweepStatus,
 };
 use std::str::FromStr;
 use uuid::Uuid;
@@ -157,9 +157,15 @@ impl ControlRow {
         parse(&self.status)
     }
 
-    /// Failed resources no exception covered (from the counts, which outlive pruning).
-    pub fn failed_unexcepted(&self) -> usize {
-        usize::try_from(self.failed_resources - self.excepted_resources).unwrap_or(0)
+    /// Failed resources no exception covered (from the counts, which outlive pruning). More
+    /// excepted than failed cannot be written: it is an unreadable row, never a zero.
+    pub fn failed_unexcepted(&self) -> Result<usize, StoreError> {
+        usize::try_from(self.failed_resources - self.excepted_resources).map_err(|_| {
+            StoreError::Unreadable(format!(
+                "control_results of account {} and {}: {} failed resources but {} excepted",
+                self.account_id, self.control_id, self.failed_resources, self.excepted_resources
+            ))
+        })
     }
 }
 
@@ -226,13 +232,27 @@ pub(crate) struct ChangeRow {
     pub control_id: String,
     pub resource_type: String,
     pub resource_id: String,
-    pub change: String,
+    /// `None` for a pair of statuses `finding_change` does not know.
+    pub change: Option<String>,
     pub status: Option<String>,
     pub previous_status: Option<String>,
 }
 
 impl ChangeRow {
     pub fn into_change(self) -> Result<ChangeReport, StoreError> {
+        let change = match self.change.as_deref() {
+            Some(change) => parse_with(change, "change", FindingChange::parse)?,
+            None => {
+                return Err(StoreError::Unreadable(format!(
+                    "{} of {} under {}: a change from {:?} to {:?} this version does not know",
+                    self.resource_id,
+                    self.account_id,
+                    self.control_id,
+                    self.previous_status,
+                    self.status
+                )))
+            }
+        };
         let status = |value: Option<String>| value.as_deref().map(parse::<Status>).transpose();
         Ok(ChangeReport {
             control_id: parse(&self.control_id)?,
@@ -242,7 +262,7 @@ impl ChangeRow {
             account_id: self.account_id,
             account_name: self.account_name,
             resource_id: self.resource_id,
-            change: self.change,
+            change,
         })
     }
 }
@@ -264,6 +284,7 @@ pub(crate) struct CurrentFindingRow {
     pub exception_id: Option<String>,
     pub exception_owner: Option<String>,
     pub exception_expires: Option<NaiveDate>,
+    pub not_evaluated: Option<String>,
 }
 
 impl TryFrom<CurrentFindingRow> for CurrentFinding {
@@ -274,18 +295,19 @@ impl TryFrom<CurrentFindingRow> for CurrentFinding {
             account_id: row.account_id,
             account_name: row.account_name,
             ou_path: row.ou_path,
-            control_id: row.control_id,
-            severity: row.severity,
-            resource_type: row.resource_type,
+            control_id: control,
+            severity: parse::<Severity>(&row.severity)?,
+            resource_type: parse::<ResourceType>(&row.resource_type)?,
             resource_id: row.resource_id,
-            status: row.status,
+            status: parse::<Status>(&row.status)?,
             failing_since: row.failing_since,
             last_assessed_at: row.last_assessed_at,
-            account_state: row.account_state,
+            account_state: parse_with(&row.account_state, "account state", AccountStanding::parse)?,
             exception_id: row.exception_id,
             exception_owner: row.exception_owner,
             exception_expires: row.exception_expires,
             related_requirements: mfa_report::related_requirements(control).join("; "),
+            not_evaluated: row.not_evaluated,
         })
     }
 }

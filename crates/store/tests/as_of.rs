@@ -67,7 +67,7 @@ fn changes(report: &SweepReport) -> Vec<(String, String, String)> {
         .iter()
         .map(|c| {
             let user = c.resource_id.rsplit('/').next().unwrap().to_string();
-            (c.account_id.clone(), user, c.change.clone())
+            (c.account_id.clone(), user, c.change.as_str().to_string())
         })
         .collect()
 }

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::snapshot::{
-    IamUser, RegionUserPools, ReportFreshness, RootSnapshot, UserPool, UserSource,
+    IamUser, PoolSettings, RegionUserPools, ReportFreshness, RootSnapshot, UserPool, UserSource,
 };
 use chrono::{TimeZone, Utc};
 use Status::{Error as E, Failed as F, NotApplicable as NA, Passed as P};
@@ -396,14 +396,31 @@ fn user_controls_when_report_is_missing() {
     assert_eq!(status_of(&s, ControlId::Iam9), P);
 }
 
+/// A pool made before choice-based sign-in (no sign-in policy: password only).
 fn pool(name: &str, region: &str, setting: Result<MfaConfiguration, DataError>) -> UserPool {
+    pool_signing_in_with(name, region, setting, SignInPolicy::Absent)
+}
+
+fn pool_signing_in_with(
+    name: &str,
+    region: &str,
+    setting: Result<MfaConfiguration, DataError>,
+    sign_in: SignInPolicy,
+) -> UserPool {
     UserPool {
         id: format!("{region}_{name}"),
-        name: name.to_string(),
+        name: Some(name.to_string()),
         arn: format!("arn:aws:cognito-idp:{region}:{ACCOUNT}:userpool/{region}_{name}"),
-        mfa_configuration: setting,
+        settings: setting.map(|mfa_configuration| PoolSettings {
+            mfa_configuration,
+            sign_in,
+        }),
         read_at: at(),
     }
+}
+
+fn allowing(factors: &[FirstFactor]) -> SignInPolicy {
+    SignInPolicy::Allowed(factors.to_vec())
 }
 
 fn region(name: &str, pools: Result<Vec<UserPool>, DataError>) -> RegionUserPools {
@@ -485,11 +502,82 @@ fn user_pool_control() {
                     pool(
                         "b",
                         "us-east-1",
-                        Err(data_error("cognito-idp:GetUserPoolMfaConfig")),
+                        Err(data_error("cognito-idp:DescribeUserPool")),
                     ),
                 ]),
             )],
             E,
+        ),
+        (
+            "a sign-in policy of the password alone, MFA OFF",
+            vec![region(
+                "us-east-1",
+                Ok(vec![pool_signing_in_with(
+                    "a",
+                    "us-east-1",
+                    Ok(Off),
+                    allowing(&[FirstFactor::Password]),
+                )]),
+            )],
+            F,
+        ),
+        (
+            "passwordless sign-in allowed, MFA OFF: not evaluated",
+            vec![region(
+                "us-east-1",
+                Ok(vec![pool_signing_in_with(
+                    "a",
+                    "us-east-1",
+                    Ok(Off),
+                    allowing(&[FirstFactor::Password, FirstFactor::EmailOtp]),
+                )]),
+            )],
+            NA,
+        ),
+        (
+            "only passkeys, MFA OPTIONAL: not evaluated",
+            vec![region(
+                "us-east-1",
+                Ok(vec![pool_signing_in_with(
+                    "a",
+                    "us-east-1",
+                    Ok(Optional),
+                    allowing(&[FirstFactor::WebAuthn]),
+                )]),
+            )],
+            NA,
+        ),
+        (
+            "a passwordless pool beside a failing password-only one",
+            vec![region(
+                "us-east-1",
+                Ok(vec![
+                    pool_signing_in_with(
+                        "a",
+                        "us-east-1",
+                        Ok(Off),
+                        allowing(&[FirstFactor::SmsOtp, FirstFactor::Password]),
+                    ),
+                    pool("b", "us-east-1", Ok(Optional)),
+                ]),
+            )],
+            F,
+        ),
+        (
+            "a passwordless pool beside a passing password-only one",
+            vec![region(
+                "us-east-1",
+                Ok(vec![
+                    pool_signing_in_with(
+                        "a",
+                        "us-east-1",
+                        Ok(Off),
+                        allowing(&[FirstFactor::WebAuthn, FirstFactor::Password]),
+                    ),
+                    pool("b", "us-east-1", Ok(On)),
+                ]),
+            )],
+            P,
         ),
     ];
     assert_distinct(cases.iter().map(|(case, regions, _)| (*case, regions)));
@@ -502,6 +590,49 @@ fn user_pool_control() {
             "Cognito.5: {case}"
         );
     }
+}
+
+#[test]
+fn a_pool_out_of_scope_says_why_and_names_its_sign_in_factors() {
+    let mut s = snapshot();
+    s.user_pools = vec![region(
+        "us-east-1",
+        Ok(vec![
+            pool_signing_in_with(
+                "passkeys",
+                "us-east-1",
+                Ok(MfaConfiguration::Off),
+                allowing(&[
+                    FirstFactor::Password,
+                    FirstFactor::WebAuthn,
+                    FirstFactor::EmailOtp,
+                ]),
+            ),
+            pool("legacy", "us-east-1", Ok(MfaConfiguration::On)),
+        ]),
+    )];
+    let result = &evaluate(&s)[4];
+    let [passkeys, legacy] = result.resources.as_slice() else {
+        panic!("two pools: {:?}", result.resources)
+    };
+    assert_eq!(passkeys.status, NA);
+    assert_eq!(
+        passkeys.evidence["sign_in_factors"],
+        serde_json::json!(["PASSWORD", "WEB_AUTHN", "EMAIL_OTP"])
+    );
+    let why = passkeys.evidence["not_evaluated"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(why.contains("WEB_AUTHN, EMAIL_OTP"), "{why}");
+    assert_eq!(passkeys.evidence["sign_in_policy"], true);
+    assert_eq!(legacy.status, P);
+    assert_eq!(
+        legacy.evidence["sign_in_factors"],
+        serde_json::json!(["PASSWORD"])
+    );
+    assert_eq!(legacy.evidence["sign_in_policy"], false);
+    assert!(legacy.evidence.get("not_evaluated").is_none());
+    assert_eq!(legacy.evidence["source"], "cognito-idp:DescribeUserPool");
 }
 
 #[test]
