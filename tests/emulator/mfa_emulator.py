@@ -46,6 +46,10 @@ What this adds to stock moto (pinned in requirements.txt):
 - `cognito-idp:DescribeUserPool` with the pool's current `MfaConfiguration`: stock moto repeats
   the value the pool was created with after `SetUserPoolMfaConfig` changed it; AWS does not.
   (moto keeps the pool's `Policies`, the sign-in policy among them, as it was given.)
+- Regions as AWS enables them account by account (regions.py): `account:ListRegions`, which moto
+  does not implement, with the 17 default regions and the opt-in regions each account enabled
+  (set with POST /_mfa_ext/regions), and a call into an opt-in region the account has not
+  enabled refused with `UnrecognizedClientException`, as AWS refuses it.
 - The credential report as AWS serves it (credential_report.py): a snapshot with its real
   `GeneratedTime`, cached per account for `credential_report_cache_seconds` (AWS: four hours;
   default 0, a new report at every generation) and ready `credential_report_generation_seconds`
@@ -57,6 +61,8 @@ Control API (JSON over HTTP, same port), under /_mfa_ext/:
                             "virtual_mfa", "hardware_mfa"}
   POST /_mfa_ext/faults    see Faults below; replaces the whole fault set
   POST /_mfa_ext/organization-features  {"trusted_access": bool, "features": [names]}
+  POST /_mfa_ext/regions   {"account_id", "enabled": [opt-in regions]}: the account's opt-in
+                           regions (regions.py)
   GET  /_mfa_ext/requests  the request log, oldest first: service, operation, account (the
                            account a member-account session acts in, or that AssumeRole enters;
                            empty for the caller's own calls), region, status, time
@@ -80,6 +86,7 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qs
 
+import regions
 from credential_report import CredentialReports
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
@@ -271,6 +278,9 @@ class Faults:
     unnamed_ous: list[str] = field(default_factory=list)
     unnamed_accounts: list[str] = field(default_factory=list)
     unnamed_pools: list[str] = field(default_factory=list)
+    # What account:ListRegions answers for some regions, whatever the account enabled:
+    # {"us-east-1": "ENABLED_SOMETIMES"}, or null for RegionOptStatus absent (regions.py).
+    region_statuses: dict = field(default_factory=dict)
 
 
 FAULTS = Faults()
@@ -309,7 +319,7 @@ def json_error(code: str, message: str, status: int = 400) -> Response:
 
 
 def error_for(service: str, code: str, message: str, status: int = 400) -> Response:
-    if service in ("organizations", "cognito-idp"):
+    if service in ("organizations", "cognito-idp", "account"):
         return json_error(code, message, status)
     return query_error(code, message, status)
 
@@ -320,6 +330,7 @@ def throttle_code(service: str) -> str:
         "sts": "Throttling",
         "organizations": "TooManyRequestsException",
         "cognito-idp": "TooManyRequestsException",
+        "account": "TooManyRequestsException",
     }.get(service, "ThrottlingException")
 
 
@@ -349,6 +360,10 @@ class Extension:
         if target:
             operation = target.rsplit(".", 1)[-1]
             params: dict[str, list[str]] = {}
+        elif service == "account":
+            # REST-JSON: the operation is the path, `/listRegions`.
+            operation = request.path.strip("/")[:1].upper() + request.path.strip("/")[1:]
+            params = {}
         else:
             params = parse_qs(body.decode("utf-8", "replace"))
             operation = (params.get("Action") or [""])[0]
@@ -367,7 +382,7 @@ class Extension:
             body = json.dumps(request_json).encode()
             environ["wsgi.input"] = io.BytesIO(body)
             environ["CONTENT_LENGTH"] = str(len(body))
-        response = self.fault(service, operation, account, region, params)
+        response = self.fault(service, operation, account, region, params, body)
         if response is None and session_expired(access_key):
             code = "ExpiredTokenException" if service in ("organizations", "cognito-idp") else "ExpiredToken"
             response = error_for(service, code, "The security token included in the request is expired")
@@ -419,7 +434,7 @@ class Extension:
         return response(environ, start_response)
 
     def fault(self, service: str, operation: str, account: str, region: str,
-              params: dict[str, list[str]]) -> Response | None:
+              params: dict[str, list[str]], body: bytes) -> Response | None:
         faults = FAULTS
         if faults.latency_seconds:
             time.sleep(faults.latency_seconds)
@@ -449,6 +464,10 @@ class Extension:
                 FAULT_COUNTERS[service] = count
             if count % faults.throttle_every == 0:
                 return error_for(service, throttle_code(service), "Rate exceeded")
+        if account and not regions.is_usable(account, region):
+            return regions.refuse_disabled_region()
+        if service == "account" and operation == "ListRegions":
+            return regions.list_regions(account, body, faults.region_statuses)
         if service == "sts" and operation == "AssumeRole":
             return self.check_assume_role(params)
         if service == "iam" and operation == "ListOrganizationsFeatures":
@@ -505,6 +524,13 @@ class Extension:
             body = request.get_json(force=True)
             ORGANIZATION_FEATURES["trusted_access"] = bool(body.get("trusted_access", False))
             ORGANIZATION_FEATURES["features"] = [str(f) for f in body.get("features", [])]
+            return Response("{}", content_type="application/json")
+        if path == "/_mfa_ext/regions" and request.method == "POST":
+            body = request.get_json(force=True)
+            try:
+                regions.enable(str(body["account_id"]), [str(r) for r in body.get("enabled", [])])
+            except ValueError as error:
+                return Response(str(error), status=400)
             return Response("{}", content_type="application/json")
         if path == "/_mfa_ext/faults" and request.method == "POST":
             FAULTS = Faults(**request.get_json(force=True))

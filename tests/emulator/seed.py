@@ -4,7 +4,8 @@ audit of it must find.
 
 The organization covers every case of the five controls: each root state, every kind of IAM user,
 user pools ON/OPTIONAL/OFF in three regions (some with a sign-in policy: password only, or allowing
-passkeys or one-time codes, which Cognito.5 does not evaluate), a suspended account, an account
+passkeys or one-time codes, which Cognito.5 does not evaluate) and one in an opt-in region that a
+single account enabled, a suspended account, an account
 whose audit role is missing, and an account with more users than one API page. The expected results are computed here
 from what was created, by the rules of the controls, independently of the auditor's own code.
 
@@ -23,6 +24,7 @@ from urllib.parse import urlparse
 
 import boto3
 from botocore.config import Config
+from regions import DEFAULT_REGIONS
 
 MANAGEMENT_ACCOUNT = "123456789012"  # moto's default account is the management account
 AUDIT_ROLE = "MfaAuditRole"
@@ -75,6 +77,12 @@ class AccountSpec:
     pools: list[tuple] = field(default_factory=list)
     audit_role: bool = True
     suspended: bool = False
+    # Opt-in regions this account enabled (regions.py); AWS's 17 default regions are always on.
+    opt_in_regions: list[str] = field(default_factory=list)
+
+    def enabled_regions(self) -> list[str]:
+        """Every region enabled in the account, as ListRegions names them (in name order)."""
+        return sorted(list(DEFAULT_REGIONS) + self.opt_in_regions)
 
 
 OUS = [
@@ -127,8 +135,11 @@ def demo_accounts(scale: int) -> list[AccountSpec]:
         AccountSpec("dev-api", "Workloads/Dev", ROOT_NONE,
                     users("programmatic_virtual", "console_virtual"),
                     [("us-east-1", "passkey-app", "OFF", ["PASSWORD", "WEB_AUTHN"])]),
+        # An opt-in region enabled in this account alone, with a pool that only a search of
+        # every enabled region ([audit] regions = ["*"]) finds.
         AccountSpec("dev-data", "Workloads/Dev", ROOT_VIRTUAL, [],
-                    [("eu-west-1", "analysts", "ON")]),
+                    [("eu-west-1", "analysts", "ON"), ("af-south-1", "analysts-za", "OFF")],
+                    opt_in_regions=["af-south-1"]),
         AccountSpec("dev-ml", "Workloads/Dev", ROOT_NONE,
                     users("deleted_login_profile")),
         AccountSpec("staging", "Workloads", ROOT_HARDWARE,
@@ -166,7 +177,8 @@ def demo_accounts(scale: int) -> list[AccountSpec]:
     for i in range(extra):
         template = templates[i % len(templates)]
         accounts.append(AccountSpec(f"{template.name}-{i:04d}", template.ou, template.root,
-                                    template.users, template.pools))
+                                    template.users, template.pools,
+                                    opt_in_regions=template.opt_in_regions))
     return accounts
 
 
@@ -239,7 +251,9 @@ def create_user(iam, account_id: str, spec: UserSpec) -> None:
             virtual_device(f"{spec.name}-root-account-mfa-device", True)
 
 
-def expected_for(account_id: str, spec: AccountSpec, pool_arns: dict[tuple[str, str], str]) -> dict:
+def expected_for(account_id: str, spec: AccountSpec, pool_arns: dict[tuple[str, str], str],
+                 regions: list[str]) -> dict:
+    """What the audit must find when user pools are searched in `regions`."""
     password, keys, virtual, hardware = spec.root
     root_resource = f"arn:aws:iam::{account_id}:root"
     credentials = password or keys
@@ -257,7 +271,7 @@ def expected_for(account_id: str, spec: AccountSpec, pool_arns: dict[tuple[str, 
     # Security Hub evaluates Cognito.5 only on pools whose sign-in is password-only.
     cognito = {pool_arns[(pool[0], pool[1])]:
                NOT_APPLICABLE if not password_only(pool) else PASSED if pool[2] == "ON" else FAILED
-               for pool in spec.pools}
+               for pool in spec.pools if pool[0] in regions}
 
     def control(resources: dict[str, str]) -> dict:
         statuses = set(resources.values())
@@ -299,6 +313,7 @@ def seeded_state(account_id: str, spec: AccountSpec, pool_arns: dict) -> dict:
                   for u in spec.users],
         "pools": [{"arn": pool_arns[(pool[0], pool[1])], "region": pool[0], "name": pool[1],
                    "mfa": pool[2], "first_factors": first_factors(pool)} for pool in spec.pools],
+        "enabled_regions": spec.enabled_regions(),
     }
 
 
@@ -362,6 +377,8 @@ def seed(endpoint: str, scale: int, allowed_host: str | None = None,
                             AssumeRolePolicyDocument=audit_role_trust(MANAGEMENT_ACCOUNT, external_id))
         for user in spec.users:
             create_user(iam, account_id, user)
+        if spec.opt_in_regions:
+            ext(endpoint, "regions", {"account_id": account_id, "enabled": spec.opt_in_regions})
         pool_arns = {}
         for pool_spec in spec.pools:
             region, name, setting = pool_spec[:3]
@@ -387,7 +404,11 @@ def seed(endpoint: str, scale: int, allowed_host: str | None = None,
             entry.update(outcome="error", error={"operation": "sts:AssumeRole",
                                                  "code": "AccessDenied"})
         else:
-            entry.update(outcome="assessed", controls=expected_for(account_id, spec, pool_arns))
+            # As the demo configuration searches (REGIONS), and with regions = ["*"].
+            entry.update(outcome="assessed",
+                         controls=expected_for(account_id, spec, pool_arns, REGIONS),
+                         controls_all_enabled=expected_for(account_id, spec, pool_arns,
+                                                           spec.enabled_regions()))
         expected_accounts[account_id] = entry
 
     # Names as the organization knows them (moto names its management account itself).

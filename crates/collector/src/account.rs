@@ -8,6 +8,7 @@ use crate::guard::ReadOnlyGuard;
 use crate::limits::QuotaKey;
 use crate::organization::partition_of_arn;
 use crate::paginate::{paginate, ListCall, Page};
+use crate::regions::{enabled_regions, RegionScope};
 use crate::session::Session;
 use crate::users::{credential_report, live_users, GenerationEstimate, ReportSettings};
 use aws_credential_types::Credentials;
@@ -16,7 +17,7 @@ use aws_sdk_iam::types::{AssignmentStatusType, SummaryKeyType};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use chrono::Utc;
 use mfa_evaluator::{
-    AccountSnapshot, AccountSummary, RegionUserPools, RootSnapshot, VirtualMfaDevice,
+    AccountSnapshot, AccountSummary, DataError, RegionUserPools, RootSnapshot, VirtualMfaDevice,
 };
 use secrecy::{ExposeSecret, SecretString};
 use std::future::Future;
@@ -48,7 +49,7 @@ pub struct AccountCollector {
     /// The organization's partition, which the role ARNs are built in.
     partition: String,
     /// Where user pools are searched.
-    regions: Vec<String>,
+    regions: RegionScope,
     /// How long the credential report may take to be ready, and how old it may be.
     report: ReportSettings,
     /// How long IAM takes to make a report, learned by the sweep's accounts together.
@@ -62,7 +63,7 @@ impl AccountCollector {
         caller: Caller,
         role: AuditRole,
         partition: String,
-        regions: Vec<String>,
+        regions: RegionScope,
         report: ReportSettings,
     ) -> AccountCollector {
         AccountCollector {
@@ -82,8 +83,13 @@ impl AccountCollector {
         }
     }
 
-    pub fn regions(&self) -> &[String] {
+    pub fn regions(&self) -> &RegionScope {
         &self.regions
+    }
+
+    /// Where IAM and STS are called: the region an error of the whole account is named in.
+    pub fn home_region(&self) -> &str {
+        &self.home_region
     }
 
     /// Assumes the audit role and reads everything. `Err` only when the account could not be
@@ -120,10 +126,7 @@ impl AccountCollector {
             caller: &self.caller,
             deadline,
         };
-        let pools =
-            futures::future::join_all(self.regions.iter().map(|region| {
-                self.user_pools(ctx.in_region(region), &partition, credentials.clone())
-            }));
+        let pools = self.user_pools(ctx, &partition, credentials.clone());
         let (summary, devices, report, user_pools) = tokio::join!(
             account_summary(&iam, ctx),
             assigned_virtual_devices(&iam, ctx),
@@ -226,7 +229,35 @@ impl AccountCollector {
         ))
     }
 
+    /// The user pools of every region searched in the account; `Err` when the account's
+    /// enabled regions could not be read (then no region can be said to have been searched).
     async fn user_pools(
+        &self,
+        ctx: Ctx<'_>,
+        partition: &str,
+        credentials: Session,
+    ) -> Result<Vec<RegionUserPools>, DataError> {
+        let regions: Vec<String> = match &self.regions {
+            RegionScope::Listed(regions) => regions.iter().map(ToString::to_string).collect(),
+            RegionScope::Enabled => {
+                let config = aws_sdk_account::config::Builder::from(&self.sdk)
+                    .credentials_provider(credentials.clone())
+                    .identity_cache(session_cache())
+                    .interceptor(ReadOnlyGuard)
+                    .build();
+                let client = aws_sdk_account::Client::from_conf(config);
+                enabled_regions(&client, ctx)
+                    .await
+                    .map_err(|e| e.to_data_error())?
+            }
+        };
+        Ok(futures::future::join_all(regions.iter().map(|region| {
+            self.pools_in_region(ctx.in_region(region), partition, credentials.clone())
+        }))
+        .await)
+    }
+
+    async fn pools_in_region(
         &self,
         ctx: Ctx<'_>,
         partition: &str,
@@ -297,6 +328,24 @@ impl<'a> Ctx<'a> {
         let quota = QuotaKey::Cognito {
             account: self.account_id,
             region: self.region,
+        };
+        self.caller.call(self.target(quota, operation), send).await
+    }
+
+    /// An Account Management call (`account:ListRegions`, once per account and sweep: no
+    /// per-account rate can be exceeded, so only the global cap and AWS's own pace apply).
+    pub(crate) async fn account_management<T, E, F, Fut>(
+        self,
+        operation: &'static str,
+        send: F,
+    ) -> Result<T, CollectError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let quota = QuotaKey::AccountManagement {
+            account: self.account_id,
         };
         self.caller.call(self.target(quota, operation), send).await
     }

@@ -16,6 +16,7 @@ use aws_smithy_types::config_bag::ConfigBag;
 /// - `organizations:List*`, `organizations:Describe*`
 /// - `iam:List*`, `iam:Get*`, `iam:GenerateCredentialReport`
 /// - `cognito-idp:List*`, `cognito-idp:Describe*`, `cognito-idp:Get*`
+/// - `account:ListRegions`
 pub fn is_allowed(service: &str, operation: &str) -> bool {
     let read = |prefixes: &[&str]| prefixes.iter().any(|p| operation.starts_with(p));
     match service {
@@ -23,6 +24,9 @@ pub fn is_allowed(service: &str, operation: &str) -> bool {
         "Organizations" => read(&["List", "Describe"]),
         "IAM" => read(&["List", "Get"]) || operation == "GenerateCredentialReport",
         "Cognito Identity Provider" => read(&["List", "Describe", "Get"]),
+        // Account Management can also enable and disable regions and change contacts: only
+        // the one read this auditor needs.
+        "Account" => operation == "ListRegions",
         _ => false,
     }
 }
@@ -72,6 +76,8 @@ mod tests {
             ("IAM", "ListOrganizationsFeatures"),
             ("Cognito Identity Provider", "ListUserPools"),
             ("Cognito Identity Provider", "GetUserPoolMfaConfig"),
+            ("Cognito Identity Provider", "DescribeUserPool"),
+            ("Account", "ListRegions"),
         ] {
             assert!(is_allowed(service, operation), "{service}:{operation}");
         }
@@ -85,6 +91,10 @@ mod tests {
             ("IAM", "UpdateLoginProfile"),
             ("Cognito Identity Provider", "SetUserPoolMfaConfig"),
             ("Cognito Identity Provider", "AdminGetUser2"),
+            ("Account", "EnableRegion"),
+            ("Account", "DisableRegion"),
+            ("Account", "PutAlternateContact"),
+            ("Account", "GetRegionOptStatus"),
             ("S3", "ListBuckets"),
         ] {
             assert!(!is_allowed(service, operation), "{service}:{operation}");

@@ -69,8 +69,18 @@ impl LimitSettings {
 pub enum QuotaKey<'a> {
     Organizations,
     Sts,
-    Iam { account: &'a str },
-    Cognito { account: &'a str, region: &'a str },
+    Iam {
+        account: &'a str,
+    },
+    Cognito {
+        account: &'a str,
+        region: &'a str,
+    },
+    /// Account Management (`account:ListRegions`), per target account: one call per account
+    /// and sweep, so no rate of its own is configured.
+    AccountManagement {
+        account: &'a str,
+    },
 }
 
 /// A [`QuotaKey`] that can be kept in a map.
@@ -80,6 +90,7 @@ pub(crate) enum OwnedQuotaKey {
     Sts,
     Iam { account: String },
     Cognito { account: String, region: String },
+    AccountManagement { account: String },
 }
 
 impl From<QuotaKey<'_>> for OwnedQuotaKey {
@@ -93,6 +104,9 @@ impl From<QuotaKey<'_>> for OwnedQuotaKey {
             QuotaKey::Cognito { account, region } => OwnedQuotaKey::Cognito {
                 account: account.to_string(),
                 region: region.to_string(),
+            },
+            QuotaKey::AccountManagement { account } => OwnedQuotaKey::AccountManagement {
+                account: account.to_string(),
             },
         }
     }
@@ -171,6 +185,9 @@ impl Limiters {
                         .await;
                 }
             }
+            // One call per account and sweep: nothing to pace but AWS's throttling and the
+            // global cap.
+            QuotaKey::AccountManagement { .. } => {}
         }
         // The global cap last: a slot taken here is used at once.
         if let Some(limiter) = &self.global {
@@ -186,6 +203,7 @@ impl Limiters {
             QuotaKey::Sts => self.settings.sts_per_second,
             QuotaKey::Iam { .. } => self.settings.iam_per_second_per_account,
             QuotaKey::Cognito { .. } => self.settings.cognito_per_second_per_account_region,
+            QuotaKey::AccountManagement { .. } => None,
         };
         self.adaptive
             .throttled(&key.into(), configured.map(|r| f64::from(r.get())))

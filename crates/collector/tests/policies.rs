@@ -7,11 +7,12 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-const SERVICES: [(&str, &str); 4] = [
+const SERVICES: [(&str, &str); 5] = [
     ("sts", "STS"),
     ("iam", "IAM"),
     ("organizations", "Organizations"),
     ("cognito-idp", "Cognito Identity Provider"),
+    ("account", "Account"),
 ];
 
 fn root() -> &'static Path {
@@ -103,7 +104,11 @@ fn the_stackset_template_grants_what_the_audit_role_policy_grants() {
         .lines()
         .map(str::trim)
         .filter_map(|l| l.strip_prefix("- "))
-        .filter(|a| a.starts_with("iam:") || a.starts_with("cognito-idp:"))
+        .filter(|a| {
+            ["iam:", "cognito-idp:", "account:"]
+                .iter()
+                .any(|s| a.starts_with(s))
+        })
         .map(str::to_string)
         .collect();
     assert_eq!(granted, actions("audit-role-policy.json"));

@@ -230,8 +230,12 @@ fn user_mfa(snapshot: &AccountSnapshot, control: ControlId) -> ControlResult {
 fn user_pool_mfa(snapshot: &AccountSnapshot) -> ControlResult {
     let control = ControlId::Cognito5;
     let mut resources = Vec::new();
+    let regions = match &snapshot.user_pools {
+        Ok(regions) => regions,
+        Err(error) => return errored(control, error, Vec::new()),
+    };
     let mut first_error: Option<&DataError> = None;
-    for region in &snapshot.user_pools {
+    for region in regions {
         let pools = match &region.pools {
             Ok(pools) => pools,
             Err(error) => {

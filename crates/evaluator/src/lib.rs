@@ -20,5 +20,5 @@ pub use exceptions::{
 pub use snapshot::{
     AccountSnapshot, AccountSummary, CentralizedRootAccess, CredentialReport, DataError,
     FirstFactor, IamUser, MfaConfiguration, PoolSettings, RegionUserPools, ReportFreshness,
-    RootSnapshot, SignInPolicy, UserPool, UserSource, VirtualMfaDevice,
+    RootSnapshot, SignInPolicy, UserPool, UserSource, VirtualMfaDevice, ALL_ENABLED_REGIONS,
 };

@@ -44,11 +44,20 @@ pub struct AccountSnapshot {
     pub root: RootSnapshot,
     /// IAM users with their console and MFA state.
     pub users: Result<CredentialReport, DataError>,
-    /// One entry per audited region.
-    pub user_pools: Vec<RegionUserPools>,
+    /// One entry per region searched; `Err` when the regions to search could not be read (the
+    /// account's enabled regions, with `[audit] regions = ["*"]`).
+    pub user_pools: Result<Vec<RegionUserPools>, DataError>,
 }
 
 impl AccountSnapshot {
+    /// The regions whose user pools were searched; `None` when they could not be known.
+    pub fn regions_searched(&self) -> Option<Vec<String>> {
+        self.user_pools
+            .as_ref()
+            .ok()
+            .map(|regions| regions.iter().map(|r| r.region.clone()).collect())
+    }
+
     /// `arn:<partition>:iam::<account>:root`, the resource of the root controls.
     pub fn root_arn(&self) -> String {
         format!("arn:{}:iam::{}:root", self.partition, self.account_id)
@@ -158,6 +167,10 @@ pub struct IamUser {
     pub mfa_source: UserSource,
     pub console_source: UserSource,
 }
+
+/// How `[audit] regions` asks for every region enabled in each account, and what a sweep
+/// records for it in place of a list.
+pub const ALL_ENABLED_REGIONS: &str = "*";
 
 /// The user pools of one region.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

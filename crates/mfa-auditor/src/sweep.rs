@@ -145,7 +145,7 @@ pub async fn sweep(config: &config::AuditConfig, request: &SweepRequest) -> Resu
         caller.clone(),
         config.role.clone(),
         partition,
-        config.regions.iter().map(|r| r.to_string()).collect(),
+        config.regions.clone(),
         config.credential_report,
     );
     let runner = SweepRunner::new(

@@ -31,11 +31,7 @@ fn asff_finding(finding: &Finding) -> Value {
     let account = &finding.account.account_id;
     let partition = finding.partition();
     // The account's own default product, in the region the findings are imported into.
-    let import_region = sweep
-        .regions
-        .first()
-        .map(String::as_str)
-        .unwrap_or("us-east-1");
+    let import_region = sweep.import_region();
     let product_arn =
         format!("arn:{partition}:securityhub:{import_region}:{account}:product/{account}/default");
     let compliance_status = match resource.status {

@@ -27,13 +27,12 @@ impl Finding<'_> {
         arn_field(&self.resource.resource_id, 1).unwrap_or("aws")
     }
 
-    /// A user pool's region from its ARN; IAM is global, so its resources take the sweep's
-    /// first region, the one findings are imported into.
+    /// A user pool's region from its ARN; IAM is global, so its resources take the region
+    /// findings are imported into.
     pub fn region(&self) -> &str {
         arn_field(&self.resource.resource_id, 3)
             .filter(|region| !region.is_empty())
-            .or_else(|| self.report.sweep.regions.first().map(String::as_str))
-            .unwrap_or("us-east-1")
+            .unwrap_or_else(|| self.report.sweep.import_region())
     }
 
     /// The standards of the control's related requirements, by name.

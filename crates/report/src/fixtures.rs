@@ -24,6 +24,7 @@ pub fn sweep_info(id: &str, started_at: DateTime<Utc>) -> SweepInfo {
         exceptions: Vec::new(),
         centralized_root_access: None,
         centralized_root_access_error: None,
+        home_region: None,
     }
 }
 
@@ -100,6 +101,7 @@ pub fn assessed(account_id: &str, controls: Vec<ControlReport>) -> AccountReport
         skip_reason: None,
         error: None,
         controls,
+        regions: None,
     }
 }
 

@@ -79,7 +79,7 @@ fn header(report: &SweepReport) -> Markup {
                 ", finished " (finished.format("%Y-%m-%d %H:%M UTC"))
             }
             ". Management account " (sweep.management_account_id.as_deref().unwrap_or("unknown"))
-            "; regions searched for user pools: " (sweep.regions.join(", ")) "."
+            "; regions searched for user pools: " (report.regions_searched()) "."
         }
         @if let Some(as_of) = &report.as_of {
             p.meta data-check="as-of" {

@@ -16,6 +16,7 @@ mod frameworks;
 mod html;
 mod not_evaluated;
 mod ocsf;
+mod regions;
 mod root_access;
 mod text;
 mod text_exceptions;
@@ -190,7 +191,13 @@ pub struct SweepInfo {
     pub status: SweepStatus,
     pub organization_id: Option<String>,
     pub management_account_id: Option<String>,
+    /// Where user pools were searched, as configured: regions, or `["*"]` for every region
+    /// enabled in each account (then each account's `regions` say which).
     pub regions: Vec<String>,
+    /// Where IAM, STS and Organizations were called (`[aws] region`); `None` for sweeps from
+    /// before it was recorded.
+    #[serde(default)]
+    pub home_region: Option<String>,
     pub controls: Vec<ControlId>,
     /// The exceptions the sweep read, and where each stood on its day.
     #[serde(default)]
@@ -201,6 +208,20 @@ pub struct SweepInfo {
     pub centralized_root_access: Option<CentralizedRootAccess>,
     #[serde(default)]
     pub centralized_root_access_error: Option<ErrorInfo>,
+}
+
+impl SweepInfo {
+    /// The region findings are imported into (ASFF's `ProductArn`) and IAM's global resources
+    /// are placed in: the first region listed, or with `["*"]` the sweep's home region.
+    pub fn import_region(&self) -> &str {
+        self.regions
+            .iter()
+            .find(|region| *region != mfa_evaluator::ALL_ENABLED_REGIONS)
+            .or(self.home_region.as_ref())
+            .map(String::as_str)
+            // Every sweep lists a region or records its home region; this is for none at all.
+            .unwrap_or("us-east-1")
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -306,6 +327,11 @@ pub struct AccountReport {
     pub skip_reason: Option<SkipReason>,
     pub error: Option<ErrorInfo>,
     pub controls: Vec<ControlReport>,
+    /// The regions whose user pools were searched in this account (with `[audit] regions =
+    /// ["*"]`, those enabled in it); `None` when none was searched (not assessed, or its
+    /// enabled regions could not be read).
+    #[serde(default)]
+    pub regions: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

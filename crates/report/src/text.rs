@@ -39,7 +39,7 @@ fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
     writeln!(
         out,
         "Regions searched for user pools: {}",
-        sweep.regions.join(", ")
+        report.regions_searched()
     )?;
     if let Some(as_of) = &report.as_of {
         writeln!(

@@ -69,10 +69,11 @@ impl Store {
         // skipped account). A sweep's time is its start, as for `failing_since`.
         let account_rows: Vec<AssessedAccountRow> = sqlx::query_as(
             "SELECT sa.*, asm.sweep_id AS assessed_sweep_id, asm.sweep_seq AS assessed_seq,
-                    asm.started_at AS assessed_at, prev.sweep_seq AS previous_assessed_seq
+                    asm.started_at AS assessed_at, prev.sweep_seq AS previous_assessed_seq,
+                    asm.regions AS assessed_regions
              FROM sweep_accounts sa
              LEFT JOIN LATERAL (
-                 SELECT x.sweep_id, x.sweep_seq, s.started_at FROM sweep_accounts x
+                 SELECT x.sweep_id, x.sweep_seq, s.started_at, x.regions FROM sweep_accounts x
                  JOIN sweeps s ON s.sweep_id = x.sweep_id
                  WHERE x.account_id = sa.account_id AND x.outcome = 'assessed'
                    AND sa.outcome <> 'skipped'
@@ -184,6 +185,7 @@ impl Store {
         let mut earlier_assessments = Vec::new();
         let mut accounts = Vec::with_capacity(account_rows.len());
         for assessed in account_rows {
+            let regions = assessed.assessed_regions;
             let account_row = assessed.account;
             if let (Some(sweep_id), Some(assessed_at)) =
                 (assessed.assessed_sweep_id, assessed.assessed_at)
@@ -218,6 +220,7 @@ impl Store {
                 ou_path: account_row.ou_path,
                 error: account_row.error.into_error()?,
                 controls,
+                regions,
             });
         }
         let as_of = match selector {

@@ -30,6 +30,7 @@ pub(crate) struct SweepRow {
     pub organization_id: Option<String>,
     pub management_account_id: Option<String>,
     pub regions: Vec<String>,
+    pub home_region: Option<String>,
     pub controls: Vec<String>,
     pub root_trusted_access: Option<bool>,
     pub root_credentials_management: Option<bool>,
@@ -75,6 +76,7 @@ impl SweepRow {
                 .map(serde_json::from_value)
                 .transpose()
                 .map_err(|e| StoreError::Unreadable(format!("sweeps.root_access_error: {e}")))?,
+            home_region: self.home_region.clone(),
         })
     }
 }
@@ -321,4 +323,6 @@ pub(crate) struct AssessedAccountRow {
     pub assessed_seq: Option<i64>,
     pub assessed_at: Option<DateTime<Utc>>,
     pub previous_assessed_seq: Option<i64>,
+    /// The regions searched in the assessment the findings come from.
+    pub assessed_regions: Option<Vec<String>>,
 }

@@ -120,8 +120,9 @@ impl Store {
         sqlx::query(
             "INSERT INTO sweeps (sweep_id, started_at, finished_at, status, organization_id,
                                  management_account_id, regions, controls, root_trusted_access,
-                                 root_credentials_management, root_sessions, root_access_error)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                                 root_credentials_management, root_sessions, root_access_error,
+                                 home_region)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
              ON CONFLICT (sweep_id) DO NOTHING",
         )
         .bind(id)
@@ -136,6 +137,7 @@ impl Store {
         .bind(root_access.map(|r| r.root_credentials_management))
         .bind(root_access.map(|r| r.root_sessions))
         .bind(root_access_error)
+        .bind(&sweep.home_region)
         .execute(&mut *tx)
         .await
         .map_err(query_error("insert of a sweep"))?;

@@ -49,8 +49,8 @@ impl Store {
         let inserted = sqlx::query(
             "INSERT INTO sweep_accounts (sweep_id, sweep_seq, account_id, account_name, ou_path,
                  outcome, skip_reason, error_operation, error_region, error_code, error_message,
-                 error_request_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                 error_request_id, regions)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
              ON CONFLICT (sweep_id, account_id) DO NOTHING",
         )
         .bind(id)
@@ -65,6 +65,7 @@ impl Store {
         .bind(error.and_then(|e| e.code.as_ref()))
         .bind(error.map(|e| &e.message))
         .bind(error.and_then(|e| e.request_id.as_ref()))
+        .bind(account.regions.as_deref())
         .execute(&mut *tx)
         .await
         .map_err(query_error("insert of an account"))?

@@ -88,6 +88,7 @@ fn accounts() -> Vec<AccountReport> {
                 ),
                 cognito,
             ],
+            regions: None,
         },
         AccountReport {
             account_id: "333333333333".into(),
@@ -103,6 +104,7 @@ fn accounts() -> Vec<AccountReport> {
                 request_id: None,
             }),
             controls: vec![],
+            regions: None,
         },
         AccountReport {
             account_id: "444444444444".into(),
@@ -112,6 +114,7 @@ fn accounts() -> Vec<AccountReport> {
             skip_reason: Some(SkipReason::Suspended),
             error: None,
             controls: vec![],
+            regions: None,
         },
     ]
 }

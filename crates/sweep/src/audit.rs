@@ -19,8 +19,13 @@ pub trait Audit: Send + Sync {
         planned: PlannedAccount,
     ) -> impl Future<Output = AccountReport> + Send + 'static;
 
-    /// The regions audited, the first of which names account-wide errors.
+    /// The regions searched for user pools, as configured (`["*"]`: every region enabled in
+    /// each account): what the sweep records.
     fn regions(&self) -> &[String];
+
+    /// Where IAM and STS are called (`[aws] region`): the region an error of the whole account
+    /// is named in.
+    fn home_region(&self) -> &str;
 }
 
 /// The exceptions a sweep applies, and the day (UTC) it applies them on.
@@ -37,6 +42,8 @@ pub struct CollectorAudit {
     collector: AccountCollector,
     deadline: Duration,
     accepted: Accepted,
+    /// The collector's regions as configured.
+    regions: Vec<String>,
 }
 
 impl CollectorAudit {
@@ -46,6 +53,7 @@ impl CollectorAudit {
         accepted: Accepted,
     ) -> CollectorAudit {
         CollectorAudit {
+            regions: collector.regions().as_configured(),
             collector,
             deadline,
             accepted,
@@ -76,12 +84,12 @@ impl Audit for CollectorAudit {
     }
 
     fn regions(&self) -> &[String] {
-        self.collector.regions()
+        &self.regions
     }
-}
 
-fn first_region(regions: &[String]) -> String {
-    regions.first().cloned().unwrap_or_default()
+    fn home_region(&self) -> &str {
+        self.collector.home_region()
+    }
 }
 
 fn error_report(planned: &PlannedAccount, error: DataError) -> AccountReport {
@@ -93,6 +101,7 @@ fn error_report(planned: &PlannedAccount, error: DataError) -> AccountReport {
         skip_reason: None,
         error: Some(error),
         controls: Vec::new(),
+        regions: None,
     }
 }
 
@@ -128,6 +137,7 @@ async fn audit_one(
                 skip_reason: None,
                 error: None,
                 controls,
+                regions: snapshot.regions_searched(),
             }
         }
         Ok(Err(error)) => {
@@ -143,7 +153,7 @@ async fn audit_one(
             );
             let error = DataError {
                 operation: "account".to_string(),
-                region: first_region(collector.regions()),
+                region: collector.home_region().to_string(),
                 code: Some("Timeout".to_string()),
                 message: format!(
                     "the account did not finish within its deadline of {} s",
@@ -160,14 +170,14 @@ async fn audit_one(
 pub(crate) fn died_report(
     planned: &PlannedAccount,
     error: &tokio::task::JoinError,
-    regions: &[String],
+    error_region: &str,
 ) -> AccountReport {
     warn!(account_id = %planned.account.id, operation = "account", "account audit panicked: {error}");
     error_report(
         planned,
         DataError {
             operation: "account".to_string(),
-            region: first_region(regions),
+            region: error_region.to_string(),
             code: Some("InternalError".to_string()),
             message: format!("the audit of this account failed inside mfa-auditor: {error}"),
             request_id: None,
@@ -176,12 +186,12 @@ pub(crate) fn died_report(
 }
 
 /// The report of an account that is not audited: skipped, or invalid (an error).
-pub(crate) fn not_audited_report(planned: PlannedAccount, regions: &[String]) -> AccountReport {
+pub(crate) fn not_audited_report(planned: PlannedAccount, error_region: &str) -> AccountReport {
     let (outcome, skip_reason, error) = match planned.decision {
         Decision::Skip { reason, .. } => (Outcome::Skipped, Some(reason), None),
         Decision::Invalid { mut error } => {
             if error.region.is_empty() {
-                error.region = first_region(regions);
+                error.region = error_region.to_string();
             }
             (Outcome::Error, None, Some(error))
         }
@@ -195,5 +205,6 @@ pub(crate) fn not_audited_report(planned: PlannedAccount, regions: &[String]) ->
         skip_reason,
         error,
         controls: Vec::new(),
+        regions: None,
     }
 }

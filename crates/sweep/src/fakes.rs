@@ -55,6 +55,7 @@ pub(crate) fn assessed(account_id: &str) -> AccountReport {
         skip_reason: None,
         error: None,
         controls: Vec::new(),
+        regions: None,
     }
 }
 
@@ -124,6 +125,10 @@ impl Audit for FakeAudit {
 
     fn regions(&self) -> &[String] {
         &self.regions
+    }
+
+    fn home_region(&self) -> &str {
+        "us-east-1"
     }
 }
 

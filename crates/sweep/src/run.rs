@@ -163,6 +163,7 @@ impl<A: Audit> SweepRunner<A> {
                         .centralized_root_access
                         .clone()
                         .err(),
+                    home_region: Some(self.auditor.home_region().to_string()),
                 };
                 sink.begin(&info).await?;
                 (info, HashMap::new())
@@ -211,7 +212,7 @@ impl<A: Audit> SweepRunner<A> {
         let started = Instant::now();
         let (to_writer, from_pool) = mpsc::unbounded_channel();
         for planned in not_audited {
-            let report = not_audited_report(planned, self.auditor.regions());
+            let report = not_audited_report(planned, self.auditor.home_region());
             // The receiver lives below: a send cannot fail.
             let _ = to_writer.send(Finished { report, took: None });
         }
@@ -327,7 +328,7 @@ impl<A: Audit> SweepRunner<A> {
                     grace_ends = Some(Instant::now() + self.settings.grace_period);
                 }
                 Some(joined) = in_flight.join_next_with_id() => {
-                    if let Some(finished) = joined_report(joined, &mut who, self.auditor.regions()) {
+                    if let Some(finished) = joined_report(joined, &mut who, self.auditor.home_region()) {
                         send(finished);
                     }
                 }
@@ -337,7 +338,7 @@ impl<A: Audit> SweepRunner<A> {
         in_flight.abort_all();
         let mut unfinished = queue.len();
         while let Some(joined) = in_flight.join_next_with_id().await {
-            match joined_report(joined, &mut who, self.auditor.regions()) {
+            match joined_report(joined, &mut who, self.auditor.home_region()) {
                 Some(finished) => send(finished),
                 None => unfinished += 1,
             }
@@ -351,7 +352,7 @@ impl<A: Audit> SweepRunner<A> {
 fn joined_report(
     joined: Result<(tokio::task::Id, (AccountReport, Duration)), tokio::task::JoinError>,
     who: &mut HashMap<tokio::task::Id, PlannedAccount>,
-    regions: &[String],
+    error_region: &str,
 ) -> Option<Finished> {
     match joined {
         Ok((id, (report, took))) => {
@@ -368,7 +369,7 @@ fn joined_report(
                 return None;
             }
             Some(Finished {
-                report: died_report(&planned, &error, regions),
+                report: died_report(&planned, &error, error_region),
                 took: Some(Duration::ZERO),
             })
         }

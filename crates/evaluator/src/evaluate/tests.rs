@@ -39,7 +39,7 @@ fn snapshot() -> AccountSnapshot {
             freshness: ReportFreshness::GeneratedForThisAudit,
             users: Vec::new(),
         }),
-        user_pools: Vec::new(),
+        user_pools: Ok(Vec::new()),
     }
 }
 
@@ -583,7 +583,7 @@ fn user_pool_control() {
     assert_distinct(cases.iter().map(|(case, regions, _)| (*case, regions)));
     for (case, regions, expected) in cases {
         let mut s = snapshot();
-        s.user_pools = regions;
+        s.user_pools = Ok(regions);
         assert_eq!(
             status_of(&s, ControlId::Cognito5),
             expected,
@@ -595,7 +595,7 @@ fn user_pool_control() {
 #[test]
 fn a_pool_out_of_scope_says_why_and_names_its_sign_in_factors() {
     let mut s = snapshot();
-    s.user_pools = vec![region(
+    s.user_pools = Ok(vec![region(
         "us-east-1",
         Ok(vec![
             pool_signing_in_with(
@@ -610,7 +610,7 @@ fn a_pool_out_of_scope_says_why_and_names_its_sign_in_factors() {
             ),
             pool("legacy", "us-east-1", Ok(MfaConfiguration::On)),
         ]),
-    )];
+    )]);
     let result = &evaluate(&s)[4];
     let [passkeys, legacy] = result.resources.as_slice() else {
         panic!("two pools: {:?}", result.resources)
@@ -640,13 +640,13 @@ fn an_errored_control_names_the_region_and_keeps_what_was_read() {
     let mut s = snapshot();
     let mut error = data_error("cognito-idp:ListUserPools");
     error.region = "eu-west-1".to_string();
-    s.user_pools = vec![
+    s.user_pools = Ok(vec![
         region(
             "us-east-1",
             Ok(vec![pool("a", "us-east-1", Ok(MfaConfiguration::On))]),
         ),
         region("eu-west-1", Err(error)),
-    ];
+    ]);
     let result = &evaluate(&s)[4];
     assert_eq!(result.status, E);
     assert_eq!(
@@ -656,6 +656,28 @@ fn an_errored_control_names_the_region_and_keeps_what_was_read() {
     assert_eq!(result.resources.len(), 1);
     // IAM controls are still decided.
     assert_eq!(status_of(&s, ControlId::Iam9), P);
+}
+
+#[test]
+fn regions_that_cannot_be_known_error_the_pool_control_alone() {
+    let mut s = snapshot();
+    s.user_pools = Err(data_error("account:ListRegions"));
+    let result = &evaluate(&s)[4];
+    assert_eq!(result.status, E);
+    assert_eq!(
+        result.error.as_ref().map(|e| e.operation.as_str()),
+        Some("account:ListRegions")
+    );
+    assert!(result.resources.is_empty());
+    assert_eq!(s.regions_searched(), None);
+    for control in [
+        ControlId::Iam9,
+        ControlId::Iam6,
+        ControlId::Iam5,
+        ControlId::Iam19,
+    ] {
+        assert_ne!(status_of(&s, control), E, "{control:?}");
+    }
 }
 
 #[test]

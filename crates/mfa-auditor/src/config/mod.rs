@@ -13,7 +13,7 @@ mod validate;
 
 pub use exceptions::load_exceptions;
 
-use mfa_collector::{AuditRole, AwsSettings, LimitSettings, Region, ReportSettings};
+use mfa_collector::{AuditRole, AwsSettings, LimitSettings, RegionScope, ReportSettings};
 use mfa_sweep::{Scope, WhenBusy};
 use secrecy::SecretString;
 use std::collections::HashMap;
@@ -54,8 +54,9 @@ pub struct AuditConfig {
     pub limits: LimitSettings,
     pub role: AuditRole,
     pub scope: Scope,
-    /// Where user pools are searched; each region once.
-    pub regions: Vec<Region>,
+    /// Where user pools are searched: listed regions (each once), or every region enabled in
+    /// each account.
+    pub regions: RegionScope,
     /// Accounts being audited at once, most of them waiting for IAM.
     pub accounts_in_flight: usize,
     pub account_deadline: Duration,

@@ -76,8 +76,16 @@ fn the_database_url_may_come_from_the_environment_alone() {
     );
 }
 
+#[test]
+fn a_star_alone_searches_every_region_enabled_in_each_account() {
+    let config = load_str("[audit]\nregions = [\"*\"]\n", &[]).expect("valid");
+    assert_eq!(config.regions, mfa_collector::RegionScope::Enabled);
+    let config = load_str("", &[("MFA_AUDITOR__AUDIT__REGIONS", "[\"*\"]")]).expect("valid");
+    assert_eq!(config.regions, mfa_collector::RegionScope::Enabled);
+}
+
 fn regions(config: &AuditConfig) -> Vec<String> {
-    config.regions.iter().map(|r| r.to_string()).collect()
+    config.regions.as_configured()
 }
 
 fn url(config: &AuditConfig) -> Option<String> {
@@ -247,6 +255,13 @@ fn bad_configurations_name_the_origin_and_key() {
             file,
             "audit.regions",
             "at least one",
+        ),
+        (
+            format!("{MINIMAL}[audit]\nregions = [\"*\", \"us-east-1\"]\n"),
+            vec![],
+            file,
+            "audit.regions",
+            "give it alone",
         ),
         (
             format!("{MINIMAL}[audit]\nregions = [\"mars-1\"]\n"),
@@ -543,7 +558,7 @@ fn the_shipped_configuration_files_are_valid() {
     for name in ["default.toml", "example.toml"] {
         let config =
             load(&dir.join(name), &HashMap::new()).unwrap_or_else(|e| panic!("config/{name}: {e}"));
-        assert!(!config.regions.is_empty(), "{name}");
+        assert!(!config.regions.as_configured().is_empty(), "{name}");
     }
 }
 

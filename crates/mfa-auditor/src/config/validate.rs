@@ -5,8 +5,9 @@ use super::raw::RawConfig;
 use super::sources::Origins;
 use super::{AuditConfig, ConfigError, DatabaseConfig, ExceptionsSettings, Schedule};
 use mfa_collector::{
-    AccountId, AuditRole, AwsSettings, LimitSettings, OuId, Region, ReportSettings,
+    AccountId, AuditRole, AwsSettings, LimitSettings, OuId, Region, RegionScope, ReportSettings,
 };
+use mfa_evaluator::ALL_ENABLED_REGIONS;
 use mfa_sweep::{Scope, WhenBusy};
 use secrecy::SecretString;
 use std::collections::HashSet;
@@ -158,10 +159,7 @@ pub(super) fn validate(
         audit_management_account: org.audit_management_account,
     };
 
-    if raw.audit.regions.is_empty() {
-        return Err(check.error("audit.regions", "must list at least one region"));
-    }
-    let regions = check.distinct::<Region>("audit.regions", &raw.audit.regions)?;
+    let regions = region_scope(&check, &raw.audit.regions)?;
     let credential_report_max_age = check.seconds(
         "audit.credential_report_max_age_seconds",
         raw.audit.credential_report_max_age_seconds,
@@ -379,6 +377,23 @@ pub(super) fn validate(
         exceptions,
         notify,
     })
+}
+
+/// `[audit] regions`: `["*"]` for every region enabled in each account, or a list of regions.
+fn region_scope(check: &Checker, regions: &[String]) -> Result<RegionScope, ConfigError> {
+    const KEY: &str = "audit.regions";
+    match regions {
+        [] => Err(check.error(
+            KEY,
+            format!("must list at least one region, or be [\"{ALL_ENABLED_REGIONS}\"] for every region enabled in each account"),
+        )),
+        [only] if only == ALL_ENABLED_REGIONS => Ok(RegionScope::Enabled),
+        _ if regions.iter().any(|r| r == ALL_ENABLED_REGIONS) => Err(check.error(
+            KEY,
+            format!("\"{ALL_ENABLED_REGIONS}\" (every region enabled in each account) already covers every region: give it alone, or list regions without it"),
+        )),
+        _ => Ok(RegionScope::Listed(check.distinct::<Region>(KEY, regions)?)),
+    }
 }
 
 /// IAM's character set for role and session names: letters, digits and `+=,.@_-`.

@@ -20,6 +20,7 @@ fn sweep_info() -> SweepInfo {
         exceptions: Vec::new(),
         centralized_root_access: None,
         centralized_root_access_error: None,
+        home_region: None,
     }
 }
 

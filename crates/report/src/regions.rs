@@ -1,0 +1,103 @@
+//! Which regions were searched for user pools, said the same way in every format that shows it:
+//! the configured list, or with `["*"]` the regions each account had enabled.
+
+use crate::{Outcome, SweepReport};
+use mfa_evaluator::ALL_ENABLED_REGIONS;
+use std::collections::BTreeMap;
+
+impl SweepReport {
+    /// One line: the regions searched for user pools.
+    pub fn regions_searched(&self) -> String {
+        if !self
+            .sweep
+            .regions
+            .iter()
+            .any(|region| region == ALL_ENABLED_REGIONS)
+        {
+            return self.sweep.regions.join(", ");
+        }
+        let searched: Vec<&Vec<String>> = self
+            .accounts
+            .iter()
+            .filter(|account| account.outcome == Outcome::Assessed)
+            .filter_map(|account| account.regions.as_ref())
+            .collect();
+        let Some(first) = searched.first() else {
+            return "every region enabled in each account (none could be read)".to_string();
+        };
+        // In AWS's order, as the first account lists them.
+        let everywhere: Vec<&str> = first
+            .iter()
+            .filter(|region| searched.iter().all(|regions| regions.contains(region)))
+            .map(String::as_str)
+            .collect();
+        let mut elsewhere: BTreeMap<&str, usize> = BTreeMap::new();
+        for region in searched.iter().flat_map(|regions| regions.iter()) {
+            if !everywhere.contains(&region.as_str()) {
+                *elsewhere.entry(region.as_str()).or_default() += 1;
+            }
+        }
+        let mut line = format!(
+            "every region enabled in each account: {} in every account ({})",
+            everywhere.len(),
+            everywhere.join(", ")
+        );
+        for (region, accounts) in elsewhere {
+            let plural = if accounts == 1 { "" } else { "s" };
+            line.push_str(&format!("; {region} in {accounts} account{plural}"));
+        }
+        line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::fixtures::{self, assessed};
+
+    fn report(configured: &[&str], searched: &[Option<&[&str]>]) -> crate::SweepReport {
+        let accounts = searched
+            .iter()
+            .enumerate()
+            .map(|(i, regions)| {
+                let mut account = assessed(&format!("{:012}", i + 1), Vec::new());
+                account.regions = regions.map(|r| r.iter().map(|s| s.to_string()).collect());
+                account
+            })
+            .collect();
+        let mut report = fixtures::report(accounts);
+        report.sweep.regions = configured.iter().map(|r| r.to_string()).collect();
+        report
+    }
+
+    #[test]
+    fn a_list_is_said_as_configured() {
+        let report = report(
+            &["us-east-1", "eu-west-1"],
+            &[Some(&["us-east-1", "eu-west-1"])],
+        );
+        assert_eq!(report.regions_searched(), "us-east-1, eu-west-1");
+    }
+
+    #[test]
+    fn every_enabled_region_says_what_all_accounts_share_and_what_some_add() {
+        let report = report(
+            &["*"],
+            &[
+                Some(&["us-east-1", "eu-west-1"]),
+                Some(&["us-east-1", "af-south-1", "eu-west-1"]),
+                None,
+                Some(&["us-east-1", "eu-west-1", "me-south-1", "af-south-1"]),
+            ],
+        );
+        assert_eq!(
+            report.regions_searched(),
+            "every region enabled in each account: 2 in every account (us-east-1, eu-west-1); \
+             af-south-1 in 2 accounts; me-south-1 in 1 account"
+        );
+        let none = self::report(&["*"], &[None]);
+        assert_eq!(
+            none.regions_searched(),
+            "every region enabled in each account (none could be read)"
+        );
+    }
+}
