@@ -17,6 +17,7 @@ mod html;
 mod not_evaluated;
 mod ocsf;
 mod root_access;
+pub mod terminal;
 mod text;
 mod text_exceptions;
 
