@@ -1,13 +1,16 @@
 //! Untrusted AWS data: the emulator answers with broken or hostile values, and each makes only
 //! the affected account's affected controls ERROR with a clear message, never a panic, never a
-//! PASSED; names full of quotes and SQL metacharacters round-trip exactly.
+//! PASSED; names full of quotes and SQL metacharacters round-trip exactly; names full of
+//! terminal escapes and spreadsheet formulas reach no terminal and no spreadsheet as such.
 
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
-use common::{account_named, compare_with_expected, setup, text};
+use common::{account_named, compare_with_expected, setup, text, Auditor};
+use mfa_testkit::Emulator;
 use serde_json::{json, Value};
+use std::process::Output;
 
 const HEADER: &str = "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,cert_1_last_rotated,cert_2_active,cert_2_last_rotated";
 
@@ -150,4 +153,169 @@ async fn a_credential_report_that_lists_a_user_twice_is_decided_once() {
     }
     expected["accounts"][account.as_str()]["seeded"] = Value::Null;
     compare_with_expected(&auditor.json_report(), &expected);
+}
+
+/// An OU name as AWS allows one (any character): it clears the screen, retitles the terminal,
+/// rings the bell, starts a line of its own and returns the carriage.
+const HOSTILE_OU: &str = "Prod\u{1b}[2J\u{1b}]0;pwned\u{7}\nFAKE: all accounts PASSED\r";
+/// An OU name that reverses the rest of its line, then isolates, with C1's CSI and DEL.
+const BIDI_OU: &str = "Sandbox\u{202e}devorppa\u{2066}\u{9b}2J\u{7f}\u{2069}";
+
+/// The characters a terminal could obey, as the issue lists them: C0 controls but the newline
+/// between lines, DEL, C1 controls, bidi overrides and isolates (checked here on their own, not
+/// with the auditor's code).
+fn obeyed(text: &str) -> Vec<char> {
+    text.chars()
+        .filter(|&c| {
+            (c < ' ' && c != '\n')
+                || ('\u{7f}'..='\u{9f}').contains(&c)
+                || ('\u{202a}'..='\u{202e}').contains(&c)
+                || ('\u{2066}'..='\u{2069}').contains(&c)
+        })
+        .collect()
+}
+
+/// What a command printed could do nothing to a terminal but print.
+fn check_terminal_safe(what: &str, output: &Output) {
+    for (stream, bytes) in [("stdout", &output.stdout), ("stderr", &output.stderr)] {
+        let printed = text(bytes);
+        assert_eq!(
+            obeyed(&printed),
+            Vec::<char>::new(),
+            "{what} {stream}: {printed}"
+        );
+        assert!(
+            !printed.lines().any(|line| line.starts_with("FAKE")),
+            "{what} {stream}: {printed}"
+        );
+    }
+}
+
+/// RFC 4180 cells, quoted fields holding separators, quotes and line breaks.
+fn csv_rows(csv: &str) -> Vec<Vec<String>> {
+    let (mut rows, mut row, mut cell) = (Vec::new(), Vec::new(), String::new());
+    let (mut quoted, mut chars) = (false, csv.chars().peekable());
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                cell.push('"');
+            }
+            (_, '"') => quoted = !quoted,
+            (false, ',') => row.push(std::mem::take(&mut cell)),
+            (false, '\n') => {
+                row.push(std::mem::take(&mut cell));
+                rows.push(std::mem::take(&mut row));
+            }
+            (_, c) => cell.push(c),
+        }
+    }
+    rows
+}
+
+fn run_ok(auditor: &Auditor, args: &[&str]) -> Output {
+    let output = auditor.run(args);
+    assert!(
+        output.status.success(),
+        "{args:?}: {}",
+        text(&output.stderr)
+    );
+    output
+}
+
+/// Names two OUs (Workloads/Dev, Sandbox) and five accounts as AWS allows, in the emulator's
+/// answers and in the expectations.
+fn name_them_as_aws_allows(emulator: &Emulator, expected: &mut Value) {
+    let mut account_names = json!({});
+    for (seeded, hostile) in [
+        ("dev-web", "=HYPERLINK(\"http://x\",\"y\")"),
+        ("sandbox-alice", "@SUM(1+1)"),
+        ("no-audit-role", "+1"),
+        ("legacy-suspended", "-2"),
+        ("sandbox-bob", "<img src=x onerror=alert(1)>"),
+    ] {
+        let id = account_named(expected, seeded);
+        account_names[id.as_str()] = hostile.into();
+        expected["accounts"][id.as_str()]["account_name"] = hostile.into();
+    }
+    let ou = |path: &str| expected["ou_ids"][path].as_str().unwrap().to_string();
+    let ou_names = json!({ou("Workloads/Dev"): HOSTILE_OU, ou("Sandbox"): BIDI_OU});
+    for account in expected["accounts"].as_object_mut().unwrap().values_mut() {
+        let path = account["ou_path"].as_str().unwrap();
+        if let Some(rest) = path.strip_prefix("Root/Workloads/Dev") {
+            account["ou_path"] = format!("Root/Workloads/{HOSTILE_OU}{rest}").into();
+        } else if let Some(rest) = path.strip_prefix("Root/Sandbox") {
+            account["ou_path"] = format!("Root/{BIDI_OU}{rest}").into();
+        }
+    }
+    emulator.set_faults(json!({"ou_names": ou_names, "account_names": account_names}));
+}
+
+/// No cell of the CSV (of now, and of the sweep) starts a formula; the names are there, behind
+/// the quote.
+fn check_csv(auditor: &Auditor, sweep_id: &str) {
+    for args in [
+        vec!["report", "--format", "csv"],
+        vec!["report", "--format", "csv", "--sweep", sweep_id],
+    ] {
+        let csv = text(&run_ok(auditor, &args).stdout);
+        let rows = csv_rows(&csv);
+        assert!(rows.len() > 50, "{csv}");
+        for cell in rows.iter().flatten() {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{args:?}: {cell:?}"
+            );
+        }
+        for name in ["=HYPERLINK(\"http://x\",\"y\")", "@SUM(1+1)"] {
+            assert!(
+                rows.iter().any(|row| row[1] == format!("'{name}")),
+                "{args:?}: {name} in {csv}"
+            );
+        }
+        assert!(rows.iter().any(|row| row[2].ends_with(HOSTILE_OU)), "{csv}");
+    }
+}
+
+#[tokio::test]
+async fn names_that_are_terminal_escapes_or_formulas_are_shown_never_obeyed() {
+    let (emulator, mut expected, auditor) = setup().await;
+    name_them_as_aws_allows(&emulator, &mut expected);
+
+    // The sweep's summary and its logs at their most verbose (no-audit-role's warning names
+    // its OU path); then every text a person reads.
+    let sweep = auditor.run(&["-vv", "sweep"]);
+    assert_eq!(sweep.status.code(), Some(2), "{}", text(&sweep.stderr));
+    check_terminal_safe("sweep -vv", &sweep);
+    let shown_ou = "Workloads/Prod\\u{1b}[2J\\u{1b}]0;pwned\\u{7}\\nFAKE: all accounts PASSED\\r";
+    assert!(
+        text(&sweep.stderr).contains(shown_ou),
+        "the logs name the OU: {}",
+        text(&sweep.stderr)
+    );
+    let report = run_ok(&auditor, &["-vv", "report"]);
+    check_terminal_safe("report", &report);
+    let accounts = run_ok(&auditor, &["-vv", "accounts"]);
+    check_terminal_safe("accounts", &accounts);
+    let shown_bidi = "Root/Sandbox\\u{202e}devorppa\\u{2066}\\u{9b}2J\\u{7f}\\u{2069}";
+    for (what, output) in [("report", &report), ("accounts", &accounts)] {
+        let printed = text(&output.stdout);
+        // The report cuts the long name to its column, between characters.
+        for shown in [shown_ou, shown_bidi, "=HYPERLINK(\"http://x\",", "+1"] {
+            assert!(printed.contains(shown), "{what}: {shown} in {printed}");
+        }
+    }
+
+    // JSON carries every name exactly.
+    let json = auditor.json_report();
+    compare_with_expected(&json, &expected);
+    check_csv(&auditor, json["sweep"]["id"].as_str().unwrap());
+
+    // HTML escapes what is markup.
+    let html = text(&run_ok(&auditor, &["report", "--format", "html"]).stdout);
+    assert!(
+        html.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        "{html}"
+    );
+    assert!(!html.contains("<img"), "{html}");
 }

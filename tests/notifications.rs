@@ -109,6 +109,11 @@ fn sweep(auditor: &mut Auditor, config: &str, verbose: bool) -> std::process::Ou
     })
 }
 
+/// An OU name as AWS allows one (any character).
+const HOSTILE_OU: &str = "Prod\u{1b}[2J\u{1b}]0;pwned\u{7}\nFAKE: all accounts PASSED\r";
+/// An account name as AWS allows one (printable ASCII): a Slack mention, then a formula.
+const HOSTILE_ACCOUNT: &str = "<!channel> =HYPERLINK(\"http://x\",\"y\")";
+
 fn changes(body: &Value, kind: &str) -> Vec<String> {
     body["changes"]
         .as_array()
@@ -134,6 +139,11 @@ async fn each_webhook_hears_what_changed_in_its_part_of_the_organization_and_not
     let prod = Receiver::start(Answer::Ok);
     let slack = Receiver::start(Answer::Ok);
     let prod_ou = expected["ou_ids"]["Workloads/Prod"].as_str().unwrap();
+    // Names as AWS allows them: the OU's clears a terminal and starts a line of its own, the
+    // account's mentions the channel and is a formula.
+    let prod_api = common::account_named(&expected, "prod-api");
+    emulator.set_faults(json!({"ou_names": {prod_ou: HOSTILE_OU},
+                               "account_names": {prod_api.as_str(): HOSTILE_ACCOUNT}}));
     let config = config_with(
         &dir,
         &format!(
@@ -164,7 +174,6 @@ async fn each_webhook_hears_what_changed_in_its_part_of_the_organization_and_not
 
     // Overnight: prod-web's root gets a hardware device; prod-api's root loses its MFA.
     let prod_web = common::account_named(&expected, "prod-web");
-    let prod_api = common::account_named(&expected, "prod-api");
     emulator.set_root_state(
         &prod_web,
         json!({"password_present": true, "access_keys_present": false,
@@ -197,19 +206,37 @@ async fn each_webhook_hears_what_changed_in_its_part_of_the_organization_and_not
         body["account_errors"].as_array().unwrap().is_empty(),
         "the same account errors: no news"
     );
+    // The JSON document carries the names exactly.
+    let failure = &body["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["change"] == "new_failure")
+        .unwrap();
+    assert_eq!(failure["account_name"], HOSTILE_ACCOUNT, "{body}");
+    assert_eq!(
+        failure["ou_path"],
+        format!("Root/Workloads/{HOSTILE_OU}"),
+        "{body}"
+    );
     // The prod OU's webhook heard the same (both accounts are in it).
     assert_eq!(
         changes(&prod.bodies()[0], "new_failure"),
         changes(body, "new_failure")
     );
-    // Slack: counts first, then a line per change.
+    // Slack: counts first, then a line per change, the name escaped for Slack.
     let message = slack.bodies()[1]["text"].as_str().unwrap().to_string();
     assert!(message.starts_with("MFA audit of o-"), "{message}");
     assert!(message.contains("1 new failures, 2 resolved"), "{message}");
     assert!(
         message.contains(&format!(
-            "• New failure: prod-api ({prod_api}) IAM.9 arn:aws:iam::{prod_api}:root"
+            "• New failure: &lt;!channel&gt; =HYPERLINK(\"http://x\",\"y\") ({prod_api}) IAM.9 \
+             arn:aws:iam::{prod_api}:root"
         )),
+        "{message}"
+    );
+    assert!(
+        !message.contains('<') && !message.contains('>'),
         "{message}"
     );
 

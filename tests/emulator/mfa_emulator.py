@@ -28,6 +28,12 @@ What this adds to stock moto (pinned in requirements.txt):
   - `DescribeOrganization` without some of its fields (`organization_drop_fields`), OUs and
     accounts without their `Name` (`unnamed_ous`, `unnamed_accounts`): a broken or hostile
     answer, which the auditor must not turn into an empty name;
+  - OUs and accounts named as AWS lets them be named (`ou_names`, `account_names`): an OU's
+    `Name` may hold any character, 1 to 128 of them (the API reference's pattern is `[\s\S]*`),
+    control characters and terminal escape sequences included, and an account's `Name` is
+    printable ASCII when it is created (`[\u0020-\u007E]+`, 1 to 50), a spreadsheet formula
+    included, though the `Account` type's pattern is `[\s\S]*`; every Organizations answer that
+    names them names them so;
   - the distance to AWS: every answer `latency_seconds` late (`latency_seconds`);
   - sessions that end: AssumeRole's credentials expire `session_seconds` after they are issued,
     and a request signed with expired ones is refused with `ExpiredToken` (`session_seconds`);
@@ -281,6 +287,10 @@ class Faults:
     # What account:ListRegions answers for some regions, whatever the account enabled:
     # {"us-east-1": "ENABLED_SOMETIMES"}, or null for RegionOptStatus absent (regions.py).
     region_statuses: dict = field(default_factory=dict)
+    # OUs and accounts (ids) and the Name every Organizations answer gives them instead of
+    # moto's: {"<id>": "any text"}.
+    ou_names: dict = field(default_factory=dict)
+    account_names: dict = field(default_factory=dict)
 
 
 FAULTS = Faults()
@@ -662,6 +672,8 @@ def rewrite_fields(faults: Faults, service: str, operation: str, account: str,
         body = account_lifecycle(faults, operation, body)
     if faults.unnamed_ous or faults.unnamed_accounts or faults.unnamed_pools:
         body = drop_names(faults, operation, body)
+    if faults.ou_names or faults.account_names:
+        body = rename(faults, operation, body)
     if operation == "ListAccounts" and faults.account_id_rewrite:
         old, new = faults.account_id_rewrite["from"], faults.account_id_rewrite["to"]
         return body.replace(json.dumps(old).encode(), json.dumps(new).encode())
@@ -743,6 +755,24 @@ def drop_names(faults: Faults, operation: str, body: bytes) -> bytes:
     for item in items if isinstance(items, list) else [items] if items else []:
         if item.get("Id") in ids:
             item.pop("Name", None)
+    return json.dumps(answer).encode()
+
+
+def rename(faults: Faults, operation: str, body: bytes) -> bytes:
+    """Organizations' answers with some OUs and accounts named as AWS allows (see Faults)."""
+    lists = {"ListOrganizationalUnitsForParent": ("OrganizationalUnits", faults.ou_names),
+             "DescribeOrganizationalUnit": ("OrganizationalUnit", faults.ou_names),
+             "ListAccounts": ("Accounts", faults.account_names),
+             "ListAccountsForParent": ("Accounts", faults.account_names),
+             "DescribeAccount": ("Account", faults.account_names)}
+    if operation not in lists:
+        return body
+    key, names = lists[operation]
+    answer = json.loads(body)
+    items = answer.get(key)
+    for item in items if isinstance(items, list) else [items] if items else []:
+        if item.get("Id") in names:
+            item["Name"] = names[item["Id"]]
     return json.dumps(answer).encode()
 
 

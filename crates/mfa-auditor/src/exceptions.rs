@@ -5,6 +5,7 @@ use crate::config::{self, AuditConfig};
 use anyhow::Result;
 use chrono::NaiveDate;
 use mfa_evaluator::{Exception, ExceptionState};
+use mfa_report::terminal::Escaped;
 use mfa_store::CoveredFinding;
 
 /// What a sweep does with an exceptions file it cannot read or that is bad.
@@ -48,7 +49,7 @@ pub fn summary(exceptions: &[Exception], today: NaiveDate, warn_days: u32) -> St
         exceptions
             .iter()
             .filter(|e| e.state_on(today, warn_days) == state)
-            .map(|e| format!("{} ({})", e.id, e.expires))
+            .map(|e| format!("{} ({})", Escaped(&e.id), e.expires))
             .collect()
     };
     let (expiring, expired) = (
@@ -98,21 +99,25 @@ pub fn listing(
         };
         text += &format!(
             "{:<28} {:<9} {:>8}  {:<10}  {}\n",
-            exception.id,
+            Escaped(&exception.id),
             state,
             findings.len(),
             exception.expires,
-            exception.owner
+            Escaped(&exception.owner)
         );
         if !findings.is_empty() {
-            details += &format!("\n{} ({}):\n", exception.id, exception.reason);
+            details += &format!(
+                "\n{} ({}):\n",
+                Escaped(&exception.id),
+                Escaped(&exception.reason)
+            );
             for finding in findings {
                 details += &format!(
                     "  {} {:<24} {:<9} {}\n",
-                    finding.account_id,
-                    finding.account_name,
-                    finding.control_id,
-                    finding.resource_id
+                    Escaped(&finding.account_id),
+                    Escaped(&finding.account_name),
+                    Escaped(&finding.control_id),
+                    Escaped(&finding.resource_id)
                 );
             }
         }
@@ -160,5 +165,35 @@ mod tests {
              longer applied: gone (2026-11-28).\n"
         );
         assert_eq!(summary(&[], day(11, 29), 30), "");
+    }
+
+    #[test]
+    fn the_listing_shows_names_and_reasons_escaped() {
+        let mut accepted = exception("ci\u{1b}[8m", day(12, 31));
+        accepted.owner = "ops\r\nFAKE: owner".into();
+        accepted.reason = "CI\nFAKE: reason".into();
+        let covered = [CoveredFinding {
+            exception_id: accepted.id.clone(),
+            account_id: "111122223333".into(),
+            account_name: "Prod\u{1b}[2J\nFAKE: all accounts PASSED\u{202e}".into(),
+            control_id: "IAM.19".into(),
+            resource_id: "arn:aws:iam::111122223333:user/\u{9b}ci".into(),
+        }];
+        let text = listing(&[accepted], &covered, day(11, 29), 30);
+        assert!(
+            !text
+                .chars()
+                .any(|c| c != '\n' && mfa_report::terminal::must_escape(c)),
+            "{text}"
+        );
+        assert!(!text.lines().any(|l| l.starts_with("FAKE")), "{text}");
+        for shown in [
+            "ci\\u{1b}[8m                  active           1  2026-12-31  ops\\r\\nFAKE: owner\n",
+            "\nci\\u{1b}[8m (CI\\nFAKE: reason):\n",
+            "  111122223333 Prod\\u{1b}[2J\\nFAKE: all accounts PASSED\\u{202e} IAM.19    \
+             arn:aws:iam::111122223333:user/\\u{9b}ci\n",
+        ] {
+            assert!(text.contains(shown), "{shown}\n{text}");
+        }
     }
 }

@@ -3,6 +3,7 @@
 
 mod config;
 mod exceptions;
+mod log_writer;
 mod metrics;
 mod notify;
 mod progress;
@@ -14,6 +15,7 @@ mod telemetry;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use mfa_collector::{Caller, OrganizationReader};
+use mfa_report::terminal::{escape_lines, Escaped};
 use mfa_store::{Evidence, Store, SweepSelector};
 use mfa_sweep::Decision;
 use secrecy::ExposeSecret;
@@ -166,7 +168,7 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", shown_error(&error));
             ExitCode::from(1)
         }
     }
@@ -238,8 +240,22 @@ async fn run(cli: Cli) -> Result<u8> {
     }
 }
 
-/// Writes to stdout; a closed pipe (`| head`) is not an error.
+/// An error for stderr: its chain on one line, with what AWS or a file put in it escaped; a
+/// message of several lines (a TOML error's excerpt) keeps them, indented, so that no line of
+/// it starts with what a value chose.
+fn shown_error(error: &anyhow::Error) -> String {
+    escape_lines(&format!("{error:#}")).replace('\n', "\n  ")
+}
+
+/// Text for a person on stdout. Its writers escape every value they show
+/// (`mfa_report::terminal`); this escapes anything one of them missed but the newlines.
 pub(crate) fn out(text: &str) -> Result<()> {
+    out_document(&escape_lines(text))
+}
+
+/// A document on stdout (JSON, CSV, OCSF, ASFF, HTML), byte for byte; a closed pipe (`| head`)
+/// is not an error.
+pub(crate) fn out_document(text: &str) -> Result<()> {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
     match stdout
@@ -313,7 +329,10 @@ async fn report(
             }
         }
     };
-    out(&text)
+    match format {
+        ReportFormat::Text => out(&text),
+        _ => out_document(&text),
+    }
 }
 
 /// The HTML page of a report, with the MFA coverage of the year of sweeps up to its own.
@@ -334,19 +353,26 @@ async fn accounts(config: &config::AuditConfig) -> Result<u8> {
     let plan = mfa_sweep::plan(organization, &config.scope);
     let mut text = format!(
         "Organization {} (management account {})\n{:<12}  {:<28} {:<36} decision\n",
-        plan.organization_id, plan.management_account_id, "account", "name", "ou path"
+        Escaped(&plan.organization_id),
+        Escaped(&plan.management_account_id),
+        "account",
+        "name",
+        "ou path"
     );
     for planned in &plan.accounts {
         let decision = match &planned.decision {
             Decision::Audit => "included".to_string(),
-            Decision::Skip { reason, rule } => format!("{} ({rule})", reason.as_str()),
-            Decision::Invalid { error } => format!("error ({error})"),
+            // The rule names the OU that decided it.
+            Decision::Skip { reason, rule } => {
+                format!("{} ({})", reason.as_str(), Escaped(rule))
+            }
+            Decision::Invalid { error } => format!("error ({})", Escaped(&error.to_string())),
         };
         text += &format!(
             "{:<12}  {:<28} {:<36} {decision}\n",
-            planned.account.id,
-            planned.account.name_or_empty(),
-            planned.account.ou_path()
+            Escaped(&planned.account.id),
+            Escaped(planned.account.name_or_empty()),
+            Escaped(&planned.account.ou_path())
         );
     }
     text += &format!(
@@ -357,4 +383,21 @@ async fn accounts(config: &config::AuditConfig) -> Result<u8> {
     );
     out(&text)?;
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown_error;
+
+    #[test]
+    fn an_error_shows_what_aws_put_in_it_escaped_and_no_line_of_its_own() {
+        let error =
+            anyhow::anyhow!("AccessDenied: no\u{1b}[2J\u{9b}0m\nFAKE: all accounts PASSED\r")
+                .context("cannot read the organization");
+        assert_eq!(
+            shown_error(&error),
+            "cannot read the organization: AccessDenied: no\\u{1b}[2J\\u{9b}0m\n  FAKE: all accounts \
+             PASSED\\r"
+        );
+    }
 }

@@ -5,6 +5,7 @@ use crate::metrics::Metrics;
 use crate::{config, connect, exceptions, notify, out, progress};
 use anyhow::{Context, Result};
 use mfa_collector::{AccountCollector, Caller, OrganizationReader, RootAccessReader};
+use mfa_report::terminal::Escaped;
 use mfa_report::{SweepException, SweepStatus};
 use mfa_store::StoreError;
 use mfa_sweep::{
@@ -330,7 +331,7 @@ pub async fn import(config: &config::AuditConfig, file: &Path) -> Result<u8> {
         imported.accounts_written,
         imported.accounts_already_present,
         imported.sweeps_finished,
-        imported.sweeps.join(", ")
+        Escaped(&imported.sweeps.join(", "))
     );
     if let Some(line) = imported.torn_line {
         text += &format!(

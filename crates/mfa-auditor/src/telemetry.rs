@@ -1,6 +1,7 @@
-//! The one place that sets up logging: to stderr, as text or JSON, at a level from `-v`/`-q`
-//! unless `RUST_LOG` says otherwise.
+//! The one place that sets up logging: to stderr, as text (every control character escaped,
+//! see `log_writer`) or JSON, at a level from `-v`/`-q` unless `RUST_LOG` says otherwise.
 
+use crate::log_writer::EscapeControls;
 use std::io::IsTerminal;
 use tracing_subscriber::fmt::writer::MakeWriterExt;
 use tracing_subscriber::EnvFilter;
@@ -45,12 +46,20 @@ pub fn init(format: LogFormat, verbosity: i8) {
     let writer = std::io::stderr.with_max_level(tracing::Level::TRACE);
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(writer)
-        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false);
     // A second init (tests) keeps the first subscriber; that is fine.
     let _ = match format {
-        LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        // Names from AWS reach the fields: every control character is escaped, so colours
+        // (escape sequences themselves) are off. JSON escapes what it carries.
+        LogFormat::Text => builder
+            .with_writer(EscapeControls(writer))
+            .with_ansi(false)
+            .try_init(),
+        LogFormat::Json => builder
+            .with_writer(writer)
+            .with_ansi(std::io::stderr().is_terminal())
+            .json()
+            .flatten_event(true)
+            .try_init(),
     };
 }

@@ -154,4 +154,30 @@ mod tests {
             "{text}"
         );
     }
+
+    #[test]
+    fn hostile_ou_and_account_names_are_escaped_for_slack() {
+        use mfa_report::fixtures::{FORMULA_NAMES, HOSTILE_OU};
+        let name = format!("<@U123>{}", FORMULA_NAMES[0]);
+        let mut digest = digest(1, &name);
+        digest.changes[0].ou_path = format!("Root/<!here>{HOSTILE_OU}");
+        digest.account_errors = vec![crate::AccountError {
+            account_id: "333333333333".into(),
+            account_name: format!("{}<#C1>", FORMULA_NAMES[1]),
+            ou_path: format!("Root/{HOSTILE_OU}"),
+            operation: "sts:AssumeRole".into(),
+            region: "us-east-1".into(),
+            code: Some("AccessDenied".into()),
+            message: "denied".into(),
+        }];
+        let message = render_slack(&report(), &digest);
+        let text = message["text"].as_str().unwrap();
+        assert!(!text.contains('<') && !text.contains('>'), "{text}");
+        for shown in [
+            "New failure: &lt;@U123&gt;=HYPERLINK(\"http://x\",\"y\") (222222222222)",
+            "Account error: @SUM(1+1)&lt;#C1&gt; (333333333333)",
+        ] {
+            assert!(text.contains(shown), "{shown} in {text}");
+        }
+    }
 }

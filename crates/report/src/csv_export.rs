@@ -87,7 +87,9 @@ pub fn findings_of(report: &SweepReport) -> Vec<CurrentFinding> {
     findings
 }
 
-/// Current findings as CSV (RFC 4180, a header row), for spreadsheets.
+/// Current findings as CSV (RFC 4180, a header row), for spreadsheets. Names come from AWS and
+/// a spreadsheet runs a cell that starts like a formula, so every cell is neutralised as OWASP's
+/// CSV injection guidance says ([`neutralise_formula`]).
 pub fn render_csv(findings: &[CurrentFinding]) -> Result<String, csv::Error> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     for finding in findings {
@@ -114,7 +116,41 @@ pub fn render_csv(findings: &[CurrentFinding]) -> Result<String, csv::Error> {
         ])?;
     }
     let bytes = writer.into_inner().map_err(|e| e.into_error())?;
+    neutralise_formulas(&bytes)
+}
+
+/// The CSV with every cell neutralised: read back and written again cell by cell, so that no
+/// column, present or added later, is left out.
+fn neutralise_formulas(csv_bytes: &[u8]) -> Result<String, csv::Error> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(csv_bytes);
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for record in reader.records() {
+        let record = record?;
+        writer.write_record(
+            record
+                .iter()
+                .map(|cell| neutralise_formula(cell).into_owned()),
+        )?;
+    }
+    let bytes = writer.into_inner().map_err(|e| e.into_error())?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// What starts a formula in a spreadsheet, as OWASP lists it: `=`, `+`, `-`, `@`, tab and
+/// carriage return.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A cell that a spreadsheet would read as a formula, prefixed with `'` so that it reads it as
+/// text (OWASP, CSV Injection); any other cell as it is. The csv crate quotes the cells that
+/// hold a separator, a quote or a line break.
+pub fn neutralise_formula(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(FORMULA_STARTS) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
 }
 
 #[cfg(test)]
@@ -166,5 +202,57 @@ mod tests {
             render_csv(&[]).expect("renders").lines().next(),
             Some(header)
         );
+    }
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_are_neutralised_as_owasp_says() {
+        use crate::fixtures::{FORMULA_NAMES, HOSTILE_OU};
+        let hostile = |account_name: &str| CurrentFinding {
+            account_id: "222222222222".into(),
+            account_name: account_name.into(),
+            ou_path: format!("\t{HOSTILE_OU}"),
+            control_id: ControlId::Iam5,
+            severity: Severity::Medium,
+            resource_type: ResourceType::AwsIamUser,
+            resource_id: "@arn:aws:iam::222222222222:user/x".into(),
+            status: Status::Failed,
+            failing_since: None,
+            last_assessed_at: None,
+            account_state: AccountStanding::Current,
+            exception_id: Some("+ci".into()),
+            exception_owner: Some("-owner".into()),
+            exception_expires: None,
+            related_requirements: "\r=1+1".into(),
+            not_evaluated: Some("=cmd|' /C calc'!A0".into()),
+        };
+        let findings: Vec<CurrentFinding> = FORMULA_NAMES.iter().map(|n| hostile(n)).collect();
+        let csv = render_csv(&findings).expect("renders");
+        let mut reader = csv::Reader::from_reader(csv.as_bytes());
+        let mut rows = 0;
+        for (record, finding) in reader.records().zip(&findings) {
+            let record = record.expect("a CSV row");
+            rows += 1;
+            for cell in record.iter() {
+                assert!(!cell.starts_with(FORMULA_STARTS), "{cell:?} in {csv}");
+            }
+            // The value itself is kept whole after the quote (and JSON keeps it exactly).
+            let text = |i: usize| record.get(i).unwrap_or_default().to_string();
+            assert_eq!(text(1), format!("'{}", finding.account_name));
+            assert_eq!(text(2), format!("'\t{HOSTILE_OU}"));
+            assert_eq!(text(6), "'@arn:aws:iam::222222222222:user/x");
+            assert_eq!((text(11), text(12)), ("'+ci".into(), "'-owner".into()));
+            assert_eq!(
+                (text(14), text(15)),
+                ("'\r=1+1".into(), "'=cmd|' /C calc'!A0".into())
+            );
+            assert_eq!(
+                text(0),
+                "222222222222",
+                "a cell that starts with nothing to fear is kept"
+            );
+        }
+        assert_eq!(rows, FORMULA_NAMES.len());
+        assert_eq!(neutralise_formula("prod-web"), "prod-web");
+        assert_eq!(neutralise_formula(""), "");
     }
 }

@@ -144,3 +144,13 @@ pub fn report(accounts: Vec<AccountReport>) -> crate::SweepReport {
         as_of: None,
     }
 }
+
+/// An OU name as AWS allows one (any character, 1 to 128): it clears the screen, retitles the
+/// terminal, rings the bell, starts a line of its own and returns the carriage.
+pub const HOSTILE_OU: &str = "Prod\u{1b}[2J\u{1b}]0;pwned\u{7}\nFAKE: all accounts PASSED\r";
+
+/// Account names as AWS allows them (printable ASCII) that a spreadsheet would run as formulas.
+pub const FORMULA_NAMES: [&str; 4] = ["=HYPERLINK(\"http://x\",\"y\")", "@SUM(1+1)", "+1", "-2"];
+
+/// A name that reorders the rest of its line (a right-to-left override, then an isolate).
+pub const BIDI_NAME: &str = "admin\u{202e}txt.exe\u{2066}x\u{2069}";

@@ -18,6 +18,7 @@ mod not_evaluated;
 mod ocsf;
 mod regions;
 mod root_access;
+pub mod terminal;
 mod text;
 mod text_exceptions;
 

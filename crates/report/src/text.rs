@@ -1,6 +1,8 @@
 //! The readable report: a summary table per control, then what fails, what errored, what was
-//! skipped, and what to do about it.
+//! skipped, and what to do about it. Every value from AWS, the database or a file is shown
+//! through [`crate::terminal`]: escaped, never obeyed.
 
+use crate::terminal::{escape, escape_truncated, Escaped};
 use crate::text_exceptions::write_exceptions;
 use crate::{AccountReport, ControlReport, FindingChange, Outcome, SweepReport};
 use mfa_evaluator::{ControlId, Status};
@@ -19,7 +21,7 @@ fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
     writeln!(
         out,
         "MFA audit, sweep {} ({})",
-        sweep.id,
+        Escaped(&sweep.id),
         sweep.status.as_str()
     )?;
     let org = sweep
@@ -27,7 +29,12 @@ fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
         .as_deref()
         .unwrap_or("unknown organization");
     let management = sweep.management_account_id.as_deref().unwrap_or("unknown");
-    writeln!(out, "Organization {org}, management account {management}")?;
+    writeln!(
+        out,
+        "Organization {}, management account {}",
+        Escaped(org),
+        Escaped(management)
+    )?;
     let started = sweep.started_at.format("%Y-%m-%d %H:%M:%S UTC");
     match sweep.finished_at {
         Some(finished) => {
@@ -39,7 +46,7 @@ fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
     writeln!(
         out,
         "Regions searched for user pools: {}",
-        report.regions_searched()
+        Escaped(&report.regions_searched())
     )?;
     if let Some(as_of) = &report.as_of {
         writeln!(
@@ -53,9 +60,9 @@ fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
             writeln!(
                 out,
                 "  {} as assessed {} (sweep {})",
-                earlier.account_id,
+                Escaped(&earlier.account_id),
                 earlier.assessed_at.format("%Y-%m-%d %H:%M UTC"),
-                earlier.sweep_id
+                Escaped(&earlier.sweep_id)
             )?;
         }
     }
@@ -66,7 +73,8 @@ fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
         report.accounts.len()
     )?;
     if let Some(line) = report.root_access_line() {
-        writeln!(out, "{line}")?;
+        // One line, with AWS's error message in it when it could not be read.
+        writeln!(out, "{}", Escaped(&line))?;
     }
     writeln!(out)?;
 
@@ -134,17 +142,21 @@ fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
         for (account, ids) in failing {
             let label = format!(
                 "{} {}",
-                account.account_id,
-                truncate(&account.account_name, 24)
+                Escaped(&account.account_id),
+                escape_truncated(&account.account_name, 24)
             );
             if *control == ControlId::Iam9 || *control == ControlId::Iam6 {
-                writeln!(out, "    {label:<38} root user ({})", account.ou_path)?;
+                writeln!(
+                    out,
+                    "    {label:<38} root user ({})",
+                    Escaped(&account.ou_path)
+                )?;
                 continue;
             }
-            let shown: Vec<&str> = ids
+            let shown: Vec<std::borrow::Cow<str>> = ids
                 .iter()
                 .take(MAX_LISTED)
-                .map(|id| short_resource(id))
+                .map(|id| escape(short_resource(id)))
                 .collect();
             let more = ids.len().saturating_sub(MAX_LISTED);
             let tail = if more > 0 {
@@ -190,10 +202,10 @@ fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
                 out,
                 "  {:<12} {} {:<24} {:<9} {} ({status})",
                 change.change.as_str(),
-                change.account_id,
-                truncate(&change.account_name, 24),
+                Escaped(&change.account_id),
+                escape_truncated(&change.account_name, 24),
                 change.control_id.as_str(),
-                short_resource(&change.resource_id)
+                Escaped(short_resource(&change.resource_id))
             )?;
         }
         if changes.len() > MAX_CHANGES_LISTED {
@@ -211,15 +223,21 @@ fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
         .flat_map(|a| {
             let account_error = a.error.iter().map(move |e| {
                 format!(
-                    "  {} {} ({}): account not assessed: {e}",
-                    a.account_id, a.account_name, a.ou_path
+                    "  {} {} ({}): account not assessed: {}",
+                    Escaped(&a.account_id),
+                    Escaped(&a.account_name),
+                    Escaped(&a.ou_path),
+                    Escaped(&e.to_string())
                 )
             });
             let control_errors = a.controls.iter().filter_map(move |c| {
                 c.error.as_ref().map(|e| {
                     format!(
-                        "  {} {}: {} not decided: {e}",
-                        a.account_id, a.account_name, c.control_id
+                        "  {} {}: {} not decided: {}",
+                        Escaped(&a.account_id),
+                        Escaped(&a.account_name),
+                        c.control_id,
+                        Escaped(&e.to_string())
                     )
                 })
             });
@@ -245,7 +263,9 @@ fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
             writeln!(
                 out,
                 "  {} {} ({}): {reason}",
-                account.account_id, account.account_name, account.ou_path
+                Escaped(&account.account_id),
+                Escaped(&account.account_name),
+                Escaped(&account.ou_path)
             )?;
         }
     }
@@ -261,10 +281,10 @@ fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
                 out,
                 "  {} {} {}: {}: {}",
                 item.control.as_str(),
-                item.account.account_id,
-                item.account.account_name,
-                short_resource(&item.resource.resource_id),
-                item.reason
+                Escaped(&item.account.account_id),
+                Escaped(&item.account.account_name),
+                Escaped(short_resource(&item.resource.resource_id)),
+                Escaped(item.reason)
             )?;
         }
     }
@@ -304,125 +324,5 @@ pub(crate) fn short_resource(arn: &str) -> &str {
     arn.splitn(6, ':').nth(5).unwrap_or(arn)
 }
 
-pub(crate) fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(max - 1).collect();
-        t.push('…');
-        t
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::{fixtures, SkipReason, SweepInfo, SweepStatus, SCHEMA_VERSION};
-    use chrono::{TimeZone, Utc};
-    use mfa_evaluator::ResourceType;
-
-    fn report() -> SweepReport {
-        let at = Utc
-            .with_ymd_and_hms(2026, 11, 23, 3, 0, 0)
-            .single()
-            .expect("date");
-        let mut broken = fixtures::errored("333333333333");
-        broken.account_name = "broken".into();
-        broken.ou_path = "Root".into();
-        if let Some(error) = &mut broken.error {
-            error.message = "not authorized".into();
-        }
-        SweepReport {
-            schema_version: SCHEMA_VERSION,
-            sweep: SweepInfo {
-                id: "sweep-1".into(),
-                finished_at: Some(at + chrono::Duration::seconds(12)),
-                status: SweepStatus::Partial,
-                organization_id: Some("o-abc".into()),
-                ..fixtures::sweep_info("sweep-1", at)
-            },
-            accounts: vec![
-                AccountReport {
-                    account_name: "prod".into(),
-                    ou_path: "Root/Prod".into(),
-                    ..fixtures::assessed(
-                        "222222222222",
-                        vec![fixtures::control(
-                            ControlId::Iam9,
-                            vec![fixtures::root("222222222222", Status::Failed)],
-                        )],
-                    )
-                },
-                broken,
-                AccountReport {
-                    account_name: "old".into(),
-                    ou_path: "Root/Suspended".into(),
-                    ..fixtures::skipped("444444444444", SkipReason::Suspended)
-                },
-            ],
-            as_of: None,
-            changes_since_previous_sweep: vec![crate::ChangeReport {
-                account_id: "222222222222".into(),
-                account_name: "prod".into(),
-                control_id: ControlId::Iam9,
-                resource_type: ResourceType::AwsAccount,
-                resource_id: "arn:aws:iam::222222222222:root".into(),
-                change: FindingChange::NewFailure,
-                status: Some(Status::Failed),
-                previous_status: Some(Status::Passed),
-            }],
-        }
-    }
-
-    #[test]
-    fn text_report_names_failures_errors_and_skips() {
-        let text = render_text(&report());
-        assert!(text.contains("sweep sweep-1 (partial)"), "{text}");
-        assert!(
-            text.contains("3 in scope of the organization: 1 assessed, 1 error, 1 skipped"),
-            "{text}"
-        );
-        assert!(text.contains("222222222222 prod"), "{text}");
-        assert!(text.contains("1 failing in 1 accounts"), "{text}");
-        assert!(text.contains("333333333333 broken (Root): account not assessed: sts:AssumeRole (us-east-1) AccessDenied: not authorized"), "{text}");
-        assert!(
-            text.contains("444444444444 old (Root/Suspended): suspended"),
-            "{text}"
-        );
-        assert!(text.contains(ControlId::Iam9.remediation()), "{text}");
-        assert!(
-            text.contains("    Related requirements: CIS AWS Foundations Benchmark v1.2.0/1.13, "),
-            "{text}"
-        );
-        assert!(
-            !text.contains(ControlId::Cognito5.remediation()),
-            "only failing controls get advice"
-        );
-    }
-
-    #[test]
-    fn json_shape_is_version_one() {
-        let value = serde_json::to_value(report()).expect("serializes");
-        assert_eq!(value["schema_version"], 1);
-        assert_eq!(value["sweep"]["status"], "partial");
-        assert_eq!(value["sweep"]["controls"][4], "Cognito.5");
-        let account = &value["accounts"][0];
-        assert_eq!(account["outcome"], "assessed");
-        assert_eq!(account["skip_reason"], serde_json::Value::Null);
-        assert_eq!(account["error"], serde_json::Value::Null);
-        assert_eq!(account["controls"][0]["control_id"], "IAM.9");
-        assert_eq!(account["controls"][0]["severity"], "CRITICAL");
-        assert_eq!(
-            account["controls"][0]["resources"][0]["resource_type"],
-            "AwsAccount"
-        );
-        assert_eq!(value["accounts"][1]["error"]["code"], "AccessDenied");
-        assert_eq!(value["accounts"][2]["skip_reason"], "suspended");
-        assert_eq!(
-            value["changes_since_previous_sweep"][0]["change"],
-            "new_failure"
-        );
-        let back: SweepReport = serde_json::from_value(value).expect("round-trips");
-        assert_eq!(back, report());
-    }
-}
+mod tests;

@@ -1,8 +1,9 @@
 //! The readable report's accepted risks: each exception that covered findings, with its owner,
 //! end date and reason, and the findings under it; then those that expire soon, have expired,
-//! or covered nothing.
+//! or covered nothing. The exceptions file, like AWS, is shown escaped ([`crate::terminal`]).
 
-use crate::text::{short_resource, truncate};
+use crate::terminal::{escape_truncated, Escaped};
+use crate::text::short_resource;
 use crate::{ExceptionRef, SweepReport};
 use mfa_evaluator::{ExceptionState, Status};
 use std::collections::BTreeMap;
@@ -29,10 +30,10 @@ pub(crate) fn write_exceptions(out: &mut String, report: &SweepReport) -> std::f
                     .1
                     .push(format!(
                         "{} {:<24} {:<9} {}",
-                        account.account_id,
-                        truncate(&account.account_name, 24),
+                        Escaped(&account.account_id),
+                        escape_truncated(&account.account_name, 24),
                         control.control_id.as_str(),
-                        short_resource(&resource.resource_id)
+                        Escaped(short_resource(&resource.resource_id))
                     ));
             }
         }
@@ -46,7 +47,9 @@ pub(crate) fn write_exceptions(out: &mut String, report: &SweepReport) -> std::f
             .map(|e| {
                 format!(
                     "{} ({}, {})",
-                    e.exception.id, e.exception.expires, e.exception.owner
+                    Escaped(&e.exception.id),
+                    e.exception.expires,
+                    Escaped(&e.exception.owner)
                 )
             })
             .collect()
@@ -58,7 +61,7 @@ pub(crate) fn write_exceptions(out: &mut String, report: &SweepReport) -> std::f
         .filter(|e| {
             e.state != ExceptionState::Expired && !covered.contains_key(e.exception.id.as_str())
         })
-        .map(|e| e.exception.id.clone())
+        .map(|e| Escaped(&e.exception.id).to_string())
         .collect();
     let (expiring, expired) = (
         named(ExceptionState::Expiring),
@@ -75,16 +78,17 @@ pub(crate) fn write_exceptions(out: &mut String, report: &SweepReport) -> std::f
         let ticket = exception
             .ticket
             .as_ref()
-            .map(|t| format!(", ticket {t}"))
+            .map(|t| format!(", ticket {}", Escaped(t)))
             .unwrap_or_default();
         writeln!(
             out,
-            "  {id}: {} findings, owner {}, until {}{ticket}",
+            "  {}: {} findings, owner {}, until {}{ticket}",
+            Escaped(id),
             findings.len(),
-            exception.owner,
+            Escaped(&exception.owner),
             exception.expires
         )?;
-        writeln!(out, "    reason: {}", exception.reason)?;
+        writeln!(out, "    reason: {}", Escaped(&exception.reason))?;
         for line in findings.iter().take(MAX_LISTED) {
             writeln!(out, "    {line}")?;
         }

@@ -111,7 +111,10 @@ async fn audit_one(
     planned: PlannedAccount,
 ) -> AccountReport {
     let account_id = planned.account.id.clone();
-    let span = tracing::info_span!("account", account_id = %account_id);
+    // Its name and OU say which account a warning is about; both come from AWS, and the text
+    // log escapes them (mfa-auditor's log_writer).
+    let span = tracing::info_span!("account", account_id = %account_id,
+        account_name = %planned.account.name_or_empty(), ou_path = %planned.account.ou_path());
     let ends = tokio::time::Instant::now() + deadline;
     let collected = tokio::time::timeout_at(ends, collector.collect(&account_id, ends))
         .instrument(span.clone())

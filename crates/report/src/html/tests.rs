@@ -22,9 +22,40 @@ fn hostile_account() -> AccountReport {
     }
 }
 
+/// An account named as a formula in an OU named to clear a terminal: its root fails, and a
+/// control could not be read, with markup in AWS's message.
+fn formula_account() -> AccountReport {
+    let mut error = fixtures::data_error("iam:GetCredentialReport", "Throttling");
+    error.message = "<script>alert(2)</script>".into();
+    let mut account = fixtures::assessed(
+        "333333333333",
+        vec![
+            fixtures::control(
+                ControlId::Iam9,
+                vec![fixtures::root("333333333333", Status::Failed)],
+            ),
+            fixtures::errored_control(ControlId::Iam5, error),
+        ],
+    );
+    account.account_name = format!("{}<a href=x>", fixtures::FORMULA_NAMES[0]);
+    account.ou_path = format!("Root/<i>{}", fixtures::HOSTILE_OU);
+    account
+}
+
 #[test]
 fn names_from_aws_are_text_never_markup_and_the_page_references_nothing() {
-    let page = render_html(&fixtures::report(vec![hostile_account()]), &[]);
+    let page = render_html(
+        &fixtures::report(vec![hostile_account(), formula_account()]),
+        &[],
+    );
+    for shown in [
+        "=HYPERLINK(&quot;http://x&quot;,&quot;y&quot;)&lt;a href=x&gt;",
+        // The OU name is text: its escape sequences, bell and line break reach no terminal.
+        &format!("Root/&lt;i&gt;{}", fixtures::HOSTILE_OU),
+        "&lt;script&gt;alert(2)&lt;/script&gt;",
+    ] {
+        assert!(page.contains(shown), "{shown} in {page}");
+    }
     assert!(
         page.contains("&lt;img src=x onerror=alert(1)&gt;"),
         "{page}"
@@ -36,7 +67,7 @@ fn names_from_aws_are_text_never_markup_and_the_page_references_nothing() {
     assert!(page.contains("Root/&lt;b&gt;Prod&lt;/b&gt;"), "{page}");
     let lower = page.to_lowercase();
     for forbidden in [
-        "<script", "<img", "<link", "src=\"", "href=\"", "url(", "@import", "<b>",
+        "<script", "<img", "<link", "src=\"", "href=\"", "url(", "@import", "<b>", "<a ", "<i>",
     ] {
         assert!(!lower.contains(forbidden), "{forbidden} in {page}");
     }

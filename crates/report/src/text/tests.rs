@@ -1,0 +1,198 @@
+use super::*;
+use crate::{fixtures, SkipReason, SweepInfo, SweepStatus, SCHEMA_VERSION};
+use chrono::{TimeZone, Utc};
+use mfa_evaluator::ResourceType;
+
+fn report() -> SweepReport {
+    let at = Utc
+        .with_ymd_and_hms(2026, 11, 23, 3, 0, 0)
+        .single()
+        .expect("date");
+    let mut broken = fixtures::errored("333333333333");
+    broken.account_name = "broken".into();
+    broken.ou_path = "Root".into();
+    if let Some(error) = &mut broken.error {
+        error.message = "not authorized".into();
+    }
+    SweepReport {
+        schema_version: SCHEMA_VERSION,
+        sweep: SweepInfo {
+            id: "sweep-1".into(),
+            finished_at: Some(at + chrono::Duration::seconds(12)),
+            status: SweepStatus::Partial,
+            organization_id: Some("o-abc".into()),
+            ..fixtures::sweep_info("sweep-1", at)
+        },
+        accounts: vec![
+            AccountReport {
+                account_name: "prod".into(),
+                ou_path: "Root/Prod".into(),
+                ..fixtures::assessed(
+                    "222222222222",
+                    vec![fixtures::control(
+                        ControlId::Iam9,
+                        vec![fixtures::root("222222222222", Status::Failed)],
+                    )],
+                )
+            },
+            broken,
+            AccountReport {
+                account_name: "old".into(),
+                ou_path: "Root/Suspended".into(),
+                ..fixtures::skipped("444444444444", SkipReason::Suspended)
+            },
+        ],
+        as_of: None,
+        changes_since_previous_sweep: vec![crate::ChangeReport {
+            account_id: "222222222222".into(),
+            account_name: "prod".into(),
+            control_id: ControlId::Iam9,
+            resource_type: ResourceType::AwsAccount,
+            resource_id: "arn:aws:iam::222222222222:root".into(),
+            change: FindingChange::NewFailure,
+            status: Some(Status::Failed),
+            previous_status: Some(Status::Passed),
+        }],
+    }
+}
+
+#[test]
+fn text_report_names_failures_errors_and_skips() {
+    let text = render_text(&report());
+    assert!(text.contains("sweep sweep-1 (partial)"), "{text}");
+    assert!(
+        text.contains("3 in scope of the organization: 1 assessed, 1 error, 1 skipped"),
+        "{text}"
+    );
+    assert!(text.contains("222222222222 prod"), "{text}");
+    assert!(text.contains("1 failing in 1 accounts"), "{text}");
+    assert!(text.contains("333333333333 broken (Root): account not assessed: sts:AssumeRole (us-east-1) AccessDenied: not authorized"), "{text}");
+    assert!(
+        text.contains("444444444444 old (Root/Suspended): suspended"),
+        "{text}"
+    );
+    assert!(text.contains(ControlId::Iam9.remediation()), "{text}");
+    assert!(
+        text.contains("    Related requirements: CIS AWS Foundations Benchmark v1.2.0/1.13, "),
+        "{text}"
+    );
+    assert!(
+        !text.contains(ControlId::Cognito5.remediation()),
+        "only failing controls get advice"
+    );
+}
+
+#[test]
+fn json_shape_is_version_one() {
+    let value = serde_json::to_value(report()).expect("serializes");
+    assert_eq!(value["schema_version"], 1);
+    assert_eq!(value["sweep"]["status"], "partial");
+    assert_eq!(value["sweep"]["controls"][4], "Cognito.5");
+    let account = &value["accounts"][0];
+    assert_eq!(account["outcome"], "assessed");
+    assert_eq!(account["skip_reason"], serde_json::Value::Null);
+    assert_eq!(account["error"], serde_json::Value::Null);
+    assert_eq!(account["controls"][0]["control_id"], "IAM.9");
+    assert_eq!(account["controls"][0]["severity"], "CRITICAL");
+    assert_eq!(
+        account["controls"][0]["resources"][0]["resource_type"],
+        "AwsAccount"
+    );
+    assert_eq!(value["accounts"][1]["error"]["code"], "AccessDenied");
+    assert_eq!(value["accounts"][2]["skip_reason"], "suspended");
+    assert_eq!(
+        value["changes_since_previous_sweep"][0]["change"],
+        "new_failure"
+    );
+    let back: SweepReport = serde_json::from_value(value).expect("round-trips");
+    assert_eq!(back, report());
+}
+
+/// Whether the text could do anything to a terminal but print: any character the terminal
+/// module escapes, other than the newlines between lines.
+fn raw_controls(text: &str) -> Vec<char> {
+    text.chars()
+        .filter(|&c| c != '\n' && crate::terminal::must_escape(c))
+        .collect()
+}
+
+#[test]
+fn names_from_aws_are_shown_escaped_never_obeyed() {
+    use fixtures::{BIDI_NAME, FORMULA_NAMES, HOSTILE_OU};
+    let ou_path = format!("Root/{HOSTILE_OU}");
+    let root = |id: &str| fixtures::root(id, Status::Failed);
+    // The exceptions file is no safer than AWS.
+    let exception = crate::ExceptionRef {
+        id: "ci\u{1b}[8m".into(),
+        owner: "ops\r\nFAKE: owner".into(),
+        reason: "accepted\nFAKE: reason\u{9b}".into(),
+        expires: chrono::NaiveDate::from_ymd_opt(2027, 1, 1).expect("a date"),
+        ticket: Some("T\u{7}".into()),
+    };
+    let mut accepted = fixtures::iam_user("222222222222", "ci", Status::Failed);
+    accepted.exception = Some(exception.clone());
+    let mut failing = fixtures::assessed(
+        "222222222222",
+        vec![
+            fixtures::control(ControlId::Iam9, vec![root("222222222222")]),
+            fixtures::control(
+                ControlId::Iam5,
+                vec![
+                    fixtures::iam_user("222222222222", "ops/\u{1b}[31mred\nFAKE", Status::Failed),
+                    accepted,
+                ],
+            ),
+        ],
+    );
+    failing.account_name = BIDI_NAME.into();
+    failing.ou_path = ou_path.clone();
+    let mut broken = fixtures::errored("333333333333");
+    broken.account_name = FORMULA_NAMES[0].into();
+    broken.ou_path = ou_path.clone();
+    if let Some(error) = &mut broken.error {
+        error.message = "denied\nFAKE: all accounts PASSED\u{1b}[0m".into();
+    }
+    let mut old = fixtures::skipped("444444444444", SkipReason::Suspended);
+    old.account_name = HOSTILE_OU.into();
+    old.ou_path = ou_path.clone();
+    let mut report = fixtures::report(vec![failing, broken, old]);
+    report.sweep.exceptions = vec![crate::SweepException {
+        exception,
+        state: mfa_evaluator::ExceptionState::Expiring,
+    }];
+    report.changes_since_previous_sweep = vec![crate::ChangeReport {
+        account_id: "222222222222".into(),
+        // The column is 24 wide: the cut falls inside the escape of ESC, which must stay whole.
+        account_name: "abcdefghijklmnopqrst\u{1b}[2J".into(),
+        control_id: ControlId::Iam9,
+        resource_type: ResourceType::AwsAccount,
+        resource_id: "arn:aws:iam::222222222222:root".into(),
+        change: FindingChange::NewFailure,
+        status: Some(Status::Failed),
+        previous_status: Some(Status::Passed),
+    }];
+    let text = render_text(&report);
+
+    assert_eq!(raw_controls(&text), Vec::<char>::new(), "{text}");
+    assert!(!text.lines().any(|line| line.starts_with("FAKE")), "{text}");
+    let shown_path = "Root/Prod\\u{1b}[2J\\u{1b}]0;pwned\\u{7}\\nFAKE: all accounts PASSED\\r";
+    for expected in [
+        // Cut at 24 before the isolate's escape, which would not fit whole.
+        "222222222222 admin\\u{202e}txt.exe…     root user".to_string(),
+        format!("root user ({shown_path})\n"),
+        "user/ops/\\u{1b}[31mred\\nFAKE".to_string(),
+        format!(
+            "333333333333 =HYPERLINK(\"http://x\",\"y\") ({shown_path}): account not assessed: \
+             sts:AssumeRole (us-east-1) AccessDenied: denied\\nFAKE: all accounts PASSED\\u{{1b}}[0m"
+        ),
+        format!("444444444444 Prod\\u{{1b}}[2J\\u{{1b}}]0;pwned\\u{{7}}\\nFAKE: all accounts PASSED\\r ({shown_path}): suspended"),
+        "new_failure  222222222222 abcdefghijklmnopqrst…    IAM.9".to_string(),
+        "ci\\u{1b}[8m: 1 findings, owner ops\\r\\nFAKE: owner, until 2027-01-01, ticket T\\u{7}"
+            .to_string(),
+        "    reason: accepted\\nFAKE: reason\\u{9b}\n".to_string(),
+        "    222222222222 admin\\u{202e}txt.exe…    IAM.5     user/ci".to_string(),
+        "Expiring soon: ci\\u{1b}[8m (2027-01-01, ops\\r\\nFAKE: owner)".to_string(),
+    ] {
+        assert!(text.contains(&expected), "{expected}\n{text}");
+    }
+}
