@@ -319,3 +319,56 @@ async fn names_that_are_terminal_escapes_or_formulas_are_shown_never_obeyed() {
     );
     assert!(!html.contains("<img"), "{html}");
 }
+
+/// NUL is a character AWS allows in an OU's name and PostgreSQL cannot store: what it names is
+/// an error naming it (the accounts below the OU, an account so named), shown without the name,
+/// and the sweep records every other account as usual (exit 2, nothing spooled).
+#[tokio::test]
+async fn a_name_holding_nul_is_an_error_for_what_it_names() {
+    let (emulator, expected, auditor) = setup().await;
+    let sandbox = expected["ou_ids"]["Sandbox"].as_str().unwrap().to_string();
+    let dev_web = account_named(&expected, "dev-web");
+    emulator.set_faults(json!({
+        "ou_names": {sandbox.as_str(): "Sand\u{0}box"},
+        "account_names": {dev_web.as_str(): "dev\u{0}web"},
+    }));
+    let sweep = auditor.run(&["sweep"]);
+    assert_eq!(sweep.status.code(), Some(2), "{}", text(&sweep.stderr));
+    let report = auditor.json_report();
+    let accounts = report["accounts"].as_array().unwrap();
+    let in_sandbox: Vec<String> = expected["accounts"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, a)| a["ou_path"] == "Root/Sandbox" && a["outcome"] == "assessed")
+        .map(|(id, _)| id.clone())
+        .collect();
+    assert!(in_sandbox.len() > 2, "{in_sandbox:?}");
+    for id in &in_sandbox {
+        let got = accounts
+            .iter()
+            .find(|a| a["account_id"] == id.as_str())
+            .unwrap();
+        assert_eq!(got["outcome"], "error", "{got}");
+        let message = got["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains(&sandbox) && message.contains("NUL"),
+            "{message}"
+        );
+    }
+    let named = accounts
+        .iter()
+        .find(|a| a["account_id"] == dev_web.as_str())
+        .unwrap();
+    assert_eq!(named["outcome"], "error", "{named}");
+    assert_eq!(named["account_name"], "", "shown without the name");
+    assert!(named["error"]["message"].as_str().unwrap().contains("NUL"));
+    let assessed = accounts
+        .iter()
+        .filter(|a| a["outcome"] == "assessed")
+        .count();
+    assert_eq!(
+        assessed,
+        common::assessed_accounts(&expected).len() - in_sandbox.len() - 1
+    );
+}

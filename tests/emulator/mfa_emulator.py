@@ -26,8 +26,9 @@ What this adds to stock moto (pinned in requirements.txt):
   - a partition other than `aws` (`partition`): every ARN in every answer is written in it, as
     in AWS GovCloud, China or the ISO regions;
   - `DescribeOrganization` without some of its fields (`organization_drop_fields`), OUs and
-    accounts without their `Name` (`unnamed_ous`, `unnamed_accounts`): a broken or hostile
-    answer, which the auditor must not turn into an empty name;
+    accounts without their `Name` (`unnamed_ous`, `unnamed_accounts`), any answer without a
+    field or with an empty list where AWS always gives one (`answer_without`): a broken or
+    hostile answer, which the auditor must not turn into an empty name or an empty list;
   - OUs and accounts named as AWS lets them be named (`ou_names`, `account_names`): an OU's
     `Name` may hold any character, 1 to 128 of them (the API reference's pattern is `[\s\S]*`),
     control characters and terminal escape sequences included, and an account's `Name` is
@@ -284,6 +285,11 @@ class Faults:
     unnamed_ous: list[str] = field(default_factory=list)
     unnamed_accounts: list[str] = field(default_factory=list)
     unnamed_pools: list[str] = field(default_factory=list)
+    # Answers without a field that decides something, or with an empty list where AWS always
+    # gives at least one item: [{"operation": "ListUserPools", "field": "UserPools",
+    # "account": id (optional), "empty": false}]. A broken or hostile answer, which the auditor
+    # must not read as "nothing there".
+    answer_without: list[dict] = field(default_factory=list)
     # What account:ListRegions answers for some regions, whatever the account enabled:
     # {"us-east-1": "ENABLED_SOMETIMES"}, or null for RegionOptStatus absent (regions.py).
     region_statuses: dict = field(default_factory=dict)
@@ -646,6 +652,9 @@ def rewrite(faults: Faults, service: str, operation: str, account: str, body: by
 
 def rewrite_fields(faults: Faults, service: str, operation: str, account: str,
                    body: bytes) -> bytes:
+    for fault in faults.answer_without:
+        if fault.get("operation") == operation and fault.get("account", account) == account:
+            body = without_field(body, fault["field"], bool(fault.get("empty")))
     for fault in faults.paging_faults:
         if fault.get("operation") != operation or fault.get("account", account) != account:
             continue
@@ -736,6 +745,19 @@ def account_lifecycle(faults: Faults, operation: str, body: bytes) -> bytes:
                     account.pop(name, None)
                 else:
                     account[name] = value
+    return json.dumps(answer).encode()
+
+
+def without_field(body: bytes, name: str, empty: bool) -> bytes:
+    """An answer without its field `name` (top level of a JSON answer, any element of an XML
+    one), or with it an empty list (`empty`)."""
+    if body.lstrip().startswith(b"<"):
+        return re.sub(rf"<{name}>.*?</{name}>".encode(), b"", body, flags=re.DOTALL)
+    answer = json.loads(body)
+    if empty:
+        answer[name] = []
+    else:
+        answer.pop(name, None)
     return json.dumps(answer).encode()
 
 

@@ -61,9 +61,13 @@ impl OrgAccount {
         }
     }
 
-    /// The name, empty when Organizations gave none (such an account is an error).
+    /// The name, empty when Organizations gave none or one that cannot be stored (one holding
+    /// NUL): such an account is an error, and its name is shown as absent.
     pub fn name_or_empty(&self) -> &str {
-        self.name.as_deref().unwrap_or("")
+        self.name
+            .as_deref()
+            .filter(|name| !name.contains('\0'))
+            .unwrap_or("")
     }
 }
 
@@ -342,7 +346,21 @@ impl OrganizationReader {
         id: &str,
         name: Option<&str>,
     ) -> Result<OrgUnit, DataError> {
+        let what = if id.starts_with("r-") {
+            "the root"
+        } else {
+            "the OU"
+        };
         match name {
+            // AWS allows any character in an OU's name, NUL among them; PostgreSQL cannot store
+            // NUL in text, and a path with it would be cut short by C tools downstream.
+            Some(name) if name.contains('\0') => Err(self
+                .list_call(operation)
+                .malformed(format!(
+                    "{what} {id:?} has a Name holding a NUL character, which cannot be stored: \
+                     rename it to audit the accounts below it"
+                ))
+                .to_data_error()),
             Some(name) if !name.is_empty() => Ok(OrgUnit {
                 id: id.to_string(),
                 name: name.to_string(),
@@ -350,8 +368,7 @@ impl OrganizationReader {
             _ => Err(self
                 .list_call(operation)
                 .malformed(format!(
-                    "{} {id:?} has no Name, so the OU path of the accounts below it cannot be written",
-                    if id.starts_with("r-") { "the root" } else { "the OU" }
+                    "{what} {id:?} has no Name, so the OU path of the accounts below it cannot be written"
                 ))
                 .to_data_error()),
         }

@@ -121,6 +121,25 @@ fn decide(account: &OrgAccount, management: &str, scope: &Scope) -> Decision {
             },
         };
     }
+    if account
+        .name
+        .as_deref()
+        .is_some_and(|name| name.contains('\0'))
+    {
+        return Decision::Invalid {
+            error: DataError {
+                operation: "organizations:ListAccounts".to_string(),
+                region: String::new(),
+                code: Some("MalformedResponse".to_string()),
+                message: format!(
+                    "organizations:ListAccounts returned account {} with a Name holding a NUL \
+                     character, which cannot be stored",
+                    account.id
+                ),
+                request_id: None,
+            },
+        };
+    }
     if account.name.is_none() {
         return Decision::Invalid {
             error: DataError {
@@ -398,6 +417,24 @@ mod tests {
                 reason: SkipReason::PendingClosure,
                 rule: "Status PENDING_CLOSURE".into()
             }));
+    }
+
+    #[test]
+    fn an_account_whose_name_holds_nul_is_an_error_shown_without_it() {
+        let mut organization = org();
+        organization.accounts[2].name = Some("prod\0db".into());
+        let p = plan(organization, &all());
+        let nul = p
+            .accounts
+            .iter()
+            .find(|a| a.account.id == "333333333333")
+            .expect("planned");
+        assert!(
+            matches!(&nul.decision, Decision::Invalid { error } if error.message.contains("NUL")),
+            "{:?}",
+            nul.decision
+        );
+        assert_eq!(nul.account.name_or_empty(), "");
     }
 
     #[test]
