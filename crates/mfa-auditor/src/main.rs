@@ -25,7 +25,16 @@ use sweep::{Resume, SweepRequest};
 /// Audits multi-factor authentication across every account of an AWS Organization (Security
 /// Hub controls IAM.9, IAM.6, IAM.5, IAM.19 and Cognito.5) and keeps the history in PostgreSQL.
 #[derive(Debug, Parser)]
-#[command(name = "mfa-auditor", version, propagate_version = true)]
+#[command(
+    name = "mfa-auditor",
+    version,
+    propagate_version = true,
+    after_help = "Configuration: the TOML file, then DATABASE_URL, AWS_REGION and \
+                  AWS_ENDPOINT_URL, then MFA_AUDITOR__<SECTION>__<KEY> variables. A secret \
+                  (database.url, organization.external_id, a webhook's url, \
+                  metrics.report_password) may instead be read from a variable (KEY_env = \
+                  \"VAR\") or a file (KEY_file = \"/path\"): see the README's \"Configuration\"."
+)]
 struct Cli {
     /// Configuration file [default: $MFA_AUDITOR_CONFIG, else config/default.toml]
     #[arg(long, global = true, value_name = "FILE")]

@@ -3,11 +3,14 @@
 //!
 //! `sources.rs` layers them into a `RawConfig` (`raw.rs`: what the sources say, with the
 //! defaults); `validate.rs` checks it into an [`AuditConfig`] (what is true). Every error names
-//! the file (or environment variable) and the key, and never repeats a secret.
+//! the file (or environment variable) and the key, and never repeats a secret. `secrets.rs`
+//! reads each secret from where it was given (`KEY`, `KEY_env`, `KEY_file`).
 
+mod checker;
 mod exceptions;
 mod notify;
 mod raw;
+mod secrets;
 mod sources;
 mod validate;
 
@@ -135,7 +138,7 @@ pub fn from_str(
     env: &HashMap<String, String>,
 ) -> Result<AuditConfig, ConfigError> {
     let (raw, origins) = sources::merge(text, origin, env)?;
-    validate::validate(raw, origin, &origins)
+    validate::validate(raw, origin, &origins, env)
 }
 
 #[cfg(test)]
