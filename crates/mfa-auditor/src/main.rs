@@ -6,6 +6,7 @@ mod exceptions;
 mod metrics;
 mod notify;
 mod progress;
+mod report_auth;
 mod report_page;
 mod serve;
 mod sweep;
@@ -79,7 +80,13 @@ enum Command {
     },
     /// The nightly service: sweep on `schedule.cron` in `schedule.timezone` (and at start with
     /// `schedule.sweep_at_start`), one sweep at a time, with Prometheus metrics on
-    /// `metrics.listen` (`/metrics`, `/healthz`, and the latest HTML report at `/report`).
+    /// `metrics.listen` (`/metrics` and `/healthz`, open: counts only, no findings).
+    ///
+    /// With `metrics.report = true`, the same listener serves the latest HTML report at
+    /// `/report` to HTTP Basic credentials only (`metrics.report_user`, and the password of
+    /// `metrics.report_password`, `_env` or `_file`); the report lists every identity without
+    /// MFA. Refusals answer 401 and are counted in
+    /// `mfa_auditor_report_unauthorized_total{reason}`.
     ///
     /// Logs the next run time at start and after each sweep. A failed sweep is logged and the
     /// service waits for the next run. SIGTERM or Ctrl-C stops it: a sweep in progress gets

@@ -4,10 +4,12 @@
 //! `sources.rs` layers them into a `RawConfig` (`raw.rs`: what the sources say, with the
 //! defaults); `validate.rs` checks it into an [`AuditConfig`] (what is true). Every error names
 //! the file (or environment variable) and the key, and never repeats a secret. `secrets.rs`
-//! reads each secret from where it was given (`KEY`, `KEY_env`, `KEY_file`).
+//! reads each secret from where it was given (`KEY`, `KEY_env`, `KEY_file`); `metrics.rs`
+//! checks `[metrics]`, the report page's credentials included.
 
 mod checker;
 mod exceptions;
+mod metrics;
 mod notify;
 mod raw;
 mod secrets;
@@ -73,6 +75,8 @@ pub struct AuditConfig {
     pub schedule: Schedule,
     /// Where `serve` answers `/metrics` and `/healthz`; `None` when disabled.
     pub metrics_listen: Option<SocketAddr>,
+    /// Who may read `GET /report` on that listener; `None`: the page is off.
+    pub report_page: Option<ReportAccess>,
     pub exceptions: ExceptionsSettings,
     pub notify: NotifySettings,
 }
@@ -93,6 +97,13 @@ pub struct ExceptionsSettings {
     pub warn_days: u32,
     /// No exception may end more than this many days ahead.
     pub max_days: u32,
+}
+
+/// The HTTP Basic credentials `GET /report` asks for.
+#[derive(Debug, Clone)]
+pub struct ReportAccess {
+    pub user: String,
+    pub password: SecretString,
 }
 
 /// When `serve` sweeps, and how it stops.

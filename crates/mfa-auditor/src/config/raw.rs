@@ -202,12 +202,23 @@ impl Default for RawSchedule {
 #[serde(deny_unknown_fields, default)]
 pub(super) struct RawMetrics {
     pub listen: String,
+    /// `GET /report` answers only when true, and only with HTTP Basic credentials.
+    pub report: bool,
+    pub report_user: String,
+    pub report_password: RawSecret,
+    pub report_password_env: String,
+    pub report_password_file: String,
 }
 
 impl Default for RawMetrics {
     fn default() -> Self {
         RawMetrics {
             listen: "127.0.0.1:9185".to_string(),
+            report: false,
+            report_user: "auditor".to_string(),
+            report_password: RawSecret::default(),
+            report_password_env: String::new(),
+            report_password_file: String::new(),
         }
     }
 }

@@ -12,7 +12,6 @@ use mfa_collector::{
 use mfa_sweep::{Scope, WhenBusy};
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -234,17 +233,7 @@ pub(super) fn validate(
         " seconds",
     )?;
 
-    let listen = raw.metrics.listen.trim();
-    let metrics_listen = if listen.is_empty() {
-        None
-    } else {
-        Some(listen.parse::<SocketAddr>().map_err(|_| {
-            check.error(
-                "metrics.listen",
-                format!("{listen:?} is not an address such as 127.0.0.1:9185 (empty disables)"),
-            )
-        })?)
-    };
+    let metrics = super::metrics::metrics_settings(&check, raw.metrics, environment)?;
 
     let exceptions = ExceptionsSettings {
         file: match raw.exceptions.file.trim() {
@@ -327,7 +316,8 @@ pub(super) fn validate(
             resume_interrupted: schedule.resume_interrupted,
             sweep_at_start: schedule.sweep_at_start,
         },
-        metrics_listen,
+        metrics_listen: metrics.listen,
+        report_page: metrics.report_page,
         exceptions,
         notify,
     })
