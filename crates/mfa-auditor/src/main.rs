@@ -272,7 +272,8 @@ pub(crate) fn out(text: &str) -> Result<()> {
 pub(crate) async fn connect(config: &config::AuditConfig) -> Result<Store> {
     let Some(url) = &config.database.url else {
         anyhow::bail!(
-            "{}: key `database.url` is not set: give it in the file or with DATABASE_URL",
+            "{}: key `database.url` is not set: give it in the file (as `url`, `url_env` or \
+             `url_file`) or with DATABASE_URL",
             config.database.origin
         );
     };
