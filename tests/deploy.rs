@@ -1,11 +1,33 @@
 //! The shipped deployments (`deploy/`, `docker-compose.yml`, `Dockerfile`) stay true to the
 //! binary: every `MFA_AUDITOR__*` variable they set is a configuration key that validates, and
-//! every command line they run is one the binary accepts.
+//! every command line they run is one the binary accepts. The systemd unit and the Kubernetes
+//! manifests hand secrets as files (`LoadCredential=`, a Secret volume) that they do provide,
+//! never as values, and the long-running Kubernetes service keeps its report page behind a
+//! password from the Secret.
 
 #![allow(clippy::unwrap_used)]
 
 use mfa_testkit::repo_root;
+use std::path::PathBuf;
 use std::process::Command;
+
+/// Every deployment that sets configuration variables.
+const DEPLOYMENTS: [&str; 5] = [
+    "deploy/systemd/mfa-auditor.service",
+    "deploy/kubernetes/cronjob.yaml",
+    "deploy/kubernetes/deployment.yaml",
+    "docker-compose.yml",
+    "Dockerfile",
+];
+
+/// The variables that would carry a secret's value itself.
+const SECRET_VALUES: [&str; 5] = [
+    "DATABASE_URL",
+    "MFA_AUDITOR__DATABASE__URL",
+    "MFA_AUDITOR__ORGANIZATION__EXTERNAL_ID",
+    "MFA_AUDITOR__METRICS__REPORT_PASSWORD",
+    "MFA_AUDITOR__NOTIFY__WEBHOOK",
+];
 
 fn read(path: &str) -> String {
     std::fs::read_to_string(repo_root().join(path)).unwrap()
@@ -43,16 +65,58 @@ fn variables(path: &str) -> Vec<(String, String)> {
     found
 }
 
+/// The file a `*_FILE` variable names, as the deployment provides it: systemd's `%d/NAME` needs
+/// `LoadCredential=NAME:`, a Kubernetes path a Secret volume mounted on its directory and the
+/// key NAME in the Secret the manifest says to create. `None`: not a secret file variable.
+fn provided_secret_file(path: &str, name: &str, value: &str) -> Option<String> {
+    if !name.ends_with("_FILE") {
+        return None;
+    }
+    let text = read(path);
+    if let Some(credential) = value.strip_prefix("%d/") {
+        assert!(
+            text.contains(&format!("\nLoadCredential={credential}:")),
+            "{path}: {name}={value} without LoadCredential={credential}:"
+        );
+        return Some(credential.to_string());
+    }
+    let (dir, key) = value.rsplit_once('/').unwrap();
+    assert!(
+        text.contains(&format!("mountPath: {dir}, readOnly: true}}")),
+        "{path}: {name}={value}: nothing is mounted on {dir}"
+    );
+    assert!(
+        text.contains(&format!("--from-literal={key}=")),
+        "{path}: {name}={value}: the Secret to create has no key {key}"
+    );
+    Some(key.to_string())
+}
+
+/// A file holding a value that validates for the secret `name` reads, in place of the one the
+/// deployment provides at run time.
+fn stand_in_secret_file(name: &str) -> PathBuf {
+    let value = match name {
+        // Unreachable, so that reaching the connection error means the rest validated.
+        "MFA_AUDITOR__DATABASE__URL_FILE" => "postgres://nobody@127.0.0.1:1/none",
+        "MFA_AUDITOR__METRICS__REPORT_PASSWORD_FILE" => "a-generated-password-0123456789",
+        "MFA_AUDITOR__ORGANIZATION__EXTERNAL_ID_FILE" => "an-external-id",
+        other => panic!("{other}: a secret file this test does not know; teach it"),
+    };
+    let file = std::env::temp_dir().join(format!("mfa-deploy-{}-{name}", std::process::id()));
+    std::fs::write(&file, format!("{value}\n")).unwrap();
+    file
+}
+
 #[test]
 fn every_variable_the_deployments_set_is_a_valid_configuration_key() {
-    for path in [
-        "deploy/systemd/mfa-auditor.service",
-        "deploy/kubernetes/cronjob.yaml",
-        "docker-compose.yml",
-        "Dockerfile",
-    ] {
-        let vars = variables(path);
+    for path in DEPLOYMENTS {
+        let mut vars = variables(path);
         assert!(!vars.is_empty(), "{path} sets MFA_AUDITOR__ variables");
+        for (name, value) in &mut vars {
+            if provided_secret_file(path, name, value).is_some() {
+                *value = stand_in_secret_file(name).display().to_string();
+            }
+        }
         // The configuration is checked before the database is tried: reaching the
         // connection error means every key and value was accepted.
         let output = Command::new(env!("CARGO_BIN_EXE_mfa-auditor"))
@@ -63,10 +127,61 @@ fn every_variable_the_deployments_set_is_a_valid_configuration_key() {
             .envs(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .output()
             .unwrap();
+        for (name, value) in &vars {
+            if name.ends_with("_FILE") {
+                let _ = std::fs::remove_file(value);
+            }
+        }
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(
             stderr.contains("cannot connect to PostgreSQL at 127.0.0.1:1"),
             "{path} {vars:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn the_unit_and_the_manifests_hand_secrets_as_files_they_provide() {
+    for path in [
+        "deploy/systemd/mfa-auditor.service",
+        "deploy/kubernetes/cronjob.yaml",
+        "deploy/kubernetes/deployment.yaml",
+    ] {
+        let vars = variables(path);
+        let text = read(path);
+        for secret in SECRET_VALUES {
+            assert!(
+                !vars.iter().any(|(name, _)| name == secret)
+                    && !text.contains(&format!("name: {secret}\n"))
+                    && !text.contains(&format!("Environment={secret}=")),
+                "{path} hands {secret} as a value"
+            );
+        }
+        let files: Vec<String> = vars
+            .iter()
+            .filter_map(|(name, value)| provided_secret_file(path, name, value))
+            .collect();
+        assert!(
+            files.contains(&"database-url".to_string()),
+            "{path}: the database URL as a file: {vars:?}"
+        );
+    }
+    assert!(
+        !read("deploy/systemd/mfa-auditor.env.example").contains("\nDATABASE_URL="),
+        "the environment file holds no database password"
+    );
+    // The long-running service shows the report, behind the Secret's password.
+    let vars = variables("deploy/kubernetes/deployment.yaml");
+    for wanted in [
+        ("MFA_AUDITOR__METRICS__REPORT", "true"),
+        (
+            "MFA_AUDITOR__METRICS__REPORT_PASSWORD_FILE",
+            "/run/secrets/mfa-auditor/report-password",
+        ),
+    ] {
+        assert!(
+            vars.iter().any(|(n, v)| (n.as_str(), v.as_str()) == wanted),
+            "{wanted:?} in {vars:?}"
         );
     }
 }
@@ -78,13 +193,17 @@ fn every_command_line_the_deployments_run_is_accepted() {
         .lines()
         .find_map(|l| l.strip_prefix("ExecStart=/usr/local/bin/mfa-auditor "))
         .unwrap();
-    let cronjob = read("deploy/kubernetes/cronjob.yaml");
-    let args_start = cronjob.find("args: [").unwrap() + "args: [".len();
-    let args_end = args_start + cronjob[args_start..].find(']').unwrap();
-    let cron_args: String = cronjob[args_start..args_end]
-        .split(',')
-        .map(|a| a.trim().trim_matches('"').to_string() + " ")
-        .collect();
+    let manifest_args = |path: &str| -> String {
+        let manifest = read(path);
+        let args_start = manifest.find("args: [").unwrap() + "args: [".len();
+        let args_end = args_start + manifest[args_start..].find(']').unwrap();
+        manifest[args_start..args_end]
+            .split(',')
+            .map(|a| a.trim().trim_matches('"').to_string() + " ")
+            .collect()
+    };
+    let cron_args = manifest_args("deploy/kubernetes/cronjob.yaml");
+    let deployment_args = manifest_args("deploy/kubernetes/deployment.yaml");
     let compose = read("docker-compose.yml");
     let compose_command = compose
         .lines()
@@ -95,7 +214,7 @@ fn every_command_line_the_deployments_run_is_accepted() {
         .split(',')
         .map(|a| a.trim().trim_matches('"').to_string() + " ")
         .collect();
-    for line in [exec.to_string(), cron_args, compose_args] {
+    for line in [exec.to_string(), cron_args, deployment_args, compose_args] {
         let args: Vec<&str> = line.split_whitespace().collect();
         assert!(args.contains(&"serve"), "{line}");
         // --help after the command line: clap checks every flag before it, then prints help.

@@ -1,14 +1,17 @@
-//! Secrets never leak: a sweep with a distinctive ExternalId, at the most verbose log level, with
+//! Secrets never leak: a sweep with a distinctive ExternalId (read from a file, as a Kubernetes
+//! Secret volume or systemd's `LoadCredential=` hands it), at the most verbose log level, with
 //! some accounts failing, and neither that value nor any session credential the emulator issued
 //! appears in the logs, the reports (every format), a dump of the database, or the spool file
 //! (the database is taken away mid-sweep so that there is one, then the spool is imported).
+//! And a secret given in the wrong place stops the program with a message that names the
+//! variable and the key, never the value.
 
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
 use common::{account_named, spool_files, sweep_losing_the_database, text, Auditor};
-use mfa_testkit::{fresh_database, Emulator, TcpRelay};
+use mfa_testkit::{fresh_database, repo_root, Emulator, TcpRelay};
 use serde_json::json;
 use std::process::Command;
 
@@ -19,10 +22,14 @@ async fn no_secret_reaches_logs_reports_or_the_database() {
     let emulator = Emulator::start();
     let expected = emulator.seed_with_external_id(EXTERNAL_ID);
     let mut auditor = Auditor::new(fresh_database().await, emulator.endpoint.clone());
+    // The emulator denies AssumeRole without this ExternalId: a sweep that assesses accounts
+    // read it from the file, trailing newline dropped.
+    let id_file = std::env::temp_dir().join(format!("mfa-external-id-{}", std::process::id()));
+    std::fs::write(&id_file, format!("{EXTERNAL_ID}\n")).unwrap();
     auditor.env = vec![
         (
-            "MFA_AUDITOR__ORGANIZATION__EXTERNAL_ID".into(),
-            EXTERNAL_ID.into(),
+            "MFA_AUDITOR__ORGANIZATION__EXTERNAL_ID_FILE".into(),
+            id_file.display().to_string(),
         ),
         ("RUST_LOG".into(), "trace".into()),
     ];
@@ -70,6 +77,7 @@ async fn no_secret_reaches_logs_reports_or_the_database() {
     }
     let sweep_log = &outputs[1].1;
     let _ = std::fs::remove_dir_all(&auditor.spool_dir);
+    let _ = std::fs::remove_file(&id_file);
     assert!(
         sweep_log.contains("TRACE") || sweep_log.contains("DEBUG"),
         "verbose logs were on"
@@ -77,6 +85,10 @@ async fn no_secret_reaches_logs_reports_or_the_database() {
     assert!(
         outputs[7].1.contains("AccessDenied"),
         "the failures are in the report"
+    );
+    assert!(
+        outputs[7].1.contains("\"outcome\": \"assessed\""),
+        "the ExternalId was read from its file: AssumeRole succeeded"
     );
 
     assert!(
@@ -106,5 +118,66 @@ async fn no_secret_reaches_logs_reports_or_the_database() {
                 &secret[..4]
             );
         }
+    }
+}
+
+/// (the environment, what the message names, the secret it must not repeat)
+type WrongSecret<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+
+/// As a new user tried it: a Slack webhook URL in `MFA_AUDITOR__NOTIFY__WEBHOOK` (where the list
+/// of webhooks goes), and other secrets given wrongly. Each stops the program (exit 1) with a
+/// message naming the variable and the key, and the value appears nowhere, even at trace level.
+#[test]
+fn a_secret_given_wrongly_is_named_and_never_repeated() {
+    let cases: [WrongSecret; 4] = [
+        (
+            &[(
+                "MFA_AUDITOR__NOTIFY__WEBHOOK",
+                "https://hooks.slack.com/services/T0/B1/Issue20-Secret-3f9",
+            )],
+            "environment variable MFA_AUDITOR__NOTIFY__WEBHOOK: key `notify.webhook`",
+            "Issue20-Secret-3f9",
+        ),
+        (
+            &[
+                ("MFA_AUDITOR__NOTIFY__WEBHOOK", "[{url_env = \"HOOK\"}]"),
+                ("HOOK", "hooks.slack.com/services/T0/B1/Env-Secret-7c2"),
+            ],
+            "key `notify.webhook[1].url_env`: is not a URL",
+            "Env-Secret-7c2",
+        ),
+        (
+            &[
+                ("MFA_AUDITOR__DATABASE__URL_ENV", "PG_URL"),
+                ("PG_URL", "mysql://auditor:Db-Secret-1a8@db/x"),
+            ],
+            "key `database.url_env`: must be a postgres:// or postgresql:// URL",
+            "Db-Secret-1a8",
+        ),
+        (
+            &[(
+                "MFA_AUDITOR__ORGANIZATION__EXTERNAL_ID_FILE",
+                "Ext-Secret-In-The-Path-Key-5d3",
+            )],
+            "key `organization.external_id_file`: must be an absolute path",
+            "Ext-Secret-In-The-Path-Key-5d3",
+        ),
+    ];
+    for (vars, named, secret) in cases {
+        let output = Command::new(env!("CARGO_BIN_EXE_mfa-auditor"))
+            .current_dir(repo_root())
+            .args(["--config", "config/example.toml", "-vv", "migrate"])
+            .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+            .env("RUST_LOG", "trace")
+            .envs(vars.iter().copied())
+            .output()
+            .unwrap();
+        let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains(named), "{named}: {stderr}");
+        assert!(
+            !stderr.contains(secret) && !stdout.contains(secret),
+            "{secret} repeated: {stderr}"
+        );
     }
 }

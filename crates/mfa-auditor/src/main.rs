@@ -7,6 +7,7 @@ mod log_writer;
 mod metrics;
 mod notify;
 mod progress;
+mod report_auth;
 mod report_page;
 mod serve;
 mod sweep;
@@ -27,7 +28,16 @@ use sweep::{Resume, SweepRequest};
 /// Audits multi-factor authentication across every account of an AWS Organization (Security
 /// Hub controls IAM.9, IAM.6, IAM.5, IAM.19 and Cognito.5) and keeps the history in PostgreSQL.
 #[derive(Debug, Parser)]
-#[command(name = "mfa-auditor", version, propagate_version = true)]
+#[command(
+    name = "mfa-auditor",
+    version,
+    propagate_version = true,
+    after_help = "Configuration: the TOML file, then DATABASE_URL, AWS_REGION and \
+                  AWS_ENDPOINT_URL, then MFA_AUDITOR__<SECTION>__<KEY> variables. A secret \
+                  (database.url, organization.external_id, a webhook's url, \
+                  metrics.report_password) may instead be read from a variable (KEY_env = \
+                  \"VAR\") or a file (KEY_file = \"/path\"): see the README's \"Configuration\"."
+)]
 struct Cli {
     /// Configuration file [default: $MFA_AUDITOR_CONFIG, else config/default.toml]
     #[arg(long, global = true, value_name = "FILE")]
@@ -72,7 +82,13 @@ enum Command {
     },
     /// The nightly service: sweep on `schedule.cron` in `schedule.timezone` (and at start with
     /// `schedule.sweep_at_start`), one sweep at a time, with Prometheus metrics on
-    /// `metrics.listen` (`/metrics`, `/healthz`, and the latest HTML report at `/report`).
+    /// `metrics.listen` (`/metrics` and `/healthz`, open: counts only, no findings).
+    ///
+    /// With `metrics.report = true`, the same listener serves the latest HTML report at
+    /// `/report` to HTTP Basic credentials only (`metrics.report_user`, and the password of
+    /// `metrics.report_password`, `_env` or `_file`); the report lists every identity without
+    /// MFA. Refusals answer 401 and are counted in
+    /// `mfa_auditor_report_unauthorized_total{reason}`.
     ///
     /// Logs the next run time at start and after each sweep. A failed sweep is logged and the
     /// service waits for the next run. SIGTERM or Ctrl-C stops it: a sweep in progress gets
@@ -272,7 +288,8 @@ pub(crate) fn out_document(text: &str) -> Result<()> {
 pub(crate) async fn connect(config: &config::AuditConfig) -> Result<Store> {
     let Some(url) = &config.database.url else {
         anyhow::bail!(
-            "{}: key `database.url` is not set: give it in the file or with DATABASE_URL",
+            "{}: key `database.url` is not set: give it in the file (as `url`, `url_env` or \
+             `url_file`) or with DATABASE_URL",
             config.database.origin
         );
     };

@@ -1,8 +1,11 @@
 //! Prometheus metrics and the small HTTP endpoint `serve` answers on: `/metrics` and `/healthz`.
 //!
 //! Counters are fed by the sweep's progress hooks and the collector's call observer; nothing
-//! here calls AWS or the database.
+//! here calls AWS or the database. Both routes are open to whoever reaches the listener, so
+//! nothing here names an account, an identity or a finding: counts by outcome, operation,
+//! webhook name and refusal reason only.
 
+use crate::report_auth::Refusal;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use mfa_collector::{CallObserver, ErrorClass};
@@ -32,6 +35,7 @@ pub struct Metrics {
     aws_throttles: Family<Labels<1>, Counter>,
     aws_retries: Family<Labels<1>, Counter>,
     notifications: Family<Labels<2>, Counter>,
+    report_unauthorized: Family<Labels<1>, Counter>,
 }
 
 impl Metrics {
@@ -108,6 +112,16 @@ impl Metrics {
             "Notifications after a sweep, by webhook name and result (sent, failed)",
             notifications.clone(),
         );
+        let report_unauthorized = Family::<Labels<1>, Counter>::default();
+        registry.register(
+            "report_unauthorized",
+            "GET /report requests refused, by reason (missing, malformed or wrong credentials)",
+            report_unauthorized.clone(),
+        );
+        // Shown at 0 from the start, so that an alert on their rate has a series to watch.
+        for refusal in Refusal::ALL {
+            let _ = report_unauthorized.get_or_create(&[("reason", refusal.label().to_string())]);
+        }
         Arc::new(Metrics {
             registry,
             sweeps,
@@ -121,6 +135,7 @@ impl Metrics {
             aws_throttles,
             aws_retries,
             notifications,
+            report_unauthorized,
         })
     }
 
@@ -131,6 +146,12 @@ impl Metrics {
                 ("webhook", webhook.to_string()),
                 ("result", result.to_string()),
             ])
+            .inc();
+    }
+
+    pub fn report_refused(&self, refusal: Refusal) {
+        self.report_unauthorized
+            .get_or_create(&[("reason", refusal.label().to_string())])
             .inc();
     }
 
@@ -199,7 +220,7 @@ impl CallObserver for Metrics {
 }
 
 /// Binds `address` and answers `/metrics`, `/healthz` and the routes of `more` until the
-/// process ends.
+/// process ends; the handlers of `more` may extract `ConnectInfo<SocketAddr>`.
 pub async fn serve(address: SocketAddr, metrics: Arc<Metrics>, more: axum::Router) -> Result<()> {
     use axum::routing::get;
     let listener = tokio::net::TcpListener::bind(address)
@@ -225,12 +246,11 @@ pub async fn serve(address: SocketAddr, metrics: Arc<Metrics>, more: axum::Route
         )
         .route("/healthz", get(|| async { "ok\n" }))
         .merge(more);
-    tracing::info!(
-        "metrics on http://{address}/metrics, health on http://{address}/healthz, \
-         the latest report on http://{address}/report"
-    );
+    tracing::info!("metrics on http://{address}/metrics, health on http://{address}/healthz");
+    // The client's address reaches the handlers: a refused /report request is logged with it.
+    let service = router.into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move {
-        if let Err(error) = axum::serve(listener, router).await {
+        if let Err(error) = axum::serve(listener, service).await {
             tracing::error!("the metrics endpoint stopped: {error}");
         }
     });
@@ -240,6 +260,27 @@ pub async fn serve(address: SocketAddr, metrics: Arc<Metrics>, more: axum::Route
 #[cfg(test)]
 mod tests {
     use super::Metrics;
+
+    #[test]
+    fn report_refusals_are_counted_by_reason_from_zero() {
+        let metrics = Metrics::new();
+        let text = metrics.render();
+        for reason in ["missing", "malformed", "wrong"] {
+            assert!(
+                text.contains(&format!(
+                    "mfa_auditor_report_unauthorized_total{{reason=\"{reason}\"}} 0"
+                )),
+                "{text}"
+            );
+        }
+        metrics.report_refused(super::Refusal::Wrong);
+        metrics.report_refused(super::Refusal::Wrong);
+        let text = metrics.render();
+        assert!(
+            text.contains("mfa_auditor_report_unauthorized_total{reason=\"wrong\"} 2"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn notifications_are_counted_by_webhook_name_and_result() {

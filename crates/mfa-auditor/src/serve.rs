@@ -21,7 +21,16 @@ pub async fn serve(config: &config::AuditConfig, once: bool, quiet: bool) -> Res
         metrics.set_last_success(at);
     }
     if let Some(address) = config.metrics_listen {
-        metrics::serve(address, metrics.clone(), report_page::router(store)).await?;
+        let report = report_page::router(store, config.report_page.as_ref(), metrics.clone());
+        metrics::serve(address, metrics.clone(), report).await?;
+        match &config.report_page {
+            Some(access) => tracing::info!(
+                "the latest report on http://{address}/report, for HTTP Basic user {:?} \
+                 (metrics.report_user) and its password",
+                access.user
+            ),
+            None => tracing::info!("GET /report is off (metrics.report = false)"),
+        }
     }
     let mut stop = stop_on_signal(config.schedule.stop_grace);
     let request = SweepRequest {

@@ -3,11 +3,16 @@
 //!
 //! `sources.rs` layers them into a `RawConfig` (`raw.rs`: what the sources say, with the
 //! defaults); `validate.rs` checks it into an [`AuditConfig`] (what is true). Every error names
-//! the file (or environment variable) and the key, and never repeats a secret.
+//! the file (or environment variable) and the key, and never repeats a secret. `secrets.rs`
+//! reads each secret from where it was given (`KEY`, `KEY_env`, `KEY_file`); `metrics.rs`
+//! checks `[metrics]`, the report page's credentials included.
 
+mod checker;
 mod exceptions;
+mod metrics;
 mod notify;
 mod raw;
+mod secrets;
 mod sources;
 mod validate;
 
@@ -71,6 +76,8 @@ pub struct AuditConfig {
     pub schedule: Schedule,
     /// Where `serve` answers `/metrics` and `/healthz`; `None` when disabled.
     pub metrics_listen: Option<SocketAddr>,
+    /// Who may read `GET /report` on that listener; `None`: the page is off.
+    pub report_page: Option<ReportAccess>,
     pub exceptions: ExceptionsSettings,
     pub notify: NotifySettings,
 }
@@ -91,6 +98,13 @@ pub struct ExceptionsSettings {
     pub warn_days: u32,
     /// No exception may end more than this many days ahead.
     pub max_days: u32,
+}
+
+/// The HTTP Basic credentials `GET /report` asks for.
+#[derive(Debug, Clone)]
+pub struct ReportAccess {
+    pub user: String,
+    pub password: SecretString,
 }
 
 /// When `serve` sweeps, and how it stops.
@@ -136,7 +150,7 @@ pub fn from_str(
     env: &HashMap<String, String>,
 ) -> Result<AuditConfig, ConfigError> {
     let (raw, origins) = sources::merge(text, origin, env)?;
-    validate::validate(raw, origin, &origins)
+    validate::validate(raw, origin, &origins, env)
 }
 
 #[cfg(test)]

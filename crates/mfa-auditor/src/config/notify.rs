@@ -1,17 +1,20 @@
 //! `[notify]` and its `[[notify.webhook]]` entries, checked. A webhook URL is a secret (a Slack
-//! webhook URL is its own credential): no message repeats it.
+//! webhook URL is its own credential): no message repeats it. It may be given as `url`,
+//! `url_env` or `url_file`, like every secret.
 
+use super::checker::Checker;
 use super::raw::RawNotify;
-use super::validate::Checker;
+use super::secrets::{self, SecretForms};
 use super::{ConfigError, NotifySettings};
 use mfa_collector::OuId;
 use mfa_notify::{Route, SendSettings, Topic, Webhook, WebhookFormat};
-use secrecy::SecretString;
-use std::collections::HashSet;
+use secrecy::{ExposeSecret, SecretString};
+use std::collections::{HashMap, HashSet};
 
 pub(super) fn notify_settings(
     check: &Checker,
     raw: RawNotify,
+    environment: &HashMap<String, String>,
 ) -> Result<NotifySettings, ConfigError> {
     let attempt_timeout = check.seconds("notify.timeout_seconds", raw.timeout_seconds, 1)?;
     let total = check.seconds("notify.total_seconds", raw.total_seconds, 1)?;
@@ -32,10 +35,27 @@ pub(super) fn notify_settings(
         if !names.insert(name.clone()) {
             return Err(check.error(&key("name"), format!("{name:?} names two webhooks")));
         }
-        mfa_notify::check_url(webhook.url.trim()).map_err(|problem| {
+        let url = secrets::resolve(
+            check,
+            SecretForms {
+                key: key("url"),
+                value: &webhook.url,
+                env: &webhook.url_env,
+                file: &webhook.url_file,
+            },
+            environment,
+        )?
+        .ok_or_else(|| {
             check.error(
                 &key("url"),
-                format!("{problem} (the URL is a secret and is not repeated here)"),
+                "is not set: give the webhook's URL as `url`, `url_env` or `url_file`",
+            )
+        })?;
+        let url_text = url.value.expose_secret().trim().to_string();
+        mfa_notify::check_url(&url_text).map_err(|problem| {
+            url.error(
+                check,
+                &format!("{problem} (the URL is a secret and is not repeated here)"),
             )
         })?;
         let format = match webhook.format.as_str() {
@@ -73,7 +93,7 @@ pub(super) fn notify_settings(
         let ous: Vec<OuId> = check.distinct(&key("ous"), &webhook.ous)?;
         webhooks.push(Webhook {
             name,
-            url: SecretString::from(webhook.url.trim().to_string()),
+            url: SecretString::from(url_text),
             format,
             route: Route {
                 topics,

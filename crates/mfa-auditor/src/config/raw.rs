@@ -2,7 +2,11 @@
 //!
 //! The defaults are safe on real AWS; docs/limits.md gives the reason for each limit. The
 //! defaults also tell the environment layer each key's type (see `sources.rs`).
+//!
+//! Every secret is a [`RawSecret`] (its `Debug` redacted), beside its `_env` and `_file` forms
+//! (a variable's name, a path: not secrets); `secrets.rs` resolves them.
 
+use super::secrets::RawSecret;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -23,7 +27,9 @@ pub(super) struct RawConfig {
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub(super) struct RawDatabase {
-    pub url: String,
+    pub url: RawSecret,
+    pub url_env: String,
+    pub url_file: String,
     pub max_connections: u32,
     pub connect_timeout_seconds: u64,
 }
@@ -31,7 +37,9 @@ pub(super) struct RawDatabase {
 impl Default for RawDatabase {
     fn default() -> Self {
         RawDatabase {
-            url: String::new(),
+            url: RawSecret::default(),
+            url_env: String::new(),
+            url_file: String::new(),
             max_connections: 8,
             connect_timeout_seconds: 10,
         }
@@ -76,7 +84,9 @@ impl Default for RawAws {
 #[serde(deny_unknown_fields, default)]
 pub(super) struct RawOrganization {
     pub audit_role_name: String,
-    pub external_id: String,
+    pub external_id: RawSecret,
+    pub external_id_env: String,
+    pub external_id_file: String,
     pub session_name: String,
     pub session_duration_seconds: u64,
     pub include_accounts: Vec<String>,
@@ -90,7 +100,9 @@ impl Default for RawOrganization {
     fn default() -> Self {
         RawOrganization {
             audit_role_name: "OrganizationAccountAccessRole".to_string(),
-            external_id: String::new(),
+            external_id: RawSecret::default(),
+            external_id_env: String::new(),
+            external_id_file: String::new(),
             session_name: "mfa-auditor".to_string(),
             // The least AssumeRole allows, and within every role's MaxSessionDuration.
             session_duration_seconds: 900,
@@ -190,12 +202,23 @@ impl Default for RawSchedule {
 #[serde(deny_unknown_fields, default)]
 pub(super) struct RawMetrics {
     pub listen: String,
+    /// `GET /report` answers only when true, and only with HTTP Basic credentials.
+    pub report: bool,
+    pub report_user: String,
+    pub report_password: RawSecret,
+    pub report_password_env: String,
+    pub report_password_file: String,
 }
 
 impl Default for RawMetrics {
     fn default() -> Self {
         RawMetrics {
             listen: "127.0.0.1:9185".to_string(),
+            report: false,
+            report_user: "auditor".to_string(),
+            report_password: RawSecret::default(),
+            report_password_env: String::new(),
+            report_password_file: String::new(),
         }
     }
 }
@@ -236,13 +259,18 @@ impl Default for RawNotify {
     }
 }
 
-/// One `[[notify.webhook]]`. `url` is a secret.
+/// One `[[notify.webhook]]`. `url` is a secret; it may be given as `url_env` or `url_file`.
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawWebhook {
     #[serde(default)]
     pub name: String,
-    pub url: String,
+    #[serde(default)]
+    pub url: RawSecret,
+    #[serde(default)]
+    pub url_env: String,
+    #[serde(default)]
+    pub url_file: String,
     #[serde(default = "default_webhook_format")]
     pub format: String,
     #[serde(default = "every_topic")]

@@ -3,18 +3,33 @@
 //! one [`RawConfig`] that remembers where each overridden key came from.
 
 use super::raw::RawConfig;
+use super::secrets;
 use super::ConfigError;
 use std::collections::HashMap;
 
 const ENV_PREFIX: &str = "MFA_AUDITOR__";
 
-/// Keys whose values are secrets: no error message repeats what they hold.
-const SECRET_KEYS: [&str; 2] = ["organization.external_id", "database.url"];
-
 /// `section.key` -> where its value came from, for keys the environment set.
 pub(super) type Origins = HashMap<String, String>;
 
+/// Where `key` came from: its own origin, else that of the nearest key around it that the
+/// environment set (`notify.webhook` for `notify.webhook[1].url`); `None`: the file.
+pub(super) fn origin_of(origins: &Origins, key: &str) -> Option<String> {
+    let mut path = key;
+    loop {
+        if let Some(origin) = origins.get(path) {
+            return Some(origin.clone());
+        }
+        path = &path[..path.rfind(['.', '['])?];
+    }
+}
+
 /// Parses the file and layers the environment over it.
+///
+/// A secret key (`database.url`, ...) can be given as `KEY`, `KEY_env` or `KEY_file`. A layer
+/// that sets any form of one replaces every form the layers below gave (so `DATABASE_URL`
+/// overrides the file's `database.url_file`); two forms from the same layer are for
+/// validation (the file, one webhook list) or here (two variables) to refuse.
 pub(super) fn merge(
     text: &str,
     file: &str,
@@ -29,6 +44,10 @@ pub(super) fn merge(
     ];
     for (var, section, key) in standard {
         if let Some(value) = env.get(var).filter(|v| !v.is_empty()) {
+            let path = format!("{section}.{key}");
+            if let Some(secret) = secrets::secret_key_of(&path) {
+                drop_secret_forms(&mut table, &mut origins, secret);
+            }
             set(
                 &mut table,
                 section,
@@ -36,15 +55,43 @@ pub(super) fn merge(
                 toml::Value::String(value.clone()),
                 var,
             )?;
-            origins.insert(format!("{section}.{key}"), var.to_string());
+            origins.insert(path, var.to_string());
         }
     }
+    apply_overrides(&mut table, &mut origins, env)?;
+
+    let secret_values = secrets::literal_secrets(&table);
+    let raw = serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+        let key = numbered_from_one(&e.path().to_string());
+        let key = if key == "." { String::new() } else { key };
+        let message = if secrets::is_secret_path(&key) {
+            secret_safe_message(&key, &e.inner().to_string(), &secret_values)
+        } else {
+            e.inner().to_string()
+        };
+        ConfigError {
+            origin: origin_of(&origins, &key).unwrap_or_else(|| file.to_string()),
+            key,
+            message,
+        }
+    })?;
+    Ok((raw, origins))
+}
+
+/// The `MFA_AUDITOR__<SECTION>__<KEY>` layer, in the order of the variables' names.
+fn apply_overrides(
+    table: &mut toml::Table,
+    origins: &mut Origins,
+    env: &HashMap<String, String>,
+) -> Result<(), ConfigError> {
     let defaults = default_table();
     let mut overrides: Vec<(&String, &String)> = env
         .iter()
         .filter(|(k, _)| k.starts_with(ENV_PREFIX))
         .collect();
     overrides.sort();
+    // Secret key -> the form and variable this layer gave it with, once one is not empty.
+    let mut secret_forms: HashMap<&str, Option<(String, &str)>> = HashMap::new();
     for (var, raw) in overrides {
         let origin = format!("environment variable {var}");
         let rest = &var[ENV_PREFIX.len()..];
@@ -56,29 +103,87 @@ pub(super) fn merge(
             });
         };
         let (section, key) = (section.to_ascii_lowercase(), key.to_ascii_lowercase());
-        let value = env_value(raw, defaults.get(&section).and_then(|s| s.get(&key)));
-        set(&mut table, &section, &key, value, var)?;
-        origins.insert(format!("{section}.{key}"), origin);
-    }
-
-    let raw = serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
-        let key = e.path().to_string();
-        let key = if key == "." { String::new() } else { key };
-        let message = if SECRET_KEYS.contains(&key.as_str()) {
-            "must be a string (the value is not shown: this key holds a secret)".to_string()
-        } else {
-            e.inner().to_string()
-        };
-        ConfigError {
-            origin: origins
-                .get(&key)
-                .cloned()
-                .unwrap_or_else(|| file.to_string()),
-            key,
-            message,
+        let path = format!("{section}.{key}");
+        if let Some(secret) = secrets::secret_key_of(&path) {
+            let given = secret_forms.entry(secret).or_insert_with(|| {
+                drop_secret_forms(table, origins, secret);
+                None
+            });
+            if !raw.trim().is_empty() {
+                if let Some((other, other_var)) = given {
+                    return Err(ConfigError {
+                        origin,
+                        key: path,
+                        message: format!(
+                            "`{other}` is set too, by {other_var}: give the secret one way, \
+                             as `{secret}`, `{secret}_env` or `{secret}_file`"
+                        ),
+                    });
+                }
+                *given = Some((path.clone(), var));
+            }
         }
-    })?;
-    Ok((raw, origins))
+        let value = env_value(raw, defaults.get(&section).and_then(|s| s.get(&key)));
+        set(table, &section, &key, value, var)?;
+        origins.insert(path, origin);
+    }
+    Ok(())
+}
+
+/// Removes every form of the secret key `secret` (`database.url`, `_env`, `_file`) that a
+/// lower layer gave, with its origin.
+fn drop_secret_forms(table: &mut toml::Table, origins: &mut Origins, secret: &str) {
+    let Some((section, key)) = secret.split_once('.') else {
+        return;
+    };
+    for form in [key.to_string(), format!("{key}_env"), format!("{key}_file")] {
+        if let Some(toml::Value::Table(section_table)) = table.get_mut(section) {
+            section_table.remove(&form);
+        }
+        origins.remove(&format!("{section}.{form}"));
+    }
+}
+
+/// `notify.webhook[0].url` as `notify.webhook[1].url`: entries are numbered from 1 in every
+/// message, as the checks number them.
+fn numbered_from_one(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut rest = path;
+    while let Some(open) = rest.find('[') {
+        out.push_str(&rest[..=open]);
+        rest = &rest[open + 1..];
+        let close = rest.find(']').unwrap_or(rest.len());
+        match rest[..close].parse::<usize>() {
+            Ok(index) => out.push_str(&(index + 1).to_string()),
+            Err(_) => out.push_str(&rest[..close]),
+        }
+        rest = &rest[close..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// What a parser said about a value at a secret path, without the value: what was expected
+/// (the parser's own words, which never hold the value), and the rest scrubbed.
+fn secret_safe_message(key: &str, parser_said: &str, secrets: &[String]) -> String {
+    let first_line = parser_said.lines().next().unwrap_or_default();
+    let not_shown = "the value is not shown: this key holds a secret";
+    if key == secrets::WEBHOOKS {
+        return format!(
+            "must be a list of webhooks, each a table such as {{ url_env = \"SLACK_WEBHOOK_URL\", \
+             format = \"slack\" }} ({not_shown}); to give a webhook's URL without writing it \
+             in the file, use `url_env` or `url_file` in its [[notify.webhook]] entry"
+        );
+    }
+    let message =
+        if first_line.starts_with("unknown field") || first_line.starts_with("missing field") {
+            first_line.to_string()
+        } else if let Some((_, expected)) = first_line.rsplit_once(", expected ") {
+            format!("must be {expected} ({not_shown})")
+        } else {
+            format!("is not valid ({not_shown})")
+        };
+    secrets::scrub(&message, secrets)
 }
 
 /// The file as a TOML table; a syntax error names its line and column.
@@ -164,6 +269,16 @@ mod tests {
         // After the two-byte é: column counts characters.
         assert_eq!(line_and_column(text, 9), (2, 3));
         assert_eq!(line_and_column(text, text.len()), (4, 1));
+    }
+
+    #[test]
+    fn entries_are_numbered_from_one() {
+        assert_eq!(
+            numbered_from_one("notify.webhook[0].url"),
+            "notify.webhook[1].url"
+        );
+        assert_eq!(numbered_from_one("a[9].b[x].c[10]"), "a[10].b[x].c[11]");
+        assert_eq!(numbered_from_one("database.url"), "database.url");
     }
 
     #[test]

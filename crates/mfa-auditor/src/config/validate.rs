@@ -1,109 +1,53 @@
 //! From what the sources say ([`RawConfig`]) to what is true ([`AuditConfig`]): every value
 //! checked, every bound enforced, each error naming where the value came from and its key.
 
+use super::checker::Checker;
 use super::raw::RawConfig;
-use super::sources::Origins;
+use super::secrets::{self, SecretForms};
+use super::sources::{origin_of, Origins};
 use super::{AuditConfig, ConfigError, DatabaseConfig, ExceptionsSettings, Schedule};
 use mfa_collector::{
     AccountId, AuditRole, AwsSettings, LimitSettings, OuId, Region, RegionScope, ReportSettings,
 };
 use mfa_evaluator::ALL_ENABLED_REGIONS;
 use mfa_sweep::{Scope, WhenBusy};
-use secrecy::SecretString;
-use std::collections::HashSet;
-use std::fmt::Display;
-use std::net::SocketAddr;
+use secrecy::{ExposeSecret, SecretString};
+use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::path::PathBuf;
-use std::str::FromStr;
 use std::time::Duration;
 
-/// One day: the longest any duration key may be.
-const DAY_SECONDS: u64 = 86_400;
 /// AssumeRole's session bounds.
 const SESSION_SECONDS: std::ops::RangeInclusive<u64> = 900..=43_200;
 /// An account's work ends this long before its session does, so no call is made with
 /// credentials about to expire.
 const SESSION_MARGIN_SECONDS: u64 = 60;
 
-pub(super) struct Checker<'a> {
-    file: &'a str,
-    origins: &'a Origins,
-}
-
-impl Checker<'_> {
-    pub(super) fn error(&self, key: &str, message: impl Into<String>) -> ConfigError {
-        ConfigError {
-            origin: self
-                .origins
-                .get(key)
-                .cloned()
-                .unwrap_or_else(|| self.file.to_string()),
-            key: key.to_string(),
-            message: message.into(),
-        }
-    }
-
-    pub(super) fn range<T: PartialOrd + Display + Copy>(
-        &self,
-        key: &str,
-        value: T,
-        bounds: std::ops::RangeInclusive<T>,
-        unit: &str,
-    ) -> Result<T, ConfigError> {
-        if bounds.contains(&value) {
-            Ok(value)
-        } else {
-            Err(self.error(
-                key,
-                format!(
-                    "{value} is not between {} and {}{unit}",
-                    bounds.start(),
-                    bounds.end()
-                ),
-            ))
-        }
-    }
-
-    pub(super) fn seconds(&self, key: &str, value: u64, min: u64) -> Result<Duration, ConfigError> {
-        self.range(key, value, min..=DAY_SECONDS, " seconds")
-            .map(Duration::from_secs)
-    }
-
-    /// Each value parsed, and listed once: a duplicate is almost always a slip (and once made a
-    /// region's user pools appear twice).
-    pub(super) fn distinct<T>(&self, key: &str, values: &[String]) -> Result<Vec<T>, ConfigError>
-    where
-        T: FromStr,
-        T::Err: Display,
-    {
-        let mut seen = HashSet::new();
-        values
-            .iter()
-            .map(|value| {
-                if !seen.insert(value.as_str()) {
-                    return Err(self.error(key, format!("lists {value:?} twice")));
-                }
-                value
-                    .parse::<T>()
-                    .map_err(|e| self.error(key, e.to_string()))
-            })
-            .collect()
-    }
-}
-
 pub(super) fn validate(
     raw: RawConfig,
     file: &str,
     origins: &Origins,
+    environment: &HashMap<String, String>,
 ) -> Result<AuditConfig, ConfigError> {
-    let check = Checker { file, origins };
+    let check = Checker::new(file, origins, literal_secrets(&raw));
 
     // Commands that need no database (`accounts`) run without one; the others ask for it.
-    let url = raw.database.url.trim().to_string();
-    let postgres = url.starts_with("postgres://") || url.starts_with("postgresql://");
-    if !(url.is_empty() || postgres) {
-        return Err(check.error("database.url", "must be a postgres:// or postgresql:// URL"));
+    let database = &raw.database;
+    let url = secrets::resolve(
+        &check,
+        SecretForms {
+            key: "database.url".to_string(),
+            value: &database.url,
+            env: &database.url_env,
+            file: &database.url_file,
+        },
+        environment,
+    )?;
+    if let Some(url) = &url {
+        let text = url.value.expose_secret().trim();
+        if !(text.starts_with("postgres://") || text.starts_with("postgresql://")) {
+            return Err(url.error(&check, "must be a postgres:// or postgresql:// URL"));
+        }
     }
     let max_connections = check.range(
         "database.max_connections",
@@ -136,12 +80,22 @@ pub(super) fn validate(
         .map_err(|m| check.error("organization.audit_role_name", m))?;
     check_iam_name(&org.session_name, 2, 64)
         .map_err(|m| check.error("organization.session_name", m))?;
-    if org.external_id.len() > 1224 || org.external_id.chars().any(|c| c.is_control()) {
-        // The value itself is a secret: the message never repeats it.
-        return Err(check.error(
-            "organization.external_id",
-            "must be at most 1224 printable characters",
-        ));
+    let external_id = secrets::resolve(
+        &check,
+        SecretForms {
+            key: "organization.external_id".to_string(),
+            value: &org.external_id,
+            env: &org.external_id_env,
+            file: &org.external_id_file,
+        },
+        environment,
+    )?;
+    if let Some(id) = &external_id {
+        let text = id.value.expose_secret();
+        if text.len() > 1224 || text.chars().any(|c| c.is_control()) {
+            // The value itself is a secret: the message never repeats it.
+            return Err(id.error(&check, "must be at most 1224 printable characters"));
+        }
     }
     let session_duration = check.range(
         "organization.session_duration_seconds",
@@ -277,17 +231,7 @@ pub(super) fn validate(
         " seconds",
     )?;
 
-    let listen = raw.metrics.listen.trim();
-    let metrics_listen = if listen.is_empty() {
-        None
-    } else {
-        Some(listen.parse::<SocketAddr>().map_err(|_| {
-            check.error(
-                "metrics.listen",
-                format!("{listen:?} is not an address such as 127.0.0.1:9185 (empty disables)"),
-            )
-        })?)
-    };
+    let metrics = super::metrics::metrics_settings(&check, raw.metrics, environment)?;
 
     let exceptions = ExceptionsSettings {
         file: match raw.exceptions.file.trim() {
@@ -308,15 +252,12 @@ pub(super) fn validate(
         )?,
     };
 
-    let notify = super::notify::notify_settings(&check, raw.notify)?;
+    let notify = super::notify::notify_settings(&check, raw.notify, environment)?;
 
     Ok(AuditConfig {
         database: DatabaseConfig {
-            url: (!url.is_empty()).then(|| SecretString::from(url)),
-            origin: origins
-                .get("database.url")
-                .cloned()
-                .unwrap_or_else(|| file.to_string()),
+            url: url.map(|url| SecretString::from(url.value.expose_secret().trim().to_string())),
+            origin: origin_of(origins, "database.url").unwrap_or_else(|| file.to_string()),
             max_connections,
             connect_timeout,
         },
@@ -350,7 +291,7 @@ pub(super) fn validate(
         },
         role: AuditRole {
             name: org.audit_role_name,
-            external_id: (!org.external_id.is_empty()).then(|| SecretString::from(org.external_id)),
+            external_id: external_id.map(|id| id.value),
             session_name: org.session_name,
             session_duration: Duration::from_secs(session_duration),
         },
@@ -373,7 +314,8 @@ pub(super) fn validate(
             resume_interrupted: schedule.resume_interrupted,
             sweep_at_start: schedule.sweep_at_start,
         },
-        metrics_listen,
+        metrics_listen: metrics.listen,
+        report_page: metrics.report_page,
         exceptions,
         notify,
     })
@@ -394,6 +336,17 @@ fn region_scope(check: &Checker, regions: &[String]) -> Result<RegionScope, Conf
         )),
         _ => Ok(RegionScope::Listed(check.distinct::<Region>(KEY, regions)?)),
     }
+}
+
+/// Every value the sources gave directly for a secret (not yet those read from variables and
+/// files: resolving adds them).
+fn literal_secrets(raw: &RawConfig) -> Vec<String> {
+    [&raw.database.url, &raw.organization.external_id]
+        .into_iter()
+        .chain(raw.notify.webhook.iter().map(|w| &w.url))
+        .filter(|s| !s.is_blank())
+        .map(|s| s.expose().to_string())
+        .collect()
 }
 
 /// IAM's character set for role and session names: letters, digits and `+=,.@_-`.
