@@ -251,31 +251,26 @@ impl AccountCollector {
                     .map_err(|e| e.to_data_error())?
             }
         };
-        Ok(futures::future::join_all(regions.iter().map(|region| {
-            self.pools_in_region(ctx.in_region(region), partition, credentials.clone())
-        }))
-        .await)
-    }
-
-    async fn pools_in_region(
-        &self,
-        ctx: Ctx<'_>,
-        partition: &str,
-        credentials: Session,
-    ) -> RegionUserPools {
+        // One client for every region: each call names its region (`cognito.rs`).
         let config = aws_sdk_cognitoidentityprovider::config::Builder::from(&self.sdk)
             .credentials_provider(credentials)
             .identity_cache(session_cache())
-            .region(aws_config::Region::new(ctx.region.to_string()))
             .interceptor(ReadOnlyGuard)
             .build();
         let client = aws_sdk_cognitoidentityprovider::Client::from_conf(config);
-        RegionUserPools {
-            region: ctx.region.to_string(),
-            pools: user_pools_in_region(&client, ctx, partition)
-                .await
-                .map_err(|e| e.to_data_error()),
-        }
+        let client = &client;
+        Ok(
+            futures::future::join_all(regions.iter().map(|region| async move {
+                let ctx = ctx.in_region(region);
+                RegionUserPools {
+                    region: region.clone(),
+                    pools: user_pools_in_region(client, ctx, partition)
+                        .await
+                        .map_err(|e| e.to_data_error()),
+                }
+            }))
+            .await,
+        )
     }
 }
 

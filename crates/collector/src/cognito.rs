@@ -28,6 +28,8 @@ pub(crate) async fn user_pools_in_region(
                     .list_user_pools()
                     .max_results(60)
                     .set_next_token(token.clone())
+                    .customize()
+                    .config_override(in_region(ctx.region))
                     .send()
             })
             .await?;
@@ -86,6 +88,14 @@ pub(crate) async fn user_pools_in_region(
     Ok(pools.into_iter().flatten().collect())
 }
 
+/// A call sent to `region`: one client per account serves every region it searches (a client
+/// per region held thousands at once with `regions = ["*"]`, one per account and region in
+/// flight).
+fn in_region(region: &str) -> aws_sdk_cognitoidentityprovider::config::Builder {
+    aws_sdk_cognitoidentityprovider::config::Builder::default()
+        .region(aws_config::Region::new(region.to_string()))
+}
+
 async fn describe(
     client: &aws_sdk_cognitoidentityprovider::Client,
     ctx: Ctx<'_>,
@@ -93,7 +103,12 @@ async fn describe(
 ) -> Result<UserPoolType, CollectError> {
     let response = ctx
         .cognito(DESCRIBE, || {
-            client.describe_user_pool().user_pool_id(pool_id).send()
+            client
+                .describe_user_pool()
+                .user_pool_id(pool_id)
+                .customize()
+                .config_override(in_region(ctx.region))
+                .send()
         })
         .await?;
     response

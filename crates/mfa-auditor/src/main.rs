@@ -136,7 +136,10 @@ enum Command {
     /// Exit 1 when the file is bad, naming the file, the entry and the key.
     Exceptions,
     /// Show what a sweep would audit: every account with its OU path and whether it is included,
-    /// excluded (by which rule) or skipped. Calls only AWS Organizations.
+    /// excluded (by which rule), skipped (its `State` in Organizations is not ACTIVE:
+    /// suspended, pending_closure, closed, pending_activation) or an error (a state, name or OU
+    /// this version cannot read: never silently left out). Names are shown with control
+    /// characters escaped. Calls only AWS Organizations.
     Accounts,
     /// Apply the database migrations (sweep also applies them at start).
     Migrate,
@@ -149,7 +152,8 @@ enum ReportFormat {
     /// The JSON report, schema version 1.
     Json,
     /// The current findings of every account (the `current_findings` view), for spreadsheets;
-    /// with `--sweep` or `--as-of`, the findings of that sweep or day.
+    /// with `--sweep` or `--as-of`, the findings of that sweep or day. A cell that would start
+    /// a formula (`=`, `+`, `-`, `@`, tab, carriage return) is prefixed with `'` (OWASP).
     Csv,
     /// OCSF 1.5.0 Compliance Findings (class 2003), one JSON object per line, one per resource
     /// and control: for a SIEM or Amazon Security Lake.
