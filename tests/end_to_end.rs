@@ -170,7 +170,8 @@ async fn a_second_sweep_reports_what_changed_and_csv_exports_current_findings() 
     let readable = text(&auditor.run(&["report"]).stdout);
     assert!(
         readable.contains(
-            "Changed since the previous sweep: 0 new failures, 2 resolved, 0 new resources, 0 gone"
+            "Changed since the previous sweep: 0 new failures, 2 resolved; 2 findings changed \
+             (0 new resources, 0 gone)"
         ),
         "{readable}"
     );

@@ -157,32 +157,21 @@ async fn the_html_report_renders_offline_and_shows_the_numbers_of_the_json_repor
         let count = accounts.iter().filter(|a| a["outcome"] == outcome).count();
         assert_eq!(one(key(check, "", "", "")), count.to_string(), "{check}");
     }
-    for control in json["sweep"]["controls"].as_array().unwrap() {
-        let control = control.as_str().unwrap();
-        let results: Vec<&Value> = accounts
-            .iter()
-            .flat_map(|a| a["controls"].as_array().unwrap())
-            .filter(|c| c["control_id"] == control)
-            .collect();
-        let accounts_with = |status: &str| results.iter().filter(|c| c["status"] == status).count();
-        let failing = |excepted: bool| {
-            results
-                .iter()
-                .flat_map(|c| c["resources"].as_array().unwrap())
-                .filter(|r| r["status"] == "FAILED" && r["exception"].is_null() != excepted)
-                .count()
-        };
-        for (check, value) in [
-            ("passed", accounts_with("PASSED")),
-            ("failed", accounts_with("FAILED")),
-            ("not-applicable", accounts_with("NOT_APPLICABLE")),
-            ("error", accounts_with("ERROR")),
-            ("failing", failing(false)),
-            ("excepted", failing(true)),
+    // Each control's counts are the JSON report's (tests/counts.rs checks those against the
+    // resources, the text, the CSV, the digest and the views).
+    for counts in json["control_counts"].as_array().unwrap() {
+        let control = counts["control_id"].as_str().unwrap();
+        for (check, field) in [
+            ("passed", "accounts_passed"),
+            ("failed", "accounts_failed"),
+            ("not-applicable", "accounts_not_applicable"),
+            ("error", "accounts_errored"),
+            ("failing", "failing_resources"),
+            ("excepted", "excepted_resources"),
         ] {
             assert_eq!(
                 one(key(check, control, "", "")),
-                value.to_string(),
+                counts[field].to_string(),
                 "{check} {control}"
             );
         }
@@ -192,12 +181,14 @@ async fn the_html_report_renders_offline_and_shows_the_numbers_of_the_json_repor
     assert_eq!(one(key("exceptions-expiring", "", "", "")), "1");
     let changes = json["changes_since_previous_sweep"].as_array().unwrap();
     let changed = |kind: &str| changes.iter().filter(|c| c["change"] == kind).count();
+    let failing = |kind: &str| changes.iter().filter(|c| c["failing"] == kind).count();
     assert_eq!(
         one(key("changes", "", "", "")),
         format!(
-            "{} new failures, {} resolved, {} new resources, {} gone.",
-            changed("new_failure"),
-            changed("resolved"),
+            "{} new failures, {} resolved; {} findings changed ({} new resources, {} gone).",
+            failing("new_failure"),
+            failing("resolved"),
+            changes.len(),
             changed("new_resource"),
             changed("gone")
         )

@@ -104,7 +104,7 @@ async fn every_enabled_region_is_searched_and_the_report_says_which() {
         readable.contains(
             "Regions searched for user pools: every region enabled in each account: 17 in every \
              account (ap-northeast-1, "
-        ) && readable.contains("; af-south-1 in 1 account"),
+        ) && readable.contains("; af-south-1 in 1 account (dev-data)"),
         "{readable}"
     );
 }
@@ -184,4 +184,73 @@ async fn regions_that_cannot_be_read_error_the_pool_control_alone() {
             "{message}"
         );
     }
+}
+
+/// A resource an assessment did not look at (its region no longer searched, or its control
+/// errored there) is `not_assessed`: never `gone`, and a failing one never `resolved`, in the
+/// report, the view and so the notifications.
+#[tokio::test]
+async fn a_pool_not_looked_at_is_not_gone_and_a_failing_one_not_resolved() {
+    let (emulator, expected, auditor) = setup().await;
+    sweep(&auditor, &[EVERY_ENABLED_REGION]);
+    // Searched in fewer regions: dev-data's failing pool in af-south-1 is not looked at.
+    // And prod-web's pools in eu-west-1 cannot be read (Cognito.5 errors there).
+    let prod_web = account_named(&expected, "prod-web");
+    emulator.set_faults(json!({"cognito_faults": [
+        {"account": prod_web, "region": "eu-west-1", "error": "AccessDeniedException"}]}));
+    let report = sweep(
+        &auditor,
+        &[(
+            "MFA_AUDITOR__AUDIT__REGIONS",
+            "[\"us-east-1\", \"eu-west-1\", \"ap-southeast-2\"]",
+        )],
+    );
+    let changes: Vec<&Value> = report["changes_since_previous_sweep"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["control_id"] == "Cognito.5")
+        .collect();
+    let dev_data = account_named(&expected, "dev-data");
+    let za = changes
+        .iter()
+        .find(|c| c["resource_id"].as_str().unwrap().contains(":af-south-1:"))
+        .unwrap_or_else(|| panic!("{changes:?}"));
+    assert_eq!(za["account_id"], dev_data.as_str());
+    assert_eq!(za["previous_status"], "FAILED");
+    assert_eq!(za["change"], "not_assessed", "{za}");
+    assert_eq!(za["failing"], Value::Null, "{za}");
+    let eu = changes
+        .iter()
+        .find(|c| c["account_id"] == prod_web.as_str())
+        .unwrap_or_else(|| panic!("{changes:?}"));
+    assert!(eu["resource_id"].as_str().unwrap().contains(":eu-west-1:"));
+    assert_eq!(eu["change"], "not_assessed", "{eu}");
+    // Nothing the sweep did not look at is called gone or resolved: only the pools of regions
+    // no longer searched, and prod-web's, changed.
+    assert!(
+        changes
+            .iter()
+            .all(|c| c["change"] == "not_assessed" && c["failing"].is_null()),
+        "{changes:?}"
+    );
+    let view = mfa_testkit::query_text(
+        &auditor.database_url,
+        "SELECT change, count(*)::text FROM changes_since_previous_sweep \
+         WHERE control_id = 'Cognito.5' AND failing_change IS NULL GROUP BY change",
+    )
+    .await;
+    assert_eq!(
+        view,
+        vec![vec![
+            Some("not_assessed".into()),
+            Some(changes.len().to_string())
+        ]]
+    );
+    let readable = text(&auditor.run(&["report"]).stdout);
+    assert!(
+        readable.contains("0 new failures, 0 resolved;")
+            && readable.contains("not assessed this time"),
+        "{readable}"
+    );
 }

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // each test binary uses its own part of this module
 
+pub mod receiver;
+
 use mfa_testkit::{fresh_database, repo_root, Emulator};
 use serde_json::Value;
 use std::collections::BTreeMap;

@@ -161,9 +161,15 @@ impl Caller {
             let Some(wait) = wait else {
                 return Err(error.after_attempts(attempt));
             };
-            tracing::debug!(account_id = target.account_id, region = target.region,
-                            operation = target.operation, attempt, code = ?error.aws_code,
-                            "retrying after {}", error.class);
+            tracing::debug!(
+                account_id = target.account_id,
+                region = target.region,
+                operation = target.operation,
+                attempt,
+                code = error.aws_code.as_deref(),
+                "retrying after {}",
+                error.class
+            );
             self.stats.retries.fetch_add(1, Ordering::Relaxed);
             throttled = (error.class == ErrorClass::Throttled).then_some(error);
             tokio::time::sleep(wait).await;

@@ -1,7 +1,7 @@
 //! What one webhook hears about one sweep: the changes in its part of the organization, on the
 //! topics it asked for. Empty means nothing to say, and no POST.
 
-use mfa_evaluator::{ControlId, ExceptionState, Status};
+use mfa_evaluator::{ControlId, ExceptionState};
 use mfa_report::{AccountReport, Outcome, SweepReport};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
@@ -59,21 +59,9 @@ pub struct News<'a> {
     pub ous_of: &'a HashMap<String, Vec<String>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ChangeKind {
-    NewFailure,
-    Resolved,
-}
-
-impl ChangeKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ChangeKind::NewFailure => "new_failure",
-            ChangeKind::Resolved => "resolved",
-        }
-    }
-}
+/// Whether a finding starts or stops failing: the store's `failing_change`, which the reports'
+/// "new failures" and "resolved" count too.
+pub use mfa_report::FailingChange as ChangeKind;
 
 /// One finding that started or stopped failing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -161,13 +149,11 @@ impl Digest {
                 tracing::warn!(account = %change.account_id, "a change of an account the sweep does not list; not notified");
                 continue;
             };
-            // A resource that appears failing (a console user created without MFA) is a new
-            // failure; one that disappears while failing (the user deleted) is resolved.
-            let kind = match (change.previous_status, change.status) {
-                (Some(Status::Failed), Some(Status::Failed)) => continue,
-                (_, Some(Status::Failed)) => ChangeKind::NewFailure,
-                (Some(Status::Failed), _) => ChangeKind::Resolved,
-                _ => continue,
+            // The store's rule (`failing_change`): a resource that appears failing (a console
+            // user created without MFA) is a new failure; one that disappears while failing
+            // (the user deleted) is resolved.
+            let Some(kind) = change.failing else {
+                continue;
             };
             let topic = match kind {
                 ChangeKind::NewFailure => Topic::NewFailures,

@@ -118,6 +118,7 @@ mod tests {
             sweep: fixtures::sweep_info("sweep-2", started),
             accounts: Vec::new(),
             as_of: None,
+            control_counts: Vec::new(),
             changes_since_previous_sweep: Vec::new(),
         }
     }

@@ -3,8 +3,8 @@
 //! valid value.
 
 use crate::{
-    AccountReport, ControlReport, ErrorInfo, Outcome, ResourceReport, SkipReason, SweepInfo,
-    SweepStatus,
+    AccountReport, ControlCounts, ControlReport, ErrorInfo, Outcome, ResourceReport, SkipReason,
+    SweepInfo, SweepStatus,
 };
 use chrono::{DateTime, Utc};
 use mfa_evaluator::{roll_up, ControlId, ResourceType, Status};
@@ -139,10 +139,54 @@ pub fn report(accounts: Vec<AccountReport>) -> crate::SweepReport {
             status: SweepStatus::Completed,
             ..sweep_info("sweep-1", at)
         },
+        control_counts: counts_of(&ControlId::ALL, &accounts),
         accounts,
         changes_since_previous_sweep: Vec::new(),
         as_of: None,
     }
+}
+
+/// Each control's counts over these accounts, as the store's `control_counts` gives them for a
+/// sweep (an account that errored as a whole is errored for every control), for reports built
+/// without a database.
+pub fn counts_of(controls: &[ControlId], accounts: &[AccountReport]) -> Vec<ControlCounts> {
+    controls
+        .iter()
+        .map(|&control_id| {
+            let shown = accounts.iter().filter(|a| a.outcome != Outcome::Skipped);
+            let results: Vec<Option<&ControlReport>> = shown
+                .map(|a| a.controls.iter().find(|c| c.control_id == control_id))
+                .collect();
+            let with = |status: Status| {
+                results
+                    .iter()
+                    .filter(|r| r.is_some_and(|r| r.status == status))
+                    .count()
+            };
+            let failing = |r: &&ControlReport, excepted: bool| {
+                r.resources
+                    .iter()
+                    .filter(|x| x.status == Status::Failed && (!excepted || x.exception.is_some()))
+                    .count()
+            };
+            let found = || results.iter().flatten();
+            ControlCounts {
+                control_id,
+                accounts_passed: with(Status::Passed),
+                accounts_failed: with(Status::Failed),
+                accounts_not_applicable: with(Status::NotApplicable),
+                accounts_errored: results
+                    .iter()
+                    .filter(|r| r.is_none_or(|r| r.status == Status::Error))
+                    .count(),
+                failing_resources: found().map(|r| failing(r, false)).sum(),
+                excepted_resources: found().map(|r| failing(r, true)).sum(),
+                accounts_failed_unexcepted: found()
+                    .filter(|r| r.status == Status::Failed && failing(r, false) > failing(r, true))
+                    .count(),
+            }
+        })
+        .collect()
 }
 
 /// An OU name as AWS allows one (any character, 1 to 128): it clears the screen, retitles the

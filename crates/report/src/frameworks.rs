@@ -1,7 +1,7 @@
 //! `report --framework`: the report narrowed to the controls a framework relates, and, as text,
 //! grouped by requirement, the way an auditor reads it.
 
-use crate::{ControlSummary, CurrentFinding, SweepReport};
+use crate::{ControlCounts, CurrentFinding, SweepReport};
 use mfa_evaluator::{ControlId, Requirement, Standard};
 use std::fmt::Write;
 
@@ -40,6 +40,7 @@ impl SweepReport {
         }
         self.changes_since_previous_sweep
             .retain(|change| keep(change.control_id));
+        self.control_counts.retain(|counts| keep(counts.control_id));
     }
 }
 
@@ -86,23 +87,23 @@ fn write_by_requirement(
         }
         writeln!(out, "\n{standard}")?;
         for (requirement, controls) in requirements {
-            let tallies: Vec<(ControlId, ControlSummary)> = controls
-                .iter()
-                .map(|c| (*c, report.control_summary(*c)))
+            let tallies: Vec<&ControlCounts> = report
+                .controls_counted()
+                .filter(|counts| controls.contains(&counts.control_id))
                 .collect();
-            let verdict = ControlSummary::verdict(tallies.iter().map(|(_, t)| t));
+            let verdict = ControlCounts::verdict(tallies.iter().copied());
             writeln!(out, "  {:<10} {verdict}", requirement.item)?;
-            for (control, tally) in &tallies {
+            for tally in &tallies {
                 writeln!(
                     out,
                     "    {:<10} {:>4} accounts passed, {:>4} failed, {:>4} error; {} failing, {} excepted  {}",
-                    control.as_str(),
-                    tally.passed,
-                    tally.failed,
-                    tally.error,
-                    tally.failing,
-                    tally.excepted,
-                    control.title()
+                    tally.control_id.as_str(),
+                    tally.accounts_passed,
+                    tally.accounts_failed,
+                    tally.accounts_errored,
+                    tally.failing_resources,
+                    tally.excepted_resources,
+                    tally.control_id.title()
                 )?;
             }
         }

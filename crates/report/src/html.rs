@@ -13,7 +13,7 @@ mod tests;
 
 use crate::coverage::{by_control, ControlCoverage, CoveragePoint};
 use crate::text::short_resource;
-use crate::{AccountReport, ControlSummary, FindingChange, Outcome, SweepReport};
+use crate::{AccountReport, ControlCounts, FailingChange, Outcome, SweepReport};
 use chart::{coverage_chart, percent, ORGANIZATION_COLOUR, OU_COLOURS};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use mfa_evaluator::{ControlId, ExceptionState, Status};
@@ -118,25 +118,26 @@ fn summary(report: &SweepReport) -> Markup {
                 th.num { "Failing resources" } th.num { "Excepted" }
             } }
             tbody {
-                @for control in &report.sweep.controls {
-                    @let counts = report.control_summary(*control);
+                @for counts in report.controls_counted() {
+                    @let control = counts.control_id;
                     tr {
                         td { (control.as_str()) }
                         td { (control.severity().as_str()) }
                         td { (control.title()) }
-                        (count_cell("passed", *control, counts.passed))
-                        (count_cell("failed", *control, counts.failed))
-                        (count_cell("not-applicable", *control, counts.not_applicable))
-                        (count_cell("error", *control, counts.error))
-                        (count_cell("failing", *control, counts.failing))
-                        (count_cell("excepted", *control, counts.excepted))
+                        (count_cell("passed", control, counts.accounts_passed))
+                        (count_cell("failed", control, counts.accounts_failed))
+                        (count_cell("not-applicable", control, counts.accounts_not_applicable))
+                        (count_cell("error", control, counts.accounts_errored))
+                        (count_cell("failing", control, counts.failing_resources))
+                        (count_cell("excepted", control, counts.excepted_resources))
                     }
                 }
             }
         }
         p.note {
-            "Passed, Failed, N/A and Error count accounts; failing resources (root users, IAM "
-            "users, user pools) are those no exception covers, the excepted ones are counted apart."
+            "Passed, Failed, N/A and Error count accounts (an account that errored as a whole is "
+            "counted under Error for every control); failing resources (root users, IAM users, "
+            "user pools) include the excepted ones, which are counted apart too."
         }
         @if !expiring.is_empty() {
             p { "Exceptions ending soon or ended: "
@@ -223,13 +224,9 @@ fn coverage_row(control: ControlId, ou: &str, colour: &str, series: &crate::Seri
 
 fn changes(report: &SweepReport) -> Markup {
     let changes = &report.changes_since_previous_sweep;
-    let count = |kind: FindingChange| changes.iter().filter(|c| c.change == kind).count();
     html! {
         h2 { "Changed since the previous sweep" }
-        p data-check="changes" {
-            (count(FindingChange::NewFailure)) " new failures, " (count(FindingChange::Resolved)) " resolved, "
-            (count(FindingChange::NewResource)) " new resources, " (count(FindingChange::Gone)) " gone."
-        }
+        p data-check="changes" { (report.change_counts().headline()) "." }
         @if !changes.is_empty() {
             table {
                 thead { tr { th { "Change" } th { "Account" } th { "Control" } th { "Resource" }
@@ -237,7 +234,7 @@ fn changes(report: &SweepReport) -> Markup {
                 tbody {
                     @for change in changes {
                         tr {
-                            td class=(if change.change == FindingChange::NewFailure { "failed" } else { "" }) {
+                            td class=(if change.failing == Some(FailingChange::NewFailure) { "failed" } else { "" }) {
                                 (change.change.as_str().replace('_', " "))
                             }
                             td { (change.account_name) " " span.meta { (change.account_id) } }
@@ -378,8 +375,9 @@ fn compliance(report: &SweepReport) -> Markup {
         table {
             thead { tr { th { "Control" } th { "Status" } th { "Related requirements" } } }
             tbody {
-                @for control in &report.sweep.controls {
-                    @let status = ControlSummary::verdict([&report.control_summary(*control)]);
+                @for counts in report.controls_counted() {
+                    @let control = &counts.control_id;
+                    @let status = ControlCounts::verdict([counts]);
                     tr {
                         td { (control.as_str()) }
                         td class=(status.to_lowercase()) { (status) }

@@ -55,6 +55,9 @@ pub struct SweepReport {
     /// With `report --as-of DATE`: the organization as it stood at the end of that day.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub as_of: Option<AsOf>,
+    /// Each control over the accounts shown, as the store counts it.
+    #[serde(default)]
+    pub control_counts: Vec<ControlCounts>,
 }
 
 /// A report as of the end of a day: `sweep` is the last finished sweep that started by then,
@@ -95,16 +98,20 @@ pub enum FindingChange {
     OutOfScope,
     /// Not evaluated before, PASSED now.
     InScope,
+    /// There before and not listed now, because the assessment did not look at it: its control
+    /// could not be decided, or its region was not searched. Not gone, and never resolved.
+    NotAssessed,
 }
 
 impl FindingChange {
-    pub const ALL: [FindingChange; 6] = [
+    pub const ALL: [FindingChange; 7] = [
         FindingChange::NewFailure,
         FindingChange::Resolved,
         FindingChange::NewResource,
         FindingChange::Gone,
         FindingChange::OutOfScope,
         FindingChange::InScope,
+        FindingChange::NotAssessed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -115,11 +122,39 @@ impl FindingChange {
             FindingChange::Gone => "gone",
             FindingChange::OutOfScope => "out_of_scope",
             FindingChange::InScope => "in_scope",
+            FindingChange::NotAssessed => "not_assessed",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
         FindingChange::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// Whether a resource starts or stops failing between two assessments (the SQL function
+/// `failing_change`, the view's `failing_change` column): what "new failures" and "resolved"
+/// count in every report and notification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailingChange {
+    /// FAILED now, not before: a resource newly failing, or a new resource that fails.
+    NewFailure,
+    /// FAILED before, not now: fixed, out of scope, or gone.
+    Resolved,
+}
+
+impl FailingChange {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailingChange::NewFailure => "new_failure",
+            FailingChange::Resolved => "resolved",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [FailingChange::NewFailure, FailingChange::Resolved]
+            .into_iter()
+            .find(|v| v.as_str() == s)
     }
 }
 
@@ -182,6 +217,9 @@ pub struct ChangeReport {
     /// Now; `None` when the resource is gone.
     pub status: Option<Status>,
     pub previous_status: Option<Status>,
+    /// Whether it starts or stops failing; `None` when neither.
+    #[serde(default)]
+    pub failing: Option<FailingChange>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -421,31 +459,83 @@ pub struct ResourceReport {
     pub failing_since: Option<DateTime<Utc>>,
 }
 
-/// One control across a report's accounts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ControlSummary {
-    /// Accounts where the control PASSED, FAILED, was NOT_APPLICABLE, or could not be read.
-    pub passed: usize,
-    pub failed: usize,
-    pub not_applicable: usize,
-    pub error: usize,
-    /// Failing resources no exception covers, and those an exception covers.
-    pub failing: usize,
-    pub excepted: usize,
+/// One control over the accounts a report shows, as the store's SQL function `control_counts`
+/// decides it: the numbers every format shows, and those `control_trend` keeps when the sweep
+/// ends (named as its columns).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ControlCounts {
+    pub control_id: ControlId,
+    /// Accounts where the control PASSED, FAILED or was NOT_APPLICABLE.
+    pub accounts_passed: usize,
+    pub accounts_failed: usize,
+    pub accounts_not_applicable: usize,
+    /// Accounts where it could not be decided: the control errored, or the whole account did.
+    pub accounts_errored: usize,
+    /// Failing resources (root users, IAM users, user pools), those an exception covers
+    /// included; and those an exception covers.
+    pub failing_resources: usize,
+    pub excepted_resources: usize,
+    /// Accounts with a failure no exception covers.
+    pub accounts_failed_unexcepted: usize,
 }
 
-impl ControlSummary {
+impl ControlCounts {
+    /// Failing resources no exception covers: what is left to fix.
+    pub fn failing_unexcepted(&self) -> usize {
+        self.failing_resources
+            .saturating_sub(self.excepted_resources)
+    }
+
     /// The verdict on a requirement over its controls: FAILED when one has a failure no
-    /// exception covers, INCOMPLETE when one could not be read in some account, else PASSED.
-    pub fn verdict<'a>(summaries: impl IntoIterator<Item = &'a ControlSummary>) -> &'static str {
-        let summaries: Vec<&ControlSummary> = summaries.into_iter().collect();
-        if summaries.iter().any(|s| s.failing > 0) {
+    /// exception covers, INCOMPLETE when one could not be decided in some account, else PASSED.
+    pub fn verdict<'a>(counts: impl IntoIterator<Item = &'a ControlCounts>) -> &'static str {
+        let counts: Vec<&ControlCounts> = counts.into_iter().collect();
+        if counts.iter().any(|c| c.failing_unexcepted() > 0) {
             "FAILED"
-        } else if summaries.iter().any(|s| s.error > 0) {
+        } else if counts.iter().any(|c| c.accounts_errored > 0) {
             "INCOMPLETE"
         } else {
             "PASSED"
         }
+    }
+}
+
+/// What changed since each shown account's previous assessment, counted: "new failures" and
+/// "resolved" as the store's `failing_change` says, the rest by the view's `change`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ChangeCounts {
+    pub new_failures: usize,
+    pub resolved: usize,
+    /// Every finding that changed, and among them those new, gone, or in or out of scope.
+    pub changed: usize,
+    pub new_resources: usize,
+    pub gone: usize,
+    pub rescoped: usize,
+    /// Not looked at this time (a control that errored, a region not searched).
+    pub not_assessed: usize,
+}
+
+impl ChangeCounts {
+    /// The counts in one line, as the text and HTML reports say them.
+    pub fn headline(&self) -> String {
+        let mut line = format!(
+            "{} new failures, {} resolved; {} findings changed ({} new resources, {} gone",
+            self.new_failures, self.resolved, self.changed, self.new_resources, self.gone
+        );
+        if self.rescoped > 0 {
+            line.push_str(&format!(
+                ", {} in or out of a control's scope",
+                self.rescoped
+            ));
+        }
+        if self.not_assessed > 0 {
+            line.push_str(&format!(
+                ", {} not assessed this time (a control that errored, a region not searched)",
+                self.not_assessed
+            ));
+        }
+        line.push(')');
+        line
     }
 }
 
@@ -460,32 +550,30 @@ impl SweepReport {
         )
     }
 
-    /// One control across the organization: accounts per status, and failing resources with
-    /// the excepted ones apart.
-    pub fn control_summary(&self, control: ControlId) -> ControlSummary {
-        let mut summary = ControlSummary::default();
-        for result in self
-            .accounts
-            .iter()
-            .flat_map(|a| &a.controls)
-            .filter(|c| c.control_id == control)
-        {
-            match result.status {
-                Status::Passed => summary.passed += 1,
-                Status::Failed => summary.failed += 1,
-                Status::NotApplicable => summary.not_applicable += 1,
-                Status::Error => summary.error += 1,
-            }
-            let unexcepted = result.count_unexcepted();
-            let failing = result
-                .resources
+    /// The counts of each of the report's controls, in the report's order. A store-loaded
+    /// report has them for every control (`Store::load_report` refuses one without).
+    pub fn controls_counted(&self) -> impl Iterator<Item = &ControlCounts> {
+        self.sweep.controls.iter().filter_map(|control| {
+            self.control_counts
                 .iter()
-                .filter(|r| r.status == Status::Failed)
-                .count();
-            summary.failing += unexcepted;
-            summary.excepted += failing - unexcepted;
+                .find(|c| c.control_id == *control)
+        })
+    }
+
+    /// The changes since the previous assessments, counted.
+    pub fn change_counts(&self) -> ChangeCounts {
+        let changes = &self.changes_since_previous_sweep;
+        let failing = |kind| changes.iter().filter(|c| c.failing == Some(kind)).count();
+        let changed = |kind| changes.iter().filter(|c| c.change == kind).count();
+        ChangeCounts {
+            new_failures: failing(FailingChange::NewFailure),
+            resolved: failing(FailingChange::Resolved),
+            changed: changes.len(),
+            new_resources: changed(FindingChange::NewResource),
+            gone: changed(FindingChange::Gone),
+            rescoped: changed(FindingChange::OutOfScope) + changed(FindingChange::InScope),
+            not_assessed: changed(FindingChange::NotAssessed),
         }
-        summary
     }
 
     /// Whether any control of any account FAILED.

@@ -5,6 +5,9 @@ use crate::{Outcome, SweepReport};
 use mfa_evaluator::ALL_ENABLED_REGIONS;
 use std::collections::BTreeMap;
 
+/// Accounts named for a region only some accounts have; the JSON report has them all.
+const NAMES_SHOWN: usize = 5;
+
 impl SweepReport {
     /// One line: the regions searched for user pools.
     pub fn regions_searched(&self) -> String {
@@ -16,12 +19,13 @@ impl SweepReport {
         {
             return self.sweep.regions.join(", ");
         }
-        let searched: Vec<&Vec<String>> = self
+        let assessed: Vec<(&str, &Vec<String>)> = self
             .accounts
             .iter()
             .filter(|account| account.outcome == Outcome::Assessed)
-            .filter_map(|account| account.regions.as_ref())
+            .filter_map(|account| Some((account.account_name.as_str(), account.regions.as_ref()?)))
             .collect();
+        let searched: Vec<&Vec<String>> = assessed.iter().map(|(_, regions)| *regions).collect();
         let Some(first) = searched.first() else {
             return "every region enabled in each account (none could be read)".to_string();
         };
@@ -31,10 +35,13 @@ impl SweepReport {
             .filter(|region| searched.iter().all(|regions| regions.contains(region)))
             .map(String::as_str)
             .collect();
-        let mut elsewhere: BTreeMap<&str, usize> = BTreeMap::new();
-        for region in searched.iter().flat_map(|regions| regions.iter()) {
-            if !everywhere.contains(&region.as_str()) {
-                *elsewhere.entry(region.as_str()).or_default() += 1;
+        // The other regions, each with the accounts that have it.
+        let mut elsewhere: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (name, regions) in &assessed {
+            for region in regions.iter() {
+                if !everywhere.contains(&region.as_str()) {
+                    elsewhere.entry(region.as_str()).or_default().push(name);
+                }
             }
         }
         let mut line = format!(
@@ -42,9 +49,20 @@ impl SweepReport {
             everywhere.len(),
             everywhere.join(", ")
         );
-        for (region, accounts) in elsewhere {
-            let plural = if accounts == 1 { "" } else { "s" };
-            line.push_str(&format!("; {region} in {accounts} account{plural}"));
+        for (region, names) in elsewhere {
+            let plural = if names.len() == 1 { "" } else { "s" };
+            let shown: Vec<&str> = names.iter().take(NAMES_SHOWN).copied().collect();
+            let more = names.len().saturating_sub(NAMES_SHOWN);
+            let more = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
+            line.push_str(&format!(
+                "; {region} in {} account{plural} ({}{more})",
+                names.len(),
+                shown.join(", ")
+            ));
         }
         line
     }
@@ -92,7 +110,8 @@ mod tests {
         assert_eq!(
             report.regions_searched(),
             "every region enabled in each account: 2 in every account (us-east-1, eu-west-1); \
-             af-south-1 in 2 accounts; me-south-1 in 1 account"
+             af-south-1 in 2 accounts (name-000000000002, name-000000000004); me-south-1 in 1 \
+             account (name-000000000004)"
         );
         let none = self::report(&["*"], &[None]);
         assert_eq!(

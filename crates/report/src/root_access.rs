@@ -94,6 +94,7 @@ mod tests {
                 with_credentials("333333333333", false),
             ],
             as_of: None,
+            control_counts: Vec::new(),
             changes_since_previous_sweep: Vec::new(),
         }
     }

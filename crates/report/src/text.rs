@@ -4,7 +4,7 @@
 
 use crate::terminal::{escape, escape_truncated, Escaped};
 use crate::text_exceptions::write_exceptions;
-use crate::{AccountReport, ControlReport, FindingChange, Outcome, SweepReport};
+use crate::{AccountReport, ControlReport, Outcome, SweepReport};
 use mfa_evaluator::{ControlId, Status};
 use std::fmt::Write;
 
@@ -83,26 +83,27 @@ fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
         "{:<10} {:<9} {:>7} {:>7} {:>5} {:>6} {:>9} {:>9}  title",
         "control", "severity", "passed", "failed", "n/a", "error", "failing", "excepted"
     )?;
-    for control in &sweep.controls {
-        let summary = report.control_summary(*control);
+    for counts in report.controls_counted() {
+        let control = counts.control_id;
         writeln!(
             out,
             "{:<10} {:<9} {:>7} {:>7} {:>5} {:>6} {:>9} {:>9}  {}",
             control.as_str(),
             control.severity().as_str(),
-            summary.passed,
-            summary.failed,
-            summary.not_applicable,
-            summary.error,
-            summary.failing,
-            summary.excepted,
+            counts.accounts_passed,
+            counts.accounts_failed,
+            counts.accounts_not_applicable,
+            counts.accounts_errored,
+            counts.failing_resources,
+            counts.excepted_resources,
             control.title()
         )?;
     }
     writeln!(
         out,
-        "(accounts per status; \"failing\" counts failing resources no exception covers: root \
-         users, IAM users, user pools; \"excepted\" those an exception covers)"
+        "(accounts per status, an account that errored as a whole in \"error\" for every \
+         control; \"failing\" counts failing resources (root users, IAM users, user pools), \
+         the excepted ones included; \"excepted\" those an exception covers)"
     )?;
 
     let mut any_failure = false;
@@ -182,20 +183,11 @@ fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
 
     if !report.changes_since_previous_sweep.is_empty() {
         let changes = &report.changes_since_previous_sweep;
-        let count = |kind: FindingChange| changes.iter().filter(|c| c.change == kind).count();
-        write!(
+        writeln!(
             out,
-            "\nChanged since the previous sweep: {} new failures, {} resolved, {} new resources, {} gone",
-            count(FindingChange::NewFailure),
-            count(FindingChange::Resolved),
-            count(FindingChange::NewResource),
-            count(FindingChange::Gone)
+            "\nChanged since the previous sweep: {}",
+            report.change_counts().headline()
         )?;
-        let rescoped = count(FindingChange::OutOfScope) + count(FindingChange::InScope);
-        if rescoped > 0 {
-            write!(out, ", {rescoped} in or out of a control's scope")?;
-        }
-        writeln!(out)?;
         for change in changes.iter().take(MAX_CHANGES_LISTED) {
             let status = change.status.map(|s| s.as_str()).unwrap_or("-");
             writeln!(

@@ -82,9 +82,10 @@ pub(crate) fn write_exceptions(out: &mut String, report: &SweepReport) -> std::f
             .unwrap_or_default();
         writeln!(
             out,
-            "  {}: {} findings, owner {}, until {}{ticket}",
+            "  {}: {} finding{}, owner {}, until {}{ticket}",
             Escaped(id),
             findings.len(),
+            if findings.len() == 1 { "" } else { "s" },
             Escaped(&exception.owner),
             exception.expires
         )?;
@@ -169,11 +170,14 @@ mod tests {
                 state: ExceptionState::Active,
             },
         ];
+        let control_counts =
+            crate::fixtures::counts_of(&sweep.controls, std::slice::from_ref(&prod));
         let text = render_text(&SweepReport {
             schema_version: SCHEMA_VERSION,
             sweep,
             accounts: vec![prod],
             as_of: None,
+            control_counts,
             changes_since_previous_sweep: Vec::new(),
         });
         let failing = text
@@ -184,7 +188,7 @@ mod tests {
         assert!(failing.contains("user/staff/jess"), "{text}");
         assert!(!failing.contains("user/automation/ci"), "{text}");
         for expected in [
-            "ci-keys: 1 findings, owner ci-keys@example.com, until 2026-12-20, ticket SEC-7",
+            "ci-keys: 1 finding, owner ci-keys@example.com, until 2026-12-20, ticket SEC-7",
             "reason: because ci-keys",
             "222222222222 prod                     IAM.19    user/automation/ci",
             "Expiring soon: ci-keys (2026-12-20, ci-keys@example.com)",
@@ -193,10 +197,10 @@ mod tests {
         ] {
             assert!(text.contains(expected), "{expected}\n{text}");
         }
-        // The table: one failing, one excepted.
+        // The table: two failing, one of them excepted.
         assert!(
             text.lines().any(|l| l.starts_with("IAM.19")
-                && l.split_whitespace().nth(6) == Some("1")
+                && l.split_whitespace().nth(6) == Some("2")
                 && l.split_whitespace().nth(7) == Some("1")),
             "{text}"
         );

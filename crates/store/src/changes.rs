@@ -1,6 +1,6 @@
 //! What changed between each account's assessment in a report and the assessment before it:
-//! the `changes_since_previous_sweep` view's rule (the SQL function `finding_change`, which both
-//! call), for any pair of assessments, so that an older sweep and a report as of a day say what
+//! the `changes_since_previous_sweep` view's rules (the SQL functions `resource_change` and
+//! `failing_change`, which both call), for any pair of assessments, so that an older sweep and a report as of a day say what
 //! changed then.
 //!
 //! Only spans that began at the later assessment or ended at the earlier one can be changes: an
@@ -43,21 +43,25 @@ pub(crate) async fn changes_between(
                                  AND f.last_sweep_seq = p.previous_seq
          )
          SELECT d.account_id, p.account_name, d.control_id, d.resource_type, d.resource_id,
-                d.change, d.status, d.previous_status
+                k.change, d.status, d.previous_status,
+                failing_change(k.change, d.status, d.previous_status) AS failing_change
          FROM (
              SELECT coalesce(c.account_id, e.account_id) AS account_id,
                     coalesce(c.control_id, e.control_id) AS control_id,
                     coalesce(c.resource_type, e.resource_type) AS resource_type,
                     coalesce(c.resource_id, e.resource_id) AS resource_id,
                     c.status AS status,
-                    e.status AS previous_status,
-                    finding_change(c.status, e.status) AS change
+                    e.status AS previous_status
              FROM started c
              FULL JOIN ended e USING (account_id, control_id, resource_id)
              WHERE c.status IS DISTINCT FROM e.status
          ) d
          JOIN pairs p USING (account_id)
-         ORDER BY d.change, d.account_id, d.control_id, d.resource_id",
+         CROSS JOIN LATERAL (
+             SELECT resource_change(d.account_id, p.seq, d.control_id, d.resource_type,
+                                    d.resource_id, d.status, d.previous_status) AS change
+         ) k
+         ORDER BY k.change, d.account_id, d.control_id, d.resource_id",
     )
     .bind(pairs.iter().map(|p| p.0).collect::<Vec<_>>())
     .bind(pairs.iter().map(|p| p.1).collect::<Vec<_>>())

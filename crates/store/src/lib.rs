@@ -15,6 +15,7 @@
 
 mod changes;
 mod connect;
+mod counts;
 mod coverage;
 mod exceptions;
 mod lock;

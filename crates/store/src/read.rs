@@ -6,6 +6,7 @@
 //! sweep), then read those assessments' control results, findings and changes together.
 
 use crate::changes::changes_between;
+use crate::counts::control_counts;
 use crate::exceptions::read_sweep_exceptions;
 use crate::rows::{AssessedAccountRow, ControlRow, CurrentFindingRow, SpanRow, SweepRow};
 use crate::{parse_sweep_id, query_error, Store, StoreError};
@@ -231,12 +232,15 @@ impl Store {
             }),
             _ => None,
         };
+        let control_counts =
+            control_counts(&self.pool, row.sweep_id, as_of.is_some(), &sweep.controls).await?;
         Ok(SweepReport {
             schema_version: SCHEMA_VERSION,
             sweep,
             accounts,
             changes_since_previous_sweep: changes,
             as_of,
+            control_counts,
         })
     }
 

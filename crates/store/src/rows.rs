@@ -6,8 +6,8 @@ use crate::StoreError;
 use chrono::{DateTime, NaiveDate, Utc};
 use mfa_evaluator::{CentralizedRootAccess, ControlId, DataError, ResourceType, Severity, Status};
 use mfa_report::{
-    AccountStanding, ChangeReport, CurrentFinding, ExceptionRef, FindingChange, Outcome,
-    ResourceReport, SkipReason, SweepInfo, SweepStatus,
+    AccountStanding, ChangeReport, CurrentFinding, ExceptionRef, FailingChange, FindingChange,
+    Outcome, ResourceReport, SkipReason, SweepInfo, SweepStatus,
 };
 use std::str::FromStr;
 use uuid::Uuid;
@@ -238,6 +238,8 @@ pub(crate) struct ChangeRow {
     pub change: Option<String>,
     pub status: Option<String>,
     pub previous_status: Option<String>,
+    /// `failing_change`: `new_failure`, `resolved`, or `None`.
+    pub failing_change: Option<String>,
 }
 
 impl ChangeRow {
@@ -265,6 +267,11 @@ impl ChangeRow {
             account_name: self.account_name,
             resource_id: self.resource_id,
             change,
+            failing: self
+                .failing_change
+                .as_deref()
+                .map(|value| parse_with(value, "failing change", FailingChange::parse))
+                .transpose()?,
         })
     }
 }

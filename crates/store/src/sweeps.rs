@@ -213,21 +213,10 @@ async fn finish(
         "INSERT INTO control_trend_counts (sweep_id, control_id, accounts_failed,
              accounts_passed, accounts_not_applicable, accounts_errored, failing_resources,
              excepted_resources, accounts_failed_unexcepted)
-         SELECT sa.sweep_id, c.control_id,
-                count(*) FILTER (WHERE cr.status = 'FAILED'),
-                count(*) FILTER (WHERE cr.status = 'PASSED'),
-                count(*) FILTER (WHERE cr.status = 'NOT_APPLICABLE'),
-                count(*) FILTER (WHERE cr.status = 'ERROR' OR sa.outcome = 'error'),
-                coalesce(sum(cr.failed_resources), 0),
-                coalesce(sum(cr.excepted_resources), 0),
-                count(*) FILTER (WHERE cr.status = 'FAILED'
-                                   AND cr.failed_resources > cr.excepted_resources)
-         FROM sweep_accounts sa
-         CROSS JOIN controls c
-         LEFT JOIN control_results cr ON cr.sweep_id = sa.sweep_id
-              AND cr.account_id = sa.account_id AND cr.control_id = c.control_id
-         WHERE sa.sweep_id = $1 AND sa.outcome <> 'skipped'
-         GROUP BY sa.sweep_id, c.control_id
+         SELECT $1, c.control_id, c.accounts_failed, c.accounts_passed,
+                c.accounts_not_applicable, c.accounts_errored, c.failing_resources,
+                c.excepted_resources, c.accounts_failed_unexcepted
+         FROM control_counts($1, false) c
          ON CONFLICT (sweep_id, control_id) DO UPDATE SET
              accounts_failed = EXCLUDED.accounts_failed,
              accounts_passed = EXCLUDED.accounts_passed,

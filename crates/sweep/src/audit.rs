@@ -112,8 +112,10 @@ async fn audit_one(
 ) -> AccountReport {
     let account_id = planned.account.id.clone();
     // Its name and OU say which account a warning is about; both come from AWS, and the text
-    // log escapes them (mfa-auditor's log_writer).
-    let span = tracing::info_span!("account", account_id = %account_id,
+    // log escapes them (mfa-auditor's log_writer). At the error level so that it is on whenever
+    // any of its events is: with `-q` (warnings only) an info span would be off, and warnings
+    // would not say which account they are about.
+    let span = tracing::error_span!("account", account_id = %account_id,
         account_name = %planned.account.name_or_empty(), ou_path = %planned.account.ou_path());
     let ends = tokio::time::Instant::now() + deadline;
     let collected = tokio::time::timeout_at(ends, collector.collect(&account_id, ends))
@@ -129,7 +131,7 @@ async fn audit_one(
             for control in controls.iter().filter(|c| c.status == Status::Error) {
                 if let Some(error) = &control.error {
                     warn!(control = %control.control_id, operation = %error.operation,
-                          region = %error.region, code = ?error.code, "control not decided");
+                          region = %error.region, code = error.code.as_deref(), "control not decided");
                 }
             }
             AccountReport {
@@ -145,7 +147,7 @@ async fn audit_one(
         }
         Ok(Err(error)) => {
             warn!(operation = error.operation, region = %error.region,
-                  code = ?error.aws_code, "account not assessed: {}", error.message);
+                  code = error.aws_code.as_deref(), "account not assessed: {}", error.message);
             error_report(&planned, error.to_data_error())
         }
         Err(_) => {

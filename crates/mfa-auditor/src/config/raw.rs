@@ -125,7 +125,10 @@ pub(super) struct RawAudit {
 impl Default for RawAudit {
     fn default() -> Self {
         RawAudit {
-            regions: vec!["us-east-1".to_string()],
+            // Every region enabled in each account: a list written once for the organization
+            // misses the pools of an opt-in region one account enabled (README, "Which regions
+            // to search for user pools").
+            regions: vec![mfa_evaluator::ALL_ENABLED_REGIONS.to_string()],
             // IAM's own cache period: it never serves an older report.
             credential_report_max_age_seconds: 4 * 3600,
         }

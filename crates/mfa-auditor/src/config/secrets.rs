@@ -256,10 +256,29 @@ pub(super) fn scrub(message: &str, secrets: &[String]) -> String {
         let escaped = format!("{trimmed:?}");
         let escaped = &escaped[1..escaped.len() - 1];
         for shape in [secret.as_str(), trimmed, escaped] {
-            text = text.replace(shape, "[secret]");
+            text = replace_whole(&text, shape);
         }
     }
     text
+}
+
+/// `text` with each occurrence of `shape` that is not part of a longer word replaced: a secret
+/// that happens to be a piece of a word of the message ("short" in "shorter") is left alone, so
+/// the message is not garbled and the gap does not give the secret away.
+fn replace_whole(text: &str, shape: &str) -> String {
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(shape) {
+        let (before, after) = (&rest[..at], &rest[at + shape.len()..]);
+        let inside_a_word = (word(shape.chars().next()) && word(before.chars().next_back()))
+            || (word(shape.chars().next_back()) && word(after.chars().next()));
+        out.push_str(before);
+        out.push_str(if inside_a_word { shape } else { "[secret]" });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Every value a table gives for a secret, as text: what [`scrub`] cuts out of a parser's

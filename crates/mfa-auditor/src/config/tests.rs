@@ -23,7 +23,11 @@ fn a_minimal_file_takes_every_default() {
     assert_eq!(config.role.session_name, "mfa-auditor");
     assert!(config.role.external_id.is_none());
     assert!(config.scope.audit_management_account);
-    assert_eq!(regions(&config), vec!["us-east-1"]);
+    assert_eq!(
+        regions(&config),
+        vec!["*"],
+        "every region enabled in each account"
+    );
     assert_eq!(config.limits.requests_in_flight, Some(16));
     assert_eq!(config.accounts_in_flight, 256);
 }

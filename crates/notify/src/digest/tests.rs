@@ -2,9 +2,9 @@
 
 use super::*;
 use chrono::{TimeZone, Utc};
-use mfa_evaluator::ResourceType;
+use mfa_evaluator::{ResourceType, Status};
 use mfa_report::fixtures::{self, assessed, errored, iam_user};
-use mfa_report::{ChangeReport, ExceptionRef, FindingChange, SweepException};
+use mfa_report::{ChangeReport, ExceptionRef, FailingChange, FindingChange, SweepException};
 
 const PROD: &str = "222222222222";
 const DEV: &str = "333333333333";
@@ -22,8 +22,15 @@ fn change(
         control_id: ControlId::Iam5,
         resource_type: ResourceType::AwsIamUser,
         resource_id: format!("arn:aws:iam::{account}:user/{user}"),
-        // The digest decides from the statuses alone, whatever the view called the change.
+        // The digest counts what the store's `failing_change` says, whatever the view's
+        // `change` called it; here it is set as that SQL function sets it.
         change: FindingChange::Gone,
+        failing: match (previous, now) {
+            (Some(Status::Failed), Some(Status::Failed)) => None,
+            (_, Some(Status::Failed)) => Some(FailingChange::NewFailure),
+            (Some(Status::Failed), _) => Some(FailingChange::Resolved),
+            _ => None,
+        },
         status: now,
         previous_status: previous,
     }
@@ -67,6 +74,7 @@ fn report() -> SweepReport {
         sweep,
         accounts: vec![prod, assessed(DEV, Vec::new()), errored(BROKEN)],
         as_of: None,
+        control_counts: Vec::new(),
         changes_since_previous_sweep: vec![
             // Appeared failing: a console user created without MFA.
             change(PROD, "new-console", None, Some(Status::Failed)),

@@ -1,9 +1,15 @@
 use super::*;
-use crate::{fixtures, SkipReason, SweepInfo, SweepStatus, SCHEMA_VERSION};
+use crate::{fixtures, FindingChange, SkipReason, SweepInfo, SweepStatus, SCHEMA_VERSION};
 use chrono::{TimeZone, Utc};
 use mfa_evaluator::ResourceType;
 
 fn report() -> SweepReport {
+    let mut report = uncounted();
+    report.control_counts = fixtures::counts_of(&report.sweep.controls, &report.accounts);
+    report
+}
+
+fn uncounted() -> SweepReport {
     let at = Utc
         .with_ymd_and_hms(2026, 11, 23, 3, 0, 0)
         .single()
@@ -43,6 +49,7 @@ fn report() -> SweepReport {
             },
         ],
         as_of: None,
+        control_counts: Vec::new(),
         changes_since_previous_sweep: vec![crate::ChangeReport {
             account_id: "222222222222".into(),
             account_name: "prod".into(),
@@ -52,6 +59,7 @@ fn report() -> SweepReport {
             change: FindingChange::NewFailure,
             status: Some(Status::Failed),
             previous_status: Some(Status::Passed),
+            failing: Some(crate::FailingChange::NewFailure),
         }],
     }
 }
@@ -170,6 +178,7 @@ fn names_from_aws_are_shown_escaped_never_obeyed() {
         change: FindingChange::NewFailure,
         status: Some(Status::Failed),
         previous_status: Some(Status::Passed),
+        failing: Some(crate::FailingChange::NewFailure),
     }];
     let text = render_text(&report);
 
@@ -187,7 +196,7 @@ fn names_from_aws_are_shown_escaped_never_obeyed() {
         ),
         format!("444444444444 Prod\\u{{1b}}[2J\\u{{1b}}]0;pwned\\u{{7}}\\nFAKE: all accounts PASSED\\r ({shown_path}): suspended"),
         "new_failure  222222222222 abcdefghijklmnopqrst…    IAM.9".to_string(),
-        "ci\\u{1b}[8m: 1 findings, owner ops\\r\\nFAKE: owner, until 2027-01-01, ticket T\\u{7}"
+        "ci\\u{1b}[8m: 1 finding, owner ops\\r\\nFAKE: owner, until 2027-01-01, ticket T\\u{7}"
             .to_string(),
         "    reason: accepted\\nFAKE: reason\\u{9b}\n".to_string(),
         "    222222222222 admin\\u{202e}txt.exe…    IAM.5     user/ci".to_string(),

@@ -116,6 +116,14 @@ fn scrub_cuts_every_secret_out_in_every_shape() {
         scrub("x \"quo\\\"ted\\\\Secret\" y", &secrets),
         "x \"[secret]\" y"
     );
+    // A secret that is a piece of a word of the message is left in the word: neither garbled
+    // nor given away by the gap.
+    let short = vec!["short".to_string()];
+    assert_eq!(
+        scrub("the password is shorter than 16 characters", &short),
+        "the password is shorter than 16 characters"
+    );
+    assert_eq!(scrub("given: short.", &short), "given: [secret].");
 }
 
 #[test]
