@@ -3,7 +3,8 @@
 //! every command line they run is one the binary accepts. The systemd unit and the Kubernetes
 //! manifests hand secrets as files (`LoadCredential=`, a Secret volume) that they do provide,
 //! never as values, and the long-running Kubernetes service keeps its report page behind a
-//! password from the Secret.
+//! password from the Secret. A command line that does not parse exits 64, which the unit does
+//! not count as a finished night as it does a partial sweep (2).
 
 #![allow(clippy::unwrap_used)]
 
@@ -230,4 +231,48 @@ fn every_command_line_the_deployments_run_is_accepted() {
             String::from_utf8_lossy(&output.stderr)
         );
     }
+}
+
+/// `SuccessExitStatus=` of the systemd unit: the statuses besides 0 it counts as a finished run.
+fn unit_success_statuses() -> Vec<String> {
+    read("deploy/systemd/mfa-auditor.service")
+        .lines()
+        .filter_map(|l| l.strip_prefix("SuccessExitStatus="))
+        .flat_map(|v| v.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+        .collect()
+}
+
+#[test]
+fn a_command_line_that_does_not_parse_exits_64_which_the_unit_counts_as_a_failure() {
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_mfa-auditor"))
+            .current_dir(repo_root())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    for args in [
+        &["serve", "--onse"][..],
+        &["--log-format", "yaml", "serve", "--once"],
+        &["--config"],
+        &["swep"],
+        &["report", "--format", "xml"],
+        &["import"],
+        &[],
+    ] {
+        let output = run(args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(64), "{args:?}: {stderr}");
+        // What was wrong and where to read more: clap's message, or the whole help when no
+        // command was given.
+        assert!(stderr.contains("--help"), "{args:?}: {stderr}");
+    }
+    // Asking for help or the version is no error.
+    for args in [&["--help"][..], &["serve", "--help"], &["--version"]] {
+        let output = run(args);
+        assert_eq!(output.status.code(), Some(0), "{args:?}");
+        assert!(!output.stdout.is_empty(), "{args:?}");
+    }
+    // The unit counts a partial sweep (2) as a finished night, and nothing else.
+    assert_eq!(unit_success_statuses(), ["2"]);
 }
