@@ -12,13 +12,14 @@ use mfa_testkit::repo_root;
 use std::path::PathBuf;
 use std::process::Command;
 
-/// Every deployment that sets configuration variables.
-const DEPLOYMENTS: [&str; 5] = [
-    "deploy/systemd/mfa-auditor.service",
-    "deploy/kubernetes/cronjob.yaml",
-    "deploy/kubernetes/deployment.yaml",
-    "docker-compose.yml",
-    "Dockerfile",
+/// Every deployment that sets configuration variables, and the configuration file it runs with:
+/// the unit and the manifests a copy of config/example.toml, the containers the local stack's.
+const DEPLOYMENTS: [(&str, &str); 5] = [
+    ("deploy/systemd/mfa-auditor.service", "config/example.toml"),
+    ("deploy/kubernetes/cronjob.yaml", "config/example.toml"),
+    ("deploy/kubernetes/deployment.yaml", "config/example.toml"),
+    ("docker-compose.yml", "config/default.toml"),
+    ("Dockerfile", "config/default.toml"),
 ];
 
 /// The variables that would carry a secret's value itself.
@@ -87,7 +88,8 @@ fn provided_secret_file(path: &str, name: &str, value: &str) -> Option<String> {
         "{path}: {name}={value}: nothing is mounted on {dir}"
     );
     assert!(
-        text.contains(&format!("--from-literal={key}=")),
+        text.contains(&format!("--from-literal={key}="))
+            || text.contains(&format!("--from-file={key}=")),
         "{path}: {name}={value}: the Secret to create has no key {key}"
     );
     Some(key.to_string())
@@ -110,7 +112,7 @@ fn stand_in_secret_file(name: &str) -> PathBuf {
 
 #[test]
 fn every_variable_the_deployments_set_is_a_valid_configuration_key() {
-    for path in DEPLOYMENTS {
+    for (path, config) in DEPLOYMENTS {
         let mut vars = variables(path);
         assert!(!vars.is_empty(), "{path} sets MFA_AUDITOR__ variables");
         for (name, value) in &mut vars {
@@ -122,7 +124,7 @@ fn every_variable_the_deployments_set_is_a_valid_configuration_key() {
         // connection error means every key and value was accepted.
         let output = Command::new(env!("CARGO_BIN_EXE_mfa-auditor"))
             .current_dir(repo_root())
-            .args(["--config", "config/example.toml", "migrate"])
+            .args(["--config", config, "migrate"])
             .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
             .env("MFA_AUDITOR__DATABASE__CONNECT_TIMEOUT_SECONDS", "1")
             .envs(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
@@ -243,7 +245,7 @@ fn unit_success_statuses() -> Vec<String> {
 }
 
 #[test]
-fn a_command_line_that_does_not_parse_exits_64_which_the_unit_counts_as_a_failure() {
+fn a_command_line_that_does_not_parse_exits_64_which_the_unit_and_the_cronjob_count_as_failures() {
     let run = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_mfa-auditor"))
             .current_dir(repo_root())
@@ -275,4 +277,23 @@ fn a_command_line_that_does_not_parse_exits_64_which_the_unit_counts_as_a_failur
     }
     // The unit counts a partial sweep (2) as a finished night, and nothing else.
     assert_eq!(unit_success_statuses(), ["2"]);
+    // A Job succeeds on 0 alone; the CronJob retries nothing but a pod evicted mid-sweep, which
+    // the next pod resumes.
+    let cronjob = read("deploy/kubernetes/cronjob.yaml");
+    let policy = &cronjob[cronjob.find("      podFailurePolicy:\n").unwrap()..];
+    let rules: Vec<&str> = policy
+        .lines()
+        .skip(2)
+        .take_while(|l| l.starts_with("          "))
+        .map(str::trim)
+        .filter(|l| !l.starts_with('#'))
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "- action: Ignore",
+            "onPodConditions: [{type: DisruptionTarget, status: \"True\"}]"
+        ]
+    );
+    assert!(cronjob.contains("\n      backoffLimit: 0\n"));
 }
