@@ -23,7 +23,7 @@ ensure_python_env() {
   if [ ! -x "$VENV/bin/python" ] || [ "$wanted" != "$(cat "$stamp" 2>/dev/null)" ]; then
     log "installing the test environment's Python packages into $VENV"
     python3 -m venv "$VENV" || die "cannot create a virtualenv (apt-get install python3-venv)"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/tests/validators/requirements.txt" \
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$ROOT/tests/validators/requirements.txt" \
       || die "pip install of tests/validators/requirements.txt failed"
     printf '%s' "$wanted" >"$stamp"
   fi
