@@ -23,26 +23,39 @@ ensure_python_env() {
   if [ ! -x "$VENV/bin/python" ] || [ "$wanted" != "$(cat "$stamp" 2>/dev/null)" ]; then
     log "installing the test environment's Python packages into $VENV"
     python3 -m venv "$VENV" || die "cannot create a virtualenv (apt-get install python3-venv)"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/tests/validators/requirements.txt" \
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$ROOT/tests/validators/requirements.txt" \
       || die "pip install of tests/validators/requirements.txt failed"
     printf '%s' "$wanted" >"$stamp"
   fi
   export MFA_AUDITOR_PYTHON="$VENV/bin/python"
 }
 
-# Debian's chromium, which renders the HTML report in tests/html_report.rs: installed when this
-# runs as root with apt (as in CI); otherwise that test says it skipped and how to get it.
-ensure_chromium() {
-  command -v chromium >/dev/null && return 0
+# A Debian package a test needs, installed when this runs as root with apt (as in CI);
+# otherwise that test says it skipped and how to get it.
+#   ensure_debian_tool COMMAND PACKAGE WHY [APT-GET OPTIONS...]
+ensure_debian_tool() {
+  local command=$1 package=$2 why=$3
+  shift 3
+  command -v "$command" >/dev/null && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    log "installing Debian's chromium for the HTML report test"
+    log "installing Debian's $package for $why"
     export DEBIAN_FRONTEND=noninteractive
-    { apt-get install -y -qq chromium >/dev/null 2>&1 \
-        || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }; } \
-      || log "could not install chromium: the HTML report test will skip (apt-get install chromium)"
+    { apt-get install -y -qq "$@" "$package" >/dev/null 2>&1 \
+        || { apt-get update -qq && apt-get install -y -qq "$@" "$package" >/dev/null; }; } \
+      || log "could not install $package: $why will skip (apt-get install $package)"
   else
-    log "chromium not found: the HTML report test will skip (apt-get install chromium)"
+    log "$command not found: $why will skip (apt-get install $package)"
   fi
+}
+
+# Debian's chromium renders the HTML report in tests/html_report.rs.
+ensure_chromium() {
+  ensure_debian_tool chromium chromium "the HTML report test"
+}
+
+# promtool (Debian's prometheus) checks and unit-tests deploy/prometheus in tests/alerts.rs.
+ensure_promtool() {
+  ensure_debian_tool promtool prometheus "the alert rules test" --no-install-recommends
 }
 
 pg_bindir() {

@@ -3,7 +3,8 @@
 //! every command line they run is one the binary accepts. The systemd unit and the Kubernetes
 //! manifests hand secrets as files (`LoadCredential=`, a Secret volume) that they do provide,
 //! never as values, and the long-running Kubernetes service keeps its report page behind a
-//! password from the Secret.
+//! password from the Secret. A command line that does not parse exits 64, which the unit does
+//! not count as a finished night as it does a partial sweep (2).
 
 #![allow(clippy::unwrap_used)]
 
@@ -11,13 +12,14 @@ use mfa_testkit::repo_root;
 use std::path::PathBuf;
 use std::process::Command;
 
-/// Every deployment that sets configuration variables.
-const DEPLOYMENTS: [&str; 5] = [
-    "deploy/systemd/mfa-auditor.service",
-    "deploy/kubernetes/cronjob.yaml",
-    "deploy/kubernetes/deployment.yaml",
-    "docker-compose.yml",
-    "Dockerfile",
+/// Every deployment that sets configuration variables, and the configuration file it runs with:
+/// the unit and the manifests a copy of config/example.toml, the containers the local stack's.
+const DEPLOYMENTS: [(&str, &str); 5] = [
+    ("deploy/systemd/mfa-auditor.service", "config/example.toml"),
+    ("deploy/kubernetes/cronjob.yaml", "config/example.toml"),
+    ("deploy/kubernetes/deployment.yaml", "config/example.toml"),
+    ("docker-compose.yml", "config/default.toml"),
+    ("Dockerfile", "config/default.toml"),
 ];
 
 /// The variables that would carry a secret's value itself.
@@ -86,7 +88,8 @@ fn provided_secret_file(path: &str, name: &str, value: &str) -> Option<String> {
         "{path}: {name}={value}: nothing is mounted on {dir}"
     );
     assert!(
-        text.contains(&format!("--from-literal={key}=")),
+        text.contains(&format!("--from-literal={key}="))
+            || text.contains(&format!("--from-file={key}=")),
         "{path}: {name}={value}: the Secret to create has no key {key}"
     );
     Some(key.to_string())
@@ -109,7 +112,7 @@ fn stand_in_secret_file(name: &str) -> PathBuf {
 
 #[test]
 fn every_variable_the_deployments_set_is_a_valid_configuration_key() {
-    for path in DEPLOYMENTS {
+    for (path, config) in DEPLOYMENTS {
         let mut vars = variables(path);
         assert!(!vars.is_empty(), "{path} sets MFA_AUDITOR__ variables");
         for (name, value) in &mut vars {
@@ -121,7 +124,7 @@ fn every_variable_the_deployments_set_is_a_valid_configuration_key() {
         // connection error means every key and value was accepted.
         let output = Command::new(env!("CARGO_BIN_EXE_mfa-auditor"))
             .current_dir(repo_root())
-            .args(["--config", "config/example.toml", "migrate"])
+            .args(["--config", config, "migrate"])
             .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
             .env("MFA_AUDITOR__DATABASE__CONNECT_TIMEOUT_SECONDS", "1")
             .envs(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
@@ -230,4 +233,67 @@ fn every_command_line_the_deployments_run_is_accepted() {
             String::from_utf8_lossy(&output.stderr)
         );
     }
+}
+
+/// `SuccessExitStatus=` of the systemd unit: the statuses besides 0 it counts as a finished run.
+fn unit_success_statuses() -> Vec<String> {
+    read("deploy/systemd/mfa-auditor.service")
+        .lines()
+        .filter_map(|l| l.strip_prefix("SuccessExitStatus="))
+        .flat_map(|v| v.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+        .collect()
+}
+
+#[test]
+fn a_command_line_that_does_not_parse_exits_64_which_the_unit_and_the_cronjob_count_as_failures() {
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_mfa-auditor"))
+            .current_dir(repo_root())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    for args in [
+        &["serve", "--onse"][..],
+        &["--log-format", "yaml", "serve", "--once"],
+        &["--config"],
+        &["swep"],
+        &["report", "--format", "xml"],
+        &["import"],
+        &[],
+    ] {
+        let output = run(args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(64), "{args:?}: {stderr}");
+        // What was wrong and where to read more: clap's message, or the whole help when no
+        // command was given.
+        assert!(stderr.contains("--help"), "{args:?}: {stderr}");
+    }
+    // Asking for help or the version is no error.
+    for args in [&["--help"][..], &["serve", "--help"], &["--version"]] {
+        let output = run(args);
+        assert_eq!(output.status.code(), Some(0), "{args:?}");
+        assert!(!output.stdout.is_empty(), "{args:?}");
+    }
+    // The unit counts a partial sweep (2) as a finished night, and nothing else.
+    assert_eq!(unit_success_statuses(), ["2"]);
+    // A Job succeeds on 0 alone; the CronJob retries nothing but a pod evicted mid-sweep, which
+    // the next pod resumes.
+    let cronjob = read("deploy/kubernetes/cronjob.yaml");
+    let policy = &cronjob[cronjob.find("      podFailurePolicy:\n").unwrap()..];
+    let rules: Vec<&str> = policy
+        .lines()
+        .skip(2)
+        .take_while(|l| l.starts_with("          "))
+        .map(str::trim)
+        .filter(|l| !l.starts_with('#'))
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "- action: Ignore",
+            "onPodConditions: [{type: DisruptionTarget, status: \"True\"}]"
+        ]
+    );
+    assert!(cronjob.contains("\n      backoffLimit: 0\n"));
 }

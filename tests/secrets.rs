@@ -163,12 +163,16 @@ fn a_secret_given_wrongly_is_named_and_never_repeated() {
             "Ext-Secret-In-The-Path-Key-5d3",
         ),
     ];
+    // config/example.toml reads the ExternalId from a file deployments provide: cleared here,
+    // so that each case stops at its own key.
+    let clear_external_id = ("MFA_AUDITOR__ORGANIZATION__EXTERNAL_ID_FILE", "");
     for (vars, named, secret) in cases {
         let output = Command::new(env!("CARGO_BIN_EXE_mfa-auditor"))
             .current_dir(repo_root())
             .args(["--config", "config/example.toml", "-vv", "migrate"])
             .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
             .env("RUST_LOG", "trace")
+            .env(clear_external_id.0, clear_external_id.1)
             .envs(vars.iter().copied())
             .output()
             .unwrap();

@@ -6,9 +6,10 @@
 - every CloudFormation template (*.yaml / *.yml with "AWSTemplateFormatVersion") with cfn-lint;
 - every Terraform file (*.tf) parsed as HCL2.
 
-A role's trust policy (a statement with a "Principal") is a resource policy, which parliament
-does not model (it asks every statement for a Resource): it is listed as skipped, and its
-`sts:ExternalId` condition is checked by the Rust tests and the emulator's AssumeRole.
+A role's trust policy and the Organizations delegation policy (statements with a "Principal") are
+resource policies, which parliament does not model (it asks every statement for a Resource): they
+are listed as skipped; the trust policy's `sts:ExternalId` condition is checked by the Rust tests
+and the emulator's AssumeRole, and both principals by tests/deployment_story.rs.
 Prints one line per file and per finding; exits 1 on any finding.
 """
 
@@ -68,7 +69,7 @@ def main():
         else:
             continue
         if findings is None:
-            print(f"{path}: skipped (a trust policy: parliament lints identity policies and SCPs)")
+            print(f"{path}: skipped (a resource policy, trust or delegation: parliament lints identity policies and SCPs)")
             continue
         checked += 1
         print(f"{path}: {tool}: {len(findings)} findings")

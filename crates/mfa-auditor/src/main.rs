@@ -36,7 +36,9 @@ use sweep::{Resume, SweepRequest};
                   AWS_ENDPOINT_URL, then MFA_AUDITOR__<SECTION>__<KEY> variables. A secret \
                   (database.url, organization.external_id, a webhook's url, \
                   metrics.report_password) may instead be read from a variable (KEY_env = \
-                  \"VAR\") or a file (KEY_file = \"/path\"): see the README's \"Configuration\"."
+                  \"VAR\") or a file (KEY_file = \"/path\"): see the README's \"Configuration\". \
+                  A command line that does not parse exits 64 (EX_USAGE), never 2, which a sweep \
+                  exits with when some accounts errored."
 )]
 struct Cli {
     /// Configuration file [default: $MFA_AUDITOR_CONFIG, else config/default.toml]
@@ -167,8 +169,16 @@ enum ReportFormat {
     Html,
 }
 
+/// A command line that does not parse (BSD's `EX_USAGE`). Never 2, which a sweep exits with when
+/// some accounts errored: a scheduler that counts 2 as a finished night must still see a typo in
+/// its command line as a failure.
+const EXIT_USAGE: u8 = 64;
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage_error(&error),
+    };
     let verbosity = if cli.quiet {
         -1
     } else {
@@ -191,6 +201,18 @@ fn main() -> ExitCode {
             eprintln!("error: {}", shown_error(&error));
             ExitCode::from(1)
         }
+    }
+}
+
+/// What clap says about a command line it did not run: `--help` and `--version` on stdout (exit
+/// 0), a usage error on stderr (exit 64, where clap itself would exit 2).
+fn usage_error(error: &clap::Error) -> ExitCode {
+    // Printing to a closed pipe is no reason for another status.
+    let _ = error.print();
+    if error.use_stderr() {
+        ExitCode::from(EXIT_USAGE)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

@@ -9,7 +9,7 @@ use crate::report_auth::Refusal;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use mfa_collector::{CallObserver, ErrorClass};
-use mfa_report::{AccountReport, SweepStatus};
+use mfa_report::{AccountReport, Outcome, SweepStatus};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
@@ -20,6 +20,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 type Labels<const N: usize> = [(&'static str, String); N];
+
+/// How a sweep of `serve` ends (`mfa_auditor_sweeps_total{status}`): a sweep's own status, or
+/// `failed` when it could not finish at all, `skipped` when another instance held the lock.
+pub const SWEEP_ENDINGS: [&str; 5] = ["completed", "partial", "interrupted", "failed", "skipped"];
 
 #[derive(Debug)]
 pub struct Metrics {
@@ -118,9 +122,17 @@ impl Metrics {
             "GET /report requests refused, by reason (missing, malformed or wrong credentials)",
             report_unauthorized.clone(),
         );
-        // Shown at 0 from the start, so that an alert on their rate has a series to watch.
+        // Every series an alert reads is shown at 0 from the start (deploy/prometheus): a counter
+        // that appeared at 1 would give `increase()` nothing to compare, and the first failed
+        // sweep, errored account or refused request would raise no alert.
         for refusal in Refusal::ALL {
             let _ = report_unauthorized.get_or_create(&[("reason", refusal.label().to_string())]);
+        }
+        for status in SWEEP_ENDINGS {
+            let _ = sweeps.get_or_create(&[("status", status.to_string())]);
+        }
+        for outcome in [Outcome::Assessed, Outcome::Error, Outcome::Skipped] {
+            let _ = accounts.get_or_create(&[("outcome", outcome.as_str().to_string())]);
         }
         Arc::new(Metrics {
             registry,
@@ -137,6 +149,18 @@ impl Metrics {
             notifications,
             report_unauthorized,
         })
+    }
+
+    /// Shows each webhook's notifications, sent and failed, at 0 until one is sent.
+    pub fn count_webhooks<'a>(&self, names: impl IntoIterator<Item = &'a str>) {
+        for name in names {
+            for result in ["sent", "failed"] {
+                let _ = self.notifications.get_or_create(&[
+                    ("webhook", name.to_string()),
+                    ("result", result.to_string()),
+                ]);
+            }
+        }
     }
 
     pub fn notification(&self, webhook: &str, sent: bool) {
@@ -260,6 +284,7 @@ pub async fn serve(address: SocketAddr, metrics: Arc<Metrics>, more: axum::Route
 #[cfg(test)]
 mod tests {
     use super::Metrics;
+    use mfa_report::SweepStatus;
 
     #[test]
     fn report_refusals_are_counted_by_reason_from_zero() {
@@ -280,6 +305,33 @@ mod tests {
             text.contains("mfa_auditor_report_unauthorized_total{reason=\"wrong\"} 2"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn every_series_an_alert_reads_is_shown_at_0_from_the_start() {
+        let metrics = Metrics::new();
+        metrics.count_webhooks(["security-chat"]);
+        let text = metrics.render();
+        for series in [
+            "mfa_auditor_sweeps_total{status=\"failed\"} 0",
+            "mfa_auditor_sweeps_total{status=\"interrupted\"} 0",
+            "mfa_auditor_accounts_total{outcome=\"error\"} 0",
+            "mfa_auditor_notifications_total{webhook=\"security-chat\",result=\"failed\"} 0",
+            "mfa_auditor_last_successful_sweep_timestamp_seconds 0",
+        ] {
+            assert!(text.contains(series), "{series} in {text}");
+        }
+        // The statuses `serve` counts are the ones it is shown with.
+        for status in [
+            SweepStatus::Completed,
+            SweepStatus::Partial,
+            SweepStatus::Interrupted,
+        ] {
+            assert!(
+                super::SWEEP_ENDINGS.contains(&status.as_str()),
+                "{status:?}"
+            );
+        }
     }
 
     #[test]

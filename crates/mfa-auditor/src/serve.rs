@@ -14,6 +14,7 @@ use mfa_sweep::SweepError;
 
 pub async fn serve(config: &config::AuditConfig, once: bool, quiet: bool) -> Result<u8> {
     let metrics = Metrics::new();
+    metrics.count_webhooks(config.notify.webhooks.iter().map(|w| w.name.as_str()));
     // An unreachable database at start is an error (exit 1), not a silent wait for the night.
     let store = connect(config).await?;
     store.migrate().await?;

@@ -7,6 +7,9 @@
 
 #![allow(clippy::unwrap_used)] // test support: a failure here is a failed test, said loudly
 
+mod validators;
+pub use validators::validator;
+
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::TcpStream;

@@ -99,7 +99,10 @@ pub(super) struct RawOrganization {
 impl Default for RawOrganization {
     fn default() -> Self {
         RawOrganization {
-            audit_role_name: "OrganizationAccountAccessRole".to_string(),
+            // The read-only role deploy/iam/audit-role-stackset.yaml creates, and the only one
+            // deploy/iam/caller-policy.json may assume (not OrganizationAccountAccessRole, an
+            // administrator in every account).
+            audit_role_name: "MfaAuditRole".to_string(),
             external_id: RawSecret::default(),
             external_id_env: String::new(),
             external_id_file: String::new(),

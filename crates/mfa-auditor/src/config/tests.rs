@@ -19,7 +19,7 @@ fn a_minimal_file_takes_every_default() {
     let config = load_str(MINIMAL, &[]).expect("valid");
     assert_eq!(config.aws.region, "us-east-1");
     assert_eq!(config.aws.endpoint_url, None);
-    assert_eq!(config.role.name, "OrganizationAccountAccessRole");
+    assert_eq!(config.role.name, "MfaAuditRole");
     assert_eq!(config.role.session_name, "mfa-auditor");
     assert!(config.role.external_id.is_none());
     assert!(config.scope.audit_management_account);
@@ -559,11 +559,43 @@ fn the_external_id_never_appears_in_debug_output_or_errors() {
 #[test]
 fn the_shipped_configuration_files_are_valid() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config");
+    // config/example.toml reads the ExternalId from the file a deployment provides: a stand-in.
+    let external_id = std::env::temp_dir().join(format!("mfa-example-{}", std::process::id()));
+    std::fs::write(&external_id, "an-external-id\n").expect("a temporary file");
+    let env = HashMap::from([(
+        "MFA_AUDITOR__ORGANIZATION__EXTERNAL_ID_FILE".to_string(),
+        external_id.display().to_string(),
+    )]);
     for name in ["default.toml", "example.toml"] {
-        let config =
-            load(&dir.join(name), &HashMap::new()).unwrap_or_else(|e| panic!("config/{name}: {e}"));
+        let config = load(&dir.join(name), &env).unwrap_or_else(|e| panic!("config/{name}: {e}"));
         assert!(!config.regions.as_configured().is_empty(), "{name}");
+        assert!(
+            config.role.external_id.is_some(),
+            "{name} gives an ExternalId"
+        );
     }
+    let _ = std::fs::remove_file(external_id);
+}
+
+/// A configuration that leaves the audit role out assumes the role deploy/iam creates (the
+/// StackSet's RoleName), which is the one the caller's policy may assume.
+#[test]
+fn the_default_audit_role_is_the_one_deploy_iam_creates() {
+    let template = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/iam/audit-role-stackset.yaml"),
+    )
+    .expect("the StackSet template");
+    let parameter = template
+        .split("\n  RoleName:\n")
+        .nth(1)
+        .expect("a RoleName parameter");
+    let default = parameter
+        .lines()
+        .take_while(|line| line.starts_with("    "))
+        .find_map(|line| line.trim().strip_prefix("Default: "))
+        .expect("RoleName's Default");
+    let config = load_str(MINIMAL, &[]).expect("valid");
+    assert_eq!(config.role.name, default);
 }
 
 #[test]
