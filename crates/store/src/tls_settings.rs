@@ -124,15 +124,7 @@ pub(crate) fn check(url: &str, environment: &TlsEnvironment) -> Result<TlsSettin
         let known = KNOWN_PARAMETERS.contains(&key.as_ref())
             || (key.starts_with("options[") && key.ends_with(']'));
         if !known {
-            return Err(setting(
-                format!("database URL parameter `{key}`"),
-                format!(
-                    "not a parameter mfa-auditor knows, and the PostgreSQL driver would ignore \
-                     it (a misspelt sslmode would connect without verifying the server); known \
-                     parameters: {}",
-                    KNOWN_PARAMETERS.join(", ")
-                ),
-            ));
+            return Err(unknown_parameter(&key));
         }
         if key == "sslmode" || key == "ssl-mode" {
             url_mode = Some(value.to_string());
@@ -163,6 +155,28 @@ pub(crate) fn check(url: &str, environment: &TlsEnvironment) -> Result<TlsSettin
         mode: with_roots(mode, roots.is_some()),
         roots,
     })
+}
+
+/// A URL parameter sqlx would ignore. The key is shown only if it reads as a parameter's name:
+/// a password pasted into the query string by mistake must not reach a log.
+fn unknown_parameter(key: &str) -> StoreError {
+    let reads_as_a_name = key.len() <= 40
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-[].".contains(c));
+    let shown = if reads_as_a_name {
+        format!("database URL parameter `{key}`")
+    } else {
+        "a database URL parameter".to_string()
+    };
+    setting(
+        shown,
+        format!(
+            "not a parameter mfa-auditor knows, and the PostgreSQL driver would ignore it (a \
+             misspelt sslmode would connect without verifying the server); known parameters: {}",
+            KNOWN_PARAMETERS.join(", ")
+        ),
+    )
 }
 
 fn parse_mode(text: &str, origin: &str) -> Result<PgSslMode, StoreError> {

@@ -66,6 +66,16 @@ fn a_url_parameter_the_driver_would_ignore_is_an_error() {
         &env(None, None),
     );
     assert!(text.contains("`sslrootcrt`"), "{text}");
+    // A key that does not read as a name (a password pasted there) is not repeated.
+    let text = refused(
+        &format!("{URL}?sslmode=disable&p4ss%2Fw0rd!"),
+        &env(None, None),
+    );
+    assert!(
+        text.starts_with("a database URL parameter: not a parameter"),
+        "{text}"
+    );
+    assert!(!text.contains("p4ss"), "{text}");
     // What sqlx reads is accepted, `options[...]` included.
     let url = format!(
         "{URL}?sslmode=disable&application_name=mfa&options[statement_timeout]=5s&\
