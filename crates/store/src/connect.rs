@@ -1,6 +1,8 @@
-//! Connecting, migrating, and the control catalogue the views join.
+//! Connecting (with the TLS the URL and the environment ask for), migrating, and the control
+//! catalogue the views join.
 
-use crate::{query_error, Store, StoreError, MIGRATOR};
+use crate::tls_settings::{self, TlsEnvironment};
+use crate::{query_error, tls_refusal, Store, StoreError, MIGRATOR};
 use mfa_evaluator::ControlId;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
@@ -21,23 +23,45 @@ pub fn describe_url(url: &str) -> String {
 }
 
 impl Store {
-    /// Connects, failing fast (within `connect_timeout`) when the server is unreachable.
+    /// Connects, failing fast (within `connect_timeout`) when the server is unreachable, with
+    /// the TLS settings of the URL and of this process's `PGSSLMODE` and `PGSSLROOTCERT`.
     pub async fn connect(
         url: &str,
         max_connections: u32,
         connect_timeout: Duration,
     ) -> Result<Store, StoreError> {
+        let environment = TlsEnvironment::of_process();
+        Store::connect_with(url, &environment, max_connections, connect_timeout).await
+    }
+
+    /// Connects with the TLS settings of the URL and of `environment` (libpq's variables, which
+    /// sqlx reads from the process too): settings sqlx would ignore or misread are errors, and a
+    /// refused server certificate is explained (see `tls_settings.rs`, `tls_refusal.rs`).
+    pub async fn connect_with(
+        url: &str,
+        environment: &TlsEnvironment,
+        max_connections: u32,
+        connect_timeout: Duration,
+    ) -> Result<Store, StoreError> {
         let options = PgConnectOptions::from_str(url).map_err(StoreError::BadUrl)?;
-        let pool = PgPoolOptions::new()
+        let settings = tls_settings::check(url, environment)?;
+        let options = options.ssl_mode(settings.mode);
+        let connected = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(connect_timeout)
-            .connect_with(options)
-            .await
-            .map_err(|source| StoreError::Connect {
-                target: describe_url(url),
-                source,
-            })?;
-        Ok(Store { pool })
+            .connect_with(options.clone())
+            .await;
+        match connected {
+            Ok(pool) => Ok(Store { pool }),
+            Err(source) => {
+                let (host, port) = (options.get_host(), options.get_port());
+                let target = describe_url(url);
+                match tls_refusal::explain(&source, &settings, host, port, connect_timeout).await {
+                    Some(problem) => Err(StoreError::Tls { target, problem }),
+                    None => Err(StoreError::Connect { target, source }),
+                }
+            }
+        }
     }
 
     pub fn from_pool(pool: PgPool) -> Store {

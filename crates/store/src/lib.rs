@@ -4,8 +4,10 @@
 //! The store knows nothing of AWS: it stores what the report model holds. Every query is
 //! parameterised; bulk rows go through `UNNEST` arrays, not one `INSERT` per row.
 //!
-//! The code map: `connect.rs` (the pool, migrations, the control catalogue), `lock.rs` (the
-//! sweep lock and its fencing token), `sweeps.rs` (a sweep's start, end, resumption),
+//! The code map: `connect.rs` (the pool, migrations, the control catalogue), `tls_settings.rs`
+//! (the TLS the URL and libpq's variables ask for, checked), `tls_refusal.rs` (a refused server
+//! certificate explained), `lock.rs` (the sweep lock and its fencing token), `sweeps.rs` (a
+//! sweep's start, end, resumption),
 //! `write.rs` (one account's results, in one transaction), `spans.rs` (the finding spans an
 //! assessment extends, starts, cuts and joins), `read.rs` (a stored sweep read back, or the
 //! organization as of a date; the current findings), `changes.rs` (what changed between two
@@ -25,6 +27,8 @@ mod read;
 mod rows;
 mod spans;
 mod sweeps;
+mod tls_refusal;
+mod tls_settings;
 mod write;
 
 pub use connect::describe_url;
@@ -33,6 +37,7 @@ pub use lock::{Fence, SweepLock};
 pub use news::SweepNews;
 pub use read::{Evidence, SweepSelector};
 pub use sweeps::ResumableSweep;
+pub use tls_settings::TlsEnvironment;
 pub use write::Recorded;
 
 use sqlx::migrate::Migrator;
@@ -51,6 +56,13 @@ pub enum StoreError {
         #[source]
         source: sqlx::Error,
     },
+    /// The server's certificate refused, or TLS refused by the server: what and why, in words.
+    #[error("cannot connect to PostgreSQL at {target}: {problem}")]
+    Tls { target: String, problem: String },
+    /// A TLS setting of the database URL, `PGSSLMODE` or `PGSSLROOTCERT` that cannot be used as
+    /// given: `setting` names it (never with the URL's secrets).
+    #[error("{setting}: {problem}")]
+    Setting { setting: String, problem: String },
     #[error("applying database migrations failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database {operation} failed: {source}")]

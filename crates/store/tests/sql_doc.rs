@@ -1,398 +1,87 @@
 //! Runs every query of `docs/sql.md` against a seeded history: the page stays true, and every
-//! query finds something to show.
+//! query finds something to show. The page's description of every column is the database's own
+//! (`COMMENT ON COLUMN`), and no view goes undescribed.
 
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
-use chrono::{Duration, Utc};
-use mfa_evaluator::{ControlId, ExceptionState, Status};
-use mfa_report::fixtures::{self, errored};
-use mfa_report::{AccountReport, ExceptionRef, SweepException, SweepStatus};
+use common::sql_guide::{self, Described};
 use sqlx::PgPool;
-
-/// An account whose root has no MFA and whose users fail or pass IAM.5 and IAM.19.
-fn account(id: &str, failing: &[&str], passing: &[&str]) -> AccountReport {
-    let users: Vec<_> = failing
-        .iter()
-        .map(|n| fixtures::iam_user(id, n, Status::Failed))
-        .chain(
-            passing
-                .iter()
-                .map(|n| fixtures::iam_user(id, n, Status::Passed)),
-        )
-        .collect();
-    fixtures::assessed(
-        id,
-        vec![
-            fixtures::control(ControlId::Iam9, vec![fixtures::root(id, Status::Failed)]),
-            fixtures::control(ControlId::Iam5, users.clone()),
-            fixtures::control(ControlId::Iam19, users),
-        ],
-    )
-}
-
-/// An exception that ends in ten days.
-fn onboarding() -> ExceptionRef {
-    ExceptionRef {
-        id: "onboarding".into(),
-        owner: "it-ops@example.com".into(),
-        reason: "new hires enrol their MFA in their first weeks".into(),
-        expires: Utc::now().date_naive() + chrono::Days::new(10),
-        ticket: None,
-    }
-}
-
-/// Forty nightly sweeps of three accounts: long-standing failures, last night's changes, and an
-/// account that errored last night.
-async fn seed(store: &common::Locked) {
-    let start = Utc::now() - Duration::days(40);
-    for night in 0..40i64 {
-        let id = format!("00000000-0000-4000-8000-{night:012}");
-        let started = start + Duration::days(night);
-        let last = night == 39;
-        let mut info = fixtures::sweep_info(&id, started);
-        if last {
-            info.exceptions = vec![
-                SweepException {
-                    exception: onboarding(),
-                    state: ExceptionState::Expiring,
-                },
-                SweepException {
-                    exception: ExceptionRef {
-                        id: "spare".into(),
-                        expires: Utc::now().date_naive() + chrono::Days::new(200),
-                        ..onboarding()
-                    },
-                    state: ExceptionState::Active,
-                },
-            ];
-        }
-        store.begin_sweep(&info).await.unwrap();
-        let accounts = vec![
-            if last {
-                // The new hire's missing MFA is accepted for the onboarding weeks.
-                let mut first = account("111111111111", &["jess", "new-hire"], &["ci"]);
-                for control in &mut first.controls {
-                    for resource in &mut control.resources {
-                        if resource.resource_id.ends_with("/new-hire") {
-                            resource.exception = Some(onboarding());
-                        }
-                    }
-                }
-                first
-            } else {
-                account("111111111111", &["jess", "ci"], &[])
-            },
-            account("222222222222", &["ops"], &["dev"]),
-            if last {
-                errored("333333333333")
-            } else {
-                account("333333333333", &["legacy"], &[])
-            },
-        ];
-        for a in &accounts {
-            store.record_account(&id, a).await.unwrap();
-        }
-        let status = if last {
-            SweepStatus::Partial
-        } else {
-            SweepStatus::Completed
-        };
-        store.finish_sweep(&id, started, status).await.unwrap();
-    }
-}
-
-fn queries(doc: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut current: Option<String> = None;
-    for line in doc.lines() {
-        match (&mut current, line.trim_end()) {
-            (None, "```sql") => current = Some(String::new()),
-            (Some(query), "```") => {
-                out.push(query.clone());
-                current = None;
-            }
-            (Some(query), text) => {
-                query.push_str(text);
-                query.push('\n');
-            }
-            (None, _) => {}
-        }
-    }
-    out
-}
-
-/// A cell as text, whatever its type; `NULL` for null. Timestamps are not compared (they move
-/// with the day the test runs).
-fn cell(row: &sqlx::postgres::PgRow, column: &str) -> String {
-    use sqlx::Row;
-    if let Ok(value) = row.try_get::<Option<String>, _>(column) {
-        return value.unwrap_or_else(|| "NULL".into());
-    }
-    if let Ok(value) = row.try_get::<Option<i64>, _>(column) {
-        return value.map_or_else(|| "NULL".into(), |v| v.to_string());
-    }
-    if let Ok(value) = row.try_get::<Option<i32>, _>(column) {
-        return value.map_or_else(|| "NULL".into(), |v| v.to_string());
-    }
-    if let Ok(value) = row.try_get::<Option<bool>, _>(column) {
-        return value.map_or_else(|| "NULL".into(), |v| v.to_string());
-    }
-    panic!("column {column}: not text, a number or a boolean")
-}
-
-fn user(account: &str, name: &str) -> String {
-    format!("arn:aws:iam::{account}:user/{name}")
-}
-
-fn root(account: &str) -> String {
-    format!("arn:aws:iam::{account}:root")
-}
-
-fn rows(values: &[&[&str]]) -> Vec<String> {
-    values.iter().map(|row| row.join(" | ")).collect()
-}
-
-const A1: &str = "111111111111";
-const A2: &str = "222222222222";
-const A3: &str = "333333333333";
-
-/// What each query of docs/sql.md answers on the seeded history, in the page's order: the
-/// columns compared, and the rows (as a multiset: ties in the page's ORDER BY may come in any
-/// order).
-fn documented_answers() -> Vec<(Vec<&'static str>, Vec<String>)> {
-    let failing_since_night_0 = |with_resource: bool| -> Vec<String> {
-        let mut out = Vec::new();
-        for (account, user_name) in [(A1, "jess"), (A2, "ops"), (A3, "legacy")] {
-            for control in ["IAM.19", "IAM.5"] {
-                let resource = user(account, user_name);
-                let mut row = vec![account, control];
-                if with_resource {
-                    row.push(&resource);
-                }
-                out.push(row.join(" | "));
-            }
-            let resource = root(account);
-            let mut row = vec![account, "IAM.9"];
-            if with_resource {
-                row.push(&resource);
-            }
-            out.push(row.join(" | "));
-        }
-        out
-    };
-    let mut failing_now = failing_since_night_0(true);
-    failing_now.extend(rows(&[
-        &[A1, "IAM.19", &user(A1, "new-hire")],
-        &[A1, "IAM.5", &user(A1, "new-hire")],
-    ]));
-    let mut trend = vec!["3 | 0 | 0 | 4".to_string(); 39];
-    trend.push("2 | 0 | 1 | 3".into());
-    vec![
-        (vec!["account_id", "control_id", "resource_id"], failing_now),
-        (
-            vec!["control_id", "failing_resources", "accounts"],
-            rows(&[
-                &["IAM.19", "4", "3"],
-                &["IAM.5", "4", "3"],
-                &["IAM.9", "3", "3"],
-            ]),
-        ),
-        (
-            vec!["control_id", "resource_id", "status", "stale"],
-            rows(&[
-                &["IAM.19", &user(A1, "ci"), "PASSED", "false"],
-                &["IAM.19", &user(A1, "jess"), "FAILED", "false"],
-                &["IAM.19", &user(A1, "new-hire"), "FAILED", "false"],
-                &["IAM.5", &user(A1, "ci"), "PASSED", "false"],
-                &["IAM.5", &user(A1, "jess"), "FAILED", "false"],
-                &["IAM.5", &user(A1, "new-hire"), "FAILED", "false"],
-                &["IAM.9", &root(A1), "FAILED", "false"],
-            ]),
-        ),
-        (vec!["account_id"], rows(&[&[A1], &[A2], &[A3]])),
-        (
-            vec!["account_id", "control_id", "resource_id"],
-            failing_since_night_0(true),
-        ),
-        (vec!["account_id"], rows(&[&[A3]])),
-        (
-            vec![
-                "account_id",
-                "control_id",
-                "resource_id",
-                "change",
-                "previous_status",
-                "status",
-            ],
-            rows(&[
-                &[
-                    A1,
-                    "IAM.19",
-                    &user(A1, "new-hire"),
-                    "new_resource",
-                    "NULL",
-                    "FAILED",
-                ],
-                &[
-                    A1,
-                    "IAM.5",
-                    &user(A1, "new-hire"),
-                    "new_resource",
-                    "NULL",
-                    "FAILED",
-                ],
-                &[
-                    A1,
-                    "IAM.19",
-                    &user(A1, "ci"),
-                    "resolved",
-                    "FAILED",
-                    "PASSED",
-                ],
-                &[A1, "IAM.5", &user(A1, "ci"), "resolved", "FAILED", "PASSED"],
-            ]),
-        ),
-        (
-            vec!["account_id", "control_id", "resource_id", "change"],
-            rows(&[
-                &[A1, "IAM.19", &user(A1, "new-hire"), "new_resource"],
-                &[A1, "IAM.5", &user(A1, "new-hire"), "new_resource"],
-            ]),
-        ),
-        (
-            vec!["status", "failed_resources", "account_outcome"],
-            vec!["FAILED | 2 | assessed".to_string(); 40],
-        ),
-        (
-            vec![
-                "accounts_failed",
-                "accounts_passed",
-                "accounts_errored",
-                "failing_resources",
-            ],
-            trend,
-        ),
-        // Week by week: the weeks depend on the day the test runs; the worst of each control
-        // does not.
-        (vec!["control_id", "failing_resources"], Vec::new()),
-        (
-            vec!["account_id", "error_code"],
-            rows(&[&[A3, "AccessDenied"]]),
-        ),
-        // Two of five console users with MFA on the last night (ci enabled it, new-hire came
-        // without), one of five before.
-        (vec!["in_scope", "with_mfa", "percent"], {
-            let mut nights = vec!["5 | 1 | 20.0".to_string(); 39];
-            nights.push("5 | 2 | 40.0".into());
-            nights
-        }),
-        (
-            vec![
-                "control_id",
-                "top_level_ou",
-                "in_scope",
-                "with_mfa",
-                "percent",
-            ],
-            rows(&[
-                &["IAM.9", "Workloads", "2", "0", "0.0"],
-                &["IAM.19", "Workloads", "5", "2", "40.0"],
-                &["IAM.5", "Workloads", "5", "2", "40.0"],
-            ]),
-        ),
-        (
-            vec!["exception_id", "owner", "state", "findings_covered"],
-            rows(&[
-                &["onboarding", "it-ops@example.com", "expiring", "2"],
-                &["spare", "it-ops@example.com", "unused", "0"],
-            ]),
-        ),
-        (
-            vec![
-                "account_id",
-                "control_id",
-                "resource_id",
-                "exception_id",
-                "exception_owner",
-            ],
-            rows(&[
-                &[
-                    A1,
-                    "IAM.19",
-                    &user(A1, "new-hire"),
-                    "onboarding",
-                    "it-ops@example.com",
-                ],
-                &[
-                    A1,
-                    "IAM.5",
-                    &user(A1, "new-hire"),
-                    "onboarding",
-                    "it-ops@example.com",
-                ],
-            ]),
-        ),
-        (
-            vec!["exception_id", "owner", "findings_covered"],
-            rows(&[&["onboarding", "it-ops@example.com", "2"]]),
-        ),
-        (vec!["failing_resources", "excepted_resources"], {
-            let mut nights = vec!["4 | 0".to_string(); 39];
-            nights.push("3 | 1".into());
-            nights
-        }),
-    ]
-}
 
 #[sqlx::test(migrator = "mfa_store::MIGRATOR")]
 async fn every_query_in_the_sql_guide_gives_its_documented_answer(pool: PgPool) {
     let store = common::locked_store(&pool).await;
-    seed(&store).await;
-    let doc =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/sql.md")).unwrap();
-    let queries = queries(&doc);
-    let answers = documented_answers();
-    assert_eq!(
-        queries.len(),
-        answers.len(),
-        "every query of docs/sql.md has its answer here"
-    );
-    for (query, (columns, mut want)) in queries.iter().zip(answers) {
-        let found = sqlx::query(query)
-            .fetch_all(&pool)
+    sql_guide::seed(&store).await;
+    sql_guide::check_every_answer(&pool, "the owner").await;
+}
+
+/// A relation the page describes, as the database describes it: the relation's comment and
+/// each column with its comment (empty when it has none), in the columns' order.
+async fn described_by_the_database(pool: &PgPool, relation: &str) -> Described {
+    let summary: Option<String> =
+        sqlx::query_scalar("SELECT obj_description(to_regclass($1), 'pg_class')")
+            .bind(relation)
+            .fetch_one(pool)
             .await
-            .unwrap_or_else(|e| panic!("{e}\n{query}"));
-        let mut got: Vec<String> = found
-            .iter()
-            .map(|row| {
-                columns
-                    .iter()
-                    .map(|c| cell(row, c))
-                    .collect::<Vec<_>>()
-                    .join(" | ")
-            })
-            .collect();
-        if want.is_empty() {
-            // The weekly query: each control's worst week.
-            got.sort();
-            got.dedup_by(|b, a| {
-                a.split(" | ").next() == b.split(" | ").next() && {
-                    *a = std::cmp::max(a.clone(), b.clone());
-                    true
-                }
-            });
-            want = rows(&[
-                &["Cognito.5", "0"],
-                &["IAM.19", "4"],
-                &["IAM.5", "4"],
-                &["IAM.6", "0"],
-                &["IAM.9", "3"],
-            ]);
+            .unwrap();
+    let columns: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT attname::text, col_description(attrelid, attnum) FROM pg_attribute
+         WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped
+         ORDER BY attnum",
+    )
+    .bind(relation)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert!(
+        !columns.is_empty(),
+        "docs/sql.md describes {relation}, which the database lacks"
+    );
+    Described {
+        relation: relation.to_string(),
+        summary: summary.unwrap_or_default(),
+        columns: columns
+            .into_iter()
+            .map(|(name, text)| (name, text.unwrap_or_default()))
+            .collect(),
+    }
+}
+
+#[sqlx::test(migrator = "mfa_store::MIGRATOR")]
+async fn every_column_of_every_view_is_described_alike_in_the_database_and_the_guide(pool: PgPool) {
+    let described = sql_guide::described_relations();
+    for page in &described {
+        let database = described_by_the_database(&pool, &page.relation).await;
+        for (column, text) in &database.columns {
+            assert!(
+                !text.is_empty(),
+                "{}.{column} has no comment",
+                page.relation
+            );
         }
-        got.sort();
-        want.sort();
-        assert_eq!(got, want, "{query}");
+        assert!(
+            !database.summary.is_empty(),
+            "{} has no comment",
+            page.relation
+        );
+        assert_eq!(
+            page, &database,
+            "docs/sql.md (left) and the database's comments (right) differ"
+        );
+    }
+    // Every view is described, the helper `account_states` aside (no one is granted it).
+    let views: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.views
+         WHERE table_schema = 'public' AND table_name <> 'account_states' ORDER BY 1",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    for view in views {
+        assert!(
+            described.iter().any(|d| d.relation == view),
+            "the view {view} is not in docs/sql.md's \"Every column\""
+        );
     }
 }

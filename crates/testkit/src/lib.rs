@@ -1,5 +1,7 @@
 //! Test support, used only by tests: starts the project's AWS emulator (`tests/emulator`) on a
-//! free loopback port, seeds the demo organization into it, and creates scratch databases.
+//! free loopback port, seeds the demo organization into it, and creates scratch databases;
+//! `postgres.rs` runs a PostgreSQL cluster of a test's own (with TLS from a certificate authority
+//! of `tls.rs`, if asked).
 //!
 //! Every test gets its own emulator process and its own database, so tests share nothing. The
 //! services are started by `scripts/test`; a test run without them fails with a message that
@@ -7,6 +9,10 @@
 
 #![allow(clippy::unwrap_used)] // test support: a failure here is a failed test, said loudly
 
+mod postgres;
+mod tls;
+pub use postgres::PostgresCluster;
+pub use tls::{ServerCertificate, TestCa};
 mod validators;
 pub use validators::validator;
 
@@ -363,140 +369,5 @@ impl TcpRelay {
 impl Drop for TcpRelay {
     fn drop(&mut self) {
         self.down();
-    }
-}
-
-/// A PostgreSQL cluster of one test's own, which the test may stop and start again: the shared
-/// server must stay up for the tests running beside it. Uses the server binaries as
-/// `scripts/lib.sh` does (trust auth, loopback only); as root it runs them as the `postgres`
-/// user, since `initdb` refuses root.
-#[derive(Debug)]
-pub struct PostgresCluster {
-    dir: PathBuf,
-    bindir: PathBuf,
-    pub port: u16,
-    as_postgres: bool,
-}
-
-impl PostgresCluster {
-    pub fn start() -> PostgresCluster {
-        let bindir = std::fs::read_dir("/usr/lib/postgresql")
-            .ok()
-            .and_then(|versions| {
-                let mut dirs: Vec<PathBuf> = versions
-                    .filter_map(|v| v.ok().map(|v| v.path().join("bin")))
-                    .filter(|bin| bin.join("initdb").exists())
-                    .collect();
-                dirs.sort();
-                dirs.pop()
-            })
-            .expect("PostgreSQL server binaries not found (apt-get install postgresql)");
-        let uid = Command::new("id").arg("-u").output().unwrap();
-        let as_postgres = String::from_utf8_lossy(&uid.stdout).trim() == "0";
-        let dir = std::env::temp_dir().join(unique("mfa-auditor-pg"));
-        std::fs::create_dir_all(&dir).unwrap();
-        if as_postgres {
-            let chown = Command::new("chown")
-                .arg("postgres")
-                .arg(&dir)
-                .status()
-                .unwrap();
-            assert!(chown.success(), "chown postgres {}", dir.display());
-        }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let cluster = PostgresCluster {
-            dir,
-            bindir,
-            port,
-            as_postgres,
-        };
-        let data = cluster.dir.join("data");
-        cluster.run(
-            "initdb",
-            &[
-                "-D",
-                &data.display().to_string(),
-                "-U",
-                "postgres",
-                "-A",
-                "trust",
-                "--no-sync",
-            ],
-        );
-        cluster.start_server();
-        let created = Command::new(cluster.bindir.join("createdb"))
-            .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-U", "postgres"])
-            .arg("mfa_auditor")
-            .status()
-            .unwrap();
-        assert!(created.success(), "createdb");
-        cluster
-    }
-
-    pub fn url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/mfa_auditor", self.port)
-    }
-
-    /// Stops the server as a service stop does (`pg_ctl stop -m fast`): clients are
-    /// disconnected, new connections refused.
-    pub fn stop(&self) {
-        let data = self.dir.join("data").display().to_string();
-        self.run("pg_ctl", &["-D", &data, "-m", "fast", "-w", "stop"]);
-    }
-
-    /// Starts the stopped server again, on the same port with the same data.
-    pub fn start_server(&self) {
-        let data = self.dir.join("data").display().to_string();
-        let log = self.dir.join("server.log").display().to_string();
-        let options = format!(
-            "-c listen_addresses=127.0.0.1 -p {} -k {} -c fsync=off",
-            self.port,
-            self.dir.display()
-        );
-        self.run(
-            "pg_ctl",
-            &[
-                "-D", &data, "-l", &log, "-w", "-t", "60", "-o", &options, "start",
-            ],
-        );
-    }
-
-    /// A server binary, as the `postgres` user when running as root.
-    fn command(&self, program: &str) -> Command {
-        let program = self.bindir.join(program);
-        if self.as_postgres {
-            let mut command = Command::new("runuser");
-            command.args(["-u", "postgres", "--"]).arg(&program);
-            command
-        } else {
-            Command::new(&program)
-        }
-    }
-
-    fn run(&self, program: &str, args: &[&str]) {
-        let output = self.command(program).args(args).output().unwrap();
-        assert!(
-            output.status.success(),
-            "{program} {args:?}: {}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-}
-
-impl Drop for PostgresCluster {
-    fn drop(&mut self) {
-        let data = self.dir.join("data").display().to_string();
-        let _ = self
-            .command("pg_ctl")
-            .args(["-D", &data, "-m", "immediate", "stop"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

@@ -8,6 +8,8 @@ use mfa_report::{AccountReport, SweepInfo, SweepStatus};
 use mfa_store::{Recorded, Store, StoreError, SweepLock};
 use sqlx::PgPool;
 
+pub mod sql_guide;
+
 /// The store with the sweep lock held: its writes carry the lock's fencing token. Reads go
 /// through [`std::ops::Deref`] to the store.
 pub struct Locked {
