@@ -341,8 +341,8 @@ async fn the_html_report_renders_offline_and_shows_the_numbers_of_the_json_repor
     let output = auditor.run(&["report", "--as-of", "2026-02-30"]);
     assert_eq!(
         output.status.code(),
-        Some(2),
-        "clap refuses a day that does not exist"
+        Some(64),
+        "clap refuses a day that does not exist (EX_USAGE)"
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
