@@ -2,6 +2,7 @@
 //! in PostgreSQL. This binary is glue: arguments, configuration, wiring, output.
 
 mod config;
+mod errors;
 mod exceptions;
 mod log_writer;
 mod metrics;
@@ -188,7 +189,7 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
-            eprintln!("error: {}", shown_error(&error));
+            eprintln!("error: {}", errors::shown(&error));
             ExitCode::from(1)
         }
     }
@@ -258,13 +259,6 @@ async fn run(cli: Cli) -> Result<u8> {
         Command::Serve { once } => serve::serve(&config, once, cli.quiet).await,
         Command::Import { file } => sweep::import(&config, &file).await,
     }
-}
-
-/// An error for stderr: its chain on one line, with what AWS or a file put in it escaped; a
-/// message of several lines (a TOML error's excerpt) keeps them, indented, so that no line of
-/// it starts with what a value chose.
-fn shown_error(error: &anyhow::Error) -> String {
-    escape_lines(&format!("{error:#}")).replace('\n', "\n  ")
 }
 
 /// Text for a person on stdout. Its writers escape every value they show
@@ -404,21 +398,4 @@ async fn accounts(config: &config::AuditConfig) -> Result<u8> {
     );
     out(&text)?;
     Ok(0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::shown_error;
-
-    #[test]
-    fn an_error_shows_what_aws_put_in_it_escaped_and_no_line_of_its_own() {
-        let error =
-            anyhow::anyhow!("AccessDenied: no\u{1b}[2J\u{9b}0m\nFAKE: all accounts PASSED\r")
-                .context("cannot read the organization");
-        assert_eq!(
-            shown_error(&error),
-            "cannot read the organization: AccessDenied: no\\u{1b}[2J\\u{9b}0m\n  FAKE: all accounts \
-             PASSED\\r"
-        );
-    }
 }
