@@ -291,12 +291,15 @@ pub(crate) async fn connect(config: &config::AuditConfig) -> Result<Store> {
             config.database.origin
         );
     };
-    Ok(Store::connect(
+    // Which configuration chose this database: the local stack's file, given by default, names
+    // a server that is not there on a real deployment.
+    Store::connect(
         url.expose_secret(),
         config.database.max_connections,
         config.database.connect_timeout,
     )
-    .await?)
+    .await
+    .with_context(|| format!("database.url from {}", config.database.origin))
 }
 
 async fn report(

@@ -50,6 +50,21 @@ pub enum StoreError {
         #[source]
         source: sqlx::Error,
     },
+    /// Nothing listens at the address: said at once, not after the pool's timeout.
+    #[error(
+        "cannot connect to PostgreSQL: connection refused at {address} (database {database}): \
+         is the server running, and listening on that address and port?"
+    )]
+    Refused { address: String, database: String },
+    #[error(
+        "cannot connect to PostgreSQL at {address} (database {database}): no answer within \
+         {seconds} s (database.connect_timeout_seconds): is the host reachable from here?"
+    )]
+    NoAnswer {
+        address: String,
+        database: String,
+        seconds: u64,
+    },
     #[error("applying database migrations failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database {operation} failed: {source}")]
@@ -81,7 +96,9 @@ impl StoreError {
     /// the errors worth retrying, and spooling through when they last.
     pub fn is_connection_lost(&self) -> bool {
         match self {
-            StoreError::Connect { .. } => true,
+            StoreError::Connect { .. }
+            | StoreError::Refused { .. }
+            | StoreError::NoAnswer { .. } => true,
             StoreError::Query { source, .. } => match source {
                 sqlx::Error::Io(_)
                 | sqlx::Error::PoolTimedOut

@@ -1,0 +1,78 @@
+//! Errors a person can act on (issue 21, part 4): each case as a user met it, run with the real
+//! binary, and the words the message must say. No message may say a cause twice, and no input
+//! may make the binary panic.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::text;
+use mfa_testkit::repo_root;
+use std::process::{Command, Output};
+
+/// The binary from the repository's root with a configuration file, nothing of the test's own
+/// environment that configures it (`MFA_AUDITOR_*`, `AWS_*`, `DATABASE_URL`) but `env`.
+fn run(config: Option<&str>, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mfa-auditor"));
+    command.current_dir(repo_root());
+    for (key, _) in std::env::vars() {
+        if key.starts_with("MFA_AUDITOR") || key.starts_with("AWS_") || key == "DATABASE_URL" {
+            command.env_remove(key);
+        }
+    }
+    if let Some(config) = config {
+        command.args(["--config", config]);
+    }
+    command.args(args).envs(env.iter().copied());
+    command.output().unwrap()
+}
+
+/// stderr of a run that must have failed with exit 1 and said it plainly.
+fn failure(output: &Output) -> String {
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_said_once(&stderr);
+    stderr
+}
+
+/// No error line says the same cause twice (`X: X`): each `: `-separated part of it, of some
+/// length, is there once.
+fn assert_said_once(stderr: &str) {
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    for line in stderr.lines().filter(|l| l.starts_with("error: ")) {
+        let parts: Vec<&str> = line.split(": ").filter(|p| p.len() > 12).collect();
+        for part in &parts {
+            assert_eq!(
+                parts.iter().filter(|p| *p == part).count(),
+                1,
+                "{part:?} said twice: {line}"
+            );
+        }
+    }
+}
+
+/// A loopback port nothing listens on.
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+#[test]
+fn a_database_on_a_closed_port_is_said_refused_naming_host_and_port() {
+    let port = closed_port();
+    let url = format!("postgres://postgres@127.0.0.1:{port}/mfa_auditor");
+    let output = run(
+        Some("config/default.toml"),
+        &["report"],
+        &[("DATABASE_URL", &url)],
+    );
+    let stderr = failure(&output);
+    assert!(
+        stderr.contains(&format!(
+            "error: database.url from DATABASE_URL: cannot connect to PostgreSQL: connection \
+             refused at 127.0.0.1:{port} (database mfa_auditor)"
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("pool timed out"), "{stderr}");
+}
