@@ -76,3 +76,40 @@ fn a_database_on_a_closed_port_is_said_refused_naming_host_and_port() {
     );
     assert!(!stderr.contains("pool timed out"), "{stderr}");
 }
+
+#[tokio::test]
+async fn report_on_a_database_never_migrated_says_to_run_migrate() {
+    let url = mfa_testkit::fresh_database().await;
+    let output = run(
+        Some("config/default.toml"),
+        &["report"],
+        &[("DATABASE_URL", &url)],
+    );
+    let stderr = failure(&output);
+    let name = url.rsplit('/').next().unwrap();
+    assert!(
+        stderr.contains(&format!(
+            "/{name} holds no mfa-auditor tables: run `mfa-auditor migrate`"
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("does not exist"), "{stderr}");
+
+    // Once migrated, the same command says what is missing then: a sweep.
+    let migrate = run(
+        Some("config/default.toml"),
+        &["migrate"],
+        &[("DATABASE_URL", &url)],
+    );
+    assert!(migrate.status.success(), "{}", text(&migrate.stderr));
+    let output = run(
+        Some("config/default.toml"),
+        &["report"],
+        &[("DATABASE_URL", &url)],
+    );
+    let stderr = failure(&output);
+    assert!(
+        stderr.contains("the database holds no sweep yet: run `mfa-auditor sweep` first"),
+        "{stderr}"
+    );
+}

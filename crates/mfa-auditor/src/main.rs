@@ -313,6 +313,7 @@ async fn report(
         .transpose()
         .map_err(|message| anyhow::anyhow!(message))?;
     let store = connect(config).await?;
+    store.check_schema().await?;
     let text = match (format, selector) {
         // "Now" is the `current_findings` view, stale accounts and those that left included.
         (ReportFormat::Csv, SweepSelector::Latest) => {

@@ -10,7 +10,8 @@
 //! assessment extends, starts, cuts and joins), `read.rs` (a stored sweep read back, or the
 //! organization as of a date; the current findings), `changes.rs` (what changed between two
 //! assessments of each account), `coverage.rs` (MFA coverage over time), `prune.rs`
-//! (retention), `rows.rs` (rows as `sqlx::FromRow` structs), `exceptions.rs` (the exceptions
+//! (retention), `rows.rs` (rows as `sqlx::FromRow` structs), `schema.rs` (whether the database
+//! is migrated for this version), `exceptions.rs` (the exceptions
 //! each sweep read), `news.rs` (what a notification tells).
 
 mod changes;
@@ -22,6 +23,7 @@ mod news;
 mod prune;
 mod read;
 mod rows;
+mod schema;
 mod spans;
 mod sweeps;
 mod write;
@@ -73,6 +75,12 @@ pub enum StoreError {
         #[source]
         source: sqlx::Error,
     },
+    /// What reads (`report`) need is not there yet: `migrate` makes it.
+    #[error(
+        "{0}: run `mfa-auditor migrate` (with this configuration) first; `sweep` and `serve` \
+         migrate at start too"
+    )]
+    NotMigrated(String),
     #[error("no sweep {0} in the database")]
     NoSuchSweep(String),
     #[error("the database holds no sweep yet: run `mfa-auditor sweep` first")]
