@@ -113,3 +113,30 @@ async fn report_on_a_database_never_migrated_says_to_run_migrate() {
         "{stderr}"
     );
 }
+
+#[test]
+fn report_as_of_a_day_after_today_is_refused_as_a_bad_argument() {
+    // Two days ahead: still ahead if the day changes while the test runs.
+    let later = chrono::Utc::now().date_naive() + chrono::Days::new(2);
+    let output = run(
+        Some("config/default.toml"),
+        &["report", "--as-of", &later.to_string()],
+        &[],
+    );
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "invalid value '{later}' for '--as-of <YYYY-MM-DD>': {later} is after today ("
+        )) && stderr.contains("leave out --as-of for the latest sweep"),
+        "{stderr}"
+    );
+    // Refused as a date that is no date is: a usage error, before anything is read.
+    let malformed = run(
+        Some("config/default.toml"),
+        &["report", "--as-of", "2026-13-01"],
+        &[],
+    );
+    assert!(!output.status.success(), "{stderr}");
+    assert_eq!(output.status.code(), malformed.status.code(), "{stderr}");
+    assert!(!stderr.contains("database"), "{stderr}");
+}

@@ -120,7 +120,8 @@ enum Command {
         /// finished sweep that started by then, each account's findings from the last sweep up
         /// to it that assessed the account (one that errored in that sweep is shown as an
         /// earlier one saw it). The evidence an auditor asks for: "show me MFA on 30 June".
-        #[arg(long, value_name = "YYYY-MM-DD", conflicts_with = "sweep")]
+        /// Today at the latest: no sweep has seen a later day.
+        #[arg(long, value_name = "YYYY-MM-DD", conflicts_with = "sweep", value_parser = past_day)]
         as_of: Option<chrono::NaiveDate>,
         #[arg(long, value_enum, default_value = "text")]
         format: ReportFormat,
@@ -193,6 +194,22 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// A day for `--as-of`: a date not after today (UTC). A later day would show the latest sweep
+/// as if it were that day's, so it is refused as a bad argument is.
+fn past_day(text: &str) -> Result<chrono::NaiveDate, String> {
+    let day: chrono::NaiveDate = text
+        .parse()
+        .map_err(|error| format!("not a date as YYYY-MM-DD ({error})"))?;
+    let today = chrono::Utc::now().date_naive();
+    if day > today {
+        return Err(format!(
+            "{day} is after today ({today}, UTC): no sweep has seen that day yet; leave out \
+             --as-of for the latest sweep"
+        ));
+    }
+    Ok(day)
 }
 
 fn config_path(cli: &Cli, env: &HashMap<String, String>) -> PathBuf {
