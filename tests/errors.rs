@@ -140,3 +140,69 @@ fn report_as_of_a_day_after_today_is_refused_as_a_bad_argument() {
     assert_eq!(output.status.code(), malformed.status.code(), "{stderr}");
     assert!(!stderr.contains("database"), "{stderr}");
 }
+
+/// A configuration without an AWS endpoint (real AWS, as config/example.toml), in `dir`.
+fn real_aws_config(dir: &std::path::Path) -> String {
+    std::fs::create_dir_all(dir).unwrap();
+    let file = dir.join("real-aws.toml");
+    std::fs::write(
+        &file,
+        "[database]\nurl = \"postgres://auditor@127.0.0.1:1/mfa_auditor\"\n\n[aws]\nregion = \
+         \"us-east-1\"\n",
+    )
+    .unwrap();
+    file.display().to_string()
+}
+
+fn scratch_dir(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("mfa_errors_{name}_{}", std::process::id()))
+}
+
+/// `AWS_ENDPOINT_URL=` (empty) made the SDK build an endpoint of "" and panic (exit 101). Empty,
+/// blank or malformed, no variable the SDK or the configuration reads may do that: each is
+/// unset, or refused by name (exit 1). One attempt per call: a call that cannot be made fails
+/// at once, and no call reaches AWS with real credentials (there are none).
+#[test]
+fn no_empty_or_malformed_variable_makes_the_binary_panic() {
+    let config = real_aws_config(&scratch_dir("panic"));
+    let variables = [
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_ORGANIZATIONS",
+        "AWS_ENDPOINT_URL_STS",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_PROFILE",
+        "AWS_CONFIG_FILE",
+        "AWS_SHARED_CREDENTIALS_FILE",
+        "AWS_USE_FIPS_ENDPOINT",
+        "AWS_USE_DUALSTACK_ENDPOINT",
+        "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+        "AWS_MAX_ATTEMPTS",
+        "AWS_RETRY_MODE",
+        "AWS_SDK_UA_APP_ID",
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE",
+        "AWS_REQUEST_CHECKSUM_CALCULATION",
+        "DATABASE_URL",
+    ];
+    for variable in variables {
+        for value in ["", " ", "garbage", "http://"] {
+            let output = run(
+                Some(&config),
+                &["accounts"],
+                &[
+                    ("AWS_ACCESS_KEY_ID", "testing"),
+                    ("AWS_SECRET_ACCESS_KEY", "testing"),
+                    ("AWS_EC2_METADATA_DISABLED", "true"),
+                    ("MFA_AUDITOR__LIMITS__MAX_ATTEMPTS", "1"),
+                    (variable, value),
+                ],
+            );
+            let stderr = text(&output.stderr);
+            assert!(
+                matches!(output.status.code(), Some(0 | 1)) && !stderr.contains("panicked"),
+                "{variable}={value:?}: exit {:?}: {stderr}",
+                output.status.code()
+            );
+        }
+    }
+}

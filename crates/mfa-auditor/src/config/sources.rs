@@ -43,7 +43,8 @@ pub(super) fn merge(
         ("AWS_ENDPOINT_URL", "aws", "endpoint_url"),
     ];
     for (var, section, key) in standard {
-        if let Some(value) = env.get(var).filter(|v| !v.is_empty()) {
+        // Empty or blank is unset, as a shell script or a compose file means it.
+        if let Some(value) = env.get(var).filter(|v| !v.trim().is_empty()) {
             let path = format!("{section}.{key}");
             if let Some(secret) = secrets::secret_key_of(&path) {
                 drop_secret_forms(&mut table, &mut origins, secret);

@@ -66,6 +66,29 @@ fn environment_layers_over_the_file() {
 }
 
 #[test]
+fn a_standard_variable_set_empty_or_blank_is_unset() {
+    let file = format!("{MINIMAL}[aws]\nendpoint_url = \"http://127.0.0.1:5000\"\n");
+    for blank in ["", " ", "\t"] {
+        let config = load_str(
+            &file,
+            &[
+                ("AWS_ENDPOINT_URL", blank),
+                ("AWS_REGION", blank),
+                ("DATABASE_URL", blank),
+            ],
+        )
+        .expect("valid");
+        assert_eq!(
+            config.aws.endpoint_url.as_deref(),
+            Some("http://127.0.0.1:5000"),
+            "{blank:?}"
+        );
+        assert_eq!(config.aws.region, "us-east-1");
+        assert_eq!(config.database.origin, "config/test.toml");
+    }
+}
+
+#[test]
 fn the_database_url_may_come_from_the_environment_alone() {
     let config = load_str("", &[("DATABASE_URL", "postgres://localhost/db")]).expect("valid");
     assert_eq!(url(&config), Some("postgres://localhost/db".to_string()));
@@ -171,6 +194,20 @@ fn bad_configurations_name_the_origin_and_key() {
             file,
             "aws.endpoint_url",
             "http://",
+        ),
+        (
+            format!("{MINIMAL}[aws]\nendpoint_url = \"http://\"\n"),
+            vec![],
+            file,
+            "aws.endpoint_url",
+            "\"http://\" is not an http:// or https:// URL",
+        ),
+        (
+            MINIMAL.into(),
+            vec![("AWS_ENDPOINT_URL", "http://[::1")],
+            "AWS_ENDPOINT_URL",
+            "aws.endpoint_url",
+            "is not an http:// or https:// URL",
         ),
         (
             format!("{MINIMAL}[aws]\nregion = 5\n"),

@@ -67,12 +67,8 @@ pub(super) fn validate(
         .parse()
         .map_err(|e: mfa_collector::InvalidId| check.error("aws.region", e.to_string()))?;
     let endpoint = raw.aws.endpoint_url.trim();
-    let http = endpoint.starts_with("http://") || endpoint.starts_with("https://");
-    if !(endpoint.is_empty() || http) {
-        return Err(check.error(
-            "aws.endpoint_url",
-            format!("{endpoint:?} is not an http:// or https:// URL"),
-        ));
+    if !endpoint.is_empty() {
+        check_endpoint(endpoint).map_err(|m| check.error("aws.endpoint_url", m))?;
     }
 
     let org = raw.organization;
@@ -319,6 +315,17 @@ pub(super) fn validate(
         exceptions,
         notify,
     })
+}
+
+/// An endpoint the SDK can call: an http:// or https:// URL with a host. Checked here, since
+/// the SDK takes a malformed one for a connection failure and retries it.
+fn check_endpoint(endpoint: &str) -> Result<(), String> {
+    let not_url = || format!("{endpoint:?} is not an http:// or https:// URL");
+    let url = url::Url::parse(endpoint).map_err(|_| not_url())?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        return Err(not_url());
+    }
+    Ok(())
 }
 
 /// `[audit] regions`: `["*"]` for every region enabled in each account, or a list of regions.
