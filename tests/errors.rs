@@ -206,3 +206,86 @@ fn no_empty_or_malformed_variable_makes_the_binary_panic() {
         }
     }
 }
+
+/// A stand-in for an instance metadata service that refuses every request as a proxy does
+/// (`403`): what a machine outside EC2 behind such a proxy answers.
+fn forbidding_metadata_service() -> u16 {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let _ = stream.write_all(
+                b"HTTP/1.1 403 Forbidden\r\ncontent-length: 15\r\nconnection: close\r\n\r\ndenied by proxy",
+            );
+        }
+    });
+    port
+}
+
+/// No credentials anywhere: said once, before any call, with every place the SDK's chain looked
+/// and what each said; never six retries of a "transient failure" about the metadata service
+/// nor the SDK's internals.
+#[test]
+fn no_aws_credentials_say_where_they_were_looked_for() {
+    let dir = scratch_dir("credentials");
+    let config = real_aws_config(&dir);
+    let home = dir.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let refused = format!("http://127.0.0.1:{}", closed_port());
+    let forbidden = format!("http://127.0.0.1:{}", forbidding_metadata_service());
+    for (metadata, it_said) in [
+        (refused.as_str(), "Connection refused"),
+        (forbidden.as_str(), "failed to load IMDS session token"),
+    ] {
+        let output = run(
+            Some(&config),
+            &["accounts"],
+            &[
+                ("HOME", home.to_str().unwrap()),
+                ("AWS_EC2_METADATA_SERVICE_ENDPOINT", metadata),
+            ],
+        );
+        let stderr = failure(&output);
+        for line in [
+            "error: no AWS credentials found; looked, in order, in:\n",
+            "\n  - the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY): ",
+            "\n  - the profile (AWS_PROFILE, else `default`) in ~/.aws/config and \
+             ~/.aws/credentials",
+            "\n  - a web identity token (AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN",
+            "\n  - the container credentials endpoint (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+            "\n  - the EC2 instance metadata service (an instance role): ",
+        ] {
+            assert!(stderr.contains(line), "{line:?} in {stderr}");
+        }
+        assert!(stderr.contains(it_said), "{it_said}: {stderr}");
+        for never in ["attempts", "ConnectionFailure", "ProviderError", "WARN"] {
+            assert!(!stderr.contains(never), "{never}: {stderr}");
+        }
+    }
+}
+
+/// sqlx puts PostgreSQL's message in its own and returns it as its cause too: printed cause by
+/// cause it came two or three times. Said once.
+#[test]
+fn a_cause_is_said_once() {
+    let admin = mfa_testkit::admin_database_url();
+    let (_, rest) = admin.split_once("://").unwrap();
+    let host_and_database = rest.split_once('@').map_or(rest, |(_, host)| host);
+    let url = format!("postgres://mfa_errors_no_such_role@{host_and_database}");
+    let output = run(
+        Some("config/default.toml"),
+        &["report"],
+        &[("DATABASE_URL", &url)],
+    );
+    let stderr = failure(&output);
+    assert_eq!(
+        stderr
+            .matches("role \"mfa_errors_no_such_role\" does not exist")
+            .count(),
+        1,
+        "{stderr}"
+    );
+}

@@ -12,6 +12,7 @@ mod aws;
 mod caller;
 mod cognito;
 mod credential_report;
+mod credentials;
 mod error;
 mod guard;
 mod ids;
@@ -26,8 +27,11 @@ mod users;
 
 pub use account::{AccountCollector, AuditRole};
 pub use aws::AwsSettings;
+/// The SDK's configuration, as [`AwsSettings::load`] builds it, for the binary to hand back.
+pub use aws_config::SdkConfig;
 pub use caller::{CallObserver, CallStats, Caller, Target};
 pub use credential_report::{parse_credential_report, ReportParseError};
+pub use credentials::{check_credentials, NoCredentials};
 pub use error::{CollectError, ErrorClass};
 pub use guard::{is_allowed, ReadOnlyGuard};
 pub use ids::{is_account_id, AccountId, InvalidId, OuId, Region};

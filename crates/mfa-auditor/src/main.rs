@@ -1,6 +1,7 @@
 //! `mfa-auditor`: audits MFA across every account of an AWS Organization and keeps the history
 //! in PostgreSQL. This binary is glue: arguments, configuration, wiring, output.
 
+mod aws;
 mod config;
 mod errors;
 mod exceptions;
@@ -381,11 +382,11 @@ pub(crate) async fn html_report(store: &Store, report: &mfa_report::SweepReport)
 }
 
 async fn accounts(config: &config::AuditConfig) -> Result<u8> {
-    let sdk = config.aws.load().await;
+    let sdk = aws::sdk(config).await?;
     let organization = OrganizationReader::new(&sdk, Caller::new(config.limits.clone()))
         .read()
         .await
-        .context("cannot read the organization")?;
+        .with_context(|| format!("cannot read the organization from {}", aws::target(config)))?;
     let plan = mfa_sweep::plan(organization, &config.scope);
     let mut text = format!(
         "Organization {} (management account {})\n{:<12}  {:<28} {:<36} decision\n",

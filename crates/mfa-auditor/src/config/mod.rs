@@ -56,6 +56,8 @@ pub struct AuditConfig {
     /// Days of per-resource detail kept; trends are kept for ever.
     pub keep_days: u32,
     pub aws: AwsSettings,
+    /// Where `aws.endpoint_url` came from (the file, or a variable), for messages about AWS.
+    pub aws_origin: String,
     pub limits: LimitSettings,
     pub role: AuditRole,
     pub scope: Scope,

@@ -263,6 +263,7 @@ pub(super) fn validate(
             endpoint_url: (!endpoint.is_empty()).then(|| endpoint.to_string()),
             call_timeout,
         },
+        aws_origin: origin_of(origins, "aws.endpoint_url").unwrap_or_else(|| file.to_string()),
         limits: LimitSettings {
             organizations_per_second: rate(
                 "limits.organizations_per_second",
