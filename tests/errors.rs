@@ -8,13 +8,19 @@ mod common;
 
 use common::text;
 use mfa_testkit::repo_root;
+use std::path::Path;
 use std::process::{Command, Output};
 
 /// The binary from the repository's root with a configuration file, nothing of the test's own
 /// environment that configures it (`MFA_AUDITOR_*`, `AWS_*`, `DATABASE_URL`) but `env`.
 fn run(config: Option<&str>, args: &[&str], env: &[(&str, &str)]) -> Output {
+    run_in(&repo_root(), config, args, env)
+}
+
+/// [`run`] in `dir`.
+fn run_in(dir: &Path, config: Option<&str>, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_mfa-auditor"));
-    command.current_dir(repo_root());
+    command.current_dir(dir);
     for (key, _) in std::env::vars() {
         if key.starts_with("MFA_AUDITOR") || key.starts_with("AWS_") || key == "DATABASE_URL" {
             command.env_remove(key);
@@ -142,7 +148,7 @@ fn report_as_of_a_day_after_today_is_refused_as_a_bad_argument() {
 }
 
 /// A configuration without an AWS endpoint (real AWS, as config/example.toml), in `dir`.
-fn real_aws_config(dir: &std::path::Path) -> String {
+fn real_aws_config(dir: &Path) -> String {
     std::fs::create_dir_all(dir).unwrap();
     let file = dir.join("real-aws.toml");
     std::fs::write(
@@ -286,6 +292,65 @@ fn a_cause_is_said_once() {
             .matches("role \"mfa_errors_no_such_role\" does not exist")
             .count(),
         1,
+        "{stderr}"
+    );
+}
+
+/// Without `--config` the local stack's `config/default.toml` is read: said at start with the
+/// endpoint and database it names, and an error reaching AWS names that endpoint and that file.
+/// Here a stand-in for it, in a directory of the test's own, naming closed ports.
+#[test]
+fn without_config_the_default_file_and_its_endpoint_are_named() {
+    let dir = scratch_dir("default_config");
+    std::fs::create_dir_all(dir.join("config")).unwrap();
+    let (aws, database) = (closed_port(), closed_port());
+    std::fs::write(
+        dir.join("config/default.toml"),
+        format!(
+            "[database]\nurl = \"postgres://postgres@127.0.0.1:{database}/mfa_auditor\"\n\n\
+             [aws]\nendpoint_url = \"http://127.0.0.1:{aws}\"\n"
+        ),
+    )
+    .unwrap();
+    let output = run_in(
+        &dir,
+        None,
+        &["accounts"],
+        &[
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("MFA_AUDITOR__LIMITS__MAX_ATTEMPTS", "1"),
+            ("MFA_AUDITOR_CONFIG", ""),
+        ],
+    );
+    let stderr = failure(&output);
+    assert!(
+        stderr.contains(&format!(
+            "WARN no --config given and MFA_AUDITOR_CONFIG is not set: using config/default.toml, \
+             the local stack's configuration (AWS endpoint http://127.0.0.1:{aws}, database \
+             127.0.0.1:{database}/mfa_auditor); for a real organization give --config FILE"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "error: cannot read the organization from the AWS endpoint http://127.0.0.1:{aws} \
+             (aws.endpoint_url from config/default.toml): "
+        )) && stderr.contains("Connection refused"),
+        "{stderr}"
+    );
+
+    // No such file where the command runs: the error says which file was looked for, and why.
+    let elsewhere = scratch_dir("no_default_config");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let stderr = failure(&run_in(&elsewhere, None, &["migrate"], &[]));
+    assert!(
+        stderr.contains(&format!(
+            "error: no --config given and MFA_AUDITOR_CONFIG is not set, so the local stack's \
+             config/default.toml is used, relative to {}: config/default.toml: cannot read the \
+             configuration file",
+            elsewhere.display()
+        )),
         "{stderr}"
     );
 }

@@ -41,7 +41,8 @@ use sweep::{Resume, SweepRequest};
                   \"VAR\") or a file (KEY_file = \"/path\"): see the README's \"Configuration\"."
 )]
 struct Cli {
-    /// Configuration file [default: $MFA_AUDITOR_CONFIG, else config/default.toml]
+    /// Configuration file [default: $MFA_AUDITOR_CONFIG, else config/default.toml: the local
+    /// stack's (the emulator, a scratch database), with a warning naming what it points at]
     #[arg(long, global = true, value_name = "FILE")]
     config: Option<PathBuf>,
     /// Log format on stderr.
@@ -213,16 +214,25 @@ fn past_day(text: &str) -> Result<chrono::NaiveDate, String> {
     Ok(day)
 }
 
-fn config_path(cli: &Cli, env: &HashMap<String, String>) -> PathBuf {
-    cli.config
-        .clone()
-        .or_else(|| env.get("MFA_AUDITOR_CONFIG").map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from("config/default.toml"))
-}
-
 async fn run(cli: Cli) -> Result<u8> {
     let env: HashMap<String, String> = std::env::vars().collect();
-    let config = config::load(&config_path(&cli, &env), &env)?;
+    let file = config::choose_file(cli.config.as_deref(), &env);
+    let config = match config::load(&file.path, &env) {
+        Ok(config) => config,
+        Err(error) if file.by_default => {
+            let here =
+                std::env::current_dir().map_or_else(|_| "?".into(), |d| d.display().to_string());
+            return Err(anyhow::Error::new(error).context(format!(
+                "no --config given and MFA_AUDITOR_CONFIG is not set, so the local stack's {} \
+                 is used, relative to {here}",
+                config::DEFAULT_FILE
+            )));
+        }
+        Err(error) => return Err(error.into()),
+    };
+    if file.by_default {
+        tracing::warn!("{}", config.default_file_notice());
+    }
     match cli.command {
         Command::Migrate => {
             let store = connect(&config).await?;

@@ -134,6 +134,52 @@ pub struct DatabaseConfig {
     pub connect_timeout: Duration,
 }
 
+/// The local stack's file (the emulator and a scratch database), read when no file is named.
+pub const DEFAULT_FILE: &str = "config/default.toml";
+
+/// Which configuration file is read, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChosenFile {
+    pub path: PathBuf,
+    /// Neither `--config` nor `MFA_AUDITOR_CONFIG` named one: the local stack's, relative to
+    /// the current directory.
+    pub by_default: bool,
+}
+
+/// `--config`, else `MFA_AUDITOR_CONFIG` (empty or blank is unset), else [`DEFAULT_FILE`].
+pub fn choose_file(flag: Option<&Path>, env: &HashMap<String, String>) -> ChosenFile {
+    let named = flag.map(Path::to_path_buf).or_else(|| {
+        env.get("MFA_AUDITOR_CONFIG")
+            .filter(|v| !v.trim().is_empty())
+            .map(PathBuf::from)
+    });
+    ChosenFile {
+        by_default: named.is_none(),
+        path: named.unwrap_or_else(|| PathBuf::from(DEFAULT_FILE)),
+    }
+}
+
+impl AuditConfig {
+    /// What the local stack's file, read by default, points at: said at start, since on a real
+    /// deployment it points at nothing and every error would name only its symptom.
+    pub fn default_file_notice(&self) -> String {
+        let endpoint = self
+            .aws
+            .endpoint_url
+            .as_deref()
+            .unwrap_or("none (real AWS)");
+        let database = self.database.url.as_ref().map_or_else(
+            || "not set".to_string(),
+            |url| mfa_store::describe_url(secrecy::ExposeSecret::expose_secret(url)),
+        );
+        format!(
+            "no --config given and MFA_AUDITOR_CONFIG is not set: using {DEFAULT_FILE}, the local \
+             stack's configuration (AWS endpoint {endpoint}, database {database}); for a real \
+             organization give --config FILE (config/example.toml is a start)"
+        )
+    }
+}
+
 /// Loads the file at `path` and layers the environment `env` over it.
 pub fn load(path: &Path, env: &HashMap<String, String>) -> Result<AuditConfig, ConfigError> {
     let origin = path.display().to_string();
