@@ -354,3 +354,26 @@ fn without_config_the_default_file_and_its_endpoint_are_named() {
         "{stderr}"
     );
 }
+
+/// `eu-west-9` looks like a region and is none: refused by name before any call, with the names
+/// it may have meant, instead of a round of retries and an undecided Cognito.5 per account.
+#[test]
+fn a_region_aws_does_not_have_is_refused_by_name() {
+    let output = run(
+        Some("config/default.toml"),
+        &["sweep"],
+        &[(
+            "MFA_AUDITOR__AUDIT__REGIONS",
+            "[\"us-east-1\", \"eu-west-9\"]",
+        )],
+    );
+    let stderr = failure(&output);
+    assert!(
+        stderr.contains(
+            "error: environment variable MFA_AUDITOR__AUDIT__REGIONS: key `audit.regions`: \
+             \"eu-west-9\" is no region of the aws partition (did you mean eu-west-1, eu-west-2, \
+             eu-west-3?)"
+        ),
+        "{stderr}"
+    );
+}

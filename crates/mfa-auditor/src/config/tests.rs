@@ -210,6 +210,27 @@ fn bad_configurations_name_the_origin_and_key() {
             "is not an http:// or https:// URL",
         ),
         (
+            format!("{MINIMAL}[aws]\nregion = \"eu-west-9\"\n"),
+            vec![],
+            file,
+            "aws.region",
+            "\"eu-west-9\" is no AWS region (did you mean eu-west-1, eu-west-2, eu-west-3?)",
+        ),
+        (
+            format!("{MINIMAL}[audit]\nregions = [\"us-east-1\", \"eu-west-9\"]\n"),
+            vec![],
+            file,
+            "audit.regions",
+            "\"eu-west-9\" is no region of the aws partition (did you mean eu-west-1",
+        ),
+        (
+            MINIMAL.into(),
+            vec![("AWS_REGION", "cn-north-1")],
+            file,
+            "audit.regions",
+            "\"us-east-1\" is a region of the aws partition, not of aws-cn",
+        ),
+        (
             format!("{MINIMAL}[aws]\nregion = 5\n"),
             vec![],
             file,

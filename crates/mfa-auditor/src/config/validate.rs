@@ -7,7 +7,8 @@ use super::secrets::{self, SecretForms};
 use super::sources::{origin_of, Origins};
 use super::{AuditConfig, ConfigError, DatabaseConfig, ExceptionsSettings, Schedule};
 use mfa_collector::{
-    AccountId, AuditRole, AwsSettings, LimitSettings, OuId, Region, RegionScope, ReportSettings,
+    AccountId, AuditRole, AwsSettings, LimitSettings, OuId, Partition, Region, RegionScope,
+    ReportSettings,
 };
 use mfa_evaluator::ALL_ENABLED_REGIONS;
 use mfa_sweep::{Scope, WhenBusy};
@@ -66,6 +67,9 @@ pub(super) fn validate(
         .region
         .parse()
         .map_err(|e: mfa_collector::InvalidId| check.error("aws.region", e.to_string()))?;
+    // The partition every account and region of the organization is in.
+    let partition = mfa_collector::partition_of_region(region.as_str())
+        .map_err(|m| check.error("aws.region", m))?;
     let endpoint = raw.aws.endpoint_url.trim();
     if !endpoint.is_empty() {
         check_endpoint(endpoint).map_err(|m| check.error("aws.endpoint_url", m))?;
@@ -109,7 +113,7 @@ pub(super) fn validate(
         audit_management_account: org.audit_management_account,
     };
 
-    let regions = region_scope(&check, &raw.audit.regions)?;
+    let regions = region_scope(&check, &raw.audit.regions, partition)?;
     let credential_report_max_age = check.seconds(
         "audit.credential_report_max_age_seconds",
         raw.audit.credential_report_max_age_seconds,
@@ -329,8 +333,13 @@ fn check_endpoint(endpoint: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// `[audit] regions`: `["*"]` for every region enabled in each account, or a list of regions.
-fn region_scope(check: &Checker, regions: &[String]) -> Result<RegionScope, ConfigError> {
+/// `[audit] regions`: `["*"]` for every region enabled in each account, or a list of regions
+/// of the partition (that of `aws.region`).
+fn region_scope(
+    check: &Checker,
+    regions: &[String],
+    partition: &Partition,
+) -> Result<RegionScope, ConfigError> {
     const KEY: &str = "audit.regions";
     match regions {
         [] => Err(check.error(
@@ -342,7 +351,14 @@ fn region_scope(check: &Checker, regions: &[String]) -> Result<RegionScope, Conf
             KEY,
             format!("\"{ALL_ENABLED_REGIONS}\" (every region enabled in each account) already covers every region: give it alone, or list regions without it"),
         )),
-        _ => Ok(RegionScope::Listed(check.distinct::<Region>(KEY, regions)?)),
+        _ => {
+            let listed = check.distinct::<Region>(KEY, regions)?;
+            for region in &listed {
+                mfa_collector::region_of_partition(partition, region.as_str())
+                    .map_err(|m| check.error(KEY, m))?;
+            }
+            Ok(RegionScope::Listed(listed))
+        }
     }
 }
 
