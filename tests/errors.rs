@@ -75,8 +75,9 @@ fn a_database_on_a_closed_port_is_said_refused_naming_host_and_port() {
     let stderr = failure(&output);
     assert!(
         stderr.contains(&format!(
-            "error: database.url from DATABASE_URL: cannot connect to PostgreSQL: connection \
-             refused at 127.0.0.1:{port} (database mfa_auditor)"
+            "error: database.url from DATABASE_URL: cannot connect to PostgreSQL at \
+             127.0.0.1:{port}/mfa_auditor: connection refused at 127.0.0.1:{port}: is the server \
+             running"
         )),
         "{stderr}"
     );
@@ -376,4 +377,77 @@ fn a_region_aws_does_not_have_is_refused_by_name() {
         ),
         "{stderr}"
     );
+}
+
+/// A file with a webhook, replaced by the `MFA_AUDITOR__NOTIFY__WEBHOOK` list.
+fn config_with_a_webhook(dir: &Path) -> String {
+    std::fs::create_dir_all(dir).unwrap();
+    let file = dir.join("with-webhook.toml");
+    std::fs::write(
+        &file,
+        "[database]\nurl = \"postgres://auditor@127.0.0.1:1/mfa_auditor\"\n\n\
+         [[notify.webhook]]\nurl = \"https://hooks.example/from-the-file\"\nformat = \"slack\"\n",
+    )
+    .unwrap();
+    file.display().to_string()
+}
+
+/// A webhook set by `MFA_AUDITOR__NOTIFY__WEBHOOK` is that variable's fault, not the file's; a
+/// variable spelt with one underscore is named with the right spelling, instead of being
+/// ignored; any other `MFA_AUDITOR` variable that sets nothing is warned about.
+#[test]
+fn variables_are_named_for_what_they_set_or_do_not_set() {
+    let config = config_with_a_webhook(&scratch_dir("variables"));
+    let output = run(
+        Some(&config),
+        &["report"],
+        &[(
+            "MFA_AUDITOR__NOTIFY__WEBHOOK",
+            "[{url = \"https://hooks.example/from-the-variable\", format = \"teams\"}]",
+        )],
+    );
+    let stderr = failure(&output);
+    assert!(
+        stderr.contains(
+            "error: environment variable MFA_AUDITOR__NOTIFY__WEBHOOK: key \
+             `notify.webhook[1].format`: \"teams\" is not \"json\" or \"slack\""
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("with-webhook.toml"), "{stderr}");
+
+    let output = run(
+        Some(&config),
+        &["report"],
+        &[("MFA_AUDITOR_LIMITS__CONCURRENCY", "8")],
+    );
+    let stderr = failure(&output);
+    assert!(
+        stderr.contains(
+            "error: environment variable MFA_AUDITOR_LIMITS__CONCURRENCY: is not read: a key is \
+             set by MFA_AUDITOR__<SECTION>__<KEY>"
+        ) && stderr.contains("did you mean MFA_AUDITOR__LIMITS__CONCURRENCY?"),
+        "{stderr}"
+    );
+
+    // Read on: a warning, then the command's own outcome (here the database is not there).
+    let output = run(
+        Some(&config),
+        &["report"],
+        &[
+            ("MFA_AUDITOR_CONCURENCY", "8"),
+            ("MFA_AUDITOR_PYTHON", "python3"),
+        ],
+    );
+    let stderr = failure(&output);
+    assert!(
+        stderr.contains(
+            "WARN environment variable MFA_AUDITOR_CONCURENCY is not read: it names no \
+             configuration key (MFA_AUDITOR__<SECTION>__<KEY> sets one; MFA_AUDITOR_CONFIG names \
+             the file)"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("MFA_AUDITOR_PYTHON"), "{stderr}");
+    assert!(stderr.contains("connection refused"), "{stderr}");
 }

@@ -23,7 +23,7 @@ use mfa_store::{Evidence, Store, SweepSelector};
 use mfa_sweep::Decision;
 use secrecy::ExposeSecret;
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use sweep::{Resume, SweepRequest};
 
@@ -219,7 +219,8 @@ async fn run(cli: Cli) -> Result<u8> {
     let file = config::choose_file(cli.config.as_deref(), &env);
     let config = match config::load(&file.path, &env) {
         Ok(config) => config,
-        Err(error) if file.by_default => {
+        // The file itself at fault: say that it was the default one, read from where.
+        Err(error) if file.by_default && Path::new(&error.origin) == file.path => {
             let here =
                 std::env::current_dir().map_or_else(|_| "?".into(), |d| d.display().to_string());
             return Err(anyhow::Error::new(error).context(format!(
@@ -232,6 +233,9 @@ async fn run(cli: Cli) -> Result<u8> {
     };
     if file.by_default {
         tracing::warn!("{}", config.default_file_notice());
+    }
+    for warning in &config.warnings {
+        tracing::warn!("{warning}");
     }
     match cli.command {
         Command::Migrate => {

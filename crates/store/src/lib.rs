@@ -54,13 +54,13 @@ pub enum StoreError {
     },
     /// Nothing listens at the address: said at once, not after the pool's timeout.
     #[error(
-        "cannot connect to PostgreSQL: connection refused at {address} (database {database}): \
+        "cannot connect to PostgreSQL at {address}/{database}: connection refused at {address}: \
          is the server running, and listening on that address and port?"
     )]
     Refused { address: String, database: String },
     #[error(
-        "cannot connect to PostgreSQL at {address} (database {database}): no answer within \
-         {seconds} s (database.connect_timeout_seconds): is the host reachable from here?"
+        "cannot connect to PostgreSQL at {address}/{database}: no answer within {seconds} s \
+         (database.connect_timeout_seconds): is the host reachable from here?"
     )]
     NoAnswer {
         address: String,

@@ -5,9 +5,11 @@
 //! defaults); `validate.rs` checks it into an [`AuditConfig`] (what is true). Every error names
 //! the file (or environment variable) and the key, and never repeats a secret. `secrets.rs`
 //! reads each secret from where it was given (`KEY`, `KEY_env`, `KEY_file`); `metrics.rs`
-//! checks `[metrics]`, the report page's credentials included.
+//! checks `[metrics]`, the report page's credentials included; `env_names.rs` finds the
+//! `MFA_AUDITOR` variables that set nothing.
 
 mod checker;
+mod env_names;
 mod exceptions;
 mod metrics;
 mod notify;
@@ -82,6 +84,9 @@ pub struct AuditConfig {
     pub report_page: Option<ReportAccess>,
     pub exceptions: ExceptionsSettings,
     pub notify: NotifySettings,
+    /// What the sources hold that sets nothing (an `MFA_AUDITOR` variable that names no key),
+    /// for the binary to warn about.
+    pub warnings: Vec<String>,
 }
 
 /// Where notifications go after each sweep, and how long each may take.
@@ -197,8 +202,11 @@ pub fn from_str(
     origin: &str,
     env: &HashMap<String, String>,
 ) -> Result<AuditConfig, ConfigError> {
+    let warnings = env_names::unread(env, &sources::default_table())?;
     let (raw, origins) = sources::merge(text, origin, env)?;
-    validate::validate(raw, origin, &origins, env)
+    let mut config = validate::validate(raw, origin, &origins, env)?;
+    config.warnings = warnings;
+    Ok(config)
 }
 
 #[cfg(test)]

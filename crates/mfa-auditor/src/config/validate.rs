@@ -319,6 +319,7 @@ pub(super) fn validate(
         report_page: metrics.report_page,
         exceptions,
         notify,
+        warnings: Vec::new(),
     })
 }
 
