@@ -1,6 +1,7 @@
 //! `mfa-auditor`: audits MFA across every account of an AWS Organization and keeps the history
 //! in PostgreSQL. This binary is glue: arguments, configuration, wiring, output.
 
+mod accounts;
 mod aws;
 mod config;
 mod errors;
@@ -17,13 +18,11 @@ mod telemetry;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
-use mfa_collector::{Caller, OrganizationReader};
-use mfa_report::terminal::{escape_lines, Escaped};
+use mfa_report::terminal::escape_lines;
 use mfa_store::{Evidence, Store, SweepSelector};
-use mfa_sweep::Decision;
 use secrecy::ExposeSecret;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use sweep::{Resume, SweepRequest};
 
@@ -216,27 +215,7 @@ fn past_day(text: &str) -> Result<chrono::NaiveDate, String> {
 
 async fn run(cli: Cli) -> Result<u8> {
     let env: HashMap<String, String> = std::env::vars().collect();
-    let file = config::choose_file(cli.config.as_deref(), &env);
-    let config = match config::load(&file.path, &env) {
-        Ok(config) => config,
-        // The file itself at fault: say that it was the default one, read from where.
-        Err(error) if file.by_default && Path::new(&error.origin) == file.path => {
-            let here =
-                std::env::current_dir().map_or_else(|_| "?".into(), |d| d.display().to_string());
-            return Err(anyhow::Error::new(error).context(format!(
-                "no --config given and MFA_AUDITOR_CONFIG is not set, so the local stack's {} \
-                 is used, relative to {here}",
-                config::DEFAULT_FILE
-            )));
-        }
-        Err(error) => return Err(error.into()),
-    };
-    if file.by_default {
-        tracing::warn!("{}", config.default_file_notice());
-    }
-    for warning in &config.warnings {
-        tracing::warn!("{warning}");
-    }
+    let config = config::load_chosen(cli.config.as_deref(), &env)?;
     match cli.command {
         Command::Migrate => {
             let store = connect(&config).await?;
@@ -244,7 +223,7 @@ async fn run(cli: Cli) -> Result<u8> {
             out("migrations applied\n")?;
             Ok(0)
         }
-        Command::Accounts => accounts(&config).await,
+        Command::Accounts => accounts::accounts(&config).await,
         Command::Exceptions => {
             let today = chrono::Utc::now().date_naive();
             let listed = exceptions::load(&config, today, exceptions::WhenUnreadable::Fail)?;
@@ -393,45 +372,4 @@ pub(crate) async fn html_report(store: &Store, report: &mfa_report::SweepReport)
         .coverage(until - chrono::Days::new(366), until)
         .await?;
     Ok(mfa_report::render_html(report, &coverage))
-}
-
-async fn accounts(config: &config::AuditConfig) -> Result<u8> {
-    let sdk = aws::sdk(config).await?;
-    let organization = OrganizationReader::new(&sdk, Caller::new(config.limits.clone()))
-        .read()
-        .await
-        .with_context(|| format!("cannot read the organization from {}", aws::target(config)))?;
-    let plan = mfa_sweep::plan(organization, &config.scope);
-    let mut text = format!(
-        "Organization {} (management account {})\n{:<12}  {:<28} {:<36} decision\n",
-        Escaped(&plan.organization_id),
-        Escaped(&plan.management_account_id),
-        "account",
-        "name",
-        "ou path"
-    );
-    for planned in &plan.accounts {
-        let decision = match &planned.decision {
-            Decision::Audit => "included".to_string(),
-            // The rule names the OU that decided it.
-            Decision::Skip { reason, rule } => {
-                format!("{} ({})", reason.as_str(), Escaped(rule))
-            }
-            Decision::Invalid { error } => format!("error ({})", Escaped(&error.to_string())),
-        };
-        text += &format!(
-            "{:<12}  {:<28} {:<36} {decision}\n",
-            Escaped(&planned.account.id),
-            Escaped(planned.account.name_or_empty()),
-            Escaped(&planned.account.ou_path())
-        );
-    }
-    text += &format!(
-        "{} accounts: {} included, {} not\n",
-        plan.accounts.len(),
-        plan.audited().count(),
-        plan.accounts.len() - plan.audited().count()
-    );
-    out(&text)?;
-    Ok(0)
 }

@@ -185,6 +185,36 @@ impl AuditConfig {
     }
 }
 
+/// The configuration of the file `--config` (`flag`) or `env` names, else the local stack's
+/// (see [`choose_file`]), with a warning for what a person should know it holds: that it is the
+/// local stack's, and each variable that sets nothing.
+pub fn load_chosen(
+    flag: Option<&Path>,
+    env: &HashMap<String, String>,
+) -> anyhow::Result<AuditConfig> {
+    let file = choose_file(flag, env);
+    let config = match load(&file.path, env) {
+        Ok(config) => config,
+        // The file itself at fault: say that it was the default one, read from where.
+        Err(error) if file.by_default && Path::new(&error.origin) == file.path => {
+            let here =
+                std::env::current_dir().map_or_else(|_| "?".into(), |d| d.display().to_string());
+            return Err(anyhow::Error::new(error).context(format!(
+                "no --config given and MFA_AUDITOR_CONFIG is not set, so the local stack's \
+                 {DEFAULT_FILE} is used, relative to {here}"
+            )));
+        }
+        Err(error) => return Err(error.into()),
+    };
+    if file.by_default {
+        tracing::warn!("{}", config.default_file_notice());
+    }
+    for warning in &config.warnings {
+        tracing::warn!("{warning}");
+    }
+    Ok(config)
+}
+
 /// Loads the file at `path` and layers the environment `env` over it.
 pub fn load(path: &Path, env: &HashMap<String, String>) -> Result<AuditConfig, ConfigError> {
     let origin = path.display().to_string();
