@@ -113,6 +113,9 @@ enum Command {
         file: PathBuf,
     },
     /// Print a stored sweep, read back from PostgreSQL, or the organization as of a day.
+    ///
+    /// Reads only: a database never migrated (or migrated by an older version) is refused,
+    /// saying to run `mfa-auditor migrate`.
     Report {
         /// `latest`, or a sweep id.
         #[arg(long, default_value = "latest", value_name = "latest|ID")]
@@ -144,7 +147,8 @@ enum Command {
     /// this version cannot read: never silently left out). Names are shown with control
     /// characters escaped. Calls only AWS Organizations.
     Accounts,
-    /// Apply the database migrations (sweep also applies them at start).
+    /// Apply the database migrations (sweep, serve, import and exceptions also apply them at
+    /// start; report, which only reads, asks for them).
     Migrate,
 }
 
