@@ -132,10 +132,20 @@ async fn a_listed_opt_in_region_errors_where_it_is_not_enabled() {
         if id == dev_data {
             assert_eq!(cognito["status"], "FAILED", "{cognito}");
         } else {
-            // AWS refuses an account's credentials in an opt-in region it has not enabled.
+            // AWS refuses an account's credentials in an opt-in region it has not enabled: said
+            // as that, with what to do, AWS's code kept.
             assert_eq!(cognito["status"], "ERROR", "{id}: {cognito}");
             assert_eq!(cognito["error"]["region"], "af-south-1");
             assert_eq!(cognito["error"]["code"], "UnrecognizedClientException");
+            let message = cognito["error"]["message"].as_str().unwrap();
+            assert!(
+                message.starts_with(&format!(
+                    "region af-south-1 is not enabled in account {id} (an opt-in region: AWS \
+                     refuses the account's credentials there): enable it in that account, or set \
+                     [audit] regions = [\"*\"] to search each account's enabled regions only"
+                )),
+                "{message}"
+            );
         }
     }
 }

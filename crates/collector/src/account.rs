@@ -8,7 +8,7 @@ use crate::guard::ReadOnlyGuard;
 use crate::limits::QuotaKey;
 use crate::organization::partition_of_arn;
 use crate::paginate::{paginate, ListCall, Page};
-use crate::regions::{enabled_regions, RegionScope};
+use crate::regions::{enabled_regions, not_enabled_said, RegionScope};
 use crate::session::Session;
 use crate::users::{credential_report, live_users, GenerationEstimate, ReportSettings};
 use aws_credential_types::Credentials;
@@ -266,7 +266,7 @@ impl AccountCollector {
                     region: region.clone(),
                     pools: user_pools_in_region(client, ctx, partition)
                         .await
-                        .map_err(|e| e.to_data_error()),
+                        .map_err(|e| not_enabled_said(&self.regions, e).to_data_error()),
                 }
             }))
             .await,

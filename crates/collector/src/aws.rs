@@ -3,6 +3,7 @@
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_types::service_config::{LoadServiceConfig, ServiceConfigKey};
 use std::time::Duration;
 
 /// How the project talks to AWS. The SDK's own retry is disabled: the project's
@@ -33,7 +34,27 @@ impl AwsSettings {
         if let Some(url) = &self.endpoint_url {
             loader = loader.endpoint_url(url);
         }
-        loader.load().await
+        let sdk = loader.load().await;
+        sdk.to_builder()
+            .service_config(BlankIsUnset(sdk.clone()))
+            .build()
+    }
+}
+
+/// The SDK's per-service settings from the environment and the profile (`AWS_ENDPOINT_URL`,
+/// `AWS_ENDPOINT_URL_<SERVICE>`, a profile's `endpoint_url`), with a value that is empty or
+/// blank taken as unset. The SDK takes `AWS_ENDPOINT_URL=` as an endpoint URL of "" and panics
+/// building a client; an empty variable means "not set" to a shell script and a compose file,
+/// and to this project's own configuration layer.
+#[derive(Debug)]
+struct BlankIsUnset(SdkConfig);
+
+impl LoadServiceConfig for BlankIsUnset {
+    fn load_config(&self, key: ServiceConfigKey<'_>) -> Option<String> {
+        self.0
+            .service_config()?
+            .load_config(key)
+            .filter(|value| !value.trim().is_empty())
     }
 }
 

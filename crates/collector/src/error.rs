@@ -266,11 +266,20 @@ impl CollectError {
 
 /// The whole chain of an error's messages, for errors that carry no AWS message of their own.
 fn describe_chain(error: &dyn StdError) -> String {
+    said_once(error)
+}
+
+/// An error and its causes joined by `: `, a cause whose text is already there left out: the
+/// SDK's errors often repeat their source's message in their own.
+pub(crate) fn said_once(error: &dyn StdError) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
+        let said = cause.to_string();
+        if !said.trim().is_empty() && !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
         source = cause.source();
     }
     text

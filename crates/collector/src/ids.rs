@@ -58,11 +58,12 @@ fn is_ou_or_root_id(id: &str) -> bool {
 }
 
 /// Lower-case words joined by `-`, ending in a number of one or two digits; the first word has
-/// two letters (`us`, `eu`, `cn`, ...).
+/// two to four letters (`us`, `eu`, `cn`, `eusc`, ...). The shape only: whether AWS has such a
+/// region is `partitions.rs`'s to say, for the names the configuration gives.
 fn is_region(region: &str) -> bool {
     let parts: Vec<&str> = region.split('-').collect();
     parts.len() >= 3
-        && parts[0].len() == 2
+        && (2..=4).contains(&parts[0].len())
         && parts[..parts.len() - 1]
             .iter()
             .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
@@ -149,6 +150,7 @@ mod tests {
             "us-gov-west-1",
             "cn-north-1",
             "us-isof-south-1",
+            "eusc-de-east-1",
         ] {
             assert!(good.parse::<Region>().is_ok(), "{good}");
         }

@@ -105,6 +105,27 @@ fn searched(listed: Vec<(Option<String>, Option<RegionOptStatus>)>) -> Result<Ve
     Ok(regions)
 }
 
+/// What AWS answers, in a region an account has not enabled, to the account's credentials.
+const NOT_ENABLED_CODE: &str = "UnrecognizedClientException";
+
+/// A listed region the account has not enabled (an opt-in region): AWS refuses the account's
+/// credentials there with a code that says nothing of regions. Said as what it is, and what to
+/// do; the code is kept. With `["*"]` no such call is made.
+pub(crate) fn not_enabled_said(scope: &RegionScope, mut error: CollectError) -> CollectError {
+    if matches!(scope, RegionScope::Listed(_))
+        && error.aws_code.as_deref() == Some(NOT_ENABLED_CODE)
+    {
+        error.message = format!(
+            "region {} is not enabled in account {} (an opt-in region: AWS refuses the \
+             account's credentials there): enable it in that account, or set [audit] regions = \
+             [\"{ALL_ENABLED_REGIONS}\"] to search each account's enabled regions only (AWS \
+             said: {})",
+            error.region, error.account_id, error.message
+        );
+    }
+    error
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,6 +182,40 @@ mod tests {
             let error = searched(listed(&entries)).expect_err(needle);
             assert!(error.contains(needle), "{entries:?}: {error}");
         }
+    }
+
+    #[test]
+    fn a_listed_region_the_account_has_not_enabled_is_said_so() {
+        let refused = || CollectError {
+            account_id: "111122223333".into(),
+            region: "af-south-1".into(),
+            operation: "cognito-idp:ListUserPools",
+            class: crate::ErrorClass::Other,
+            aws_code: Some(NOT_ENABLED_CODE.into()),
+            message: "The security token included in the request is invalid.".into(),
+            request_id: None,
+            source: None,
+        };
+        let listed = RegionScope::Listed(vec!["af-south-1".parse().expect("a region")]);
+        let said = not_enabled_said(&listed, refused());
+        assert_eq!(
+            said.message,
+            "region af-south-1 is not enabled in account 111122223333 (an opt-in region: AWS \
+             refuses the account's credentials there): enable it in that account, or set [audit] \
+             regions = [\"*\"] to search each account's enabled regions only (AWS said: The \
+             security token included in the request is invalid.)"
+        );
+        assert_eq!(said.aws_code.as_deref(), Some(NOT_ENABLED_CODE));
+        // Another code, or regions read from the account: as AWS said it.
+        let other = CollectError {
+            aws_code: Some("AccessDeniedException".into()),
+            ..refused()
+        };
+        assert_eq!(not_enabled_said(&listed, other).message, refused().message);
+        assert_eq!(
+            not_enabled_said(&RegionScope::Enabled, refused()).message,
+            refused().message
+        );
     }
 
     #[test]

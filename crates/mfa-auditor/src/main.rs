@@ -1,7 +1,10 @@
 //! `mfa-auditor`: audits MFA across every account of an AWS Organization and keeps the history
 //! in PostgreSQL. This binary is glue: arguments, configuration, wiring, output.
 
+mod accounts;
+mod aws;
 mod config;
+mod errors;
 mod exceptions;
 mod log_writer;
 mod metrics;
@@ -15,10 +18,8 @@ mod telemetry;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
-use mfa_collector::{Caller, OrganizationReader};
-use mfa_report::terminal::{escape_lines, Escaped};
+use mfa_report::terminal::escape_lines;
 use mfa_store::{Evidence, Store, SweepSelector};
-use mfa_sweep::Decision;
 use secrecy::ExposeSecret;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -41,7 +42,8 @@ use sweep::{Resume, SweepRequest};
                   exits with when some accounts errored."
 )]
 struct Cli {
-    /// Configuration file [default: $MFA_AUDITOR_CONFIG, else config/default.toml]
+    /// Configuration file [default: $MFA_AUDITOR_CONFIG, else config/default.toml: the local
+    /// stack's (the emulator, a scratch database), with a warning naming what it points at]
     #[arg(long, global = true, value_name = "FILE")]
     config: Option<PathBuf>,
     /// Log format on stderr.
@@ -113,6 +115,9 @@ enum Command {
         file: PathBuf,
     },
     /// Print a stored sweep, read back from PostgreSQL, or the organization as of a day.
+    ///
+    /// Reads only: a database never migrated (or migrated by an older version) is refused,
+    /// saying to run `mfa-auditor migrate`.
     Report {
         /// `latest`, or a sweep id.
         #[arg(long, default_value = "latest", value_name = "latest|ID")]
@@ -121,7 +126,8 @@ enum Command {
         /// finished sweep that started by then, each account's findings from the last sweep up
         /// to it that assessed the account (one that errored in that sweep is shown as an
         /// earlier one saw it). The evidence an auditor asks for: "show me MFA on 30 June".
-        #[arg(long, value_name = "YYYY-MM-DD", conflicts_with = "sweep")]
+        /// Today at the latest: no sweep has seen a later day.
+        #[arg(long, value_name = "YYYY-MM-DD", conflicts_with = "sweep", value_parser = past_day)]
         as_of: Option<chrono::NaiveDate>,
         #[arg(long, value_enum, default_value = "text")]
         format: ReportFormat,
@@ -143,7 +149,8 @@ enum Command {
     /// this version cannot read: never silently left out). Names are shown with control
     /// characters escaped. Calls only AWS Organizations.
     Accounts,
-    /// Apply the database migrations (sweep also applies them at start).
+    /// Apply the database migrations (sweep, serve, import and exceptions also apply them at
+    /// start; report, which only reads, asks for them).
     Migrate,
 }
 
@@ -198,7 +205,7 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
-            eprintln!("error: {}", shown_error(&error));
+            eprintln!("error: {}", errors::shown(&error));
             ExitCode::from(1)
         }
     }
@@ -216,16 +223,25 @@ fn usage_error(error: &clap::Error) -> ExitCode {
     }
 }
 
-fn config_path(cli: &Cli, env: &HashMap<String, String>) -> PathBuf {
-    cli.config
-        .clone()
-        .or_else(|| env.get("MFA_AUDITOR_CONFIG").map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from("config/default.toml"))
+/// A day for `--as-of`: a date not after today (UTC). A later day would show the latest sweep
+/// as if it were that day's, so it is refused as a bad argument is.
+fn past_day(text: &str) -> Result<chrono::NaiveDate, String> {
+    let day: chrono::NaiveDate = text
+        .parse()
+        .map_err(|error| format!("not a date as YYYY-MM-DD ({error})"))?;
+    let today = chrono::Utc::now().date_naive();
+    if day > today {
+        return Err(format!(
+            "{day} is after today ({today}, UTC): no sweep has seen that day yet; leave out \
+             --as-of for the latest sweep"
+        ));
+    }
+    Ok(day)
 }
 
 async fn run(cli: Cli) -> Result<u8> {
     let env: HashMap<String, String> = std::env::vars().collect();
-    let config = config::load(&config_path(&cli, &env), &env)?;
+    let config = config::load_chosen(cli.config.as_deref(), &env)?;
     match cli.command {
         Command::Migrate => {
             let store = connect(&config).await?;
@@ -233,7 +249,7 @@ async fn run(cli: Cli) -> Result<u8> {
             out("migrations applied\n")?;
             Ok(0)
         }
-        Command::Accounts => accounts(&config).await,
+        Command::Accounts => accounts::accounts(&config).await,
         Command::Exceptions => {
             let today = chrono::Utc::now().date_naive();
             let listed = exceptions::load(&config, today, exceptions::WhenUnreadable::Fail)?;
@@ -282,13 +298,6 @@ async fn run(cli: Cli) -> Result<u8> {
     }
 }
 
-/// An error for stderr: its chain on one line, with what AWS or a file put in it escaped; a
-/// message of several lines (a TOML error's excerpt) keeps them, indented, so that no line of
-/// it starts with what a value chose.
-fn shown_error(error: &anyhow::Error) -> String {
-    escape_lines(&format!("{error:#}")).replace('\n', "\n  ")
-}
-
 /// Text for a person on stdout. Its writers escape every value they show
 /// (`mfa_report::terminal`); this escapes anything one of them missed but the newlines.
 pub(crate) fn out(text: &str) -> Result<()> {
@@ -319,12 +328,15 @@ pub(crate) async fn connect(config: &config::AuditConfig) -> Result<Store> {
             config.database.origin
         );
     };
-    Ok(Store::connect(
+    // Which configuration chose this database: the local stack's file, given by default, names
+    // a server that is not there on a real deployment.
+    Store::connect(
         url.expose_secret(),
         config.database.max_connections,
         config.database.connect_timeout,
     )
-    .await?)
+    .await
+    .with_context(|| format!("database.url from {}", config.database.origin))
 }
 
 async fn report(
@@ -338,6 +350,7 @@ async fn report(
         .transpose()
         .map_err(|message| anyhow::anyhow!(message))?;
     let store = connect(config).await?;
+    store.check_schema().await?;
     let text = match (format, selector) {
         // "Now" is the `current_findings` view, stale accounts and those that left included.
         (ReportFormat::Csv, SweepSelector::Latest) => {
@@ -385,62 +398,4 @@ pub(crate) async fn html_report(store: &Store, report: &mfa_report::SweepReport)
         .coverage(until - chrono::Days::new(366), until)
         .await?;
     Ok(mfa_report::render_html(report, &coverage))
-}
-
-async fn accounts(config: &config::AuditConfig) -> Result<u8> {
-    let sdk = config.aws.load().await;
-    let organization = OrganizationReader::new(&sdk, Caller::new(config.limits.clone()))
-        .read()
-        .await
-        .context("cannot read the organization")?;
-    let plan = mfa_sweep::plan(organization, &config.scope);
-    let mut text = format!(
-        "Organization {} (management account {})\n{:<12}  {:<28} {:<36} decision\n",
-        Escaped(&plan.organization_id),
-        Escaped(&plan.management_account_id),
-        "account",
-        "name",
-        "ou path"
-    );
-    for planned in &plan.accounts {
-        let decision = match &planned.decision {
-            Decision::Audit => "included".to_string(),
-            // The rule names the OU that decided it.
-            Decision::Skip { reason, rule } => {
-                format!("{} ({})", reason.as_str(), Escaped(rule))
-            }
-            Decision::Invalid { error } => format!("error ({})", Escaped(&error.to_string())),
-        };
-        text += &format!(
-            "{:<12}  {:<28} {:<36} {decision}\n",
-            Escaped(&planned.account.id),
-            Escaped(planned.account.name_or_empty()),
-            Escaped(&planned.account.ou_path())
-        );
-    }
-    text += &format!(
-        "{} accounts: {} included, {} not\n",
-        plan.accounts.len(),
-        plan.audited().count(),
-        plan.accounts.len() - plan.audited().count()
-    );
-    out(&text)?;
-    Ok(0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::shown_error;
-
-    #[test]
-    fn an_error_shows_what_aws_put_in_it_escaped_and_no_line_of_its_own() {
-        let error =
-            anyhow::anyhow!("AccessDenied: no\u{1b}[2J\u{9b}0m\nFAKE: all accounts PASSED\r")
-                .context("cannot read the organization");
-        assert_eq!(
-            shown_error(&error),
-            "cannot read the organization: AccessDenied: no\\u{1b}[2J\\u{9b}0m\n  FAKE: all accounts \
-             PASSED\\r"
-        );
-    }
 }

@@ -88,8 +88,9 @@ async fn latest_report(store: &Store) -> Response {
                 Some(StoreError::NoFinishedSweep) => StatusCode::NOT_FOUND,
                 _ => StatusCode::SERVICE_UNAVAILABLE,
             };
-            tracing::warn!("GET /report failed: {error:#}");
-            (status, format!("{error:#}\n")).into_response()
+            let causes = crate::errors::causes(&error);
+            tracing::warn!("GET /report failed: {causes}");
+            (status, format!("{causes}\n")).into_response()
         }
     }
 }

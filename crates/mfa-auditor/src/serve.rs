@@ -58,7 +58,10 @@ pub async fn serve(config: &config::AuditConfig, once: bool, quiet: bool) -> Res
             return code;
         }
         if let Err(error) = code {
-            tracing::error!("sweep at start failed or was skipped: {error:#}");
+            tracing::error!(
+                "sweep at start failed or was skipped: {}",
+                crate::errors::causes(&error)
+            );
         }
     }
     loop {
@@ -86,9 +89,9 @@ pub async fn serve(config: &config::AuditConfig, once: bool, quiet: bool) -> Res
         }
         if let Err(error) = code {
             if is_sweep_running(&error) {
-                tracing::warn!("scheduled sweep skipped: {error:#}");
+                tracing::warn!("scheduled sweep skipped: {}", crate::errors::causes(&error));
             } else {
-                tracing::error!("scheduled sweep failed: {error:#}");
+                tracing::error!("scheduled sweep failed: {}", crate::errors::causes(&error));
             }
         }
     }

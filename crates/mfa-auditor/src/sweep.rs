@@ -104,7 +104,7 @@ pub async fn sweep(config: &config::AuditConfig, request: &SweepRequest) -> Resu
             "resuming the interrupted sweep"
         );
     }
-    let sdk = config.aws.load().await;
+    let sdk = crate::aws::sdk(config).await?;
     // One caller for the whole sweep: its limiters are shared by every worker.
     let mut caller = Caller::new(config.limits.clone());
     if let Some(metrics) = &request.metrics {
@@ -113,7 +113,12 @@ pub async fn sweep(config: &config::AuditConfig, request: &SweepRequest) -> Resu
     let organization = OrganizationReader::new(&sdk, caller.clone())
         .read()
         .await
-        .context("cannot read the organization")?;
+        .with_context(|| {
+            format!(
+                "cannot read the organization from {}",
+                crate::aws::target(config)
+            )
+        })?;
     let partition = organization.partition.clone();
     // Once per sweep, in the management account; a failure is recorded, never fatal.
     let centralized_root_access = RootAccessReader::new(&sdk, caller.clone())

@@ -33,13 +33,25 @@ pub fn init(format: LogFormat, verbosity: i8) {
         1 => "debug",
         _ => "trace",
     };
-    let default =
-        format!("warn,mfa_auditor={ours},mfa_sweep={ours},mfa_collector={ours},mfa_store={ours},mfa_notify={ours}");
-    let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let default = format!(
+        "warn,mfa_auditor={ours},mfa_sweep={ours},mfa_collector={ours},mfa_store={ours},\
+         mfa_notify={ours}"
+    );
+    let from_environment = EnvFilter::try_from_default_env().ok();
+    let chosen = from_environment.is_some();
+    let mut filter = from_environment.unwrap_or_else(|| EnvFilter::new(default));
     // Whatever RUST_LOG asks, the AWS SDK's verbose events stay off: at debug and trace they
     // print resolved credentials and signed requests (session key ids and tokens).
     for cap in SECRET_BEARING_TARGETS {
         if let Ok(directive) = cap.parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
+    // The SDK's configuration warns with its internals (a credential provider's error dumped
+    // whole, at every call); the binary's own error names the same cause once. -v, or RUST_LOG,
+    // shows them.
+    if !chosen && verbosity < 1 {
+        if let Ok(directive) = "aws_config=error".parse() {
             filter = filter.add_directive(directive);
         }
     }

@@ -5,7 +5,7 @@ use crate::tls_settings::{self, TlsEnvironment};
 use crate::{query_error, tls_refusal, Store, StoreError, MIGRATOR};
 use mfa_evaluator::ControlId;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::PgPool;
+use sqlx::{ConnectOptions, Connection, PgPool};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -46,6 +46,7 @@ impl Store {
         let options = PgConnectOptions::from_str(url).map_err(StoreError::BadUrl)?;
         let settings = tls_settings::check(url, environment)?;
         let options = options.ssl_mode(settings.mode);
+        first_contact(&options, connect_timeout).await?;
         let connected = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(connect_timeout)
@@ -103,5 +104,35 @@ impl Store {
         .await
         .map_err(query_error("upsert of the control catalogue"))?;
         Ok(())
+    }
+}
+
+/// One connection, tried before the pool is built, for what the pool cannot say: the pool takes
+/// a refused connection for a server starting up and retries it until `connect_timeout`, then
+/// says only "pool timed out". Refused, or no answer in time, is said here, naming the address;
+/// anything else (a server that answers) is left to the pool, as before.
+async fn first_contact(options: &PgConnectOptions, timeout: Duration) -> Result<(), StoreError> {
+    let address = format!("{}:{}", options.get_host(), options.get_port());
+    let database = options
+        .get_database()
+        .unwrap_or("(default database)")
+        .to_string();
+    match tokio::time::timeout(timeout, options.connect()).await {
+        Ok(Ok(connection)) => {
+            // Closing is a courtesy to the server; the pool opens its own connections.
+            let _ = connection.close().await;
+            Ok(())
+        }
+        Ok(Err(sqlx::Error::Io(error)))
+            if error.kind() == std::io::ErrorKind::ConnectionRefused =>
+        {
+            Err(StoreError::Refused { address, database })
+        }
+        Ok(Err(_)) => Ok(()),
+        Err(_) => Err(StoreError::NoAnswer {
+            address,
+            database,
+            seconds: timeout.as_secs(),
+        }),
     }
 }

@@ -12,7 +12,8 @@
 //! assessment extends, starts, cuts and joins), `read.rs` (a stored sweep read back, or the
 //! organization as of a date; the current findings), `changes.rs` (what changed between two
 //! assessments of each account), `coverage.rs` (MFA coverage over time), `prune.rs`
-//! (retention), `rows.rs` (rows as `sqlx::FromRow` structs), `exceptions.rs` (the exceptions
+//! (retention), `rows.rs` (rows as `sqlx::FromRow` structs), `schema.rs` (whether the database
+//! is migrated for this version), `exceptions.rs` (the exceptions
 //! each sweep read), `news.rs` (what a notification tells).
 
 mod changes;
@@ -25,6 +26,7 @@ mod news;
 mod prune;
 mod read;
 mod rows;
+mod schema;
 mod spans;
 mod sweeps;
 mod tls_refusal;
@@ -63,6 +65,21 @@ pub enum StoreError {
     /// given: `setting` names it (never with the URL's secrets).
     #[error("{setting}: {problem}")]
     Setting { setting: String, problem: String },
+    /// Nothing listens at the address: said at once, not after the pool's timeout.
+    #[error(
+        "cannot connect to PostgreSQL at {address}/{database}: connection refused at {address}: \
+         is the server running, and listening on that address and port?"
+    )]
+    Refused { address: String, database: String },
+    #[error(
+        "cannot connect to PostgreSQL at {address}/{database}: no answer within {seconds} s \
+         (database.connect_timeout_seconds): is the host reachable from here?"
+    )]
+    NoAnswer {
+        address: String,
+        database: String,
+        seconds: u64,
+    },
     #[error("applying database migrations failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database {operation} failed: {source}")]
@@ -71,6 +88,12 @@ pub enum StoreError {
         #[source]
         source: sqlx::Error,
     },
+    /// What reads (`report`) need is not there yet: `migrate` makes it.
+    #[error(
+        "{0}: run `mfa-auditor migrate` (with this configuration) first; `sweep` and `serve` \
+         migrate at start too"
+    )]
+    NotMigrated(String),
     #[error("no sweep {0} in the database")]
     NoSuchSweep(String),
     #[error("the database holds no sweep yet: run `mfa-auditor sweep` first")]
@@ -94,7 +117,9 @@ impl StoreError {
     /// the errors worth retrying, and spooling through when they last.
     pub fn is_connection_lost(&self) -> bool {
         match self {
-            StoreError::Connect { .. } => true,
+            StoreError::Connect { .. }
+            | StoreError::Refused { .. }
+            | StoreError::NoAnswer { .. } => true,
             StoreError::Query { source, .. } => match source {
                 sqlx::Error::Io(_)
                 | sqlx::Error::PoolTimedOut

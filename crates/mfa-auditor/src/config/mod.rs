@@ -5,9 +5,11 @@
 //! defaults); `validate.rs` checks it into an [`AuditConfig`] (what is true). Every error names
 //! the file (or environment variable) and the key, and never repeats a secret. `secrets.rs`
 //! reads each secret from where it was given (`KEY`, `KEY_env`, `KEY_file`); `metrics.rs`
-//! checks `[metrics]`, the report page's credentials included.
+//! checks `[metrics]`, the report page's credentials included; `env_names.rs` finds the
+//! `MFA_AUDITOR` variables that set nothing.
 
 mod checker;
+mod env_names;
 mod exceptions;
 mod metrics;
 mod notify;
@@ -56,6 +58,8 @@ pub struct AuditConfig {
     /// Days of per-resource detail kept; trends are kept for ever.
     pub keep_days: u32,
     pub aws: AwsSettings,
+    /// Where `aws.endpoint_url` came from (the file, or a variable), for messages about AWS.
+    pub aws_origin: String,
     pub limits: LimitSettings,
     pub role: AuditRole,
     pub scope: Scope,
@@ -80,6 +84,9 @@ pub struct AuditConfig {
     pub report_page: Option<ReportAccess>,
     pub exceptions: ExceptionsSettings,
     pub notify: NotifySettings,
+    /// What the sources hold that sets nothing (an `MFA_AUDITOR` variable that names no key),
+    /// for the binary to warn about.
+    pub warnings: Vec<String>,
 }
 
 /// Where notifications go after each sweep, and how long each may take.
@@ -132,6 +139,82 @@ pub struct DatabaseConfig {
     pub connect_timeout: Duration,
 }
 
+/// The local stack's file (the emulator and a scratch database), read when no file is named.
+pub const DEFAULT_FILE: &str = "config/default.toml";
+
+/// Which configuration file is read, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChosenFile {
+    pub path: PathBuf,
+    /// Neither `--config` nor `MFA_AUDITOR_CONFIG` named one: the local stack's, relative to
+    /// the current directory.
+    pub by_default: bool,
+}
+
+/// `--config`, else `MFA_AUDITOR_CONFIG` (empty or blank is unset), else [`DEFAULT_FILE`].
+pub fn choose_file(flag: Option<&Path>, env: &HashMap<String, String>) -> ChosenFile {
+    let named = flag.map(Path::to_path_buf).or_else(|| {
+        env.get("MFA_AUDITOR_CONFIG")
+            .filter(|v| !v.trim().is_empty())
+            .map(PathBuf::from)
+    });
+    ChosenFile {
+        by_default: named.is_none(),
+        path: named.unwrap_or_else(|| PathBuf::from(DEFAULT_FILE)),
+    }
+}
+
+impl AuditConfig {
+    /// What the local stack's file, read by default, points at: said at start, since on a real
+    /// deployment it points at nothing and every error would name only its symptom.
+    pub fn default_file_notice(&self) -> String {
+        let endpoint = self
+            .aws
+            .endpoint_url
+            .as_deref()
+            .unwrap_or("none (real AWS)");
+        let database = self.database.url.as_ref().map_or_else(
+            || "not set".to_string(),
+            |url| mfa_store::describe_url(secrecy::ExposeSecret::expose_secret(url)),
+        );
+        format!(
+            "no --config given and MFA_AUDITOR_CONFIG is not set: using {DEFAULT_FILE}, the local \
+             stack's configuration (AWS endpoint {endpoint}, database {database}); for a real \
+             organization give --config FILE (config/example.toml is a start)"
+        )
+    }
+}
+
+/// The configuration of the file `--config` (`flag`) or `env` names, else the local stack's
+/// (see [`choose_file`]), with a warning for what a person should know it holds: that it is the
+/// local stack's, and each variable that sets nothing.
+pub fn load_chosen(
+    flag: Option<&Path>,
+    env: &HashMap<String, String>,
+) -> anyhow::Result<AuditConfig> {
+    let file = choose_file(flag, env);
+    let config = match load(&file.path, env) {
+        Ok(config) => config,
+        // The file itself at fault: say that it was the default one, read from where.
+        Err(error) if file.by_default && Path::new(&error.origin) == file.path => {
+            let here =
+                std::env::current_dir().map_or_else(|_| "?".into(), |d| d.display().to_string());
+            return Err(anyhow::Error::new(error).context(format!(
+                "no --config given and MFA_AUDITOR_CONFIG is not set, so the local stack's \
+                 {DEFAULT_FILE} is used, relative to {here}"
+            )));
+        }
+        Err(error) => return Err(error.into()),
+    };
+    if file.by_default {
+        tracing::warn!("{}", config.default_file_notice());
+    }
+    for warning in &config.warnings {
+        tracing::warn!("{warning}");
+    }
+    Ok(config)
+}
+
 /// Loads the file at `path` and layers the environment `env` over it.
 pub fn load(path: &Path, env: &HashMap<String, String>) -> Result<AuditConfig, ConfigError> {
     let origin = path.display().to_string();
@@ -149,8 +232,11 @@ pub fn from_str(
     origin: &str,
     env: &HashMap<String, String>,
 ) -> Result<AuditConfig, ConfigError> {
+    let warnings = env_names::unread(env, &sources::default_table())?;
     let (raw, origins) = sources::merge(text, origin, env)?;
-    validate::validate(raw, origin, &origins, env)
+    let mut config = validate::validate(raw, origin, &origins, env)?;
+    config.warnings = warnings;
+    Ok(config)
 }
 
 #[cfg(test)]

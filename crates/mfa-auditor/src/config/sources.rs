@@ -2,12 +2,11 @@
 //! `AWS_REGION`, `AWS_ENDPOINT_URL`), then `MFA_AUDITOR__<SECTION>__<KEY>` overrides, merged into
 //! one [`RawConfig`] that remembers where each overridden key came from.
 
+use super::env_names::{self, KEY_PREFIX as ENV_PREFIX};
 use super::raw::RawConfig;
 use super::secrets;
 use super::ConfigError;
 use std::collections::HashMap;
-
-const ENV_PREFIX: &str = "MFA_AUDITOR__";
 
 /// `section.key` -> where its value came from, for keys the environment set.
 pub(super) type Origins = HashMap<String, String>;
@@ -43,7 +42,8 @@ pub(super) fn merge(
         ("AWS_ENDPOINT_URL", "aws", "endpoint_url"),
     ];
     for (var, section, key) in standard {
-        if let Some(value) = env.get(var).filter(|v| !v.is_empty()) {
+        // Empty or blank is unset, as a shell script or a compose file means it.
+        if let Some(value) = env.get(var).filter(|v| !v.trim().is_empty()) {
             let path = format!("{section}.{key}");
             if let Some(secret) = secrets::secret_key_of(&path) {
                 drop_secret_forms(&mut table, &mut origins, secret);
@@ -96,10 +96,13 @@ fn apply_overrides(
         let origin = format!("environment variable {var}");
         let rest = &var[ENV_PREFIX.len()..];
         let Some((section, key)) = rest.split_once("__") else {
+            let meant = env_names::meant(var, &defaults)
+                .map(|name| format!(": did you mean {name}?"))
+                .unwrap_or_default();
             return Err(ConfigError {
                 origin,
                 key: String::new(),
-                message: "expected MFA_AUDITOR__<SECTION>__<KEY>".to_string(),
+                message: format!("expected MFA_AUDITOR__<SECTION>__<KEY>{meant}"),
             });
         };
         let (section, key) = (section.to_ascii_lowercase(), key.to_ascii_lowercase());
@@ -214,7 +217,7 @@ fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
 }
 
 /// Every key with its default value: what tells the environment layer a key's type.
-fn default_table() -> toml::Table {
+pub(super) fn default_table() -> toml::Table {
     // The defaults are plain strings, numbers, booleans and lists: always representable.
     toml::Table::try_from(RawConfig::default()).unwrap_or_default()
 }

@@ -70,6 +70,29 @@ fn environment_layers_over_the_file() {
 }
 
 #[test]
+fn a_standard_variable_set_empty_or_blank_is_unset() {
+    let file = format!("{MINIMAL}[aws]\nendpoint_url = \"http://127.0.0.1:5000\"\n");
+    for blank in ["", " ", "\t"] {
+        let config = load_str(
+            &file,
+            &[
+                ("AWS_ENDPOINT_URL", blank),
+                ("AWS_REGION", blank),
+                ("DATABASE_URL", blank),
+            ],
+        )
+        .expect("valid");
+        assert_eq!(
+            config.aws.endpoint_url.as_deref(),
+            Some("http://127.0.0.1:5000"),
+            "{blank:?}"
+        );
+        assert_eq!(config.aws.region, "us-east-1");
+        assert_eq!(config.database.origin, "config/test.toml");
+    }
+}
+
+#[test]
 fn the_database_url_may_come_from_the_environment_alone() {
     let config = load_str("", &[("DATABASE_URL", "postgres://localhost/db")]).expect("valid");
     assert_eq!(url(&config), Some("postgres://localhost/db".to_string()));
@@ -175,6 +198,41 @@ fn bad_configurations_name_the_origin_and_key() {
             file,
             "aws.endpoint_url",
             "http://",
+        ),
+        (
+            format!("{MINIMAL}[aws]\nendpoint_url = \"http://\"\n"),
+            vec![],
+            file,
+            "aws.endpoint_url",
+            "\"http://\" is not an http:// or https:// URL",
+        ),
+        (
+            MINIMAL.into(),
+            vec![("AWS_ENDPOINT_URL", "http://[::1")],
+            "AWS_ENDPOINT_URL",
+            "aws.endpoint_url",
+            "is not an http:// or https:// URL",
+        ),
+        (
+            format!("{MINIMAL}[aws]\nregion = \"eu-west-9\"\n"),
+            vec![],
+            file,
+            "aws.region",
+            "\"eu-west-9\" is no AWS region (did you mean eu-west-1, eu-west-2, eu-west-3?)",
+        ),
+        (
+            format!("{MINIMAL}[audit]\nregions = [\"us-east-1\", \"eu-west-9\"]\n"),
+            vec![],
+            file,
+            "audit.regions",
+            "\"eu-west-9\" is no region of the aws partition (did you mean eu-west-1",
+        ),
+        (
+            MINIMAL.into(),
+            vec![("AWS_REGION", "cn-north-1")],
+            file,
+            "audit.regions",
+            "\"us-east-1\" is a region of the aws partition, not of aws-cn",
         ),
         (
             format!("{MINIMAL}[aws]\nregion = 5\n"),

@@ -7,7 +7,8 @@ use super::secrets::{self, SecretForms};
 use super::sources::{origin_of, Origins};
 use super::{AuditConfig, ConfigError, DatabaseConfig, ExceptionsSettings, Schedule};
 use mfa_collector::{
-    AccountId, AuditRole, AwsSettings, LimitSettings, OuId, Region, RegionScope, ReportSettings,
+    AccountId, AuditRole, AwsSettings, LimitSettings, OuId, Partition, Region, RegionScope,
+    ReportSettings,
 };
 use mfa_evaluator::ALL_ENABLED_REGIONS;
 use mfa_sweep::{Scope, WhenBusy};
@@ -66,13 +67,12 @@ pub(super) fn validate(
         .region
         .parse()
         .map_err(|e: mfa_collector::InvalidId| check.error("aws.region", e.to_string()))?;
+    // The partition every account and region of the organization is in.
+    let partition = mfa_collector::partition_of_region(region.as_str())
+        .map_err(|m| check.error("aws.region", m))?;
     let endpoint = raw.aws.endpoint_url.trim();
-    let http = endpoint.starts_with("http://") || endpoint.starts_with("https://");
-    if !(endpoint.is_empty() || http) {
-        return Err(check.error(
-            "aws.endpoint_url",
-            format!("{endpoint:?} is not an http:// or https:// URL"),
-        ));
+    if !endpoint.is_empty() {
+        check_endpoint(endpoint).map_err(|m| check.error("aws.endpoint_url", m))?;
     }
 
     let org = raw.organization;
@@ -113,7 +113,7 @@ pub(super) fn validate(
         audit_management_account: org.audit_management_account,
     };
 
-    let regions = region_scope(&check, &raw.audit.regions)?;
+    let regions = region_scope(&check, &raw.audit.regions, partition)?;
     let credential_report_max_age = check.seconds(
         "audit.credential_report_max_age_seconds",
         raw.audit.credential_report_max_age_seconds,
@@ -267,6 +267,7 @@ pub(super) fn validate(
             endpoint_url: (!endpoint.is_empty()).then(|| endpoint.to_string()),
             call_timeout,
         },
+        aws_origin: origin_of(origins, "aws.endpoint_url").unwrap_or_else(|| file.to_string()),
         limits: LimitSettings {
             organizations_per_second: rate(
                 "limits.organizations_per_second",
@@ -318,11 +319,28 @@ pub(super) fn validate(
         report_page: metrics.report_page,
         exceptions,
         notify,
+        warnings: Vec::new(),
     })
 }
 
-/// `[audit] regions`: `["*"]` for every region enabled in each account, or a list of regions.
-fn region_scope(check: &Checker, regions: &[String]) -> Result<RegionScope, ConfigError> {
+/// An endpoint the SDK can call: an http:// or https:// URL with a host. Checked here, since
+/// the SDK takes a malformed one for a connection failure and retries it.
+fn check_endpoint(endpoint: &str) -> Result<(), String> {
+    let not_url = || format!("{endpoint:?} is not an http:// or https:// URL");
+    let url = url::Url::parse(endpoint).map_err(|_| not_url())?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        return Err(not_url());
+    }
+    Ok(())
+}
+
+/// `[audit] regions`: `["*"]` for every region enabled in each account, or a list of regions
+/// of the partition (that of `aws.region`).
+fn region_scope(
+    check: &Checker,
+    regions: &[String],
+    partition: &Partition,
+) -> Result<RegionScope, ConfigError> {
     const KEY: &str = "audit.regions";
     match regions {
         [] => Err(check.error(
@@ -334,7 +352,14 @@ fn region_scope(check: &Checker, regions: &[String]) -> Result<RegionScope, Conf
             KEY,
             format!("\"{ALL_ENABLED_REGIONS}\" (every region enabled in each account) already covers every region: give it alone, or list regions without it"),
         )),
-        _ => Ok(RegionScope::Listed(check.distinct::<Region>(KEY, regions)?)),
+        _ => {
+            let listed = check.distinct::<Region>(KEY, regions)?;
+            for region in &listed {
+                mfa_collector::region_of_partition(partition, region.as_str())
+                    .map_err(|m| check.error(KEY, m))?;
+            }
+            Ok(RegionScope::Listed(listed))
+        }
     }
 }
 
