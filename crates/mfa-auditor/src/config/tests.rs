@@ -228,7 +228,7 @@ fn bad_configurations_name_the_origin_and_key() {
             "\"eu-west-9\" is no region of the aws partition (did you mean eu-west-1",
         ),
         (
-            MINIMAL.into(),
+            format!("{MINIMAL}[audit]\nregions = [\"us-east-1\"]\n"),
             vec![("AWS_REGION", "cn-north-1")],
             file,
             "audit.regions",
