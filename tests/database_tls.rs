@@ -51,7 +51,8 @@ fn pgsslmode_verify_full_with_pgsslrootcert_connects_and_without_it_names_the_is
     let stderr = text(&refused.stderr);
     assert_eq!(refused.status.code(), Some(1), "{stderr}");
     let expected = format!(
-        "error: cannot connect to PostgreSQL at localhost:{}/mfa_auditor: the server's \
+        "error: database.url from DATABASE_URL: cannot connect to PostgreSQL at \
+         localhost:{}/mfa_auditor: the server's \
          certificate is not trusted: it was issued by \"CN={},O=mfa-auditor tests\"; ",
         cluster.port, ca.common_name
     );
@@ -74,7 +75,10 @@ fn an_sslmode_the_driver_would_take_for_prefer_is_refused_before_connecting() {
     let stderr = text(&refused.stderr);
     assert_eq!(refused.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.starts_with("error: PGSSLMODE: `verify_full` is not an sslmode: give one of"),
+        stderr.starts_with(
+            "error: database.url from DATABASE_URL: PGSSLMODE: `verify_full` is not an sslmode: \
+             give one of"
+        ),
         "{stderr}"
     );
 }
