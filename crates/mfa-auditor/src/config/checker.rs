@@ -35,9 +35,15 @@ impl<'a> Checker<'a> {
         self.secrets.borrow_mut().push(value.to_string());
     }
 
+    /// Where `key`'s value came from: the variable that set it (or a key around it), else the
+    /// file.
+    pub(super) fn origin(&self, key: &str) -> String {
+        origin_of(self.origins, key).unwrap_or_else(|| self.file.to_string())
+    }
+
     pub(super) fn error(&self, key: &str, message: impl Into<String>) -> ConfigError {
         ConfigError {
-            origin: origin_of(self.origins, key).unwrap_or_else(|| self.file.to_string()),
+            origin: self.origin(key),
             key: key.to_string(),
             message: secrets::scrub(&message.into(), &self.secrets.borrow()),
         }

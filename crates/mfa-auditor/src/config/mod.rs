@@ -4,13 +4,14 @@
 //! `sources.rs` layers them into a `RawConfig` (`raw.rs`: what the sources say, with the
 //! defaults); `validate.rs` checks it into an [`AuditConfig`] (what is true). Every error names
 //! the file (or environment variable) and the key, and never repeats a secret. `secrets.rs`
-//! reads each secret from where it was given (`KEY`, `KEY_env`, `KEY_file`); `metrics.rs`
-//! checks `[metrics]`, the report page's credentials included; `env_names.rs` finds the
-//! `MFA_AUDITOR` variables that set nothing.
+//! reads each secret from where it was given (`KEY`, `KEY_env`, `KEY_file`); `limits.rs`
+//! checks `[limits]`, `notify.rs` `[notify]`, and `metrics.rs` `[metrics]`, the report page's
+//! credentials included; `env_names.rs` finds the `MFA_AUDITOR` variables that set nothing.
 
 mod checker;
 mod env_names;
 mod exceptions;
+mod limits;
 mod metrics;
 mod notify;
 mod raw;

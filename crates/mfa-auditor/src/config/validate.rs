@@ -2,27 +2,25 @@
 //! checked, every bound enforced, each error naming where the value came from and its key.
 
 use super::checker::Checker;
-use super::raw::RawConfig;
+use super::limits;
+use super::raw::{
+    RawAws, RawConfig, RawDatabase, RawExceptions, RawOrganization, RawSchedule, RawStore,
+};
 use super::secrets::{self, SecretForms};
-use super::sources::{origin_of, Origins};
+use super::sources::Origins;
 use super::{AuditConfig, ConfigError, DatabaseConfig, ExceptionsSettings, Schedule};
 use mfa_collector::{
-    AccountId, AuditRole, AwsSettings, LimitSettings, OuId, Partition, Region, RegionScope,
-    ReportSettings,
+    AccountId, AuditRole, AwsSettings, OuId, Partition, Region, RegionScope, ReportSettings,
 };
 use mfa_evaluator::ALL_ENABLED_REGIONS;
 use mfa_sweep::{Scope, WhenBusy};
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::HashMap;
-use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::time::Duration;
 
 /// AssumeRole's session bounds.
 const SESSION_SECONDS: std::ops::RangeInclusive<u64> = 900..=43_200;
-/// An account's work ends this long before its session does, so no call is made with
-/// credentials about to expire.
-const SESSION_MARGIN_SECONDS: u64 = 60;
 
 pub(super) fn validate(
     raw: RawConfig,
@@ -32,10 +30,66 @@ pub(super) fn validate(
 ) -> Result<AuditConfig, ConfigError> {
     let check = Checker::new(file, origins, literal_secrets(&raw));
 
-    // Commands that need no database (`accounts`) run without one; the others ask for it.
-    let database = &raw.database;
+    // The steps run in the order the keys always were checked: a configuration with several
+    // errors reports the same one first.
+    let database = database_settings(&check, &raw.database, environment)?;
+    let (region, partition) = home_region(&check, &raw.aws)?;
+    let endpoint_url = endpoint_url(&check, &raw.aws)?;
+    let (role, scope) = organization_settings(&check, raw.organization, environment)?;
+    let regions = region_scope(&check, &raw.audit.regions, partition)?;
+    let credential_report_max_age = check.seconds(
+        "audit.credential_report_max_age_seconds",
+        raw.audit.credential_report_max_age_seconds,
+        0,
+    )?;
+    let work = limits::work_limits(&check, &raw.limits, role.session_duration.as_secs())?;
+    let store = store_settings(&check, &raw.store)?;
+    let (schedule, when_busy) = schedule_settings(&check, raw.schedule)?;
+    let metrics = super::metrics::metrics_settings(&check, raw.metrics, environment)?;
+    let exceptions = exceptions_settings(&check, &raw.exceptions)?;
+    let notify = super::notify::notify_settings(&check, raw.notify, environment)?;
+    let limits = limits::limit_settings(&check, &raw.limits, &work)?;
+
+    Ok(AuditConfig {
+        database,
+        keep_days: store.keep_days,
+        aws: AwsSettings {
+            region: region.to_string(),
+            endpoint_url,
+            call_timeout: work.call_timeout,
+        },
+        aws_origin: check.origin("aws.endpoint_url"),
+        limits,
+        role,
+        scope,
+        regions,
+        accounts_in_flight: work.accounts_in_flight as usize,
+        account_deadline: work.account_deadline,
+        when_busy,
+        credential_report: ReportSettings {
+            deadline: work.credential_report_deadline,
+            max_age: credential_report_max_age,
+        },
+        write_retry: store.write_retry,
+        spool_dir: store.spool_dir,
+        schedule,
+        metrics_listen: metrics.listen,
+        report_page: metrics.report_page,
+        exceptions,
+        notify,
+        warnings: Vec::new(),
+    })
+}
+
+/// `[database]`. Commands that need no database (`accounts`) run without one; the others ask
+/// for it, so the URL may be absent here.
+fn database_settings(
+    check: &Checker,
+    database: &RawDatabase,
+    environment: &HashMap<String, String>,
+) -> Result<DatabaseConfig, ConfigError> {
     let url = secrets::resolve(
-        &check,
+        check,
         SecretForms {
             key: "database.url".to_string(),
             value: &database.url,
@@ -47,41 +101,61 @@ pub(super) fn validate(
     if let Some(url) = &url {
         let text = url.value.expose_secret().trim();
         if !(text.starts_with("postgres://") || text.starts_with("postgresql://")) {
-            return Err(url.error(&check, "must be a postgres:// or postgresql:// URL"));
+            return Err(url.error(check, "must be a postgres:// or postgresql:// URL"));
         }
     }
     let max_connections = check.range(
         "database.max_connections",
-        raw.database.max_connections,
+        database.max_connections,
         1..=1000,
         "",
     )?;
     let connect_timeout = check.seconds(
         "database.connect_timeout_seconds",
-        raw.database.connect_timeout_seconds,
+        database.connect_timeout_seconds,
         1,
     )?;
+    Ok(DatabaseConfig {
+        url: url.map(|url| SecretString::from(url.value.expose_secret().trim().to_string())),
+        origin: check.origin("database.url"),
+        max_connections,
+        connect_timeout,
+    })
+}
 
-    let region: Region = raw
-        .aws
+/// `aws.region`, and the partition every account and region of the organization is in.
+fn home_region(check: &Checker, aws: &RawAws) -> Result<(Region, &'static Partition), ConfigError> {
+    let region: Region = aws
         .region
         .parse()
         .map_err(|e: mfa_collector::InvalidId| check.error("aws.region", e.to_string()))?;
-    // The partition every account and region of the organization is in.
     let partition = mfa_collector::partition_of_region(region.as_str())
         .map_err(|m| check.error("aws.region", m))?;
-    let endpoint = raw.aws.endpoint_url.trim();
-    if !endpoint.is_empty() {
-        check_endpoint(endpoint).map_err(|m| check.error("aws.endpoint_url", m))?;
-    }
+    Ok((region, partition))
+}
 
-    let org = raw.organization;
+/// `aws.endpoint_url`: `None` (real AWS) when empty.
+fn endpoint_url(check: &Checker, aws: &RawAws) -> Result<Option<String>, ConfigError> {
+    let endpoint = aws.endpoint_url.trim();
+    if endpoint.is_empty() {
+        return Ok(None);
+    }
+    check_endpoint(endpoint).map_err(|m| check.error("aws.endpoint_url", m))?;
+    Ok(Some(endpoint.to_string()))
+}
+
+/// `[organization]`: the role each account is audited through, and which accounts are.
+fn organization_settings(
+    check: &Checker,
+    org: RawOrganization,
+    environment: &HashMap<String, String>,
+) -> Result<(AuditRole, Scope), ConfigError> {
     check_iam_name(&org.audit_role_name, 1, 64)
         .map_err(|m| check.error("organization.audit_role_name", m))?;
     check_iam_name(&org.session_name, 2, 64)
         .map_err(|m| check.error("organization.session_name", m))?;
     let external_id = secrets::resolve(
-        &check,
+        check,
         SecretForms {
             key: "organization.external_id".to_string(),
             value: &org.external_id,
@@ -94,7 +168,7 @@ pub(super) fn validate(
         let text = id.value.expose_secret();
         if text.len() > 1224 || text.chars().any(|c| c.is_control()) {
             // The value itself is a secret: the message never repeats it.
-            return Err(id.error(&check, "must be at most 1224 printable characters"));
+            return Err(id.error(check, "must be at most 1224 printable characters"));
         }
     }
     let session_duration = check.range(
@@ -112,86 +186,44 @@ pub(super) fn validate(
         exclude_ous: check.distinct::<OuId>("organization.exclude_ous", &org.exclude_ous)?,
         audit_management_account: org.audit_management_account,
     };
-
-    let regions = region_scope(&check, &raw.audit.regions, partition)?;
-    let credential_report_max_age = check.seconds(
-        "audit.credential_report_max_age_seconds",
-        raw.audit.credential_report_max_age_seconds,
-        0,
-    )?;
-
-    let limits = raw.limits;
-    let concurrency = check.range("limits.concurrency", limits.concurrency, 1..=256, "")?;
-    let accounts_in_flight = check.range(
-        "limits.accounts_in_flight",
-        limits.accounts_in_flight,
-        1..=4096,
-        "",
-    )?;
-    let max_attempts = check.range("limits.max_attempts", limits.max_attempts, 1..=20, "")?;
-    let call_timeout = check.seconds(
-        "limits.call_timeout_seconds",
-        limits.call_timeout_seconds,
-        1,
-    )?;
-    let account_deadline = check.seconds(
-        "limits.account_deadline_seconds",
-        limits.account_deadline_seconds,
-        1,
-    )?;
-    // An account whose work outlives its session would meet ExpiredToken part way.
-    let longest_account = session_duration - SESSION_MARGIN_SECONDS;
-    if account_deadline.as_secs() > longest_account {
-        return Err(check.error(
-            "limits.account_deadline_seconds",
-            format!(
-                "{} is more than organization.session_duration_seconds ({session_duration}) \
-                 less {SESSION_MARGIN_SECONDS} s: an account's calls must end before its \
-                 session does; raise the session (and the role's MaxSessionDuration) or lower \
-                 the deadline",
-                account_deadline.as_secs()
-            ),
-        ));
-    }
-    let credential_report_deadline = check.seconds(
-        "limits.credential_report_deadline_seconds",
-        limits.credential_report_deadline_seconds,
-        1,
-    )?;
-    // Five minutes: beyond it a "backoff" is an outage, which the account deadline handles.
-    let max_backoff_ms = check.range(
-        "limits.max_backoff_ms",
-        limits.max_backoff_ms,
-        1..=300_000,
-        " ms",
-    )?;
-    let initial_backoff_ms = check.range(
-        "limits.initial_backoff_ms",
-        limits.initial_backoff_ms,
-        1..=max_backoff_ms,
-        " ms (limits.max_backoff_ms)",
-    )?;
-    let rate = |key: &str, value: u32| -> Result<Option<NonZeroU32>, ConfigError> {
-        // 0 means no limit.
-        check
-            .range(key, value, 0..=100_000, " requests per second")
-            .map(NonZeroU32::new)
+    let role = AuditRole {
+        name: org.audit_role_name,
+        external_id: external_id.map(|id| id.value),
+        session_name: org.session_name,
+        session_duration: Duration::from_secs(session_duration),
     };
+    Ok((role, scope))
+}
 
-    let keep_days = check.range("store.keep_days", raw.store.keep_days, 1..=36_500, " days")?;
-    let write_retry = check.seconds(
-        "store.write_retry_seconds",
-        raw.store.write_retry_seconds,
-        0,
-    )?;
-    if raw.store.spool_dir.trim().is_empty() {
+/// `[store]` checked.
+struct StoreSettings {
+    keep_days: u32,
+    write_retry: Duration,
+    spool_dir: PathBuf,
+}
+
+fn store_settings(check: &Checker, store: &RawStore) -> Result<StoreSettings, ConfigError> {
+    let keep_days = check.range("store.keep_days", store.keep_days, 1..=36_500, " days")?;
+    let write_retry = check.seconds("store.write_retry_seconds", store.write_retry_seconds, 0)?;
+    if store.spool_dir.trim().is_empty() {
         return Err(check.error(
             "store.spool_dir",
             "must name a directory for results written while the database is unreachable",
         ));
     }
+    Ok(StoreSettings {
+        keep_days,
+        write_retry,
+        spool_dir: PathBuf::from(store.spool_dir.trim()),
+    })
+}
 
-    let schedule = raw.schedule;
+/// `[schedule]`: when `serve` sweeps, what a sweep does when another holds the lock, and how
+/// it stops.
+fn schedule_settings(
+    check: &Checker,
+    schedule: RawSchedule,
+) -> Result<(Schedule, WhenBusy), ConfigError> {
     let lock_wait = check.seconds("schedule.lock_wait_seconds", schedule.lock_wait_seconds, 1)?;
     let when_busy = match schedule.if_sweep_running.as_str() {
         "refuse" => WhenBusy::Refuse,
@@ -204,17 +236,7 @@ pub(super) fn validate(
         }
     };
     let cron_text = schedule.cron.trim().to_string();
-    let not_cron = |detail: String| {
-        check.error(
-            "schedule.cron",
-            format!("{cron_text:?} is not a five-field cron expression (minute hour day-of-month month day-of-week): {detail}"),
-        )
-    };
-    let fields = cron_text.split_whitespace().count();
-    if fields != 5 {
-        return Err(not_cron(format!("it has {fields} fields")));
-    }
-    let cron: croner::Cron = cron_text.parse().map_err(|e| not_cron(format!("{e}")))?;
+    let cron = five_field_cron(check, &cron_text)?;
     let timezone: chrono_tz::Tz = schedule.timezone.trim().parse().map_err(|_| {
         check.error(
             "schedule.timezone",
@@ -230,96 +252,54 @@ pub(super) fn validate(
         0..=3600,
         " seconds",
     )?;
+    let settings = Schedule {
+        cron,
+        cron_text,
+        timezone,
+        stop_grace: Duration::from_secs(stop_grace),
+        resume_interrupted: schedule.resume_interrupted,
+        sweep_at_start: schedule.sweep_at_start,
+    };
+    Ok((settings, when_busy))
+}
 
-    let metrics = super::metrics::metrics_settings(&check, raw.metrics, environment)?;
+/// `schedule.cron`: five fields exactly (croner also takes six, with seconds).
+fn five_field_cron(check: &Checker, cron_text: &str) -> Result<croner::Cron, ConfigError> {
+    let not_cron = |detail: String| {
+        check.error(
+            "schedule.cron",
+            format!("{cron_text:?} is not a five-field cron expression (minute hour day-of-month month day-of-week): {detail}"),
+        )
+    };
+    let fields = cron_text.split_whitespace().count();
+    if fields != 5 {
+        return Err(not_cron(format!("it has {fields} fields")));
+    }
+    cron_text.parse().map_err(|e| not_cron(format!("{e}")))
+}
 
-    let exceptions = ExceptionsSettings {
-        file: match raw.exceptions.file.trim() {
+/// `[exceptions]`: where the exceptions file is, and how far ahead its dates may go.
+fn exceptions_settings(
+    check: &Checker,
+    exceptions: &RawExceptions,
+) -> Result<ExceptionsSettings, ConfigError> {
+    Ok(ExceptionsSettings {
+        file: match exceptions.file.trim() {
             "" => None,
             file => Some(PathBuf::from(file)),
         },
         warn_days: check.range(
             "exceptions.warn_days",
-            raw.exceptions.warn_days,
+            exceptions.warn_days,
             0..=365,
             " days",
         )?,
         max_days: check.range(
             "exceptions.max_days",
-            raw.exceptions.max_days,
+            exceptions.max_days,
             1..=3650,
             " days",
         )?,
-    };
-
-    let notify = super::notify::notify_settings(&check, raw.notify, environment)?;
-
-    Ok(AuditConfig {
-        database: DatabaseConfig {
-            url: url.map(|url| SecretString::from(url.value.expose_secret().trim().to_string())),
-            origin: origin_of(origins, "database.url").unwrap_or_else(|| file.to_string()),
-            max_connections,
-            connect_timeout,
-        },
-        keep_days,
-        aws: AwsSettings {
-            region: region.to_string(),
-            endpoint_url: (!endpoint.is_empty()).then(|| endpoint.to_string()),
-            call_timeout,
-        },
-        aws_origin: origin_of(origins, "aws.endpoint_url").unwrap_or_else(|| file.to_string()),
-        limits: LimitSettings {
-            organizations_per_second: rate(
-                "limits.organizations_per_second",
-                limits.organizations_per_second,
-            )?,
-            sts_per_second: rate("limits.sts_per_second", limits.sts_per_second)?,
-            iam_per_second_per_account: rate(
-                "limits.iam_per_second_per_account",
-                limits.iam_per_second_per_account,
-            )?,
-            cognito_per_second_per_account_region: rate(
-                "limits.cognito_per_second_per_account_region",
-                limits.cognito_per_second_per_account_region,
-            )?,
-            global_per_second: rate("limits.global_per_second", limits.global_per_second)?,
-            max_attempts,
-            initial_backoff: Duration::from_millis(initial_backoff_ms),
-            max_backoff: Duration::from_millis(max_backoff_ms),
-            // The organization's own calls have no account deadline: they get as long.
-            throttle_patience: account_deadline,
-            requests_in_flight: Some(concurrency as usize),
-        },
-        role: AuditRole {
-            name: org.audit_role_name,
-            external_id: external_id.map(|id| id.value),
-            session_name: org.session_name,
-            session_duration: Duration::from_secs(session_duration),
-        },
-        scope,
-        regions,
-        accounts_in_flight: accounts_in_flight as usize,
-        account_deadline,
-        when_busy,
-        credential_report: ReportSettings {
-            deadline: credential_report_deadline,
-            max_age: credential_report_max_age,
-        },
-        write_retry,
-        spool_dir: PathBuf::from(raw.store.spool_dir.trim()),
-        schedule: Schedule {
-            cron,
-            cron_text,
-            timezone,
-            stop_grace: Duration::from_secs(stop_grace),
-            resume_interrupted: schedule.resume_interrupted,
-            sweep_at_start: schedule.sweep_at_start,
-        },
-        metrics_listen: metrics.listen,
-        report_page: metrics.report_page,
-        exceptions,
-        notify,
-        warnings: Vec::new(),
     })
 }
 
