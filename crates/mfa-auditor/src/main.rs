@@ -5,7 +5,7 @@ mod accounts;
 mod aws;
 mod config;
 mod errors;
-mod exceptions;
+mod exceptions_command;
 mod log_writer;
 mod metrics;
 mod notify;
@@ -14,6 +14,7 @@ mod report_auth;
 mod report_page;
 mod serve;
 mod sweep;
+mod sweep_exceptions;
 mod telemetry;
 
 use anyhow::{Context, Result};
@@ -252,11 +253,12 @@ async fn run(cli: Cli) -> Result<u8> {
         Command::Accounts => accounts::accounts(&config).await,
         Command::Exceptions => {
             let today = chrono::Utc::now().date_naive();
-            let listed = exceptions::load(&config, today, exceptions::WhenUnreadable::Fail)?;
+            let listed =
+                sweep_exceptions::load(&config, today, sweep_exceptions::WhenUnreadable::Fail)?;
             let store = connect(&config).await?;
             store.migrate().await?;
             let covered = store.latest_exception_coverage().await?;
-            out(&exceptions::listing(
+            out(&exceptions_command::listing(
                 &listed,
                 &covered,
                 today,
@@ -285,7 +287,7 @@ async fn run(cli: Cli) -> Result<u8> {
             let stop = sweep::stop_on_signal(config.schedule.stop_grace);
             let request = SweepRequest {
                 fail_on_findings,
-                exceptions_unreadable: exceptions::WhenUnreadable::Fail,
+                exceptions_unreadable: sweep_exceptions::WhenUnreadable::Fail,
                 resume: if resume { Resume::Required } else { Resume::No },
                 quiet: cli.quiet,
                 metrics: None,

@@ -3,10 +3,10 @@
 
 use crate::config;
 use crate::connect;
-use crate::exceptions::WhenUnreadable;
 use crate::metrics::{self, Metrics};
 use crate::report_page;
 use crate::sweep::{stop_on_signal, sweep, Resume, SweepRequest, EXIT_INTERRUPTED};
+use crate::sweep_exceptions::WhenUnreadable;
 use anyhow::{Context, Result};
 use chrono::Utc;
 use mfa_report::SweepStatus;

@@ -2,7 +2,7 @@
 //! lock, with graceful stop on SIGTERM or Ctrl-C, and the loading of spool files.
 
 use crate::metrics::Metrics;
-use crate::{config, connect, exceptions, notify, out, progress};
+use crate::{config, connect, notify, out, progress, sweep_exceptions};
 use anyhow::{Context, Result};
 use mfa_collector::{AccountCollector, Caller, OrganizationReader, RootAccessReader};
 use mfa_report::terminal::Escaped;
@@ -31,7 +31,7 @@ pub enum Resume {
 pub struct SweepRequest {
     pub fail_on_findings: bool,
     /// A bad or unreadable exceptions file stops `sweep`; `serve` sweeps without it.
-    pub exceptions_unreadable: exceptions::WhenUnreadable,
+    pub exceptions_unreadable: sweep_exceptions::WhenUnreadable,
     pub resume: Resume,
     pub quiet: bool,
     pub metrics: Option<Arc<Metrics>>,
@@ -75,7 +75,7 @@ async fn stop_requested() {
 
 pub async fn sweep(config: &config::AuditConfig, request: &SweepRequest) -> Result<u8> {
     let today = chrono::Utc::now().date_naive();
-    let exceptions = exceptions::load(config, today, request.exceptions_unreadable)?;
+    let exceptions = sweep_exceptions::load(config, today, request.exceptions_unreadable)?;
     let store = connect(config).await?;
     store.migrate().await?;
     // Held until the sweep ends (the runner keeps it): never two sweeps at once, from any host.
@@ -221,7 +221,7 @@ pub async fn sweep(config: &config::AuditConfig, request: &SweepRequest) -> Resu
     if summary.assessed == 0 && summary.already_done == 0 {
         text += "No account was assessed: nothing in this sweep says anything about MFA.\n";
     }
-    text += &exceptions::summary(&exceptions, today, config.exceptions.warn_days);
+    text += &sweep_exceptions::summary(&exceptions, today, config.exceptions.warn_days);
     if summary.already_done > 0 {
         text += &format!(
             "Resumed: {} accounts were already recorded by the interrupted run and not audited again.\n",

@@ -10,7 +10,7 @@
 
 mod checker;
 mod env_names;
-mod exceptions;
+mod exceptions_file;
 mod limits;
 mod metrics;
 mod notify;
@@ -19,7 +19,7 @@ mod secrets;
 mod sources;
 mod validate;
 
-pub use exceptions::load_exceptions;
+pub use exceptions_file::load_exceptions;
 
 use mfa_collector::{AuditRole, AwsSettings, LimitSettings, RegionScope, ReportSettings};
 use mfa_sweep::{Scope, WhenBusy};
