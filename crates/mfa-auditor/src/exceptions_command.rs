@@ -1,10 +1,31 @@
 //! `mfa-auditor exceptions`: every exception of the file, where it stands today, and the
 //! findings it covered in the latest sweep.
 
+use crate::config::AuditConfig;
+use crate::database::connect;
+use crate::stdout::out;
+use crate::sweep_exceptions::{self, WhenUnreadable};
+use anyhow::Result;
 use chrono::NaiveDate;
 use mfa_evaluator::{Exception, ExceptionState};
 use mfa_report::terminal::Escaped;
 use mfa_store::CoveredFinding;
+
+/// Reads the file first: a bad one stops the command (exit 1) before the database is asked.
+pub async fn run(config: &AuditConfig) -> Result<u8> {
+    let today = chrono::Utc::now().date_naive();
+    let listed = sweep_exceptions::load(config, today, WhenUnreadable::Fail)?;
+    let store = connect(config).await?;
+    store.migrate().await?;
+    let covered = store.latest_exception_coverage().await?;
+    out(&listing(
+        &listed,
+        &covered,
+        today,
+        config.exceptions.warn_days,
+    ))?;
+    Ok(0)
+}
 
 /// `mfa-auditor exceptions`: every exception of the file, where it stands today (`active`,
 /// `expiring`, `expired`, or `unused`: it covered nothing in the latest sweep), and the findings

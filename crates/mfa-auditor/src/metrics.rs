@@ -14,7 +14,7 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
-use prometheus_client::registry::{Registry, Unit};
+use prometheus_client::registry::{Metric, Registry, Unit};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,98 +44,60 @@ pub struct Metrics {
 
 impl Metrics {
     pub fn new() -> Arc<Metrics> {
-        let mut registry = Registry::with_prefix("mfa_auditor");
-        let sweeps = Family::<Labels<1>, Counter>::default();
-        registry.register(
+        // Registered in the order /metrics lists them.
+        let mut r = Registering(Registry::with_prefix("mfa_auditor"));
+        let sweeps = r.family(
             "sweeps",
             "Sweeps ended, by status (completed, partial, interrupted; failed when one could not run, skipped when another instance held the lock)",
-            sweeps.clone(),
         );
-        let sweep_in_progress = Gauge::default();
-        registry.register(
-            "sweep_in_progress",
-            "1 while a sweep runs",
-            sweep_in_progress.clone(),
-        );
-        // 10 s to about 11 h.
-        let sweep_duration = Histogram::new(exponential_buckets(10.0, 2.0, 13));
-        registry.register_with_unit(
+        let sweep_in_progress = r.gauge("sweep_in_progress", "1 while a sweep runs");
+        let sweep_duration = r.seconds(
             "sweep_duration",
             "Wall time of each sweep",
-            Unit::Seconds,
-            sweep_duration.clone(),
+            // 10 s to about 11 h.
+            Histogram::new(exponential_buckets(10.0, 2.0, 13)),
         );
-        let last_success = Gauge::default();
-        registry.register_with_unit(
+        let last_success = r.seconds(
             "last_successful_sweep_timestamp",
             "When the latest completed or partial sweep finished (Unix time)",
-            Unit::Seconds,
-            last_success.clone(),
+            Gauge::default(),
         );
-        let accounts = Family::<Labels<1>, Counter>::default();
-        registry.register(
+        let accounts = r.family(
             "accounts",
             "Accounts recorded, by outcome (assessed, error, skipped)",
-            accounts.clone(),
         );
-        // 0.1 s to about 7 min.
-        let account_duration = Histogram::new(exponential_buckets(0.1, 2.0, 13));
-        registry.register_with_unit(
+        let account_duration = r.seconds(
             "account_duration",
             "Time to audit one account, all its calls included",
-            Unit::Seconds,
-            account_duration.clone(),
+            // 0.1 s to about 7 min.
+            Histogram::new(exponential_buckets(0.1, 2.0, 13)),
         );
-        let accounts_spooled = Counter::default();
-        registry.register(
+        let accounts_spooled = r.counter(
             "accounts_spooled",
             "Accounts written to the spool file because the database was unreachable",
-            accounts_spooled.clone(),
         );
-        let aws_calls = Family::<Labels<2>, Counter>::default();
-        registry.register(
+        let aws_calls = r.family(
             "aws_calls",
             "AWS call attempts, retries included, by operation and result (ok or error class)",
-            aws_calls.clone(),
         );
-        let aws_throttles = Family::<Labels<1>, Counter>::default();
-        registry.register(
+        let aws_throttles = r.family(
             "aws_throttles",
             "AWS call attempts refused by throttling, by operation",
-            aws_throttles.clone(),
         );
-        let aws_retries = Family::<Labels<1>, Counter>::default();
-        registry.register(
+        let aws_retries = r.family(
             "aws_retries",
             "AWS call attempts followed by another, by operation",
-            aws_retries.clone(),
         );
-        let notifications = Family::<Labels<2>, Counter>::default();
-        registry.register(
+        let notifications = r.family(
             "notifications",
             "Notifications after a sweep, by webhook name and result (sent, failed)",
-            notifications.clone(),
         );
-        let report_unauthorized = Family::<Labels<1>, Counter>::default();
-        registry.register(
+        let report_unauthorized = r.family(
             "report_unauthorized",
             "GET /report requests refused, by reason (missing, malformed or wrong credentials)",
-            report_unauthorized.clone(),
         );
-        // Every series an alert reads is shown at 0 from the start (deploy/prometheus): a counter
-        // that appeared at 1 would give `increase()` nothing to compare, and the first failed
-        // sweep, errored account or refused request would raise no alert.
-        for refusal in Refusal::ALL {
-            let _ = report_unauthorized.get_or_create(&[("reason", refusal.label().to_string())]);
-        }
-        for status in SWEEP_ENDINGS {
-            let _ = sweeps.get_or_create(&[("status", status.to_string())]);
-        }
-        for outcome in [Outcome::Assessed, Outcome::Error, Outcome::Skipped] {
-            let _ = accounts.get_or_create(&[("outcome", outcome.as_str().to_string())]);
-        }
-        Arc::new(Metrics {
-            registry,
+        let metrics = Metrics {
+            registry: r.0,
             sweeps,
             sweep_in_progress,
             sweep_duration,
@@ -148,7 +110,28 @@ impl Metrics {
             aws_retries,
             notifications,
             report_unauthorized,
-        })
+        };
+        metrics.show_alerted_series_at_zero();
+        Arc::new(metrics)
+    }
+
+    /// Every series an alert reads is shown at 0 from the start (deploy/prometheus): a counter
+    /// that appeared at 1 would give `increase()` nothing to compare, and the first failed
+    /// sweep, errored account or refused request would raise no alert.
+    fn show_alerted_series_at_zero(&self) {
+        for refusal in Refusal::ALL {
+            let _ = self
+                .report_unauthorized
+                .get_or_create(&[("reason", refusal.label().to_string())]);
+        }
+        for status in SWEEP_ENDINGS {
+            let _ = self.sweeps.get_or_create(&[("status", status.to_string())]);
+        }
+        for outcome in [Outcome::Assessed, Outcome::Error, Outcome::Skipped] {
+            let _ = self
+                .accounts
+                .get_or_create(&[("outcome", outcome.as_str().to_string())]);
+        }
     }
 
     /// Shows each webhook's notifications, sent and failed, at 0 until one is sent.
@@ -218,6 +201,37 @@ impl Metrics {
         // Writing to a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
         text
+    }
+}
+
+/// The registry being filled: each metric registered under its name and help, and handed back
+/// to be kept in [`Metrics`].
+struct Registering(Registry);
+
+impl Registering {
+    fn family<const N: usize>(&mut self, name: &str, help: &str) -> Family<Labels<N>, Counter> {
+        let family = Family::<Labels<N>, Counter>::default();
+        self.0.register(name, help, family.clone());
+        family
+    }
+
+    fn counter(&mut self, name: &str, help: &str) -> Counter {
+        let counter = Counter::default();
+        self.0.register(name, help, counter.clone());
+        counter
+    }
+
+    fn gauge(&mut self, name: &str, help: &str) -> Gauge {
+        let gauge = Gauge::default();
+        self.0.register(name, help, gauge.clone());
+        gauge
+    }
+
+    /// A metric in seconds (its name gets the `_seconds` suffix).
+    fn seconds<M: Metric + Clone>(&mut self, name: &str, help: &str, metric: M) -> M {
+        self.0
+            .register_with_unit(name, help, Unit::Seconds, metric.clone());
+        metric
     }
 }
 

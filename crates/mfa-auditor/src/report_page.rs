@@ -72,7 +72,7 @@ async fn latest_report(store: &Store) -> Response {
         let report = store
             .load_report_with(&SweepSelector::LatestFinished, Evidence::Summary)
             .await?;
-        crate::html_report(store, &report).await
+        crate::report_command::html_report(store, &report).await
     };
     match page.await {
         Ok(html) => (

@@ -2,7 +2,7 @@
 //! the latest HTML report on the same listener.
 
 use crate::config;
-use crate::connect;
+use crate::database::connect;
 use crate::metrics::{self, Metrics};
 use crate::report_page;
 use crate::sweep::{stop_on_signal, sweep, Resume, SweepRequest, EXIT_INTERRUPTED};
@@ -10,7 +10,8 @@ use crate::sweep_exceptions::WhenUnreadable;
 use anyhow::{Context, Result};
 use chrono::Utc;
 use mfa_report::SweepStatus;
-use mfa_sweep::SweepError;
+use mfa_sweep::{StopSignal, SweepError};
+use std::sync::Arc;
 
 pub async fn serve(config: &config::AuditConfig, once: bool, quiet: bool) -> Result<u8> {
     let metrics = Metrics::new();
@@ -22,18 +23,9 @@ pub async fn serve(config: &config::AuditConfig, once: bool, quiet: bool) -> Res
         metrics.set_last_success(at);
     }
     if let Some(address) = config.metrics_listen {
-        let report = report_page::router(store, config.report_page.as_ref(), metrics.clone());
-        metrics::serve(address, metrics.clone(), report).await?;
-        match &config.report_page {
-            Some(access) => tracing::info!(
-                "the latest report on http://{address}/report, for HTTP Basic user {:?} \
-                 (metrics.report_user) and its password",
-                access.user
-            ),
-            None => tracing::info!("GET /report is off (metrics.report = false)"),
-        }
+        listen(config, address, store, &metrics).await?;
     }
-    let mut stop = stop_on_signal(config.schedule.stop_grace);
+    let stop = stop_on_signal(config.schedule.stop_grace);
     let request = SweepRequest {
         fail_on_findings: false,
         exceptions_unreadable: WhenUnreadable::SweepWithout,
@@ -50,8 +42,7 @@ pub async fn serve(config: &config::AuditConfig, once: bool, quiet: bool) -> Res
     if once {
         return scheduled_sweep(config, &request, &metrics).await;
     }
-    let schedule = &config.schedule;
-    if schedule.sweep_at_start {
+    if config.schedule.sweep_at_start {
         tracing::info!("sweeping at start (schedule.sweep_at_start)");
         let code = scheduled_sweep(config, &request, &metrics).await;
         if stop.is_stopped() {
@@ -64,6 +55,38 @@ pub async fn serve(config: &config::AuditConfig, once: bool, quiet: bool) -> Res
             );
         }
     }
+    sweep_on_schedule(config, &request, &metrics, stop).await
+}
+
+/// Answers `/metrics`, `/healthz` and (when configured) `/report` on `address`.
+async fn listen(
+    config: &config::AuditConfig,
+    address: std::net::SocketAddr,
+    store: mfa_store::Store,
+    metrics: &Arc<Metrics>,
+) -> Result<()> {
+    let report = report_page::router(store, config.report_page.as_ref(), metrics.clone());
+    metrics::serve(address, metrics.clone(), report).await?;
+    match &config.report_page {
+        Some(access) => tracing::info!(
+            "the latest report on http://{address}/report, for HTTP Basic user {:?} \
+             (metrics.report_user) and its password",
+            access.user
+        ),
+        None => tracing::info!("GET /report is off (metrics.report = false)"),
+    }
+    Ok(())
+}
+
+/// Sweeps at each time of the schedule until stopped. A failed sweep is logged, and the service
+/// waits for the next time.
+async fn sweep_on_schedule(
+    config: &config::AuditConfig,
+    request: &SweepRequest,
+    metrics: &Metrics,
+    mut stop: StopSignal,
+) -> Result<u8> {
+    let schedule = &config.schedule;
     loop {
         let next = next_run(schedule, Utc::now())?;
         let wait = (next.with_timezone(&Utc) - Utc::now())
@@ -83,7 +106,7 @@ pub async fn serve(config: &config::AuditConfig, once: bool, quiet: bool) -> Res
                 return Ok(0);
             }
         }
-        let code = scheduled_sweep(config, &request, &metrics).await;
+        let code = scheduled_sweep(config, request, metrics).await;
         if stop.is_stopped() {
             return code;
         }

@@ -1,8 +1,10 @@
 //! `sweep` and `import`: one sweep from the configuration (new or resumed) under the database
 //! lock, with graceful stop on SIGTERM or Ctrl-C, and the loading of spool files.
 
+use crate::database::connect;
 use crate::metrics::Metrics;
-use crate::{config, connect, notify, out, progress, sweep_exceptions};
+use crate::stdout::out;
+use crate::{config, notify, progress, sweep_exceptions};
 use anyhow::{Context, Result};
 use mfa_collector::{AccountCollector, Caller, OrganizationReader, RootAccessReader};
 use mfa_report::terminal::Escaped;

@@ -1,14 +1,15 @@
 //! `mfa-auditor accounts`: what a sweep would audit, from AWS Organizations alone: every account
 //! with its OU path and the plan's decision, names escaped for the terminal.
 
+use crate::aws;
 use crate::config::AuditConfig;
-use crate::{aws, out};
+use crate::stdout::out;
 use anyhow::{Context, Result};
 use mfa_collector::{Caller, OrganizationReader};
 use mfa_report::terminal::Escaped;
 use mfa_sweep::Decision;
 
-pub(crate) async fn accounts(config: &AuditConfig) -> Result<u8> {
+pub(crate) async fn run(config: &AuditConfig) -> Result<u8> {
     let sdk = aws::sdk(config).await?;
     let organization = OrganizationReader::new(&sdk, Caller::new(config.limits.clone()))
         .read()
