@@ -178,7 +178,7 @@ mod tests {
             root_credentials_management: false,
             root_sessions: false,
         };
-        let mut some_unread = report(Some(access.clone()));
+        let mut some_unread = report(Some(access));
         some_unread.accounts.push(fixtures::errored("444444444444"));
         let line = some_unread.root_access_line().unwrap_or_default();
         assert!(
