@@ -33,7 +33,7 @@ pub async fn serve(config: &config::AuditConfig, once: bool, quiet: bool) -> Res
             None => tracing::info!("GET /report is off (metrics.report = false)"),
         }
     }
-    let mut stop = stop_on_signal(config.schedule.stop_grace);
+    let stop = stop_on_signal(config.schedule.stop_grace);
     let request = SweepRequest {
         fail_on_findings: false,
         exceptions_unreadable: WhenUnreadable::SweepWithout,
@@ -54,7 +54,7 @@ pub async fn serve(config: &config::AuditConfig, once: bool, quiet: bool) -> Res
     if schedule.sweep_at_start {
         tracing::info!("sweeping at start (schedule.sweep_at_start)");
         let code = scheduled_sweep(config, &request, &metrics).await;
-        if stop.is_stopped() {
+        if stop.is_cancelled() {
             return code;
         }
         if let Err(error) = code {
@@ -78,13 +78,13 @@ pub async fn serve(config: &config::AuditConfig, once: bool, quiet: bool) -> Res
         );
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
-            () = stop.stopped() => {
+            () = stop.cancelled() => {
                 tracing::info!("stopped while waiting for the next sweep");
                 return Ok(0);
             }
         }
         let code = scheduled_sweep(config, &request, &metrics).await;
-        if stop.is_stopped() {
+        if stop.is_cancelled() {
             return code;
         }
         if let Err(error) = code {
