@@ -141,6 +141,29 @@ fn from_html(page: &str, controls: &[String]) -> Counts {
 
 /// Failing resources, and the excepted ones, per control, from a CSV of one sweep's findings.
 fn failing_in_csv(csv: &str) -> BTreeMap<String, (u64, u64)> {
+    failing_in_csv_where(csv, |_| true)
+}
+
+/// The CSV's FAILED rows whose `column` is `value`: `(account_id, control_id)` of each.
+fn failed_rows_with(csv: &str, column: &str, value: &str) -> Vec<(String, String)> {
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (account, control, status, wanted) =
+        (at("account_id"), at("control_id"), at("status"), at(column));
+    reader
+        .records()
+        .map(Result::unwrap)
+        .filter(|r| &r[status] == "FAILED" && &r[wanted] == value)
+        .map(|r| (r[account].to_string(), r[control].to_string()))
+        .collect()
+}
+
+/// As [`failing_in_csv`], over the rows `keep` keeps.
+fn failing_in_csv_where(
+    csv: &str,
+    keep: impl Fn(&csv::StringRecord) -> bool,
+) -> BTreeMap<String, (u64, u64)> {
     let mut lines = csv.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
     let column = |name: &str| header.iter().position(|h| *h == name).unwrap();
@@ -153,7 +176,7 @@ fn failing_in_csv(csv: &str) -> BTreeMap<String, (u64, u64)> {
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     for record in reader.records() {
         let record = record.unwrap();
-        if &record[status] == "FAILED" {
+        if &record[status] == "FAILED" && keep(&record) {
             let entry = out.entry(record[control].to_string()).or_default();
             entry.0 += 1;
             entry.1 += u64::from(!record[exception].is_empty());
@@ -192,6 +215,10 @@ async fn text_json_csv_html_the_digest_and_the_views_give_the_same_counts() {
         json!([{"create_user": "contractor-sam", "kind": "console_none"},
                {"delete_user": "programmatic-none"}]),
     );
+    // An account assessed before that errors now: the sweep's counts leave it out, and the
+    // CSV of "now" (current_findings) carries its earlier findings, marked stale.
+    let sandbox_bob = account_named(&expected, "sandbox-bob");
+    emulator.set_faults(json!({"deny_assume_role": [sandbox_bob]}));
     let receiver = Receiver::start(Answer::Ok);
     auditor.config = config_with(
         &dir,
@@ -224,6 +251,23 @@ async fn text_json_csv_html_the_digest_and_the_views_give_the_same_counts() {
         let (failing, excepted) = csv.get(control).copied().unwrap_or_default();
         assert_eq!((failing, excepted), (c[4], c[5]), "CSV, {control}");
     }
+    // The CSV of "now": the same counts once the stale accounts' rows are set apart, and those
+    // rows are the errored account's alone.
+    let now = run(&auditor, &["report", "--format", "csv"]);
+    let state = csv::Reader::from_reader(now.as_bytes())
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "account_state")
+        .unwrap();
+    let current = failing_in_csv_where(&now, |r| &r[state] != "stale");
+    for (control, c) in &counts {
+        let (failing, excepted) = current.get(control).copied().unwrap_or_default();
+        assert_eq!((failing, excepted), (c[4], c[5]), "CSV of now, {control}");
+    }
+    let stale = failed_rows_with(&now, "account_state", "stale");
+    assert!(!stale.is_empty(), "sandbox-bob failed before it errored");
+    assert!(stale.iter().all(|(a, _)| *a == sandbox_bob), "{stale:?}");
     let trend = query_text(
         &auditor.database_url,
         &format!(

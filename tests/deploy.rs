@@ -11,6 +11,7 @@
 use mfa_testkit::repo_root;
 use std::path::PathBuf;
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Every deployment that sets configuration variables, and the configuration file it runs with:
 /// the unit and the manifests a copy of config/example.toml, the containers the local stack's.
@@ -105,41 +106,67 @@ fn stand_in_secret_file(name: &str) -> PathBuf {
         "MFA_AUDITOR__ORGANIZATION__EXTERNAL_ID_FILE" => "an-external-id",
         other => panic!("{other}: a secret file this test does not know; teach it"),
     };
-    let file = std::env::temp_dir().join(format!("mfa-deploy-{}-{name}", std::process::id()));
+    // Tests run in parallel threads: each stand-in its own file.
+    static MADE: AtomicUsize = AtomicUsize::new(0);
+    let made = MADE.fetch_add(1, Ordering::Relaxed);
+    let file =
+        std::env::temp_dir().join(format!("mfa-deploy-{}-{made}-{name}", std::process::id()));
     std::fs::write(&file, format!("{value}\n")).unwrap();
     file
 }
 
+/// The `MFA_AUDITOR__*` variables `path` sets, each secret file among them replaced by a stand-in
+/// holding a value that validates. Remove the stand-ins with [`remove_stand_ins`].
+fn environment_with_stand_ins(path: &str) -> Vec<(String, String)> {
+    let mut vars = variables(path);
+    for (name, value) in &mut vars {
+        if provided_secret_file(path, name, value).is_some() {
+            *value = stand_in_secret_file(name).display().to_string();
+        }
+    }
+    vars
+}
+
+fn remove_stand_ins(vars: &[(String, String)]) {
+    for (name, value) in vars {
+        if name.ends_with("_FILE") {
+            let _ = std::fs::remove_file(value);
+        }
+    }
+}
+
+/// Runs the binary as the deployment `path` would, with its variables and `config` as the
+/// configuration file, the database unreachable. Returns its exit code and standard error.
+fn run_as_deployed(path: &str, config: &str, args: &[String]) -> (Option<i32>, String) {
+    let vars = environment_with_stand_ins(path);
+    let output = Command::new(env!("CARGO_BIN_EXE_mfa-auditor"))
+        .current_dir(repo_root())
+        .args(args)
+        .env("MFA_AUDITOR_CONFIG", config)
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+        .env("MFA_AUDITOR__DATABASE__CONNECT_TIMEOUT_SECONDS", "1")
+        .envs(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .output()
+        .unwrap();
+    remove_stand_ins(&vars);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.code(), format!("{vars:?}: {stderr}"))
+}
+
+/// The configuration is checked before the database is tried: reaching the connection error
+/// means every key and value was accepted.
+const REACHED_THE_DATABASE: &str = "cannot connect to PostgreSQL at 127.0.0.1:1";
+
 #[test]
 fn every_variable_the_deployments_set_is_a_valid_configuration_key() {
     for (path, config) in DEPLOYMENTS {
-        let mut vars = variables(path);
-        assert!(!vars.is_empty(), "{path} sets MFA_AUDITOR__ variables");
-        for (name, value) in &mut vars {
-            if provided_secret_file(path, name, value).is_some() {
-                *value = stand_in_secret_file(name).display().to_string();
-            }
-        }
-        // The configuration is checked before the database is tried: reaching the
-        // connection error means every key and value was accepted.
-        let output = Command::new(env!("CARGO_BIN_EXE_mfa-auditor"))
-            .current_dir(repo_root())
-            .args(["--config", config, "migrate"])
-            .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
-            .env("MFA_AUDITOR__DATABASE__CONNECT_TIMEOUT_SECONDS", "1")
-            .envs(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .output()
-            .unwrap();
-        for (name, value) in &vars {
-            if name.ends_with("_FILE") {
-                let _ = std::fs::remove_file(value);
-            }
-        }
-        let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(
-            stderr.contains("cannot connect to PostgreSQL at 127.0.0.1:1"),
-            "{path} {vars:?}: {stderr}"
+            !variables(path).is_empty(),
+            "{path} sets MFA_AUDITOR__ variables"
         );
+        let args = ["--config", config, "migrate"].map(String::from);
+        let (_, stderr) = run_as_deployed(path, config, &args);
+        assert!(stderr.contains(REACHED_THE_DATABASE), "{path} {stderr}");
     }
 }
 
@@ -217,21 +244,27 @@ fn every_command_line_the_deployments_run_is_accepted() {
         .split(',')
         .map(|a| a.trim().trim_matches('"').to_string() + " ")
         .collect();
-    for line in [exec.to_string(), cron_args, deployment_args, compose_args] {
-        let args: Vec<&str> = line.split_whitespace().collect();
-        assert!(args.contains(&"serve"), "{line}");
-        // --help after the command line: clap checks every flag before it, then prints help.
-        let output = Command::new(env!("CARGO_BIN_EXE_mfa-auditor"))
-            .current_dir(repo_root())
-            .args(&args)
-            .arg("--help")
-            .output()
-            .unwrap();
+    let runs = [
+        ("deploy/systemd/mfa-auditor.service", exec.to_string()),
+        ("deploy/kubernetes/cronjob.yaml", cron_args),
+        ("deploy/kubernetes/deployment.yaml", deployment_args),
+        ("docker-compose.yml", compose_args),
+    ];
+    for (path, line) in runs {
+        let (_, config) = DEPLOYMENTS.iter().find(|(p, _)| *p == path).unwrap();
+        let mut args: Vec<String> = line.split_whitespace().map(String::from).collect();
+        assert!(args.iter().any(|a| a == "serve"), "{path}: {line}");
+        // The file the deployment mounts at its --config path is a copy of `config`.
+        if let Some(at) = args.iter().position(|a| a == "--config") {
+            args[at + 1] = config.to_string();
+        }
+        // Run, not `--help`: clap checks the values of flags only when it parses them all.
+        let (code, stderr) = run_as_deployed(path, config, &args);
         assert!(
-            output.status.success(),
-            "{line}: {}",
-            String::from_utf8_lossy(&output.stderr)
+            stderr.contains(REACHED_THE_DATABASE),
+            "{path}: {line}: {stderr}"
         );
+        assert_eq!(code, Some(1), "{path}: {line}: {stderr}");
     }
 }
 

@@ -10,7 +10,7 @@ use crate::sweep_exceptions::WhenUnreadable;
 use anyhow::{Context, Result};
 use chrono::Utc;
 use mfa_report::SweepStatus;
-use mfa_sweep::{StopSignal, SweepError};
+use mfa_sweep::{CancellationToken, SweepError};
 use std::sync::Arc;
 
 pub async fn serve(config: &config::AuditConfig, once: bool, quiet: bool) -> Result<u8> {
@@ -45,7 +45,7 @@ pub async fn serve(config: &config::AuditConfig, once: bool, quiet: bool) -> Res
     if config.schedule.sweep_at_start {
         tracing::info!("sweeping at start (schedule.sweep_at_start)");
         let code = scheduled_sweep(config, &request, &metrics).await;
-        if stop.is_stopped() {
+        if stop.is_cancelled() {
             return code;
         }
         if let Err(error) = code {
@@ -84,7 +84,7 @@ async fn sweep_on_schedule(
     config: &config::AuditConfig,
     request: &SweepRequest,
     metrics: &Metrics,
-    mut stop: StopSignal,
+    stop: CancellationToken,
 ) -> Result<u8> {
     let schedule = &config.schedule;
     loop {
@@ -101,13 +101,13 @@ async fn sweep_on_schedule(
         );
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
-            () = stop.stopped() => {
+            () = stop.cancelled() => {
                 tracing::info!("stopped while waiting for the next sweep");
                 return Ok(0);
             }
         }
         let code = scheduled_sweep(config, request, metrics).await;
-        if stop.is_stopped() {
+        if stop.is_cancelled() {
             return code;
         }
         if let Err(error) = code {

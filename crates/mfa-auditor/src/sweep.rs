@@ -11,8 +11,8 @@ use mfa_report::terminal::Escaped;
 use mfa_report::{SweepException, SweepStatus};
 use mfa_store::StoreError;
 use mfa_sweep::{
-    Accepted, CollectorAudit, LockedStore, RecordSettings, StopSignal, SweepError, SweepRunner,
-    SweepSettings, SweepStart,
+    Accepted, CancellationToken, CollectorAudit, LockedStore, RecordSettings, SweepError,
+    SweepRunner, SweepSettings, SweepStart,
 };
 use std::path::Path;
 use std::sync::atomic::Ordering;
@@ -37,27 +37,28 @@ pub struct SweepRequest {
     pub resume: Resume,
     pub quiet: bool,
     pub metrics: Option<Arc<Metrics>>,
-    pub stop: StopSignal,
+    pub stop: CancellationToken,
 }
 
 /// Exit status of a sweep stopped by SIGTERM or Ctrl-C (128 + SIGINT, as shells report it).
 pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// The first SIGTERM or Ctrl-C stops the sweep gracefully; a second one quits at once.
-pub fn stop_on_signal(grace: Duration) -> StopSignal {
-    let (handle, signal) = mfa_sweep::stop_signal();
+pub fn stop_on_signal(grace: Duration) -> CancellationToken {
+    let stop = CancellationToken::new();
+    let handle = stop.clone();
     tokio::spawn(async move {
         stop_requested().await;
         tracing::warn!(
             grace_s = grace.as_secs(),
             "stop requested: no new accounts; those in flight may finish; send the signal again to quit at once"
         );
-        handle.stop();
+        handle.cancel();
         stop_requested().await;
         eprintln!("stopping at once; the sweep is marked interrupted at the next start");
         std::process::exit(EXIT_INTERRUPTED.into());
     });
-    signal
+    stop
 }
 
 async fn stop_requested() {
@@ -143,7 +144,7 @@ pub async fn sweep(config: &config::AuditConfig, request: &SweepRequest) -> Resu
             Some((planned.account.id.clone(), ous))
         })
         .collect();
-    if request.stop.is_stopped() {
+    if request.stop.is_cancelled() {
         // Stopped while the organization was read: no sweep was begun, nothing to resume.
         out("Stopped before the sweep began; nothing was recorded.\n")?;
         return Ok(EXIT_INTERRUPTED);
@@ -328,9 +329,9 @@ pub async fn import(config: &config::AuditConfig, file: &Path) -> Result<u8> {
         eprintln!("stopped; run the import again to finish it");
         std::process::exit(EXIT_INTERRUPTED.into());
     });
-    let (_never, not_stopped) = mfa_sweep::stop_signal();
     // No sweep writes while the import does.
-    let lock = mfa_sweep::take_sweep_lock(&store, config.when_busy, &not_stopped).await?;
+    let never_stopped = CancellationToken::new();
+    let lock = mfa_sweep::take_sweep_lock(&store, config.when_busy, &never_stopped).await?;
     let imported = mfa_sweep::import_spool(&mut LockedStore::new(store, lock), file).await?;
     let mut text = format!(
         "{}: {} accounts written, {} already in the database, {} sweeps finished ({}).\n",

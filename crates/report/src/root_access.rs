@@ -4,28 +4,71 @@
 use crate::SweepReport;
 use mfa_evaluator::ControlId;
 
+/// Member accounts by what IAM.9's evidence says of their root credentials.
+#[derive(Debug, Default)]
+struct RootCredentialsOfMembers {
+    with: usize,
+    without: usize,
+    unread: usize,
+}
+
 impl SweepReport {
     /// Member accounts (not the management account) whose root user still has a password or
     /// access keys, by IAM.9's evidence (`root_credentials_present`).
     pub fn members_with_root_credentials(&self) -> usize {
+        self.root_credentials_of_members().with
+    }
+
+    /// What IAM.9's evidence says of the member accounts' root credentials. A member whose
+    /// root user was not read (errored, skipped, the evidence without the fact) is counted as
+    /// unread, never as one without credentials.
+    fn root_credentials_of_members(&self) -> RootCredentialsOfMembers {
         let management = self.sweep.management_account_id.as_deref();
-        self.accounts
+        let mut counts = RootCredentialsOfMembers::default();
+        for account in self
+            .accounts
             .iter()
             .filter(|a| Some(a.account_id.as_str()) != management)
-            .filter(|a| {
-                a.controls
-                    .iter()
-                    .filter(|c| c.control_id == ControlId::Iam9)
-                    .flat_map(|c| &c.resources)
-                    .any(|r| r.evidence["root_credentials_present"].as_bool() == Some(true))
-            })
-            .count()
+        {
+            let present: Vec<Option<bool>> = account
+                .controls
+                .iter()
+                .filter(|c| c.control_id == ControlId::Iam9)
+                .flat_map(|c| &c.resources)
+                .map(|r| r.evidence["root_credentials_present"].as_bool())
+                .collect();
+            if present.is_empty() || present.contains(&None) {
+                counts.unread += 1;
+            } else if present.contains(&Some(true)) {
+                counts.with += 1;
+            } else {
+                counts.without += 1;
+            }
+        }
+        counts
+    }
+
+    /// "N member accounts have root credentials", saying how many were not read.
+    fn members_with_root_credentials_phrase(&self) -> String {
+        let counts = self.root_credentials_of_members();
+        let read = counts.with + counts.without;
+        match (read, counts.unread) {
+            (_, 0) => format!("{} member accounts have root credentials", counts.with),
+            (0, unread) => format!(
+                "which member accounts have root credentials is not known (none of the \
+                 {unread} member accounts' root users was read)"
+            ),
+            (read, unread) => format!(
+                "{} of the {read} member accounts read have root credentials ({unread} not \
+                 read)",
+                counts.with
+            ),
+        }
     }
 
     /// The summary's line on centralized root access; `None` for a sweep that did not read it.
     pub fn root_access_line(&self) -> Option<String> {
-        let members = self.members_with_root_credentials();
-        let still = format!("{members} member accounts have root credentials");
+        let still = self.members_with_root_credentials_phrase();
         let line = match (
             &self.sweep.centralized_root_access,
             &self.sweep.centralized_root_access_error,
@@ -125,5 +168,36 @@ mod tests {
         let line = on.root_access_line().unwrap_or_default();
         assert!(line.starts_with("Centralized root access: on (root credentials management, root sessions); 1 member"), "{line}");
         assert_eq!(report(None).root_access_line(), None);
+    }
+
+    /// A member whose root user was not read is not a member without root credentials.
+    #[test]
+    fn members_not_read_are_named_never_counted_as_without_credentials() {
+        let access = CentralizedRootAccess {
+            trusted_access: false,
+            root_credentials_management: false,
+            root_sessions: false,
+        };
+        let mut some_unread = report(Some(access));
+        some_unread.accounts.push(fixtures::errored("444444444444"));
+        let line = some_unread.root_access_line().unwrap_or_default();
+        assert!(
+            line.contains("; 1 of the 2 member accounts read have root credentials (1 not read)."),
+            "{line}"
+        );
+
+        let mut none_read = report(Some(access));
+        none_read.accounts = vec![
+            fixtures::errored("222222222222"),
+            fixtures::errored("333333333333"),
+        ];
+        let line = none_read.root_access_line().unwrap_or_default();
+        assert!(
+            line.contains(
+                "; which member accounts have root credentials is not known (none of the 2 \
+                 member accounts' root users was read)."
+            ),
+            "{line}"
+        );
     }
 }

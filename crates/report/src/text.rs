@@ -134,7 +134,9 @@ fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
         let total: usize = failing.iter().map(|(_, ids)| ids.len()).sum();
         writeln!(
             out,
-            "  {} ({}) {}: {total} failing in {} accounts",
+            // Unexcepted alone: the summary's "failing" counts the excepted ones too, so this
+            // count says which it is (the excepted ones are under "Accepted risks").
+            "  {} ({}) {}: {total} failing without an exception, in {} accounts",
             control.as_str(),
             control.severity().as_str(),
             control.title(),

@@ -16,7 +16,6 @@ mod record;
 mod run;
 mod sink;
 mod spool;
-mod stop;
 mod writer;
 
 #[cfg(test)]
@@ -29,4 +28,5 @@ pub use record::{Destination, RecordSettings};
 pub use run::{Progress, SweepError, SweepRunner, SweepSettings, SweepStart, SweepSummary};
 pub use sink::{LockedStore, Sink, WriteFailure};
 pub use spool::{import_spool, pending_spool_files, ImportSummary, SpoolRecord};
-pub use stop::{stop_signal, StopHandle, StopSignal};
+/// Asks a running sweep to stop (SIGTERM, Ctrl-C); a token never cancelled never stops it.
+pub use tokio_util::sync::CancellationToken;

@@ -2,9 +2,9 @@
 //! another sweep holds it.
 
 use crate::run::SweepError;
-use crate::stop::StopSignal;
 use mfa_store::{Store, SweepLock};
 use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
 use tracing::info;
 
 /// What a sweep does when another sweep holds the lock.
@@ -25,10 +25,9 @@ const RETRY_EVERY: Duration = Duration::from_secs(1);
 pub async fn take_sweep_lock(
     store: &Store,
     when_busy: WhenBusy,
-    stop: &StopSignal,
+    stop: &CancellationToken,
 ) -> Result<SweepLock, SweepError> {
     let started = Instant::now();
-    let mut stop = stop.clone();
     let mut said_waiting = false;
     loop {
         if let Some(lock) = store.try_lock_for_sweep().await? {
@@ -54,7 +53,7 @@ pub async fn take_sweep_lock(
         }
         tokio::select! {
             () = tokio::time::sleep(RETRY_EVERY) => {}
-            () = stop.stopped() => return Err(SweepError::Stopped),
+            () = stop.cancelled() => return Err(SweepError::Stopped),
         }
     }
 }

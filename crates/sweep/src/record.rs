@@ -13,8 +13,8 @@ use chrono::{DateTime, Utc};
 use mfa_report::{AccountReport, SweepInfo, SweepStatus};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use tokio::sync::watch;
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn, Instrument};
 
 /// How hard to try the database before spooling.
@@ -45,9 +45,9 @@ pub(crate) struct Recorder<S> {
     database_gone: bool,
     /// Set once another sweep took the lock: nothing more is written to the database.
     lock_lost: Option<String>,
-    /// Becomes true when the sweep must end now (its grace period is over): no more waiting
-    /// for the database.
-    hurry: watch::Receiver<bool>,
+    /// Cancelled when the sweep must end now (its grace period is over): no more waiting for
+    /// the database.
+    end_now: CancellationToken,
     pub(crate) spooled_accounts: usize,
     pub(crate) store_time: Duration,
 }
@@ -70,7 +70,7 @@ impl<S: Sink> Recorder<S> {
         sink: S,
         sweep: SweepInfo,
         settings: RecordSettings,
-        hurry: watch::Receiver<bool>,
+        end_now: CancellationToken,
     ) -> Recorder<S> {
         Recorder {
             sink,
@@ -79,7 +79,7 @@ impl<S: Sink> Recorder<S> {
             spool: None,
             database_gone: false,
             lock_lost: None,
-            hurry,
+            end_now,
             spooled_accounts: 0,
             store_time: Duration::ZERO,
         }
@@ -176,7 +176,7 @@ impl<S: Sink> Recorder<S> {
                 }
                 Err(WriteFailure::Unreachable(reason)) => {
                     let waited = started.elapsed();
-                    let hurry = *self.hurry.borrow();
+                    let hurry = self.end_now.is_cancelled();
                     if waited >= self.settings.retry_for || hurry {
                         error!(sweep_id = %self.sweep.id, operation,
                                "database unreachable for {} s{}: {reason}; the rest of this sweep goes to the spool",
@@ -189,10 +189,9 @@ impl<S: Sink> Recorder<S> {
                     warn!(sweep_id = %self.sweep.id, operation,
                           retry_in_ms = backoff.as_millis() as u64,
                           "database write failed, retrying: {reason}");
-                    let mut hurry = self.hurry.clone();
                     tokio::select! {
                         () = tokio::time::sleep(backoff) => {}
-                        Ok(_) = hurry.wait_for(|now| *now) => {}
+                        () = self.end_now.cancelled() => {}
                     }
                     backoff = (backoff * 2).min(Duration::from_secs(5));
                 }

@@ -14,7 +14,6 @@ use crate::audit::{died_report, not_audited_report, Audit};
 use crate::plan::{Decision, Plan, PlannedAccount};
 use crate::record::{RecordSettings, Recorder};
 use crate::sink::{Sink, WriteFailure};
-use crate::stop::StopSignal;
 use crate::writer::write_all;
 use chrono::Utc;
 use mfa_evaluator::{CentralizedRootAccess, ControlId, DataError};
@@ -23,9 +22,10 @@ use mfa_store::{ResumableSweep, StoreError};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 use uuid::Uuid;
 
@@ -143,7 +143,7 @@ impl<A: Audit> SweepRunner<A> {
         start: SweepStart,
         mut sink: S,
         progress: &dyn Progress,
-        stop: &StopSignal,
+        stop: &CancellationToken,
     ) -> Result<SweepSummary, SweepError> {
         let (info, done) = match start {
             SweepStart::New => {
@@ -216,12 +216,15 @@ impl<A: Audit> SweepRunner<A> {
             // The receiver lives below: a send cannot fail.
             let _ = to_writer.send(Finished { report, took: None });
         }
-        let (hurry, hurried) = watch::channel(false);
-        let (halt, halted) = watch::channel(false);
-        let mut recorder = Recorder::new(sink, info, self.settings.record.clone(), hurried);
+        // One token for "the sweep ends now", whoever decides it: the pool once the grace period
+        // is over, the writer once it can record no more. The pool then abandons what is in
+        // flight, and the recorder stops waiting for the database (after the writer's reasons it
+        // has nothing left to wait for, so sharing the token changes nothing for it).
+        let end_now = CancellationToken::new();
+        let mut recorder = Recorder::new(sink, info, self.settings.record.clone(), end_now.clone());
         let (unfinished, tally) = tokio::join!(
-            self.audit_all(audit, to_writer, stop.clone(), hurry, halted),
-            write_all(&mut recorder, from_pool, progress, halt),
+            self.audit_all(audit, to_writer, stop, &end_now),
+            write_all(&mut recorder, from_pool, progress, &end_now),
         );
         let tally = tally?;
 
@@ -272,15 +275,15 @@ impl<A: Audit> SweepRunner<A> {
     }
 
     /// The pool: at most `concurrency` audits in flight, each finished one handed to the
-    /// writer. Returns the number of accounts left unaudited (stopped, or halted by the
-    /// writer).
+    /// writer. Returns the number of accounts left unaudited (stopped, or ended by the writer).
+    /// It cancels `end_now` itself when the grace period is over; `end_now` cancelled by
+    /// anyone else is the writer saying it can record no more.
     async fn audit_all(
         &self,
         accounts: Vec<PlannedAccount>,
         to_writer: mpsc::UnboundedSender<Finished>,
-        mut stop: StopSignal,
-        hurry: watch::Sender<bool>,
-        mut halted: watch::Receiver<bool>,
+        stop: &CancellationToken,
+        end_now: &CancellationToken,
     ) -> usize {
         let mut queue = accounts.into_iter();
         let mut in_flight = JoinSet::new();
@@ -291,7 +294,7 @@ impl<A: Audit> SweepRunner<A> {
             let _ = to_writer.send(finished);
         };
         loop {
-            if grace_ends.is_none() && !stop.is_stopped() {
+            if grace_ends.is_none() && !stop.is_cancelled() {
                 while in_flight.len() < self.settings.concurrency.max(1) {
                     let Some(planned) = queue.next() else { break };
                     let audit = self.auditor.audit(planned.clone());
@@ -306,11 +309,11 @@ impl<A: Audit> SweepRunner<A> {
             if in_flight.is_empty() {
                 break;
             }
-            // Biased: a stop, the end of the grace period or a halt is seen before any more
+            // Biased: the writer's end, the end of the grace period or a stop is seen before any more
             // results; the drain below keeps the results already finished by then.
             tokio::select! {
                 biased;
-                Ok(_) = halted.wait_for(|halt| *halt) => {
+                () = end_now.cancelled() => {
                     warn!(abandoned = in_flight.len(), queued = queue.len(),
                           "the sweep cannot record any more: no new accounts; those in flight are abandoned");
                     break;
@@ -318,10 +321,10 @@ impl<A: Audit> SweepRunner<A> {
                 () = sleep_until(grace_ends), if grace_ends.is_some() => {
                     warn!(in_flight = in_flight.len(),
                           "grace period over: accounts still in flight are left for --resume");
-                    hurry.send_replace(true);
+                    end_now.cancel();
                     break;
                 }
-                () = stop.stopped(), if grace_ends.is_none() => {
+                () = stop.cancelled(), if grace_ends.is_none() => {
                     warn!(in_flight = in_flight.len(), queued = queue.len(),
                           grace_s = self.settings.grace_period.as_secs_f64(),
                           "stop requested: no new accounts; those in flight get the grace period");

@@ -8,7 +8,8 @@ use crate::run::{Finished, Progress, SweepError};
 use crate::sink::Sink;
 use mfa_evaluator::Status;
 use mfa_report::{AccountReport, Outcome};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 use tracing::{error, warn};
 
 /// What the writer counted.
@@ -38,13 +39,14 @@ impl Tally {
 }
 
 /// The writer: records every finished account, in the order they finished, until the pool is
-/// done. When the spool cannot be written either, the pool is told to stop, and each account
+/// done. When the spool cannot be written either (or the lock is lost), `end_now` tells the
+/// pool to stop, and each account
 /// that could not be recorded is named in the log.
 pub(crate) async fn write_all<S: Sink>(
     recorder: &mut Recorder<S>,
     mut from_pool: mpsc::UnboundedReceiver<Finished>,
     progress: &dyn Progress,
-    halt: watch::Sender<bool>,
+    end_now: &CancellationToken,
 ) -> Result<Tally, SweepError> {
     let mut tally = Tally::default();
     let mut fatal: Option<SweepError> = None;
@@ -70,11 +72,11 @@ pub(crate) async fn write_all<S: Sink>(
                 error!(account_id = %report.account_id, operation = "store:record_account",
                        "account audited but not recorded: {error}");
                 fatal = Some(error);
-                halt.send_replace(true);
+                end_now.cancel();
             }
         }
         if recorder.lock_lost().is_some() {
-            halt.send_replace(true);
+            end_now.cancel();
         }
     }
     match fatal {

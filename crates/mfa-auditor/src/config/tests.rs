@@ -624,9 +624,16 @@ fn the_shipped_configuration_files_are_valid() {
         "MFA_AUDITOR__ORGANIZATION__EXTERNAL_ID_FILE".to_string(),
         external_id.display().to_string(),
     )]);
-    for name in ["default.toml", "example.toml"] {
+    // The local stack's three regions; a real organization's every enabled region.
+    for (name, regions) in [
+        (
+            "default.toml",
+            &["us-east-1", "eu-west-1", "ap-southeast-2"][..],
+        ),
+        ("example.toml", &["*"]),
+    ] {
         let config = load(&dir.join(name), &env).unwrap_or_else(|e| panic!("config/{name}: {e}"));
-        assert!(!config.regions.as_configured().is_empty(), "{name}");
+        assert_eq!(config.regions.as_configured(), regions, "{name}");
         assert!(
             config.role.external_id.is_some(),
             "{name} gives an ExternalId"

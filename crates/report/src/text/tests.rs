@@ -73,7 +73,10 @@ fn text_report_names_failures_errors_and_skips() {
         "{text}"
     );
     assert!(text.contains("222222222222 prod"), "{text}");
-    assert!(text.contains("1 failing in 1 accounts"), "{text}");
+    assert!(
+        text.contains("1 failing without an exception, in 1 accounts"),
+        "{text}"
+    );
     assert!(text.contains("333333333333 broken (Root): account not assessed: sts:AssumeRole (us-east-1) AccessDenied: not authorized"), "{text}");
     assert!(
         text.contains("444444444444 old (Root/Suspended): suspended"),

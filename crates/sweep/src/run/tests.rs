@@ -6,9 +6,9 @@
 use super::*;
 use crate::fakes::{account_id, plan_of, scratch_dir, Behaviour, FakeAudit, FakeSink, NoProgress};
 use crate::spool::SpoolRecord;
-use crate::stop::stop_signal;
 use std::sync::atomic::Ordering;
 use tokio::time::Instant as VirtualInstant;
+use tokio_util::sync::CancellationToken;
 
 fn settings(concurrency: usize, grace: Duration, retry_for: Duration) -> SweepSettings {
     SweepSettings {
@@ -35,25 +35,18 @@ async fn sweep(
     settings: SweepSettings,
     stop_after: Option<Duration>,
 ) -> (Result<SweepSummary, SweepError>, Duration) {
-    let (handle, signal) = stop_signal();
+    let stop = CancellationToken::new();
     if let Some(after) = stop_after {
+        let stop = stop.clone();
         tokio::spawn(async move {
             tokio::time::sleep(after).await;
-            handle.stop();
-            // Kept alive: a dropped handle would read as "never stopped".
-            std::future::pending::<()>().await;
+            stop.cancel();
         });
     }
     let started = VirtualInstant::now();
     let runner = SweepRunner::new(audit, settings);
     let result = runner
-        .run(
-            plan_of(accounts),
-            SweepStart::New,
-            sink,
-            &NoProgress,
-            &signal,
-        )
+        .run(plan_of(accounts), SweepStart::New, sink, &NoProgress, &stop)
         .await;
     (result, VirtualInstant::now() - started)
 }
@@ -174,13 +167,18 @@ async fn audits_finished_when_the_pool_halts_are_kept() {
         reason: mfa_report::SkipReason::Excluded,
         rule: "test".into(),
     };
-    let (_handle, signal) = stop_signal();
     let runner = SweepRunner::new(
         audit,
         settings(3, Duration::from_secs(1), Duration::from_secs(1)),
     );
     let result = runner
-        .run(plan, SweepStart::New, sink, &NoProgress, &signal)
+        .run(
+            plan,
+            SweepStart::New,
+            sink,
+            &NoProgress,
+            &CancellationToken::new(),
+        )
         .await;
     let Err(SweepError::LockLost { spool, .. }) = result else {
         panic!("the sweep stops with LockLost: {result:?}");
@@ -307,7 +305,6 @@ async fn a_resumed_sweep_records_the_exceptions_it_applies_that_it_did_not_read_
         sweep: interrupted,
         done: HashMap::new(),
     };
-    let (_handle, signal) = stop_signal();
     let runner = SweepRunner::new(FakeAudit::taking(Duration::from_millis(10)), settings);
     runner
         .run(
@@ -315,7 +312,7 @@ async fn a_resumed_sweep_records_the_exceptions_it_applies_that_it_did_not_read_
             SweepStart::Resume(Box::new(resumable)),
             sink.clone(),
             &NoProgress,
-            &signal,
+            &CancellationToken::new(),
         )
         .await
         .unwrap();
