@@ -1,6 +1,7 @@
 //! The command line: its commands, flags and help text (what `--help` shows), and what a command
 //! line that does not parse exits with.
 
+use crate::exit_codes::EXIT_USAGE;
 use crate::telemetry;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -155,11 +156,6 @@ pub enum ReportFormat {
     /// changed, what fails and since when, errors, exceptions, the compliance mapping.
     Html,
 }
-
-/// A command line that does not parse (BSD's `EX_USAGE`). Never 2, which a sweep exits with when
-/// some accounts errored: a scheduler that counts 2 as a finished night must still see a typo in
-/// its command line as a failure.
-pub const EXIT_USAGE: u8 = 64;
 
 /// What clap says about a command line it did not run: `--help` and `--version` on stdout (exit
 /// 0), a usage error on stderr (exit 64, where clap itself would exit 2).

@@ -11,6 +11,8 @@ mod config;
 mod database;
 mod errors;
 mod exceptions_command;
+mod exit_codes;
+mod import_command;
 mod log_writer;
 mod metrics;
 mod notify;
@@ -19,9 +21,12 @@ mod report_auth;
 mod report_command;
 mod report_page;
 mod serve;
+mod signals;
+mod spool_import;
 mod stdout;
-mod sweep;
+mod sweep_command;
 mod sweep_exceptions;
+mod sweep_summary;
 mod telemetry;
 
 use anyhow::Result;
@@ -29,7 +34,7 @@ use clap::Parser;
 use cli::{Cli, Command};
 use std::collections::HashMap;
 use std::process::ExitCode;
-use sweep::{Resume, SweepRequest};
+use sweep_command::{Resume, SweepRequest};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -83,7 +88,7 @@ async fn run(cli: Cli) -> Result<u8> {
             fail_on_findings,
             resume,
         } => {
-            let stop = sweep::stop_on_signal(config.schedule.stop_grace);
+            let stop = signals::stop_on_signal(config.schedule.stop_grace);
             let request = SweepRequest {
                 fail_on_findings,
                 exceptions_unreadable: sweep_exceptions::WhenUnreadable::Fail,
@@ -92,9 +97,9 @@ async fn run(cli: Cli) -> Result<u8> {
                 metrics: None,
                 stop,
             };
-            sweep::sweep(&config, &request).await
+            sweep_command::sweep(&config, &request).await
         }
         Command::Serve { once } => serve::serve(&config, once, cli.quiet).await,
-        Command::Import { file } => sweep::import(&config, &file).await,
+        Command::Import { file } => import_command::run(&config, &file).await,
     }
 }

@@ -3,9 +3,11 @@
 
 use crate::config;
 use crate::database::connect;
+use crate::exit_codes::{EXIT_INTERRUPTED, EXIT_SOME_FAILED};
 use crate::metrics::{self, Metrics};
 use crate::report_page;
-use crate::sweep::{stop_on_signal, sweep, Resume, SweepRequest, EXIT_INTERRUPTED};
+use crate::signals::stop_on_signal;
+use crate::sweep_command::{sweep, Resume, SweepRequest};
 use crate::sweep_exceptions::WhenUnreadable;
 use anyhow::{Context, Result};
 use chrono::Utc;
@@ -152,7 +154,7 @@ async fn scheduled_sweep(
     let result = sweep(config, request).await;
     let status = match &result {
         Ok(EXIT_INTERRUPTED) => SweepStatus::Interrupted.as_str(),
-        Ok(2) => SweepStatus::Partial.as_str(),
+        Ok(EXIT_SOME_FAILED) => SweepStatus::Partial.as_str(),
         Ok(_) => SweepStatus::Completed.as_str(),
         // Another instance holds the lock: this one did nothing wrong, and did nothing.
         Err(error) if is_sweep_running(error) => "skipped",
