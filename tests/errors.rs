@@ -451,3 +451,40 @@ fn variables_are_named_for_what_they_set_or_do_not_set() {
     assert!(!stderr.contains("MFA_AUDITOR_PYTHON"), "{stderr}");
     assert!(stderr.contains("connection refused"), "{stderr}");
 }
+
+/// A mistyped key: one line naming the file and the key, nothing repeated after it (the TOML
+/// parser's own "in `section`" is the key again).
+#[test]
+fn a_mistyped_key_is_one_line_naming_file_and_key() {
+    let dir = scratch_dir("mistyped-key");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("config.toml");
+    std::fs::write(&file, "[organization]\naudit_rolename = \"MfaAuditRole\"\n").unwrap();
+    let stderr = failure(&run(Some(file.to_str().unwrap()), &["accounts"], &[]));
+    let wanted = format!(
+        "error: {}: key `organization.audit_rolename`: unknown field `audit_rolename`, expected \
+         one of `audit_role_name`,",
+        file.display()
+    );
+    assert!(stderr.starts_with(&wanted), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr:?}");
+    assert!(!stderr.contains("\n  in "), "{stderr:?}");
+}
+
+/// A file named by MFA_AUDITOR_CONFIG that cannot be read: the error says which variable named
+/// it, since the command line does not show it.
+#[test]
+fn a_file_mfa_auditor_config_names_is_said_to_come_from_it() {
+    let stderr = failure(&run(
+        None,
+        &["accounts"],
+        &[("MFA_AUDITOR_CONFIG", "/nonexistent/mfa-auditor.toml")],
+    ));
+    assert!(
+        stderr.contains(
+            "the configuration file is the one MFA_AUDITOR_CONFIG names: \
+             /nonexistent/mfa-auditor.toml: cannot read the configuration file"
+        ),
+        "{stderr}"
+    );
+}

@@ -150,6 +150,8 @@ pub struct ChosenFile {
     /// Neither `--config` nor `MFA_AUDITOR_CONFIG` named one: the local stack's, relative to
     /// the current directory.
     pub by_default: bool,
+    /// `MFA_AUDITOR_CONFIG` named it (and `--config` was not given).
+    pub from_variable: bool,
 }
 
 /// `--config`, else `MFA_AUDITOR_CONFIG` (empty or blank is unset), else [`DEFAULT_FILE`].
@@ -161,6 +163,7 @@ pub fn choose_file(flag: Option<&Path>, env: &HashMap<String, String>) -> Chosen
     });
     ChosenFile {
         by_default: named.is_none(),
+        from_variable: flag.is_none() && named.is_some(),
         path: named.unwrap_or_else(|| PathBuf::from(DEFAULT_FILE)),
     }
 }
@@ -204,6 +207,11 @@ pub fn load_chosen(
                 "no --config given and MFA_AUDITOR_CONFIG is not set, so the local stack's \
                  {DEFAULT_FILE} is used, relative to {here}"
             )));
+        }
+        // A file the variable named: say so, since the command line does not show it.
+        Err(error) if file.from_variable && Path::new(&error.origin) == file.path => {
+            return Err(anyhow::Error::new(error)
+                .context("the configuration file is the one MFA_AUDITOR_CONFIG names"));
         }
         Err(error) => return Err(error.into()),
     };

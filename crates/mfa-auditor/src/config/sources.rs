@@ -64,10 +64,12 @@ pub(super) fn merge(
     let raw = serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
         let key = numbered_from_one(&e.path().to_string());
         let key = if key == "." { String::new() } else { key };
+        // The parser's message alone: its Display adds "in `section`", which the key says.
+        let parser_said = e.inner().message().trim();
         let message = if secrets::is_secret_path(&key) {
-            secret_safe_message(&key, &e.inner().to_string(), &secret_values)
+            secret_safe_message(&key, parser_said, &secret_values)
         } else {
-            e.inner().to_string()
+            parser_said.to_string()
         };
         ConfigError {
             origin: origin_of(&origins, &key).unwrap_or_else(|| file.to_string()),
