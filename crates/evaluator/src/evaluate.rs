@@ -190,13 +190,13 @@ fn user_mfa(snapshot: &AccountSnapshot, control: ControlId) -> ControlResult {
             status: pass_if(user.mfa_active),
             evidence: json!({
                 // What decided the verdict: the user's MFA.
-                "source": user.mfa_source.as_str(),
-                "console_source": user.console_source.as_str(),
+                "source": user.mfa_source.to_string(),
+                "console_source": user.console_source.to_string(),
                 "report_generated_at": report.generated_at,
                 "report_age_seconds": report
                     .generated_at
                     .map(|generated| (report.read_at - generated).num_seconds()),
-                "report_freshness": report.freshness.as_str(),
+                "report_freshness": report.freshness.to_string(),
                 "in_report": user.in_report,
                 "read_at": report.read_at,
                 "user": user.name,
@@ -254,8 +254,8 @@ fn user_pool_mfa(snapshot: &AccountSnapshot) -> ControlResult {
             let factors: Vec<&str> = settings
                 .sign_in
                 .factors()
-                .iter()
-                .map(|f| f.as_str())
+                .into_iter()
+                .map(<&str>::from)
                 .collect();
             let mut evidence = json!({
                 "source": "cognito-idp:DescribeUserPool",
@@ -263,19 +263,20 @@ fn user_pool_mfa(snapshot: &AccountSnapshot) -> ControlResult {
                 "region": region.region,
                 "user_pool_id": pool.id,
                 "user_pool_name": pool.name,
-                "MfaConfiguration": settings.mfa_configuration.as_str(),
+                "MfaConfiguration": settings.mfa_configuration.to_string(),
                 "sign_in_factors": factors,
                 "sign_in_policy": settings.sign_in != SignInPolicy::Absent,
             });
             let status = if settings.sign_in.is_password_only() {
                 pass_if(settings.mfa_configuration == MfaConfiguration::On)
             } else {
+                let password: &str = FirstFactor::Password.into();
                 evidence["not_evaluated"] = json!(format!(
                     "the pool's sign-in allows a passwordless first factor ({}); Security Hub \
                      evaluates Cognito.5 only on pools whose sign-in is password-only",
                     factors
                         .iter()
-                        .filter(|f| **f != FirstFactor::Password.as_str())
+                        .filter(|f| **f != password)
                         .copied()
                         .collect::<Vec<_>>()
                         .join(", ")

@@ -10,6 +10,7 @@ mod controls;
 mod evaluate;
 mod exceptions;
 mod snapshot;
+pub mod wire_names;
 
 pub use compliance::{Requirement, Standard};
 pub use controls::{ControlId, ResourceType, Severity, Status};

@@ -223,7 +223,7 @@ impl Metrics {
 
 impl CallObserver for Metrics {
     fn attempt(&self, operation: &'static str, failure: Option<ErrorClass>, retrying: bool) {
-        let result = failure.map_or("ok", ErrorClass::label);
+        let result = failure.map_or("ok", <&str>::from);
         self.aws_calls
             .get_or_create(&[
                 ("operation", operation.to_string()),

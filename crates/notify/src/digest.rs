@@ -5,10 +5,14 @@ use mfa_evaluator::{ControlId, ExceptionState};
 use mfa_report::{AccountReport, Outcome, SweepReport};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
+use strum::{Display, EnumIter, EnumString, IntoStaticStr};
 
 /// What a webhook can ask to hear about (`on = [...]`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Display, EnumString, IntoStaticStr, EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Topic {
     NewFailures,
     Resolved,
@@ -24,17 +28,9 @@ impl Topic {
         Topic::ExceptionsExpiring,
     ];
 
+    /// As the configuration file spells it.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Topic::NewFailures => "new_failures",
-            Topic::Resolved => "resolved",
-            Topic::AccountErrors => "account_errors",
-            Topic::ExceptionsExpiring => "exceptions_expiring",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Topic> {
-        Topic::ALL.into_iter().find(|t| t.as_str() == s)
+        self.into()
     }
 }
 

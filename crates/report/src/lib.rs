@@ -37,6 +37,8 @@ use mfa_evaluator::{
     CentralizedRootAccess, ControlId, ControlResult, ResourceType, Severity, Status,
 };
 use serde::{Deserialize, Serialize};
+use std::str::FromStr;
+use strum::{Display, EnumIter, EnumString, IntoEnumIterator, IntoStaticStr};
 
 pub use text::render_text;
 
@@ -82,8 +84,24 @@ pub struct EarlierAssessment {
 
 /// How a resource's finding changed between two assessments of its account (the
 /// `changes_since_previous_sweep` view's `change`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    Display,
+    EnumString,
+    IntoStaticStr,
+    EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum FindingChange {
     /// FAILED now, not before (PASSED, or not evaluated).
     NewFailure,
@@ -104,38 +122,30 @@ pub enum FindingChange {
 }
 
 impl FindingChange {
-    pub const ALL: [FindingChange; 7] = [
-        FindingChange::NewFailure,
-        FindingChange::Resolved,
-        FindingChange::NewResource,
-        FindingChange::Gone,
-        FindingChange::OutOfScope,
-        FindingChange::InScope,
-        FindingChange::NotAssessed,
-    ];
-
     pub fn as_str(self) -> &'static str {
-        match self {
-            FindingChange::NewFailure => "new_failure",
-            FindingChange::Resolved => "resolved",
-            FindingChange::NewResource => "new_resource",
-            FindingChange::Gone => "gone",
-            FindingChange::OutOfScope => "out_of_scope",
-            FindingChange::InScope => "in_scope",
-            FindingChange::NotAssessed => "not_assessed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        FindingChange::ALL.into_iter().find(|v| v.as_str() == s)
+        self.into()
     }
 }
 
 /// Whether a resource starts or stops failing between two assessments (the SQL function
 /// `failing_change`, the view's `failing_change` column): what "new failures" and "resolved"
 /// count in every report and notification.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    Display,
+    EnumString,
+    IntoStaticStr,
+    EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum FailingChange {
     /// FAILED now, not before: a resource newly failing, or a new resource that fails.
     NewFailure,
@@ -143,29 +153,18 @@ pub enum FailingChange {
     Resolved,
 }
 
-impl FailingChange {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FailingChange::NewFailure => "new_failure",
-            FailingChange::Resolved => "resolved",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [FailingChange::NewFailure, FailingChange::Resolved]
-            .into_iter()
-            .find(|v| v.as_str() == s)
-    }
-}
-
-/// Where an account stands in the history (the views' `account_state`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where an account stands in the history (the views' `account_state`): a skipped account
+/// stands as its skip reason. strum cannot parse a variant that holds a value, so `FromStr` is
+/// written out below.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Display, IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum AccountStanding {
     /// Assessed in its latest sweep.
     Current,
     /// Errored in its latest sweep: its findings are those of its last successful assessment.
     Stale,
     /// Out of scope in its latest sweep.
+    #[strum(transparent)]
     Skipped(SkipReason),
     /// Absent from the latest finished sweep: no longer in the organization.
     Left,
@@ -173,20 +172,26 @@ pub enum AccountStanding {
 
 impl AccountStanding {
     pub fn as_str(self) -> &'static str {
-        match self {
-            AccountStanding::Current => "current",
-            AccountStanding::Stale => "stale",
-            AccountStanding::Skipped(reason) => reason.as_str(),
-            AccountStanding::Left => "left",
-        }
+        self.into()
     }
 
-    pub fn parse(s: &str) -> Option<Self> {
+    /// Every standing, skip reasons included.
+    pub fn iter() -> impl Iterator<Item = AccountStanding> {
+        [AccountStanding::Current, AccountStanding::Stale]
+            .into_iter()
+            .chain(SkipReason::iter().map(AccountStanding::Skipped))
+            .chain([AccountStanding::Left])
+    }
+}
+
+impl FromStr for AccountStanding {
+    type Err = strum::ParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
-            "current" => Some(AccountStanding::Current),
-            "stale" => Some(AccountStanding::Stale),
-            "left" => Some(AccountStanding::Left),
-            other => SkipReason::parse(other).map(AccountStanding::Skipped),
+            "current" => Ok(AccountStanding::Current),
+            "stale" => Ok(AccountStanding::Stale),
+            "left" => Ok(AccountStanding::Left),
+            other => other.parse().map(AccountStanding::Skipped),
         }
     }
 }
@@ -200,8 +205,8 @@ impl Serialize for AccountStanding {
 impl<'de> Deserialize<'de> for AccountStanding {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
-        AccountStanding::parse(&text)
-            .ok_or_else(|| serde::de::Error::custom(format!("unknown account state {text:?}")))
+        text.parse()
+            .map_err(|_| serde::de::Error::custom(format!("unknown account state {text:?}")))
     }
 }
 
@@ -263,8 +268,21 @@ impl SweepInfo {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    Display,
+    EnumString,
+    IntoStaticStr,
+    EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum SweepStatus {
     /// Still being written (or its process died; the next start marks it interrupted).
     Running,
@@ -277,28 +295,25 @@ pub enum SweepStatus {
 
 impl SweepStatus {
     pub fn as_str(self) -> &'static str {
-        match self {
-            SweepStatus::Running => "running",
-            SweepStatus::Completed => "completed",
-            SweepStatus::Partial => "partial",
-            SweepStatus::Interrupted => "interrupted",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            SweepStatus::Running,
-            SweepStatus::Completed,
-            SweepStatus::Partial,
-            SweepStatus::Interrupted,
-        ]
-        .into_iter()
-        .find(|v| v.as_str() == s)
+        self.into()
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    Display,
+    EnumString,
+    IntoStaticStr,
+    EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Outcome {
     Assessed,
     Error,
@@ -307,24 +322,29 @@ pub enum Outcome {
 
 impl Outcome {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Assessed => "assessed",
-            Outcome::Error => "error",
-            Outcome::Skipped => "skipped",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [Outcome::Assessed, Outcome::Error, Outcome::Skipped]
-            .into_iter()
-            .find(|v| v.as_str() == s)
+        self.into()
     }
 }
 
 /// Why an account was not audited: the configuration excluded it, or its state in
 /// Organizations (`Account.State`) is not `ACTIVE`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    Display,
+    EnumString,
+    IntoStaticStr,
+    EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum SkipReason {
     Suspended,
     Excluded,
@@ -343,17 +363,7 @@ impl SkipReason {
     ];
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            SkipReason::Suspended => "suspended",
-            SkipReason::Excluded => "excluded",
-            SkipReason::PendingClosure => "pending_closure",
-            SkipReason::Closed => "closed",
-            SkipReason::PendingActivation => "pending_activation",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        SkipReason::ALL.into_iter().find(|v| v.as_str() == s)
+        self.into()
     }
 }
 
@@ -582,5 +592,85 @@ impl SweepReport {
             .iter()
             .flat_map(|a| &a.controls)
             .any(|c| c.status == Status::Failed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mfa_evaluator::wire_names::{assert_serde_agrees, assert_wire_names};
+
+    #[test]
+    fn finding_changes_are_the_views() {
+        assert_wire_names::<FindingChange>(&[
+            "new_failure",
+            "resolved",
+            "new_resource",
+            "gone",
+            "out_of_scope",
+            "in_scope",
+            "not_assessed",
+        ]);
+        assert_serde_agrees::<FindingChange>();
+    }
+
+    #[test]
+    fn failing_changes_are_the_sql_functions() {
+        assert_wire_names::<FailingChange>(&["new_failure", "resolved"]);
+        assert_serde_agrees::<FailingChange>();
+    }
+
+    #[test]
+    fn sweep_statuses_are_the_historys() {
+        assert_wire_names::<SweepStatus>(&["running", "completed", "partial", "interrupted"]);
+        assert_serde_agrees::<SweepStatus>();
+    }
+
+    #[test]
+    fn outcomes_are_the_historys() {
+        assert_wire_names::<Outcome>(&["assessed", "error", "skipped"]);
+        assert_serde_agrees::<Outcome>();
+    }
+
+    #[test]
+    fn skip_reasons_are_the_historys() {
+        assert_wire_names::<SkipReason>(&[
+            "suspended",
+            "excluded",
+            "pending_closure",
+            "closed",
+            "pending_activation",
+        ]);
+        assert_serde_agrees::<SkipReason>();
+        assert_eq!(SkipReason::iter().collect::<Vec<_>>(), SkipReason::ALL);
+    }
+
+    #[test]
+    fn account_standings_are_the_views_with_skip_reasons() {
+        let names: Vec<&str> = AccountStanding::iter()
+            .map(AccountStanding::as_str)
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "current",
+                "stale",
+                "suspended",
+                "excluded",
+                "pending_closure",
+                "closed",
+                "pending_activation",
+                "left",
+            ]
+        );
+        for standing in AccountStanding::iter() {
+            assert_eq!(standing.to_string(), standing.as_str());
+            assert_eq!(standing.as_str().parse(), Ok(standing));
+            let json = serde_json::to_value(standing).expect("serializes");
+            assert_eq!(json, standing.as_str());
+        }
+        for unknown in ["", "Current", "current ", "skipped", "not a standing"] {
+            assert!(unknown.parse::<AccountStanding>().is_err(), "{unknown:?}");
+        }
     }
 }

@@ -70,7 +70,7 @@ pub(super) fn notify_settings(
         };
         let mut topics = Vec::new();
         for topic in &webhook.on {
-            let parsed = Topic::parse(topic).ok_or_else(|| {
+            let parsed = topic.parse::<Topic>().map_err(|_| {
                 check.error(
                     &key("on"),
                     format!(

@@ -214,3 +214,16 @@ fn nothing_changed_is_an_empty_digest() {
     // An account that errored already the night before is not news either.
     assert!(report.accounts.iter().any(|a| a.outcome == Outcome::Error));
 }
+
+#[test]
+fn topics_are_the_configuration_files() {
+    use strum::IntoEnumIterator;
+    mfa_evaluator::wire_names::assert_wire_names::<Topic>(&[
+        "new_failures",
+        "resolved",
+        "account_errors",
+        "exceptions_expiring",
+    ]);
+    mfa_evaluator::wire_names::assert_serde_agrees::<Topic>();
+    assert_eq!(Topic::iter().collect::<Vec<_>>(), Topic::ALL);
+}
