@@ -5,12 +5,12 @@
 //! Pure data and formatting: the store fills a [`SweepReport`] from Postgres, the binary prints
 //! it. Nothing here does I/O.
 
+mod accepted_risks;
 mod asff;
 mod changes;
 mod counts;
 mod coverage;
 mod csv_export;
-mod exceptions;
 mod findings;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
@@ -24,14 +24,14 @@ mod root_access;
 mod sweep_report;
 pub mod terminal;
 mod text;
-mod text_exceptions;
+mod text_accepted_risks;
 
+pub use accepted_risks::{ExceptionRef, SweepException};
 pub use asff::{render_asff, ASFF_SCHEMA_VERSION};
 pub use changes::{ChangeCounts, ChangeReport, FailingChange, FindingChange};
 pub use counts::ControlCounts;
 pub use coverage::{by_control, ControlCoverage, Coverage, CoveragePoint, Series};
 pub use csv_export::{findings_of, render_csv, CurrentFinding};
-pub use exceptions::{ExceptionRef, SweepException};
 pub use frameworks::{render_by_requirement, retain_findings, select_standards};
 pub use html::render_html;
 pub use not_evaluated::{not_evaluated, not_evaluated_reason, NotEvaluated};

@@ -3,7 +3,7 @@
 //! through [`crate::terminal`]: escaped, never obeyed.
 
 use crate::terminal::{escape, escape_truncated, Escaped};
-use crate::text_exceptions::write_exceptions;
+use crate::text_accepted_risks::write_accepted_risks;
 use crate::{AccountReport, ControlReport, Outcome, SweepReport};
 use mfa_evaluator::{ControlId, Status};
 use std::fmt::Write;
@@ -20,7 +20,7 @@ fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
     write_header(out, report)?;
     write_control_table(out, report)?;
     let any_failure = write_failing_resources(out, report)?;
-    write_exceptions(out, report)?;
+    write_accepted_risks(out, report)?;
     write_changes(out, report)?;
     write_errors(out, report)?;
     write_skipped(out, report)?;

@@ -7,8 +7,8 @@
 
 use crate::changes::changes_between;
 use crate::counts::control_counts;
-use crate::exceptions::read_sweep_exceptions;
 use crate::rows::{AssessedAccountRow, ControlRow, CurrentFindingRow, SpanRow, SweepRow};
+use crate::sweep_exceptions::read_sweep_exceptions;
 use crate::{parse_sweep_id, query_error, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use mfa_report::{

@@ -1,9 +1,9 @@
 //! A sweep's row: its start, its end (with the per-control trend counts), and what resuming an
 //! interrupted one needs. Every write is fenced (see `lock.rs`).
 
-use crate::exceptions::{read_sweep_exceptions, write_sweep_exceptions};
 use crate::lock::{check_fence, Fence};
 use crate::rows::{parse, SweepRow};
+use crate::sweep_exceptions::{read_sweep_exceptions, write_sweep_exceptions};
 use crate::{parse_sweep_id, query_error, Store, StoreError};
 use chrono::{DateTime, Utc};
 use mfa_report::{Outcome, SweepInfo, SweepStatus};

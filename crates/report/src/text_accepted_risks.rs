@@ -15,7 +15,7 @@ const MAX_LISTED: usize = 10;
 /// Exception id -> (the exception, an "account name control resource" line per finding).
 type Covered<'a> = BTreeMap<&'a str, (&'a ExceptionRef, Vec<String>)>;
 
-pub(crate) fn write_exceptions(out: &mut String, report: &SweepReport) -> std::fmt::Result {
+pub(crate) fn write_accepted_risks(out: &mut String, report: &SweepReport) -> std::fmt::Result {
     let covered = covered_findings(report);
     let unused = unused_exceptions(report, &covered);
     let (expiring, expired) = (
