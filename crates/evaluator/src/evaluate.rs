@@ -87,6 +87,10 @@ fn pass_if(ok: bool) -> Status {
     }
 }
 
+/// The key of IAM.9's and IAM.6's evidence that says whether the root user has a password or
+/// access keys: the report counts member accounts with root credentials by it.
+pub const ROOT_CREDENTIALS_PRESENT: &str = "root_credentials_present";
+
 fn root_credentials_present(summary: &AccountSummary) -> bool {
     summary.account_password_present || summary.account_access_keys_present
 }
@@ -98,7 +102,7 @@ fn summary_evidence(summary: &AccountSummary) -> Value {
         "AccountMFAEnabled": u8::from(summary.account_mfa_enabled),
         "AccountPasswordPresent": u8::from(summary.account_password_present),
         "AccountAccessKeysPresent": u8::from(summary.account_access_keys_present),
-        "root_credentials_present": root_credentials_present(summary),
+        (ROOT_CREDENTIALS_PRESENT): root_credentials_present(summary),
     })
 }
 

@@ -2,11 +2,11 @@
 //! accounts' root users, and how many member accounts still have root credentials.
 
 use crate::SweepReport;
-use mfa_evaluator::ControlId;
+use mfa_evaluator::{ControlId, ROOT_CREDENTIALS_PRESENT};
 
 impl SweepReport {
     /// Member accounts (not the management account) whose root user still has a password or
-    /// access keys, by IAM.9's evidence (`root_credentials_present`).
+    /// access keys, by IAM.9's evidence ([`ROOT_CREDENTIALS_PRESENT`]).
     pub fn members_with_root_credentials(&self) -> usize {
         let management = self.sweep.management_account_id.as_deref();
         self.accounts
@@ -17,7 +17,7 @@ impl SweepReport {
                     .iter()
                     .filter(|c| c.control_id == ControlId::Iam9)
                     .flat_map(|c| &c.resources)
-                    .any(|r| r.evidence["root_credentials_present"].as_bool() == Some(true))
+                    .any(|r| r.evidence[ROOT_CREDENTIALS_PRESENT].as_bool() == Some(true))
             })
             .count()
     }
@@ -66,13 +66,13 @@ mod tests {
     use crate::fixtures::{self, assessed, root};
     use crate::SweepReport;
     use chrono::{TimeZone, Utc};
-    use mfa_evaluator::{CentralizedRootAccess, ControlId, Status};
+    use mfa_evaluator::{CentralizedRootAccess, ControlId, Status, ROOT_CREDENTIALS_PRESENT};
     use serde_json::json;
 
     fn report(access: Option<CentralizedRootAccess>) -> SweepReport {
         let with_credentials = |account: &str, present: bool| {
             let mut finding = root(account, Status::Passed);
-            finding.evidence = json!({"root_credentials_present": present});
+            finding.evidence = json!({ (ROOT_CREDENTIALS_PRESENT): present });
             assessed(
                 account,
                 vec![fixtures::control(ControlId::Iam9, vec![finding])],

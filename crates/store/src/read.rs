@@ -11,6 +11,7 @@ use crate::rows::{AssessedAccountRow, ControlRow, CurrentFindingRow, SpanRow, Sw
 use crate::sweep_exceptions::read_sweep_exceptions;
 use crate::{parse_sweep_id, query_error, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
+use mfa_evaluator::ControlId;
 use mfa_report::{
     AccountReport, AsOf, ControlReport, CurrentFinding, EarlierAssessment, Outcome, ResourceReport,
     SweepReport, SCHEMA_VERSION,
@@ -161,7 +162,7 @@ impl Store {
     ) -> Result<Vec<SpanRow>, StoreError> {
         let mut span_rows: Vec<SpanRow> = sqlx::query_as(
             "SELECT f.account_id, f.control_id, f.resource_type, f.resource_id, f.status,
-                    CASE WHEN $4 OR f.control_id = 'IAM.9' THEN f.evidence
+                    CASE WHEN $4 OR f.control_id = $5 THEN f.evidence
                          WHEN f.status = 'NOT_APPLICABLE'
                          THEN jsonb_build_object('not_evaluated', f.evidence->'not_evaluated')
                          ELSE 'null'::jsonb END AS evidence,
@@ -183,6 +184,8 @@ impl Store {
         .bind(&assessments.sweep_ids)
         .bind(&assessments.sweep_seqs)
         .bind(evidence == Evidence::Full)
+        // Kept in a summary: the centralized root access line counts root credentials by it.
+        .bind(ControlId::Iam9.as_str())
         .fetch_all(&self.pool)
         .await
         .map_err(query_error("read of a sweep's findings"))?;
