@@ -1,3 +1,6 @@
+//! What one webhook hears: new failures and resolved ones by the store's rule, narrowed to
+//! its topics and OUs; nothing to say is an empty digest; the topics' strings.
+
 #![allow(clippy::unwrap_used)]
 
 use super::*;
