@@ -5,11 +5,15 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use mfa_evaluator::DataError;
 use std::error::Error as StdError;
 use std::fmt;
+use strum::{EnumIter, EnumString, IntoStaticStr};
 
 type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 
-/// What kind of failure a call met; decides what the caller can do about it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What kind of failure a call met; decides what the caller can do about it. Its string
+/// (`IntoStaticStr`, `FromStr`) is a stable snake_case name for metric labels; `Display` is the
+/// phrase error messages say, so it is written out below rather than derived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumString, IntoStaticStr, EnumIter)]
+#[strum(serialize_all = "snake_case")]
 pub enum ErrorClass {
     Throttled,
     AccessDenied,
@@ -70,22 +74,6 @@ impl ErrorClass {
             _ if status == 429 => ErrorClass::Throttled,
             _ if (500..600).contains(&status) => ErrorClass::Transient,
             _ => ErrorClass::Other,
-        }
-    }
-}
-
-impl ErrorClass {
-    /// A stable snake_case name, for metric labels.
-    pub fn label(self) -> &'static str {
-        match self {
-            ErrorClass::Throttled => "throttled",
-            ErrorClass::AccessDenied => "access_denied",
-            ErrorClass::ExpiredToken => "expired_token",
-            ErrorClass::NotFound => "not_found",
-            ErrorClass::Transient => "transient",
-            ErrorClass::Timeout => "timeout",
-            ErrorClass::Malformed => "malformed",
-            ErrorClass::Other => "other",
         }
     }
 }
@@ -303,6 +291,21 @@ mod tests {
         }
         assert!(!ErrorClass::from_code("AccessDenied").is_retryable());
         assert!(!ErrorClass::from_code("ValidationError").is_retryable());
+    }
+
+    #[test]
+    fn error_class_labels_are_stable_and_parse_back() {
+        use strum::IntoEnumIterator;
+        let labels: Vec<&str> = ErrorClass::iter().map(<&str>::from).collect();
+        let expected = "throttled access_denied expired_token not_found transient timeout \
+                        malformed other";
+        assert_eq!(labels.join(" "), expected);
+        for class in ErrorClass::iter() {
+            assert_eq!(<&str>::from(class).parse(), Ok(class));
+        }
+        for unknown in ["", "Throttled", "access denied", "throttled "] {
+            assert!(unknown.parse::<ErrorClass>().is_err(), "{unknown:?}");
+        }
     }
 
     #[test]

@@ -8,9 +8,11 @@
 
 use aws_sdk_organizations::types::{Account, AccountState as SdkState, AccountStatus as SdkStatus};
 use std::fmt;
+use strum::{Display, EnumIter, EnumString, IntoStaticStr};
 
-/// `Account.State`'s values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// `Account.State`'s values; the string is AWS's spelling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Display, EnumString, IntoStaticStr, EnumIter)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum AccountState {
     /// Sign-up begun and never completed: the account is not usable yet.
     PendingActivation,
@@ -23,34 +25,12 @@ pub enum AccountState {
     Closed,
 }
 
-impl AccountState {
-    /// As AWS spells it.
-    pub fn as_aws_str(self) -> &'static str {
-        match self {
-            AccountState::PendingActivation => "PENDING_ACTIVATION",
-            AccountState::Active => "ACTIVE",
-            AccountState::Suspended => "SUSPENDED",
-            AccountState::PendingClosure => "PENDING_CLOSURE",
-            AccountState::Closed => "CLOSED",
-        }
-    }
-}
-
-/// Which field of the answer gave the state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which field of the answer gave the state; the string is the field's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Display, EnumString, IntoStaticStr, EnumIter)]
 pub enum StateField {
     State,
     /// The retired field, in an answer without `State`.
     Status,
-}
-
-impl StateField {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StateField::State => "State",
-            StateField::Status => "Status",
-        }
-    }
 }
 
 /// An account's state and the field it was read from.
@@ -63,7 +43,7 @@ pub struct Lifecycle {
 impl fmt::Display for Lifecycle {
     /// `State CLOSED`, `Status SUSPENDED`: what decided, as the answer said it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.field.as_str(), self.state.as_aws_str())
+        write!(f, "{} {}", self.field, self.state)
     }
 }
 
@@ -112,6 +92,19 @@ pub(crate) fn lifecycle_of(account: &Account) -> Result<Lifecycle, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mfa_evaluator::wire_names::assert_wire_names;
+
+    #[test]
+    fn states_and_fields_are_spelled_as_aws_does() {
+        assert_wire_names::<AccountState>(&[
+            "PENDING_ACTIVATION",
+            "ACTIVE",
+            "SUSPENDED",
+            "PENDING_CLOSURE",
+            "CLOSED",
+        ]);
+        assert_wire_names::<StateField>(&["State", "Status"]);
+    }
 
     fn account(state: Option<&str>, status: Option<&str>) -> Account {
         Account::builder()

@@ -196,16 +196,14 @@ async fn reads_every_snapshot_field_as_seeded() {
             assert_eq!(name.as_deref(), pool["name"].as_str());
             // DescribeUserPool's setting as it is now, not as the pool was created.
             assert_eq!(
-                settings.mfa_configuration.as_str(),
+                <&str>::from(&settings.mfa_configuration),
                 pool["mfa"],
                 "{}",
                 pool["arn"]
             );
             let factors: Option<Vec<&str>> = match &settings.sign_in {
                 SignInPolicy::Absent => None,
-                SignInPolicy::Allowed(factors) => {
-                    Some(factors.iter().map(|f| f.as_str()).collect())
-                }
+                SignInPolicy::Allowed(factors) => Some(factors.iter().map(|&f| f.into()).collect()),
             };
             assert_eq!(
                 serde_json::to_value(factors).unwrap(),

@@ -1,21 +1,40 @@
 //! The control catalogue: identifiers, titles, severities and remediation text.
 
 use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
+use strum::{Display, EnumIter, EnumString, IntoStaticStr};
 
 /// One of the five Security Hub controls this project decides.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    Display,
+    EnumString,
+    IntoStaticStr,
+    EnumIter,
+)]
 pub enum ControlId {
     #[serde(rename = "IAM.9")]
+    #[strum(serialize = "IAM.9")]
     Iam9,
     #[serde(rename = "IAM.6")]
+    #[strum(serialize = "IAM.6")]
     Iam6,
     #[serde(rename = "IAM.5")]
+    #[strum(serialize = "IAM.5")]
     Iam5,
     #[serde(rename = "IAM.19")]
+    #[strum(serialize = "IAM.19")]
     Iam19,
     #[serde(rename = "Cognito.5")]
+    #[strum(serialize = "Cognito.5")]
     Cognito5,
 }
 
@@ -29,14 +48,9 @@ impl ControlId {
         ControlId::Cognito5,
     ];
 
+    /// Security Hub's id: what the database, the reports and the exceptions file say.
     pub fn as_str(self) -> &'static str {
-        match self {
-            ControlId::Iam9 => "IAM.9",
-            ControlId::Iam6 => "IAM.6",
-            ControlId::Iam5 => "IAM.5",
-            ControlId::Iam19 => "IAM.19",
-            ControlId::Cognito5 => "Cognito.5",
-        }
+        self.into()
     }
 
     /// Security Hub's title for the control.
@@ -143,25 +157,23 @@ impl ControlId {
     }
 }
 
-impl fmt::Display for ControlId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for ControlId {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        ControlId::ALL
-            .into_iter()
-            .find(|c| c.as_str() == s)
-            .ok_or_else(|| format!("unknown control {s:?}"))
-    }
-}
-
 /// The outcome of a control, or of one resource under a control.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    Display,
+    EnumString,
+    IntoStaticStr,
+    EnumIter,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum Status {
     Passed,
     Failed,
@@ -171,38 +183,25 @@ pub enum Status {
 
 impl Status {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Passed => "PASSED",
-            Status::Failed => "FAILED",
-            Status::NotApplicable => "NOT_APPLICABLE",
-            Status::Error => "ERROR",
-        }
+        self.into()
     }
 }
 
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Status {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [
-            Status::Passed,
-            Status::Failed,
-            Status::NotApplicable,
-            Status::Error,
-        ]
-        .into_iter()
-        .find(|v| v.as_str() == s)
-        .ok_or_else(|| format!("unknown status {s:?}"))
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    Display,
+    EnumString,
+    IntoStaticStr,
+    EnumIter,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum Severity {
     Critical,
     Medium,
@@ -210,25 +209,24 @@ pub enum Severity {
 
 impl Severity {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Critical => "CRITICAL",
-            Severity::Medium => "MEDIUM",
-        }
-    }
-}
-
-impl FromStr for Severity {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [Severity::Critical, Severity::Medium]
-            .into_iter()
-            .find(|v| v.as_str() == s)
-            .ok_or_else(|| format!("unknown severity {s:?}"))
+        self.into()
     }
 }
 
 /// Security Hub's resource types (ASFF names).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    Display,
+    EnumString,
+    IntoStaticStr,
+    EnumIter,
+)]
 pub enum ResourceType {
     AwsAccount,
     AwsIamUser,
@@ -237,24 +235,42 @@ pub enum ResourceType {
 
 impl ResourceType {
     pub fn as_str(self) -> &'static str {
-        match self {
-            ResourceType::AwsAccount => "AwsAccount",
-            ResourceType::AwsIamUser => "AwsIamUser",
-            ResourceType::AwsCognitoUserPool => "AwsCognitoUserPool",
-        }
+        self.into()
     }
 }
 
-impl FromStr for ResourceType {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [
-            ResourceType::AwsAccount,
-            ResourceType::AwsIamUser,
-            ResourceType::AwsCognitoUserPool,
-        ]
-        .into_iter()
-        .find(|v| v.as_str() == s)
-        .ok_or_else(|| format!("unknown resource type {s:?}"))
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire_names::{assert_serde_agrees, assert_wire_names};
+
+    #[test]
+    fn control_ids_are_security_hubs() {
+        assert_wire_names::<ControlId>(&["IAM.9", "IAM.6", "IAM.5", "IAM.19", "Cognito.5"]);
+        assert_serde_agrees::<ControlId>();
+    }
+
+    #[test]
+    fn statuses_are_asffs() {
+        assert_wire_names::<Status>(&["PASSED", "FAILED", "NOT_APPLICABLE", "ERROR"]);
+        assert_serde_agrees::<Status>();
+    }
+
+    #[test]
+    fn severities_are_asffs() {
+        assert_wire_names::<Severity>(&["CRITICAL", "MEDIUM"]);
+        assert_serde_agrees::<Severity>();
+    }
+
+    #[test]
+    fn resource_types_are_asffs() {
+        assert_wire_names::<ResourceType>(&["AwsAccount", "AwsIamUser", "AwsCognitoUserPool"]);
+        assert_serde_agrees::<ResourceType>();
+    }
+
+    #[test]
+    fn every_control_is_listed_in_report_order() {
+        use strum::IntoEnumIterator;
+        assert_eq!(ControlId::iter().collect::<Vec<_>>(), ControlId::ALL);
     }
 }

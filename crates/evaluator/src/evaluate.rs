@@ -87,6 +87,10 @@ fn pass_if(ok: bool) -> Status {
     }
 }
 
+/// The key of IAM.9's and IAM.6's evidence that says whether the root user has a password or
+/// access keys: the report counts member accounts with root credentials by it.
+pub const ROOT_CREDENTIALS_PRESENT: &str = "root_credentials_present";
+
 fn root_credentials_present(summary: &AccountSummary) -> bool {
     summary.account_password_present || summary.account_access_keys_present
 }
@@ -98,7 +102,7 @@ fn summary_evidence(summary: &AccountSummary) -> Value {
         "AccountMFAEnabled": u8::from(summary.account_mfa_enabled),
         "AccountPasswordPresent": u8::from(summary.account_password_present),
         "AccountAccessKeysPresent": u8::from(summary.account_access_keys_present),
-        "root_credentials_present": root_credentials_present(summary),
+        (ROOT_CREDENTIALS_PRESENT): root_credentials_present(summary),
     })
 }
 
@@ -190,13 +194,13 @@ fn user_mfa(snapshot: &AccountSnapshot, control: ControlId) -> ControlResult {
             status: pass_if(user.mfa_active),
             evidence: json!({
                 // What decided the verdict: the user's MFA.
-                "source": user.mfa_source.as_str(),
-                "console_source": user.console_source.as_str(),
+                "source": user.mfa_source.to_string(),
+                "console_source": user.console_source.to_string(),
                 "report_generated_at": report.generated_at,
                 "report_age_seconds": report
                     .generated_at
                     .map(|generated| (report.read_at - generated).num_seconds()),
-                "report_freshness": report.freshness.as_str(),
+                "report_freshness": report.freshness.to_string(),
                 "in_report": user.in_report,
                 "read_at": report.read_at,
                 "user": user.name,
@@ -254,8 +258,8 @@ fn user_pool_mfa(snapshot: &AccountSnapshot) -> ControlResult {
             let factors: Vec<&str> = settings
                 .sign_in
                 .factors()
-                .iter()
-                .map(|f| f.as_str())
+                .into_iter()
+                .map(<&str>::from)
                 .collect();
             let mut evidence = json!({
                 "source": "cognito-idp:DescribeUserPool",
@@ -263,19 +267,20 @@ fn user_pool_mfa(snapshot: &AccountSnapshot) -> ControlResult {
                 "region": region.region,
                 "user_pool_id": pool.id,
                 "user_pool_name": pool.name,
-                "MfaConfiguration": settings.mfa_configuration.as_str(),
+                "MfaConfiguration": settings.mfa_configuration.to_string(),
                 "sign_in_factors": factors,
                 "sign_in_policy": settings.sign_in != SignInPolicy::Absent,
             });
             let status = if settings.sign_in.is_password_only() {
                 pass_if(settings.mfa_configuration == MfaConfiguration::On)
             } else {
+                let password: &str = FirstFactor::Password.into();
                 evidence["not_evaluated"] = json!(format!(
                     "the pool's sign-in allows a passwordless first factor ({}); Security Hub \
                      evaluates Cognito.5 only on pools whose sign-in is password-only",
                     factors
                         .iter()
-                        .filter(|f| **f != FirstFactor::Password.as_str())
+                        .filter(|f| **f != password)
                         .copied()
                         .collect::<Vec<_>>()
                         .join(", ")

@@ -9,6 +9,7 @@
 use crate::controls::ControlId;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use strum::{Display, EnumIter, EnumString, IntoStaticStr};
 
 /// A glob on a resource id: `*` is any run of characters (`/` and `:` included), `?` any one
 /// character; everything else is itself.
@@ -125,8 +126,21 @@ pub struct FindingPlace<'a> {
 }
 
 /// Where an exception stands on a day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    Display,
+    EnumString,
+    IntoStaticStr,
+    EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ExceptionState {
     Active,
     /// Applies, and ends within the warning window.
@@ -137,11 +151,7 @@ pub enum ExceptionState {
 
 impl ExceptionState {
     pub fn as_str(self) -> &'static str {
-        match self {
-            ExceptionState::Active => "active",
-            ExceptionState::Expiring => "expiring",
-            ExceptionState::Expired => "expired",
-        }
+        self.into()
     }
 }
 

@@ -10,10 +10,11 @@ mod controls;
 mod evaluate;
 mod exceptions;
 mod snapshot;
+pub mod wire_names;
 
 pub use compliance::{Requirement, Standard};
 pub use controls::{ControlId, ResourceType, Severity, Status};
-pub use evaluate::{evaluate, roll_up, ControlResult, ResourceFinding};
+pub use evaluate::{evaluate, roll_up, ControlResult, ResourceFinding, ROOT_CREDENTIALS_PRESENT};
 pub use exceptions::{
     exception_for, ControlScope, Exception, ExceptionState, FindingPlace, ResourceGlob,
 };

@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use strum::{Display, EnumIter, EnumString, IntoStaticStr};
 
 /// Why a piece of data could not be read: the operation, region and AWS error code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,8 +103,21 @@ pub struct CredentialReport {
 }
 
 /// How old the credential report was, as the collector judged it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    Display,
+    EnumString,
+    IntoStaticStr,
+    EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ReportFreshness {
     /// IAM generated it for this audit: the live state, trusted alone.
     GeneratedForThisAudit,
@@ -115,38 +129,33 @@ pub enum ReportFreshness {
     TooOld,
 }
 
-impl ReportFreshness {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReportFreshness::GeneratedForThisAudit => "generated_for_this_audit",
-            ReportFreshness::Cached => "cached",
-            ReportFreshness::TooOld => "too_old",
-        }
-    }
-}
-
 /// Which call decided a part of a user's state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    Display,
+    EnumString,
+    IntoStaticStr,
+    EnumIter,
+)]
 pub enum UserSource {
     #[serde(rename = "iam:GetCredentialReport")]
+    #[strum(serialize = "iam:GetCredentialReport")]
     CredentialReport,
     #[serde(rename = "iam:ListVirtualMFADevices")]
+    #[strum(serialize = "iam:ListVirtualMFADevices")]
     ListVirtualMfaDevices,
     #[serde(rename = "iam:ListMFADevices")]
+    #[strum(serialize = "iam:ListMFADevices")]
     ListMfaDevices,
     #[serde(rename = "iam:GetLoginProfile")]
+    #[strum(serialize = "iam:GetLoginProfile")]
     GetLoginProfile,
-}
-
-impl UserSource {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UserSource::CredentialReport => "iam:GetCredentialReport",
-            UserSource::ListVirtualMfaDevices => "iam:ListVirtualMFADevices",
-            UserSource::ListMfaDevices => "iam:ListMFADevices",
-            UserSource::GetLoginProfile => "iam:GetLoginProfile",
-        }
-    }
 }
 
 /// One IAM user row of the credential report.
@@ -224,8 +233,21 @@ impl SignInPolicy {
     }
 }
 
-/// A first factor of a user pool's sign-in (`AuthFactorType`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// A first factor of a user pool's sign-in (`AuthFactorType`); its string is AWS's spelling.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    Display,
+    EnumString,
+    IntoStaticStr,
+    EnumIter,
+)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum FirstFactor {
     Password,
     EmailOtp,
@@ -234,34 +256,24 @@ pub enum FirstFactor {
     WebAuthn,
 }
 
-impl FirstFactor {
-    /// As AWS spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FirstFactor::Password => "PASSWORD",
-            FirstFactor::EmailOtp => "EMAIL_OTP",
-            FirstFactor::SmsOtp => "SMS_OTP",
-            FirstFactor::WebAuthn => "WEB_AUTHN",
-        }
-    }
-}
-
-/// A user pool's `MfaConfiguration`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A user pool's `MfaConfiguration`; its string is AWS's spelling.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    Display,
+    EnumString,
+    IntoStaticStr,
+    EnumIter,
+)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum MfaConfiguration {
     On,
     Optional,
     Off,
-}
-
-impl MfaConfiguration {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            MfaConfiguration::On => "ON",
-            MfaConfiguration::Optional => "OPTIONAL",
-            MfaConfiguration::Off => "OFF",
-        }
-    }
 }
 
 /// Whether the organization manages its member accounts' root users centrally (IAM
@@ -274,4 +286,37 @@ pub struct CentralizedRootAccess {
     pub trusted_access: bool,
     pub root_credentials_management: bool,
     pub root_sessions: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire_names::{assert_serde_agrees, assert_wire_names};
+
+    #[test]
+    fn report_freshness_strings_are_the_evidences() {
+        assert_wire_names::<ReportFreshness>(&["generated_for_this_audit", "cached", "too_old"]);
+        assert_serde_agrees::<ReportFreshness>();
+    }
+
+    #[test]
+    fn user_sources_are_the_iam_operations() {
+        assert_wire_names::<UserSource>(&[
+            "iam:GetCredentialReport",
+            "iam:ListVirtualMFADevices",
+            "iam:ListMFADevices",
+            "iam:GetLoginProfile",
+        ]);
+        assert_serde_agrees::<UserSource>();
+    }
+
+    #[test]
+    fn first_factors_are_spelled_as_aws_does() {
+        assert_wire_names::<FirstFactor>(&["PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN"]);
+    }
+
+    #[test]
+    fn mfa_configurations_are_spelled_as_aws_does() {
+        assert_wire_names::<MfaConfiguration>(&["ON", "OPTIONAL", "OFF"]);
+    }
 }

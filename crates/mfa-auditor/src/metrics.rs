@@ -237,7 +237,7 @@ impl Registering {
 
 impl CallObserver for Metrics {
     fn attempt(&self, operation: &'static str, failure: Option<ErrorClass>, retrying: bool) {
-        let result = failure.map_or("ok", ErrorClass::label);
+        let result = failure.map_or("ok", <&str>::from);
         self.aws_calls
             .get_or_create(&[
                 ("operation", operation.to_string()),

@@ -5,10 +5,14 @@ use mfa_evaluator::{ControlId, ExceptionState};
 use mfa_report::{AccountReport, Outcome, SweepReport};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
+use strum::{Display, EnumIter, EnumString, IntoStaticStr};
 
 /// What a webhook can ask to hear about (`on = [...]`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Display, EnumString, IntoStaticStr, EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Topic {
     NewFailures,
     Resolved,
@@ -24,17 +28,9 @@ impl Topic {
         Topic::ExceptionsExpiring,
     ];
 
+    /// As the configuration file spells it.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Topic::NewFailures => "new_failures",
-            Topic::Resolved => "resolved",
-            Topic::AccountErrors => "account_errors",
-            Topic::ExceptionsExpiring => "exceptions_expiring",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Topic> {
-        Topic::ALL.into_iter().find(|t| t.as_str() == s)
+        self.into()
     }
 }
 
@@ -124,24 +120,55 @@ impl Digest {
 
     /// The news, narrowed to the route's OUs and topics.
     pub fn build(news: &News, route: &Route) -> Digest {
-        let report = news.report;
-        let in_route = |account_id: &str| {
-            route.ous.is_empty()
-                || news
-                    .ous_of
-                    .get(account_id)
-                    .is_some_and(|ous| ous.iter().any(|ou| route.ous.contains(ou)))
-        };
-        let wants = |topic| route.topics.contains(&topic);
+        let scope = Scope { news, route };
+        Digest {
+            changes: scope.changes(),
+            account_errors: if scope.wants(Topic::AccountErrors) {
+                scope.account_errors()
+            } else {
+                Vec::new()
+            },
+            exceptions: if scope.wants(Topic::ExceptionsExpiring) {
+                scope.exceptions()
+            } else {
+                Vec::new()
+            },
+        }
+    }
+}
+
+/// The news as one webhook's route narrows it.
+struct Scope<'a> {
+    news: &'a News<'a>,
+    route: &'a Route,
+}
+
+impl Scope<'_> {
+    /// Whether the account is under one of the route's OUs (any account, with none).
+    fn in_route(&self, account_id: &str) -> bool {
+        self.route.ous.is_empty()
+            || self
+                .news
+                .ous_of
+                .get(account_id)
+                .is_some_and(|ous| ous.iter().any(|ou| self.route.ous.contains(ou)))
+    }
+
+    fn wants(&self, topic: Topic) -> bool {
+        self.route.topics.contains(&topic)
+    }
+
+    /// Resources that start or stop failing, on the topics the route asked for.
+    fn changes(&self) -> Vec<Change> {
+        let report = self.news.report;
         let accounts: HashMap<&str, &AccountReport> = report
             .accounts
             .iter()
             .map(|a| (a.account_id.as_str(), a))
             .collect();
-
         let mut changes = Vec::new();
         for change in &report.changes_since_previous_sweep {
-            if !in_route(&change.account_id) {
+            if !self.in_route(&change.account_id) {
                 continue;
             }
             // The view lists only accounts of this sweep, so the account is in the report.
@@ -159,7 +186,7 @@ impl Digest {
                 ChangeKind::NewFailure => Topic::NewFailures,
                 ChangeKind::Resolved => Topic::Resolved,
             };
-            if !wants(topic) {
+            if !self.wants(topic) {
                 continue;
             }
             let exception = (kind == ChangeKind::NewFailure)
@@ -175,59 +202,57 @@ impl Digest {
                 exception,
             });
         }
+        changes
+    }
 
-        let account_errors = if wants(Topic::AccountErrors) {
-            report
-                .accounts
-                .iter()
-                .filter(|a| a.outcome == Outcome::Error)
-                .filter(|a| news.newly_errored.contains(&a.account_id))
-                .filter(|a| in_route(&a.account_id))
-                .filter_map(|a| {
-                    let error = a.error.as_ref()?;
-                    Some(AccountError {
-                        account_id: a.account_id.clone(),
-                        account_name: a.account_name.clone(),
-                        ou_path: a.ou_path.clone(),
-                        operation: error.operation.clone(),
-                        region: error.region.clone(),
-                        code: error.code.clone(),
-                        message: error.message.clone(),
-                    })
+    /// Accounts in the route that errored in this sweep and not in their previous assessment.
+    fn account_errors(&self) -> Vec<AccountError> {
+        self.news
+            .report
+            .accounts
+            .iter()
+            .filter(|a| a.outcome == Outcome::Error)
+            .filter(|a| self.news.newly_errored.contains(&a.account_id))
+            .filter(|a| self.in_route(&a.account_id))
+            .filter_map(|a| {
+                let error = a.error.as_ref()?;
+                Some(AccountError {
+                    account_id: a.account_id.clone(),
+                    account_name: a.account_name.clone(),
+                    ou_path: a.ou_path.clone(),
+                    operation: error.operation.clone(),
+                    region: error.region.clone(),
+                    code: error.code.clone(),
+                    message: error.message.clone(),
                 })
-                .collect()
-        } else {
-            Vec::new()
-        };
+            })
+            .collect()
+    }
 
-        let exceptions = if wants(Topic::ExceptionsExpiring) {
-            // A webhook for part of the organization hears of the exceptions that covered
-            // findings there; one for the whole organization, of all of them.
-            report
-                .sweep
-                .exceptions
-                .iter()
-                .filter(|e| e.state != ExceptionState::Active)
-                .filter(|e| match news.exceptions_changed.get(&e.exception.id) {
+    /// Exceptions newly expiring or expired. A webhook for part of the organization hears of
+    /// the exceptions that covered findings there; one for the whole organization, of all.
+    fn exceptions(&self) -> Vec<ExceptionNews> {
+        self.news
+            .report
+            .sweep
+            .exceptions
+            .iter()
+            .filter(|e| e.state != ExceptionState::Active)
+            .filter(
+                |e| match self.news.exceptions_changed.get(&e.exception.id) {
                     None => false,
-                    Some(covered) => route.ous.is_empty() || covered.iter().any(|a| in_route(a)),
-                })
-                .map(|e| ExceptionNews {
-                    id: e.exception.id.clone(),
-                    owner: e.exception.owner.clone(),
-                    expires: e.exception.expires,
-                    state: e.state,
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-
-        Digest {
-            changes,
-            account_errors,
-            exceptions,
-        }
+                    Some(covered) => {
+                        self.route.ous.is_empty() || covered.iter().any(|a| self.in_route(a))
+                    }
+                },
+            )
+            .map(|e| ExceptionNews {
+                id: e.exception.id.clone(),
+                owner: e.exception.owner.clone(),
+                expires: e.exception.expires,
+                state: e.state,
+            })
+            .collect()
     }
 }
 

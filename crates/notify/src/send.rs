@@ -4,21 +4,15 @@
 
 use secrecy::{ExposeSecret, SecretString};
 use std::time::Duration;
+use strum::{Display, EnumIter, EnumString, IntoStaticStr};
 use tokio::time::Instant;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a webhook's body is; its string is the configuration file's `format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Display, EnumString, IntoStaticStr, EnumIter)]
+#[strum(serialize_all = "snake_case")]
 pub enum WebhookFormat {
     Json,
     Slack,
-}
-
-impl WebhookFormat {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WebhookFormat::Json => "json",
-            WebhookFormat::Slack => "slack",
-        }
-    }
 }
 
 /// One `[[notify.webhook]]`.
@@ -133,4 +127,12 @@ pub fn check_url(url: &str) -> Result<(), &'static str> {
         return Err("has no host");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn webhook_formats_are_the_configuration_files() {
+        mfa_evaluator::wire_names::assert_wire_names::<super::WebhookFormat>(&["json", "slack"]);
+    }
 }

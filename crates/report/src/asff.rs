@@ -28,42 +28,17 @@ fn asff_finding(finding: &Finding) -> Value {
         .to_rfc3339_opts(SecondsFormat::Millis, true);
     let control = finding.control_id();
     let resource = finding.resource;
-    let account = &finding.account.account_id;
-    let partition = finding.partition();
-    // The account's own default product, in the region the findings are imported into.
-    let import_region = sweep.import_region();
-    let product_arn =
-        format!("arn:{partition}:securityhub:{import_region}:{account}:product/{account}/default");
-    let compliance_status = match resource.status {
-        Status::Passed => "PASSED",
-        Status::Failed => "FAILED",
-        Status::NotApplicable | Status::Error => "NOT_AVAILABLE",
-    };
-    // Security Hub's own control findings say INFORMATIONAL when they pass.
-    let severity = match (resource.status, control.severity()) {
-        (Status::Passed | Status::NotApplicable, _) => "INFORMATIONAL",
-        (_, Severity::Critical) => "CRITICAL",
-        (_, Severity::Medium) => "MEDIUM",
-    };
-    let workflow = match resource.exception {
-        Some(_) => "SUPPRESSED",
-        None => "NEW",
-    };
+    let severity = severity_label(finding);
     let created = resource
         .failing_since
         .unwrap_or(sweep.started_at)
         .to_rfc3339_opts(SecondsFormat::Millis, true);
-    let mut product_fields = json!({
-        "mfa-auditor/AccountName": finding.account.account_name,
-        "mfa-auditor/OuPath": finding.account.ou_path,
-        "mfa-auditor/SweepId": sweep.id,
-    });
     let mut value = json!({
         "SchemaVersion": ASFF_SCHEMA_VERSION,
         "Id": finding.uid(),
-        "ProductArn": product_arn,
+        "ProductArn": product_arn(finding),
         "GeneratorId": format!("mfa-auditor/{control}"),
-        "AwsAccountId": account,
+        "AwsAccountId": finding.account.account_id,
         "Types": ["Software and Configuration Checks/Industry and Regulatory Standards"],
         "CreatedAt": created,
         "UpdatedAt": updated,
@@ -85,15 +60,15 @@ fn asff_finding(finding: &Finding) -> Value {
         "Resources": [{
             "Type": resource.resource_type.as_str(),
             "Id": resource.resource_id,
-            "Partition": partition,
+            "Partition": finding.partition(),
             "Region": finding.region(),
         }],
         "Compliance": {
-            "Status": compliance_status,
+            "Status": compliance_status(resource.status),
             "SecurityControlId": control.as_str(),
             "RelatedRequirements": finding.control.related_requirements,
         },
-        "Workflow": {"Status": workflow},
+        "Workflow": {"Status": workflow_status(finding)},
         "RecordState": "ACTIVE",
     });
     if let Some(reason) = crate::not_evaluated_reason(resource) {
@@ -104,9 +79,6 @@ fn asff_finding(finding: &Finding) -> Value {
         }]);
     }
     if let Some(exception) = &resource.exception {
-        product_fields["mfa-auditor/ExceptionId"] = json!(exception.id);
-        product_fields["mfa-auditor/ExceptionOwner"] = json!(exception.owner);
-        product_fields["mfa-auditor/ExceptionExpires"] = json!(exception.expires.to_string());
         value["Note"] = json!({
             "Text": truncate(
                 &format!("Accepted risk until {}: {}", exception.expires, exception.reason),
@@ -119,8 +91,57 @@ fn asff_finding(finding: &Finding) -> Value {
     if let Some(since) = resource.failing_since {
         value["FirstObservedAt"] = json!(since.to_rfc3339_opts(SecondsFormat::Millis, true));
     }
-    value["ProductFields"] = product_fields;
+    value["ProductFields"] = product_fields(finding);
     value
+}
+
+/// The account's own default product, in the region the findings are imported into.
+fn product_arn(finding: &Finding) -> String {
+    let partition = finding.partition();
+    let import_region = finding.report.sweep.import_region();
+    let account = &finding.account.account_id;
+    format!("arn:{partition}:securityhub:{import_region}:{account}:product/{account}/default")
+}
+
+/// ASFF has no status for a resource the control does not evaluate, or could not decide.
+fn compliance_status(status: Status) -> &'static str {
+    match status {
+        Status::Passed => "PASSED",
+        Status::Failed => "FAILED",
+        Status::NotApplicable | Status::Error => "NOT_AVAILABLE",
+    }
+}
+
+/// Security Hub's own control findings say INFORMATIONAL when they pass.
+fn severity_label(finding: &Finding) -> &'static str {
+    match (finding.resource.status, finding.control_id().severity()) {
+        (Status::Passed | Status::NotApplicable, _) => "INFORMATIONAL",
+        (_, Severity::Critical) => "CRITICAL",
+        (_, Severity::Medium) => "MEDIUM",
+    }
+}
+
+/// Suppressed when an exception covers the finding.
+fn workflow_status(finding: &Finding) -> &'static str {
+    match finding.resource.exception {
+        Some(_) => "SUPPRESSED",
+        None => "NEW",
+    }
+}
+
+/// Where the finding is in the organization, and the exception that covers it.
+fn product_fields(finding: &Finding) -> Value {
+    let mut product_fields = json!({
+        "mfa-auditor/AccountName": finding.account.account_name,
+        "mfa-auditor/OuPath": finding.account.ou_path,
+        "mfa-auditor/SweepId": finding.report.sweep.id,
+    });
+    if let Some(exception) = &finding.resource.exception {
+        product_fields["mfa-auditor/ExceptionId"] = json!(exception.id);
+        product_fields["mfa-auditor/ExceptionOwner"] = json!(exception.owner);
+        product_fields["mfa-auditor/ExceptionExpires"] = json!(exception.expires.to_string());
+    }
+    product_fields
 }
 
 /// At most `max` characters, cut on a character boundary.

@@ -28,34 +28,8 @@ fn ocsf_finding(finding: &Finding) -> Value {
     let time = sweep.finished_at.unwrap_or(sweep.started_at);
     let control = finding.control_id();
     let resource = finding.resource;
-    let (status_id, status) = match resource.exception {
-        Some(_) => (3, "Suppressed"),
-        None => (1, "New"),
-    };
-    // OCSF's compliance status: 1 Pass, 3 Fail, 99 Other.
-    let compliance_status_id = match resource.status {
-        Status::Passed => 1,
-        Status::Failed => 3,
-        Status::NotApplicable | Status::Error => 99,
-    };
-    let (severity_id, severity) = match (resource.status, control.severity()) {
-        (Status::Passed | Status::NotApplicable, _) => (1, "Informational"),
-        (_, Severity::Critical) => (5, "Critical"),
-        (_, Severity::Medium) => (3, "Medium"),
-    };
-    let mut finding_info = json!({
-        "uid": finding.uid(),
-        "title": control.title(),
-        "desc": format!("{control} {}: {}", resource.status, control.title()),
-        "types": ["Software and Configuration Checks/Industry and Regulatory Standards"],
-        "src_url": control.reference_url(),
-        "last_seen_time": millis(time),
-        "last_seen_time_dt": time,
-    });
-    if let Some(since) = resource.failing_since {
-        finding_info["first_seen_time"] = json!(millis(since));
-        finding_info["first_seen_time_dt"] = json!(since);
-    }
+    let (status_id, status) = workflow_status(finding);
+    let (severity_id, severity) = severity_of(finding);
     let mut event = json!({
         "activity_id": ACTIVITY_CREATE,
         "activity_name": "Create",
@@ -85,12 +59,12 @@ fn ocsf_finding(finding: &Finding) -> Value {
             "event_code": control.as_str(),
             "correlation_uid": sweep.id,
         },
-        "finding_info": finding_info,
+        "finding_info": finding_info(finding, time),
         "compliance": {
             "control": control.as_str(),
             "standards": finding.standards(),
             "requirements": finding.control.related_requirements,
-            "status_id": compliance_status_id,
+            "status_id": compliance_status_id(resource.status),
         },
         "resources": [{
             "uid": resource.resource_id,
@@ -99,25 +73,83 @@ fn ocsf_finding(finding: &Finding) -> Value {
             "cloud_partition": finding.partition(),
             "data": {"evidence": resource.evidence},
         }],
-        "cloud": {
-            "provider": "AWS",
-            "region": finding.region(),
-            "account": {
-                "uid": finding.account.account_id,
-                "name": finding.account.account_name,
-                "type": "AWS Account",
-                "type_id": 10,
-            },
-            "org": {
-                "uid": sweep.organization_id,
-                "ou_name": finding.account.ou_path,
-            },
-        },
+        "cloud": cloud(finding),
         "remediation": {
             "desc": control.remediation(),
             "references": [control.reference_url()],
         },
     });
+    add_why_not_counted(&mut event, finding);
+    event
+}
+
+/// The finding's workflow status: suppressed when an exception covers it.
+fn workflow_status(finding: &Finding) -> (u32, &'static str) {
+    match finding.resource.exception {
+        Some(_) => (3, "Suppressed"),
+        None => (1, "New"),
+    }
+}
+
+/// OCSF's compliance status: 1 Pass, 3 Fail, 99 Other.
+fn compliance_status_id(status: Status) -> u32 {
+    match status {
+        Status::Passed => 1,
+        Status::Failed => 3,
+        Status::NotApplicable | Status::Error => 99,
+    }
+}
+
+/// Informational when nothing is wrong; otherwise the control's severity.
+fn severity_of(finding: &Finding) -> (u32, &'static str) {
+    match (finding.resource.status, finding.control_id().severity()) {
+        (Status::Passed | Status::NotApplicable, _) => (1, "Informational"),
+        (_, Severity::Critical) => (5, "Critical"),
+        (_, Severity::Medium) => (3, "Medium"),
+    }
+}
+
+/// The control as a finding: title, reference, and since when the resource has failed.
+fn finding_info(finding: &Finding, time: DateTime<Utc>) -> Value {
+    let control = finding.control_id();
+    let resource = finding.resource;
+    let mut finding_info = json!({
+        "uid": finding.uid(),
+        "title": control.title(),
+        "desc": format!("{control} {}: {}", resource.status, control.title()),
+        "types": ["Software and Configuration Checks/Industry and Regulatory Standards"],
+        "src_url": control.reference_url(),
+        "last_seen_time": millis(time),
+        "last_seen_time_dt": time,
+    });
+    if let Some(since) = resource.failing_since {
+        finding_info["first_seen_time"] = json!(millis(since));
+        finding_info["first_seen_time_dt"] = json!(since);
+    }
+    finding_info
+}
+
+/// The account, its region and its place in the organization.
+fn cloud(finding: &Finding) -> Value {
+    json!({
+        "provider": "AWS",
+        "region": finding.region(),
+        "account": {
+            "uid": finding.account.account_id,
+            "name": finding.account.account_name,
+            "type": "AWS Account",
+            "type_id": 10,
+        },
+        "org": {
+            "uid": finding.report.sweep.organization_id,
+            "ou_name": finding.account.ou_path,
+        },
+    })
+}
+
+/// An accepted risk's exception, or why the control does not evaluate the resource.
+fn add_why_not_counted(event: &mut Value, finding: &Finding) {
+    let resource = finding.resource;
     if let Some(exception) = &resource.exception {
         event["comment"] = json!(format!(
             "Accepted risk: exception {} (owner {}, until {}): {}",
@@ -129,7 +161,6 @@ fn ocsf_finding(finding: &Finding) -> Value {
         // Compliance status 99 (Other): the finding's status detail says why.
         event["status_detail"] = json!(reason);
     }
-    event
 }
 
 fn millis(time: DateTime<Utc>) -> i64 {

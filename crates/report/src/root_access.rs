@@ -2,7 +2,7 @@
 //! accounts' root users, and how many member accounts still have root credentials.
 
 use crate::SweepReport;
-use mfa_evaluator::ControlId;
+use mfa_evaluator::{ControlId, ROOT_CREDENTIALS_PRESENT};
 
 /// Member accounts by what IAM.9's evidence says of their root credentials.
 #[derive(Debug, Default)]
@@ -14,7 +14,7 @@ struct RootCredentialsOfMembers {
 
 impl SweepReport {
     /// Member accounts (not the management account) whose root user still has a password or
-    /// access keys, by IAM.9's evidence (`root_credentials_present`).
+    /// access keys, by IAM.9's evidence ([`ROOT_CREDENTIALS_PRESENT`]).
     pub fn members_with_root_credentials(&self) -> usize {
         self.root_credentials_of_members().with
     }
@@ -35,7 +35,7 @@ impl SweepReport {
                 .iter()
                 .filter(|c| c.control_id == ControlId::Iam9)
                 .flat_map(|c| &c.resources)
-                .map(|r| r.evidence["root_credentials_present"].as_bool())
+                .map(|r| r.evidence[ROOT_CREDENTIALS_PRESENT].as_bool())
                 .collect();
             if present.is_empty() || present.contains(&None) {
                 counts.unread += 1;
@@ -109,13 +109,13 @@ mod tests {
     use crate::fixtures::{self, assessed, root};
     use crate::SweepReport;
     use chrono::{TimeZone, Utc};
-    use mfa_evaluator::{CentralizedRootAccess, ControlId, Status};
+    use mfa_evaluator::{CentralizedRootAccess, ControlId, Status, ROOT_CREDENTIALS_PRESENT};
     use serde_json::json;
 
     fn report(access: Option<CentralizedRootAccess>) -> SweepReport {
         let with_credentials = |account: &str, present: bool| {
             let mut finding = root(account, Status::Passed);
-            finding.evidence = json!({"root_credentials_present": present});
+            finding.evidence = json!({ (ROOT_CREDENTIALS_PRESENT): present });
             assessed(
                 account,
                 vec![fixtures::control(ControlId::Iam9, vec![finding])],

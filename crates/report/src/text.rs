@@ -3,7 +3,7 @@
 //! through [`crate::terminal`]: escaped, never obeyed.
 
 use crate::terminal::{escape, escape_truncated, Escaped};
-use crate::text_exceptions::write_exceptions;
+use crate::text_accepted_risks::write_accepted_risks;
 use crate::{AccountReport, ControlReport, Outcome, SweepReport};
 use mfa_evaluator::{ControlId, Status};
 use std::fmt::Write;
@@ -17,6 +17,22 @@ pub fn render_text(report: &SweepReport) -> String {
 }
 
 fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
+    write_header(out, report)?;
+    write_control_table(out, report)?;
+    let any_failure = write_failing_resources(out, report)?;
+    write_accepted_risks(out, report)?;
+    write_changes(out, report)?;
+    write_errors(out, report)?;
+    write_skipped(out, report)?;
+    write_not_evaluated(out, report)?;
+    if any_failure {
+        write_what_to_do(out, report)?;
+    }
+    Ok(())
+}
+
+/// The sweep, the organization, when and where it looked, and the accounts by outcome.
+fn write_header(out: &mut String, report: &SweepReport) -> std::fmt::Result {
     let sweep = &report.sweep;
     writeln!(
         out,
@@ -48,24 +64,7 @@ fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
         "Regions searched for user pools: {}",
         Escaped(&report.regions_searched())
     )?;
-    if let Some(as_of) = &report.as_of {
-        writeln!(
-            out,
-            "As of the end of {} (UTC): the last sweep that started by then; {} accounts that \
-             errored in it are shown as an earlier sweep assessed them",
-            as_of.date,
-            as_of.earlier_assessments.len()
-        )?;
-        for earlier in &as_of.earlier_assessments {
-            writeln!(
-                out,
-                "  {} as assessed {} (sweep {})",
-                Escaped(&earlier.account_id),
-                earlier.assessed_at.format("%Y-%m-%d %H:%M UTC"),
-                Escaped(&earlier.sweep_id)
-            )?;
-        }
-    }
+    write_as_of(out, report)?;
     let (assessed, errored, skipped) = report.outcome_counts();
     writeln!(
         out,
@@ -76,8 +75,35 @@ fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
         // One line, with AWS's error message in it when it could not be read.
         writeln!(out, "{}", Escaped(&line))?;
     }
-    writeln!(out)?;
+    writeln!(out)
+}
 
+/// With `--as-of`: which day, and the accounts shown as an earlier sweep assessed them.
+fn write_as_of(out: &mut String, report: &SweepReport) -> std::fmt::Result {
+    let Some(as_of) = &report.as_of else {
+        return Ok(());
+    };
+    writeln!(
+        out,
+        "As of the end of {} (UTC): the last sweep that started by then; {} accounts that \
+         errored in it are shown as an earlier sweep assessed them",
+        as_of.date,
+        as_of.earlier_assessments.len()
+    )?;
+    for earlier in &as_of.earlier_assessments {
+        writeln!(
+            out,
+            "  {} as assessed {} (sweep {})",
+            Escaped(&earlier.account_id),
+            earlier.assessed_at.format("%Y-%m-%d %H:%M UTC"),
+            Escaped(&earlier.sweep_id)
+        )?;
+    }
+    Ok(())
+}
+
+/// One row per control: accounts per status, failing and excepted resources.
+fn write_control_table(out: &mut String, report: &SweepReport) -> std::fmt::Result {
     writeln!(
         out,
         "{:<10} {:<9} {:>7} {:>7} {:>5} {:>6} {:>9} {:>9}  title",
@@ -104,26 +130,18 @@ fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
         "(accounts per status, an account that errored as a whole in \"error\" for every \
          control; \"failing\" counts failing resources (root users, IAM users, user pools), \
          the excepted ones included; \"excepted\" those an exception covers)"
-    )?;
+    )
+}
 
+/// The failures no exception covers, per control and account. Returns whether there was any:
+/// "What to do" is written only then.
+fn write_failing_resources(
+    out: &mut String,
+    report: &SweepReport,
+) -> Result<bool, std::fmt::Error> {
     let mut any_failure = false;
-    for control in &sweep.controls {
-        // (account, failing resource ids) for the accounts where this control has failures.
-        let failing: Vec<(&AccountReport, Vec<&str>)> = report
-            .accounts
-            .iter()
-            .filter_map(|a| {
-                let ids: Vec<&str> = a
-                    .controls
-                    .iter()
-                    .filter(|c| c.control_id == *control)
-                    .flat_map(|c| &c.resources)
-                    .filter(|r| r.status == Status::Failed && r.exception.is_none())
-                    .map(|r| r.resource_id.as_str())
-                    .collect();
-                (!ids.is_empty()).then_some((a, ids))
-            })
-            .collect();
+    for control in &report.sweep.controls {
+        let failing = unexcepted_failures(report, *control);
         if failing.is_empty() {
             continue;
         }
@@ -131,49 +149,7 @@ fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
             writeln!(out, "\nFailing resources")?;
             any_failure = true;
         }
-        let total: usize = failing.iter().map(|(_, ids)| ids.len()).sum();
-        writeln!(
-            out,
-            // Unexcepted alone: the summary's "failing" counts the excepted ones too, so this
-            // count says which it is (the excepted ones are under "Accepted risks").
-            "  {} ({}) {}: {total} failing without an exception, in {} accounts",
-            control.as_str(),
-            control.severity().as_str(),
-            control.title(),
-            failing.len()
-        )?;
-        for (account, ids) in failing {
-            let label = format!(
-                "{} {}",
-                Escaped(&account.account_id),
-                escape_truncated(&account.account_name, 24)
-            );
-            if *control == ControlId::Iam9 || *control == ControlId::Iam6 {
-                writeln!(
-                    out,
-                    "    {label:<38} root user ({})",
-                    Escaped(&account.ou_path)
-                )?;
-                continue;
-            }
-            let shown: Vec<std::borrow::Cow<str>> = ids
-                .iter()
-                .take(MAX_LISTED)
-                .map(|id| escape(short_resource(id)))
-                .collect();
-            let more = ids.len().saturating_sub(MAX_LISTED);
-            let tail = if more > 0 {
-                format!(", and {more} more")
-            } else {
-                String::new()
-            };
-            writeln!(
-                out,
-                "    {label:<38} {}: {}{tail}",
-                ids.len(),
-                shown.join(", ")
-            )?;
-        }
+        write_failing_control(out, *control, failing)?;
     }
     if any_failure {
         writeln!(
@@ -181,36 +157,120 @@ fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
             "  (every failing resource, with its evidence: report --format json)"
         )?;
     }
-    write_exceptions(out, report)?;
+    Ok(any_failure)
+}
 
-    if !report.changes_since_previous_sweep.is_empty() {
-        let changes = &report.changes_since_previous_sweep;
+/// (account, failing resource ids) for the accounts where `control` has failures no exception
+/// covers.
+fn unexcepted_failures(
+    report: &SweepReport,
+    control: ControlId,
+) -> Vec<(&AccountReport, Vec<&str>)> {
+    report
+        .accounts
+        .iter()
+        .filter_map(|a| {
+            let ids: Vec<&str> = a
+                .controls
+                .iter()
+                .filter(|c| c.control_id == control)
+                .flat_map(|c| &c.resources)
+                .filter(|r| r.status == Status::Failed && r.exception.is_none())
+                .map(|r| r.resource_id.as_str())
+                .collect();
+            (!ids.is_empty()).then_some((a, ids))
+        })
+        .collect()
+}
+
+/// One control's failures: a line per account, naming the first few resources (the root user
+/// for the root controls).
+fn write_failing_control(
+    out: &mut String,
+    control: ControlId,
+    failing: Vec<(&AccountReport, Vec<&str>)>,
+) -> std::fmt::Result {
+    let total: usize = failing.iter().map(|(_, ids)| ids.len()).sum();
+    writeln!(
+        out,
+        // Unexcepted alone: the summary's "failing" counts the excepted ones too, so this
+        // count says which it is (the excepted ones are under "Accepted risks").
+        "  {} ({}) {}: {total} failing without an exception, in {} accounts",
+        control.as_str(),
+        control.severity().as_str(),
+        control.title(),
+        failing.len()
+    )?;
+    for (account, ids) in failing {
+        let label = format!(
+            "{} {}",
+            Escaped(&account.account_id),
+            escape_truncated(&account.account_name, 24)
+        );
+        if control == ControlId::Iam9 || control == ControlId::Iam6 {
+            writeln!(
+                out,
+                "    {label:<38} root user ({})",
+                Escaped(&account.ou_path)
+            )?;
+            continue;
+        }
+        let shown: Vec<std::borrow::Cow<str>> = ids
+            .iter()
+            .take(MAX_LISTED)
+            .map(|id| escape(short_resource(id)))
+            .collect();
+        let more = ids.len().saturating_sub(MAX_LISTED);
+        let tail = if more > 0 {
+            format!(", and {more} more")
+        } else {
+            String::new()
+        };
         writeln!(
             out,
-            "\nChanged since the previous sweep: {}",
-            report.change_counts().headline()
+            "    {label:<38} {}: {}{tail}",
+            ids.len(),
+            shown.join(", ")
         )?;
-        for change in changes.iter().take(MAX_CHANGES_LISTED) {
-            let status = change.status.map(|s| s.as_str()).unwrap_or("-");
-            writeln!(
-                out,
-                "  {:<12} {} {:<24} {:<9} {} ({status})",
-                change.change.as_str(),
-                Escaped(&change.account_id),
-                escape_truncated(&change.account_name, 24),
-                change.control_id.as_str(),
-                Escaped(short_resource(&change.resource_id))
-            )?;
-        }
-        if changes.len() > MAX_CHANGES_LISTED {
-            writeln!(
-                out,
-                "  and {} more (SELECT * FROM changes_since_previous_sweep)",
-                changes.len() - MAX_CHANGES_LISTED
-            )?;
-        }
     }
+    Ok(())
+}
 
+/// The counts of what changed since each account's previous assessment, and the first changes.
+fn write_changes(out: &mut String, report: &SweepReport) -> std::fmt::Result {
+    let changes = &report.changes_since_previous_sweep;
+    if changes.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "\nChanged since the previous sweep: {}",
+        report.change_counts().headline()
+    )?;
+    for change in changes.iter().take(MAX_CHANGES_LISTED) {
+        let status = change.status.map(|s| s.as_str()).unwrap_or("-");
+        writeln!(
+            out,
+            "  {:<12} {} {:<24} {:<9} {} ({status})",
+            change.change.as_str(),
+            Escaped(&change.account_id),
+            escape_truncated(&change.account_name, 24),
+            change.control_id.as_str(),
+            Escaped(short_resource(&change.resource_id))
+        )?;
+    }
+    if changes.len() > MAX_CHANGES_LISTED {
+        writeln!(
+            out,
+            "  and {} more (SELECT * FROM changes_since_previous_sweep)",
+            changes.len() - MAX_CHANGES_LISTED
+        )?;
+    }
+    Ok(())
+}
+
+/// Accounts not assessed, then controls not decided, each with its error.
+fn write_errors(out: &mut String, report: &SweepReport) -> std::fmt::Result {
     let errors: Vec<String> = report
         .accounts
         .iter()
@@ -244,7 +304,11 @@ fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
             writeln!(out, "{line}")?;
         }
     }
+    Ok(())
+}
 
+/// Accounts out of scope, each with why.
+fn write_skipped(out: &mut String, report: &SweepReport) -> std::fmt::Result {
     let skipped: Vec<&AccountReport> = report
         .accounts
         .iter()
@@ -263,7 +327,11 @@ fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
             )?;
         }
     }
+    Ok(())
+}
 
+/// Resources a control does not evaluate, as Security Hub scopes it, each with why.
+fn write_not_evaluated(out: &mut String, report: &SweepReport) -> std::fmt::Result {
     let unevaluated = crate::not_evaluated(report);
     if !unevaluated.is_empty() {
         writeln!(
@@ -282,17 +350,19 @@ fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
             )?;
         }
     }
+    Ok(())
+}
 
-    if any_failure {
-        writeln!(out, "\nWhat to do")?;
-        for control in &sweep.controls {
-            let fails = controls_of(report, *control).any(|c| c.status == Status::Failed);
-            if fails {
-                writeln!(out, "  {}: {}", control.as_str(), control.remediation())?;
-                let requirements = crate::related_requirements(*control);
-                if !requirements.is_empty() {
-                    writeln!(out, "    Related requirements: {}", requirements.join(", "))?;
-                }
+/// The remediation of each control that failed somewhere, with its related requirements.
+fn write_what_to_do(out: &mut String, report: &SweepReport) -> std::fmt::Result {
+    writeln!(out, "\nWhat to do")?;
+    for control in &report.sweep.controls {
+        let fails = controls_of(report, *control).any(|c| c.status == Status::Failed);
+        if fails {
+            writeln!(out, "  {}: {}", control.as_str(), control.remediation())?;
+            let requirements = crate::related_requirements(*control);
+            if !requirements.is_empty() {
+                writeln!(out, "    Related requirements: {}", requirements.join(", "))?;
             }
         }
     }

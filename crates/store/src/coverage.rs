@@ -1,5 +1,6 @@
 //! MFA coverage over time: the `mfa_coverage` view over the year before a report's sweep.
 
+use crate::rows::parse;
 use crate::{query_error, Store, StoreError};
 use chrono::{DateTime, Utc};
 use mfa_report::CoveragePoint;
@@ -44,7 +45,7 @@ impl Store {
                 Ok(CoveragePoint {
                     sweep_id: row.sweep_id.to_string(),
                     sweep_started_at: row.sweep_started_at,
-                    control_id: row.control_id.parse().map_err(StoreError::Unreadable)?,
+                    control_id: parse(&row.control_id)?,
                     top_level_ou: row.top_level_ou,
                     accounts_assessed: count(row.accounts_assessed, "accounts_assessed")?,
                     in_scope: count(row.in_scope, "in_scope")?,

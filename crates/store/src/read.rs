@@ -7,10 +7,11 @@
 
 use crate::changes::changes_between;
 use crate::counts::control_counts;
-use crate::exceptions::read_sweep_exceptions;
 use crate::rows::{AssessedAccountRow, ControlRow, CurrentFindingRow, SpanRow, SweepRow};
+use crate::sweep_exceptions::read_sweep_exceptions;
 use crate::{parse_sweep_id, query_error, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
+use mfa_evaluator::ControlId;
 use mfa_report::{
     AccountReport, AsOf, ControlReport, CurrentFinding, EarlierAssessment, Outcome, ResourceReport,
     SweepReport, SCHEMA_VERSION,
@@ -64,11 +65,45 @@ impl Store {
         let row = self.select_sweep(selector).await?;
         let mut sweep = row.info()?;
         sweep.exceptions = read_sweep_exceptions(&self.pool, row.sweep_id).await?;
+        let as_of_a_day = matches!(selector, SweepSelector::AsOf(_));
+        let account_rows = self.assessed_accounts(row.sweep_id, as_of_a_day).await?;
+        let assessments = Assessments::of(&account_rows);
+        let control_rows = self.control_rows(&assessments).await?;
+        let span_rows = self.span_rows(&assessments, evidence).await?;
+        let changes = changes_between(&self.pool, &account_rows).await?;
 
-        // Each account of the sweep with the assessment its findings come from: this sweep's,
-        // or as of a day, that of the last sweep up to this one that assessed it (none for a
-        // skipped account). A sweep's time is its start, as for `failing_since`.
-        let account_rows: Vec<AssessedAccountRow> = sqlx::query_as(
+        let controls_by_account = controls_by_account(control_rows, span_rows)?;
+        let (accounts, earlier_assessments) =
+            account_reports(account_rows, controls_by_account, row.sweep_id)?;
+        let as_of = match selector {
+            SweepSelector::AsOf(date) => Some(AsOf {
+                date: *date,
+                end: end_of_day(*date),
+                earlier_assessments,
+            }),
+            _ => None,
+        };
+        let control_counts =
+            control_counts(&self.pool, row.sweep_id, as_of.is_some(), &sweep.controls).await?;
+        Ok(SweepReport {
+            schema_version: SCHEMA_VERSION,
+            sweep,
+            accounts,
+            changes_since_previous_sweep: changes,
+            as_of,
+            control_counts,
+        })
+    }
+
+    /// Each account of the sweep with the assessment its findings come from: this sweep's, or
+    /// as of a day, that of the last sweep up to this one that assessed it (none for a skipped
+    /// account). A sweep's time is its start, as for `failing_since`.
+    async fn assessed_accounts(
+        &self,
+        sweep_id: Uuid,
+        as_of_a_day: bool,
+    ) -> Result<Vec<AssessedAccountRow>, StoreError> {
+        sqlx::query_as(
             "SELECT sa.*, asm.sweep_id AS assessed_sweep_id, asm.sweep_seq AS assessed_seq,
                     asm.started_at AS assessed_at, prev.sweep_seq AS previous_assessed_seq,
                     asm.regions AS assessed_regions
@@ -91,42 +126,43 @@ impl Store {
              WHERE sa.sweep_id = $1
              ORDER BY sa.ou_path, sa.account_name, sa.account_id",
         )
-        .bind(row.sweep_id)
-        .bind(matches!(selector, SweepSelector::AsOf(_)))
+        .bind(sweep_id)
+        .bind(as_of_a_day)
         .fetch_all(&self.pool)
         .await
-        .map_err(query_error("read of a sweep's accounts"))?;
-        let assessments: Vec<(&str, Uuid, i64)> = account_rows
-            .iter()
-            .filter_map(|a| {
-                Some((
-                    a.account.account_id.as_str(),
-                    a.assessed_sweep_id?,
-                    a.assessed_seq?,
-                ))
-            })
-            .collect();
-        let account_ids: Vec<&str> = assessments.iter().map(|a| a.0).collect();
-        let sweep_ids: Vec<Uuid> = assessments.iter().map(|a| a.1).collect();
-        let sweep_seqs: Vec<i64> = assessments.iter().map(|a| a.2).collect();
+        .map_err(query_error("read of a sweep's accounts"))
+    }
 
-        let control_rows: Vec<ControlRow> = sqlx::query_as(
+    /// The control results of the assessments.
+    async fn control_rows(
+        &self,
+        assessments: &Assessments<'_>,
+    ) -> Result<Vec<ControlRow>, StoreError> {
+        sqlx::query_as(
             "SELECT cr.* FROM UNNEST($1::text[], $2::uuid[]) AS a(account_id, sweep_id)
              JOIN control_results cr ON cr.sweep_id = a.sweep_id AND cr.account_id = a.account_id",
         )
-        .bind(&account_ids)
-        .bind(&sweep_ids)
+        .bind(&assessments.account_ids)
+        .bind(&assessments.sweep_ids)
         .fetch_all(&self.pool)
         .await
-        .map_err(query_error("read of a sweep's control results"))?;
-        // Each finding as of its assessment, with the exception that covered it then. The spans
-        // that end at or after an assessment are few (those current then); the ones that began
-        // before it are the account's whole history: `+ 0` keeps the planner on the index of
-        // the first kind (finding_spans_account_last). Ordered here, not in SQL: a sort of the
-        // whole organization's findings would spill to disk.
+        .map_err(query_error("read of a sweep's control results"))
+    }
+
+    /// Each finding as of its assessment, with the exception that covered it then, in the
+    /// order the assessment listed them. The spans that end at or after an assessment are few
+    /// (those current then); the ones that began before it are the account's whole history:
+    /// `+ 0` keeps the planner on the index of the first kind (finding_spans_account_last).
+    /// Ordered here, not in SQL: a sort of the whole organization's findings would spill to
+    /// disk.
+    async fn span_rows(
+        &self,
+        assessments: &Assessments<'_>,
+        evidence: Evidence,
+    ) -> Result<Vec<SpanRow>, StoreError> {
         let mut span_rows: Vec<SpanRow> = sqlx::query_as(
             "SELECT f.account_id, f.control_id, f.resource_type, f.resource_id, f.status,
-                    CASE WHEN $4 OR f.control_id = 'IAM.9' THEN f.evidence
+                    CASE WHEN $4 OR f.control_id = $5 THEN f.evidence
                          WHEN f.status = 'NOT_APPLICABLE'
                          THEN jsonb_build_object('not_evaluated', f.evidence->'not_evaluated')
                          ELSE 'null'::jsonb END AS evidence,
@@ -144,104 +180,17 @@ impl Store {
              LEFT JOIN sweep_exceptions se ON se.sweep_id = x.sweep_id
                   AND se.exception_id = x.exception_id",
         )
-        .bind(&account_ids)
-        .bind(&sweep_ids)
-        .bind(&sweep_seqs)
+        .bind(&assessments.account_ids)
+        .bind(&assessments.sweep_ids)
+        .bind(&assessments.sweep_seqs)
         .bind(evidence == Evidence::Full)
+        // Kept in a summary: the centralized root access line counts root credentials by it.
+        .bind(ControlId::Iam9.as_str())
         .fetch_all(&self.pool)
         .await
         .map_err(query_error("read of a sweep's findings"))?;
         span_rows.sort_by_key(|span| span.ordinal);
-        let changes = changes_between(&self.pool, &account_rows).await?;
-
-        let mut resources: HashMap<(String, String), Vec<ResourceReport>> = HashMap::new();
-        for span in span_rows {
-            let key = (span.account_id.clone(), span.control_id.clone());
-            resources
-                .entry(key)
-                .or_default()
-                .push(span.into_resource()?);
-        }
-        let mut controls_by_account: HashMap<String, Vec<ControlReport>> = HashMap::new();
-        for control_row in control_rows {
-            let control = control_row.control()?;
-            let status = control_row.status()?;
-            let failed_unexcepted = control_row.failed_unexcepted()?;
-            let resources = resources
-                .remove(&(control_row.account_id.clone(), control_row.control_id))
-                .unwrap_or_default();
-            controls_by_account
-                .entry(control_row.account_id)
-                .or_default()
-                .push(ControlReport {
-                    failed_unexcepted,
-                    ..ControlReport::new(
-                        control,
-                        status,
-                        control_row.error.into_error()?,
-                        resources,
-                    )
-                });
-        }
-        let mut earlier_assessments = Vec::new();
-        let mut accounts = Vec::with_capacity(account_rows.len());
-        for assessed in account_rows {
-            let regions = assessed.assessed_regions;
-            let account_row = assessed.account;
-            if let (Some(sweep_id), Some(assessed_at)) =
-                (assessed.assessed_sweep_id, assessed.assessed_at)
-            {
-                if sweep_id != row.sweep_id {
-                    earlier_assessments.push(EarlierAssessment {
-                        account_id: account_row.account_id.clone(),
-                        sweep_id: sweep_id.to_string(),
-                        assessed_at,
-                    });
-                }
-            }
-            let outcome = account_row.outcome()?;
-            let mut controls = match controls_by_account.remove(&account_row.account_id) {
-                Some(controls) => controls,
-                // Every assessment writes all its controls in one transaction, and they are
-                // never pruned: an assessed account without them is a broken history.
-                None if outcome == Outcome::Assessed => {
-                    return Err(StoreError::Unreadable(format!(
-                        "account {} was assessed but none of its control results were found",
-                        account_row.account_id
-                    )))
-                }
-                None => Vec::new(),
-            };
-            controls.sort_by_key(|c| c.control_id);
-            accounts.push(AccountReport {
-                outcome,
-                skip_reason: account_row.skip_reason()?,
-                account_id: account_row.account_id,
-                account_name: account_row.account_name,
-                ou_path: account_row.ou_path,
-                error: account_row.error.into_error()?,
-                controls,
-                regions,
-            });
-        }
-        let as_of = match selector {
-            SweepSelector::AsOf(date) => Some(AsOf {
-                date: *date,
-                end: end_of_day(*date),
-                earlier_assessments,
-            }),
-            _ => None,
-        };
-        let control_counts =
-            control_counts(&self.pool, row.sweep_id, as_of.is_some(), &sweep.controls).await?;
-        Ok(SweepReport {
-            schema_version: SCHEMA_VERSION,
-            sweep,
-            accounts,
-            changes_since_previous_sweep: changes,
-            as_of,
-            control_counts,
-        })
+        Ok(span_rows)
     }
 
     /// The report's sweep: the latest, the latest finished, a given one, or the last finished
@@ -300,4 +249,118 @@ impl Store {
         .map_err(query_error("read of the current findings"))?;
         rows.into_iter().map(CurrentFinding::try_from).collect()
     }
+}
+
+/// The assessments a report's findings come from, as the columns `UNNEST` takes.
+struct Assessments<'a> {
+    account_ids: Vec<&'a str>,
+    sweep_ids: Vec<Uuid>,
+    sweep_seqs: Vec<i64>,
+}
+
+impl<'a> Assessments<'a> {
+    /// The accounts that have one (not those skipped, nor those never assessed).
+    fn of(account_rows: &'a [AssessedAccountRow]) -> Self {
+        let assessed = account_rows.iter().filter_map(|a| {
+            Some((
+                a.account.account_id.as_str(),
+                a.assessed_sweep_id?,
+                a.assessed_seq?,
+            ))
+        });
+        let mut assessments = Assessments {
+            account_ids: Vec::new(),
+            sweep_ids: Vec::new(),
+            sweep_seqs: Vec::new(),
+        };
+        for (account_id, sweep_id, sweep_seq) in assessed {
+            assessments.account_ids.push(account_id);
+            assessments.sweep_ids.push(sweep_id);
+            assessments.sweep_seqs.push(sweep_seq);
+        }
+        assessments
+    }
+}
+
+/// Each account's control reports, with their resources in the assessment's order.
+fn controls_by_account(
+    control_rows: Vec<ControlRow>,
+    span_rows: Vec<SpanRow>,
+) -> Result<HashMap<String, Vec<ControlReport>>, StoreError> {
+    let mut resources: HashMap<(String, String), Vec<ResourceReport>> = HashMap::new();
+    for span in span_rows {
+        let key = (span.account_id.clone(), span.control_id.clone());
+        resources
+            .entry(key)
+            .or_default()
+            .push(span.into_resource()?);
+    }
+    let mut controls_by_account: HashMap<String, Vec<ControlReport>> = HashMap::new();
+    for control_row in control_rows {
+        let control = control_row.control()?;
+        let status = control_row.status()?;
+        let failed_unexcepted = control_row.failed_unexcepted()?;
+        let resources = resources
+            .remove(&(control_row.account_id.clone(), control_row.control_id))
+            .unwrap_or_default();
+        controls_by_account
+            .entry(control_row.account_id)
+            .or_default()
+            .push(ControlReport {
+                failed_unexcepted,
+                ..ControlReport::new(control, status, control_row.error.into_error()?, resources)
+            });
+    }
+    Ok(controls_by_account)
+}
+
+/// The report's accounts in the sweep's order, and those whose findings come from an earlier
+/// sweep than the report's (`report_sweep`).
+fn account_reports(
+    account_rows: Vec<AssessedAccountRow>,
+    mut controls_by_account: HashMap<String, Vec<ControlReport>>,
+    report_sweep: Uuid,
+) -> Result<(Vec<AccountReport>, Vec<EarlierAssessment>), StoreError> {
+    let mut earlier_assessments = Vec::new();
+    let mut accounts = Vec::with_capacity(account_rows.len());
+    for assessed in account_rows {
+        let regions = assessed.assessed_regions;
+        let account_row = assessed.account;
+        if let (Some(sweep_id), Some(assessed_at)) =
+            (assessed.assessed_sweep_id, assessed.assessed_at)
+        {
+            if sweep_id != report_sweep {
+                earlier_assessments.push(EarlierAssessment {
+                    account_id: account_row.account_id.clone(),
+                    sweep_id: sweep_id.to_string(),
+                    assessed_at,
+                });
+            }
+        }
+        let outcome = account_row.outcome()?;
+        let mut controls = match controls_by_account.remove(&account_row.account_id) {
+            Some(controls) => controls,
+            // Every assessment writes all its controls in one transaction, and they are
+            // never pruned: an assessed account without them is a broken history.
+            None if outcome == Outcome::Assessed => {
+                return Err(StoreError::Unreadable(format!(
+                    "account {} was assessed but none of its control results were found",
+                    account_row.account_id
+                )))
+            }
+            None => Vec::new(),
+        };
+        controls.sort_by_key(|c| c.control_id);
+        accounts.push(AccountReport {
+            outcome,
+            skip_reason: account_row.skip_reason()?,
+            account_id: account_row.account_id,
+            account_name: account_row.account_name,
+            ou_path: account_row.ou_path,
+            error: account_row.error.into_error()?,
+            controls,
+            regions,
+        });
+    }
+    Ok((accounts, earlier_assessments))
 }

@@ -4,7 +4,9 @@
 
 use crate::StoreError;
 use chrono::{DateTime, NaiveDate, Utc};
-use mfa_evaluator::{CentralizedRootAccess, ControlId, DataError, ResourceType, Severity, Status};
+use mfa_evaluator::{
+    CentralizedRootAccess, ControlId, DataError, ExceptionState, ResourceType, Severity, Status,
+};
 use mfa_report::{
     AccountStanding, ChangeReport, CurrentFinding, ExceptionRef, FailingChange, FindingChange,
     Outcome, ResourceReport, SkipReason, SweepInfo, SweepStatus,
@@ -12,12 +14,39 @@ use mfa_report::{
 use std::str::FromStr;
 use uuid::Uuid;
 
-fn parse<T: FromStr<Err = String>>(value: &str) -> Result<T, StoreError> {
-    T::from_str(value).map_err(StoreError::Unreadable)
+/// An enum stored as text, and how the error names a value this version does not know.
+pub(crate) trait StoredEnum: FromStr {
+    /// Followed by the value, quoted.
+    const UNKNOWN: &'static str;
 }
 
-fn parse_with<T>(value: &str, what: &str, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
-    parse(value).ok_or_else(|| StoreError::Unreadable(format!("{what} {value:?}")))
+macro_rules! stored_enums {
+    ($($enum:ty => $unknown:literal,)*) => {
+        $(impl StoredEnum for $enum {
+            const UNKNOWN: &'static str = $unknown;
+        })*
+    };
+}
+
+stored_enums! {
+    ControlId => "unknown control",
+    Status => "unknown status",
+    Severity => "unknown severity",
+    ResourceType => "unknown resource type",
+    SweepStatus => "sweep status",
+    Outcome => "outcome",
+    SkipReason => "skip reason",
+    FindingChange => "change",
+    FailingChange => "failing change",
+    AccountStanding => "account state",
+    ExceptionState => "exception state",
+}
+
+/// A text column as its enum: an unknown value is [`StoreError::Unreadable`], never a default.
+pub(crate) fn parse<T: StoredEnum>(value: &str) -> Result<T, StoreError> {
+    value
+        .parse()
+        .map_err(|_| StoreError::Unreadable(format!("{} {value:?}", T::UNKNOWN)))
 }
 
 /// A `sweeps` row.
@@ -45,7 +74,7 @@ impl SweepRow {
             id: self.sweep_id.to_string(),
             started_at: self.started_at,
             finished_at: self.finished_at,
-            status: parse_with(&self.status, "sweep status", SweepStatus::parse)?,
+            status: parse::<SweepStatus>(&self.status)?,
             organization_id: self.organization_id.clone(),
             management_account_id: self.management_account_id.clone(),
             regions: self.regions.clone(),
@@ -127,13 +156,13 @@ pub(crate) struct AccountRow {
 
 impl AccountRow {
     pub fn outcome(&self) -> Result<Outcome, StoreError> {
-        parse_with(&self.outcome, "outcome", Outcome::parse)
+        parse::<Outcome>(&self.outcome)
     }
 
     pub fn skip_reason(&self) -> Result<Option<SkipReason>, StoreError> {
         self.skip_reason
             .as_deref()
-            .map(|reason| parse_with(reason, "skip reason", SkipReason::parse))
+            .map(parse::<SkipReason>)
             .transpose()
     }
 }
@@ -245,7 +274,7 @@ pub(crate) struct ChangeRow {
 impl ChangeRow {
     pub fn into_change(self) -> Result<ChangeReport, StoreError> {
         let change = match self.change.as_deref() {
-            Some(change) => parse_with(change, "change", FindingChange::parse)?,
+            Some(change) => parse::<FindingChange>(change)?,
             None => {
                 return Err(StoreError::Unreadable(format!(
                     "{} of {} under {}: a change from {:?} to {:?} this version does not know",
@@ -270,7 +299,7 @@ impl ChangeRow {
             failing: self
                 .failing_change
                 .as_deref()
-                .map(|value| parse_with(value, "failing change", FailingChange::parse))
+                .map(parse::<FailingChange>)
                 .transpose()?,
         })
     }
@@ -311,7 +340,7 @@ impl TryFrom<CurrentFindingRow> for CurrentFinding {
             status: parse::<Status>(&row.status)?,
             failing_since: row.failing_since,
             last_assessed_at: row.last_assessed_at,
-            account_state: parse_with(&row.account_state, "account state", AccountStanding::parse)?,
+            account_state: parse::<AccountStanding>(&row.account_state)?,
             exception_id: row.exception_id,
             exception_owner: row.exception_owner,
             exception_expires: row.exception_expires,

@@ -1,9 +1,9 @@
 //! A sweep's row: its start, its end (with the per-control trend counts), and what resuming an
 //! interrupted one needs. Every write is fenced (see `lock.rs`).
 
-use crate::exceptions::{read_sweep_exceptions, write_sweep_exceptions};
 use crate::lock::{check_fence, Fence};
-use crate::rows::SweepRow;
+use crate::rows::{parse, SweepRow};
+use crate::sweep_exceptions::{read_sweep_exceptions, write_sweep_exceptions};
 use crate::{parse_sweep_id, query_error, Store, StoreError};
 use chrono::{DateTime, Utc};
 use mfa_report::{Outcome, SweepInfo, SweepStatus};
@@ -62,9 +62,7 @@ impl Store {
         let done = rows
             .into_iter()
             .map(|(account_id, outcome)| {
-                Outcome::parse(&outcome)
-                    .map(|outcome| (account_id, outcome))
-                    .ok_or_else(|| StoreError::Unreadable(format!("outcome {outcome:?}")))
+                parse::<Outcome>(&outcome).map(|outcome| (account_id, outcome))
             })
             .collect::<Result<_, _>>()?;
         Ok(ResumableSweep { sweep, done })

@@ -251,3 +251,9 @@ fn the_first_exception_in_the_file_that_applies_wins() {
     let found = exception_for(&exceptions, &at, day(2027, 1, 15)).expect("covered");
     assert_eq!(found.id, "ci");
 }
+
+#[test]
+fn exception_states_are_the_histories() {
+    crate::wire_names::assert_wire_names::<ExceptionState>(&["active", "expiring", "expired"]);
+    crate::wire_names::assert_serde_agrees::<ExceptionState>();
+}

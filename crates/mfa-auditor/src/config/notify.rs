@@ -126,7 +126,7 @@ fn webhook_topics(
 ) -> Result<Vec<Topic>, ConfigError> {
     let mut topics = Vec::new();
     for topic in on {
-        let parsed = Topic::parse(topic).ok_or_else(|| {
+        let parsed = topic.parse::<Topic>().map_err(|_| {
             check.error(
                 &key.of("on"),
                 format!(

@@ -1,3 +1,6 @@
+//! What one webhook hears: new failures and resolved ones by the store's rule, narrowed to
+//! its topics and OUs; nothing to say is an empty digest; the topics' strings.
+
 #![allow(clippy::unwrap_used)]
 
 use super::*;
@@ -213,4 +216,17 @@ fn nothing_changed_is_an_empty_digest() {
     assert!(digest(&report, &world, &Topic::ALL, &[]).is_empty());
     // An account that errored already the night before is not news either.
     assert!(report.accounts.iter().any(|a| a.outcome == Outcome::Error));
+}
+
+#[test]
+fn topics_are_the_configuration_files() {
+    use strum::IntoEnumIterator;
+    mfa_evaluator::wire_names::assert_wire_names::<Topic>(&[
+        "new_failures",
+        "resolved",
+        "account_errors",
+        "exceptions_expiring",
+    ]);
+    mfa_evaluator::wire_names::assert_serde_agrees::<Topic>();
+    assert_eq!(Topic::iter().collect::<Vec<_>>(), Topic::ALL);
 }

@@ -1,3 +1,6 @@
+//! The page: names from AWS are text, never markup, and nothing is fetched; a report as of a
+//! day; the coverage table and chart.
+
 use super::render_html;
 use crate::coverage::CoveragePoint;
 use crate::{fixtures, AccountReport, AsOf, EarlierAssessment};

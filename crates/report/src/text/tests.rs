@@ -1,3 +1,5 @@
+//! The text report's sections, the JSON v1 shape, and names from AWS shown escaped.
+
 use super::*;
 use crate::{fixtures, FindingChange, SkipReason, SweepInfo, SweepStatus, SCHEMA_VERSION};
 use chrono::{TimeZone, Utc};

@@ -1,6 +1,7 @@
 //! The exceptions each sweep read: kept with the sweep (as they stood that day) and, for the
 //! views of "now", each one's latest definition.
 
+use crate::rows::parse;
 use crate::{query_error, StoreError};
 use chrono::NaiveDate;
 use mfa_evaluator::ExceptionState;
@@ -85,14 +86,7 @@ pub(crate) async fn read_sweep_exceptions(
     .map_err(query_error("read of a sweep's exceptions"))?;
     rows.into_iter()
         .map(|row| {
-            let state = [
-                ExceptionState::Active,
-                ExceptionState::Expiring,
-                ExceptionState::Expired,
-            ]
-            .into_iter()
-            .find(|s| s.as_str() == row.state)
-            .ok_or_else(|| StoreError::Unreadable(format!("exception state {:?}", row.state)))?;
+            let state = parse::<ExceptionState>(&row.state)?;
             Ok(SweepException {
                 exception: ExceptionRef {
                     id: row.exception_id,

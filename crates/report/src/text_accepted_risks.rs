@@ -12,9 +12,49 @@ use std::fmt::Write;
 /// Findings named under an exception before "and N more".
 const MAX_LISTED: usize = 10;
 
-pub(crate) fn write_exceptions(out: &mut String, report: &SweepReport) -> std::fmt::Result {
-    // exception id -> (the exception, "account name control resource" lines)
-    let mut covered: BTreeMap<&str, (&ExceptionRef, Vec<String>)> = BTreeMap::new();
+/// Exception id -> (the exception, an "account name control resource" line per finding).
+type Covered<'a> = BTreeMap<&'a str, (&'a ExceptionRef, Vec<String>)>;
+
+pub(crate) fn write_accepted_risks(out: &mut String, report: &SweepReport) -> std::fmt::Result {
+    let covered = covered_findings(report);
+    let unused = unused_exceptions(report, &covered);
+    let (expiring, expired) = (
+        exceptions_in_state(report, ExceptionState::Expiring),
+        exceptions_in_state(report, ExceptionState::Expired),
+    );
+    if covered.is_empty() && expiring.is_empty() && expired.is_empty() && unused.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "\nAccepted risks (exceptions): failing, but accepted until their end date"
+    )?;
+    for (id, (exception, findings)) in &covered {
+        write_covered(out, id, exception, findings)?;
+    }
+    if !expiring.is_empty() {
+        writeln!(out, "  Expiring soon: {}", expiring.join("; "))?;
+    }
+    if !expired.is_empty() {
+        writeln!(
+            out,
+            "  Expired, no longer applied (their findings count again): {}",
+            expired.join("; ")
+        )?;
+    }
+    if !unused.is_empty() {
+        writeln!(
+            out,
+            "  Unused, covered nothing in this sweep (stale?): {}",
+            unused.join(", ")
+        )?;
+    }
+    Ok(())
+}
+
+/// The failing findings each exception covered, by exception id.
+fn covered_findings(report: &SweepReport) -> Covered<'_> {
+    let mut covered = Covered::new();
     for account in &report.accounts {
         for control in &account.controls {
             for resource in &control.resources {
@@ -38,23 +78,30 @@ pub(crate) fn write_exceptions(out: &mut String, report: &SweepReport) -> std::f
             }
         }
     }
-    let named = |state: ExceptionState| -> Vec<String> {
-        report
-            .sweep
-            .exceptions
-            .iter()
-            .filter(|e| e.state == state)
-            .map(|e| {
-                format!(
-                    "{} ({}, {})",
-                    Escaped(&e.exception.id),
-                    e.exception.expires,
-                    Escaped(&e.exception.owner)
-                )
-            })
-            .collect()
-    };
-    let unused: Vec<String> = report
+    covered
+}
+
+/// The sweep's exceptions in `state`, each as "id (expires, owner)".
+fn exceptions_in_state(report: &SweepReport, state: ExceptionState) -> Vec<String> {
+    report
+        .sweep
+        .exceptions
+        .iter()
+        .filter(|e| e.state == state)
+        .map(|e| {
+            format!(
+                "{} ({}, {})",
+                Escaped(&e.exception.id),
+                e.exception.expires,
+                Escaped(&e.exception.owner)
+            )
+        })
+        .collect()
+}
+
+/// Exceptions still in force that covered nothing: perhaps stale.
+fn unused_exceptions(report: &SweepReport, covered: &Covered<'_>) -> Vec<String> {
+    report
         .sweep
         .exceptions
         .iter()
@@ -62,57 +109,36 @@ pub(crate) fn write_exceptions(out: &mut String, report: &SweepReport) -> std::f
             e.state != ExceptionState::Expired && !covered.contains_key(e.exception.id.as_str())
         })
         .map(|e| Escaped(&e.exception.id).to_string())
-        .collect();
-    let (expiring, expired) = (
-        named(ExceptionState::Expiring),
-        named(ExceptionState::Expired),
-    );
-    if covered.is_empty() && expiring.is_empty() && expired.is_empty() && unused.is_empty() {
-        return Ok(());
-    }
+        .collect()
+}
+
+/// One exception: its owner, end date, reason, and the first findings it covered.
+fn write_covered(
+    out: &mut String,
+    id: &str,
+    exception: &ExceptionRef,
+    findings: &[String],
+) -> std::fmt::Result {
+    let ticket = exception
+        .ticket
+        .as_ref()
+        .map(|t| format!(", ticket {}", Escaped(t)))
+        .unwrap_or_default();
     writeln!(
         out,
-        "\nAccepted risks (exceptions): failing, but accepted until their end date"
+        "  {}: {} finding{}, owner {}, until {}{ticket}",
+        Escaped(id),
+        findings.len(),
+        if findings.len() == 1 { "" } else { "s" },
+        Escaped(&exception.owner),
+        exception.expires
     )?;
-    for (id, (exception, findings)) in &covered {
-        let ticket = exception
-            .ticket
-            .as_ref()
-            .map(|t| format!(", ticket {}", Escaped(t)))
-            .unwrap_or_default();
-        writeln!(
-            out,
-            "  {}: {} finding{}, owner {}, until {}{ticket}",
-            Escaped(id),
-            findings.len(),
-            if findings.len() == 1 { "" } else { "s" },
-            Escaped(&exception.owner),
-            exception.expires
-        )?;
-        writeln!(out, "    reason: {}", Escaped(&exception.reason))?;
-        for line in findings.iter().take(MAX_LISTED) {
-            writeln!(out, "    {line}")?;
-        }
-        if findings.len() > MAX_LISTED {
-            writeln!(out, "    and {} more", findings.len() - MAX_LISTED)?;
-        }
+    writeln!(out, "    reason: {}", Escaped(&exception.reason))?;
+    for line in findings.iter().take(MAX_LISTED) {
+        writeln!(out, "    {line}")?;
     }
-    if !expiring.is_empty() {
-        writeln!(out, "  Expiring soon: {}", expiring.join("; "))?;
-    }
-    if !expired.is_empty() {
-        writeln!(
-            out,
-            "  Expired, no longer applied (their findings count again): {}",
-            expired.join("; ")
-        )?;
-    }
-    if !unused.is_empty() {
-        writeln!(
-            out,
-            "  Unused, covered nothing in this sweep (stale?): {}",
-            unused.join(", ")
-        )?;
+    if findings.len() > MAX_LISTED {
+        writeln!(out, "    and {} more", findings.len() - MAX_LISTED)?;
     }
     Ok(())
 }
