@@ -138,6 +138,14 @@ async fn the_documented_roles_work_as_a_managed_databases_administrator_creates_
         .unwrap();
     sql_guide::check_every_answer(&reader, "the reader").await;
     the_reader_reads_the_views_and_nothing_else(&reader).await;
+    let auditor = PgPool::connect_with(as_role(
+        &names.auditor,
+        "change-me-auditor",
+        &names.database,
+    ))
+    .await
+    .unwrap();
+    the_reader_sees_a_resource_gone(&reader, auditor).await;
     reader.close().await;
     no_other_role_connects(&mut admin, &names, &admin_options).await;
 
@@ -156,6 +164,30 @@ async fn the_documented_roles_work_as_a_managed_databases_administrator_creates_
         ),
     )
     .await;
+}
+
+/// A resource gone between two assessments: `changes_since_previous_sweep` asks which
+/// resources the later one looked at, reading tables the reader may not, and still answers it.
+async fn the_reader_sees_a_resource_gone(reader: &PgPool, auditor: PgPool) {
+    let store = common::locked_store(&auditor).await;
+    sql_guide::seed_a_night_with_a_user_gone(&store).await;
+    drop(store);
+    auditor.close().await;
+    let gone: Vec<(String, String)> = sqlx::query_as(
+        "SELECT control_id, resource_id FROM changes_since_previous_sweep
+         WHERE change = 'gone' ORDER BY control_id",
+    )
+    .fetch_all(reader)
+    .await
+    .unwrap_or_else(|e| panic!("the reader asks what changed when a user is gone: {e}"));
+    let ci = "arn:aws:iam::111111111111:user/ci".to_string();
+    assert_eq!(
+        gone,
+        [
+            ("IAM.19".to_string(), ci.clone()),
+            ("IAM.5".to_string(), ci)
+        ]
+    );
 }
 
 /// Every relation docs/sql.md describes, and no table beneath them; no write.

@@ -105,6 +105,28 @@ pub async fn seed(store: &super::Locked) {
     }
 }
 
+/// One more night after [`seed`], in which a user of 111111111111 is gone (deleted between two
+/// assessments): a change that asks which resources the assessment looked at.
+pub async fn seed_a_night_with_a_user_gone(store: &super::Locked) {
+    let id = "00000000-0000-4000-8000-000000000040";
+    let started = Utc::now();
+    store
+        .begin_sweep(&fixtures::sweep_info(id, started))
+        .await
+        .unwrap();
+    for account in [
+        account("111111111111", &["jess", "new-hire"], &[]),
+        account("222222222222", &["ops"], &["dev"]),
+        account("333333333333", &["legacy"], &[]),
+    ] {
+        store.record_account(id, &account).await.unwrap();
+    }
+    store
+        .finish_sweep(id, started, SweepStatus::Completed)
+        .await
+        .unwrap();
+}
+
 pub fn queries(doc: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut current: Option<String> = None;
