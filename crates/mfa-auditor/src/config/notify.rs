@@ -8,6 +8,7 @@ use super::secrets::{self, SecretForms};
 use super::{ConfigError, NotifySettings};
 use mfa_collector::OuId;
 use mfa_notify::{Route, SendSettings, Topic, Webhook, WebhookFormat};
+use strum::IntoEnumIterator;
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::{HashMap, HashSet};
 
@@ -108,14 +109,15 @@ fn webhook_format(
     key: &WebhookKey,
     format: &str,
 ) -> Result<WebhookFormat, ConfigError> {
-    match format {
-        "json" => Ok(WebhookFormat::Json),
-        "slack" => Ok(WebhookFormat::Slack),
-        other => Err(check.error(
+    format.parse().map_err(|_| {
+        let known: Vec<String> = WebhookFormat::iter()
+            .map(|f| format!("{:?}", f.to_string()))
+            .collect();
+        check.error(
             &key.of("format"),
-            format!("{other:?} is not \"json\" or \"slack\""),
-        )),
-    }
+            format!("{format:?} is not {}", known.join(" or ")),
+        )
+    })
 }
 
 /// `on`: what the webhook is told, each topic once, at least one.
