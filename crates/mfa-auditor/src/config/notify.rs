@@ -8,9 +8,9 @@ use super::secrets::{self, SecretForms};
 use super::{ConfigError, NotifySettings};
 use mfa_collector::OuId;
 use mfa_notify::{Route, SendSettings, Topic, Webhook, WebhookFormat};
-use strum::IntoEnumIterator;
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::{HashMap, HashSet};
+use strum::IntoEnumIterator;
 
 pub(super) fn notify_settings(
     check: &Checker,
