@@ -103,6 +103,15 @@ async fn access_denied_on_assume_role_errors_only_those_accounts() {
         account["error"] = json!({"operation": "sts:AssumeRole", "code": "AccessDenied"});
     }
     compare_with_expected(&auditor.json_report(), &expected);
+    // The report says what to check, which AWS's message does not.
+    let readable = text(&auditor.run(&["report"]).stdout);
+    for account_id in &denied {
+        let line = readable
+            .lines()
+            .find(|l| l.contains(account_id.as_str()) && l.contains("account not assessed"))
+            .unwrap_or_else(|| panic!("{account_id} in the errors: {readable}"));
+        assert!(line.ends_with("or expects another ExternalId)"), "{line}");
+    }
 }
 
 #[tokio::test]

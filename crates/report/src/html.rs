@@ -11,6 +11,7 @@ mod not_evaluated;
 #[cfg(test)]
 mod tests;
 
+use crate::advice::what_to_check;
 use crate::coverage::{by_control, ControlCoverage, CoveragePoint};
 use crate::text::short_resource;
 use crate::{AccountReport, ControlCounts, FailingChange, Outcome, SweepReport};
@@ -329,7 +330,12 @@ fn errors(report: &SweepReport) -> Markup {
                             td { code { (error.operation) } }
                             td { (error.region) }
                             td.error { (error.code.as_deref().unwrap_or("")) }
-                            td { (error.message) }
+                            td {
+                                (error.message)
+                                @if let Some(check) = what_to_check(error) {
+                                    br; span.meta { "Check: " (check) }
+                                }
+                            }
                             td { code { (error.request_id.as_deref().unwrap_or("")) } }
                         }
                     }

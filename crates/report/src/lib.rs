@@ -6,6 +6,7 @@
 //! it. Nothing here does I/O.
 
 mod accepted_risks;
+mod advice;
 mod asff;
 mod changes;
 mod counts;

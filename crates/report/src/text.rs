@@ -2,6 +2,7 @@
 //! skipped, and what to do about it. Every value from AWS, the database or a file is shown
 //! through [`crate::terminal`]: escaped, never obeyed.
 
+use crate::advice::what_to_check;
 use crate::terminal::{escape, escape_truncated, Escaped};
 use crate::text_accepted_risks::write_accepted_risks;
 use crate::{AccountReport, ControlReport, Outcome, SweepReport};
@@ -276,8 +277,9 @@ fn write_errors(out: &mut String, report: &SweepReport) -> std::fmt::Result {
         .iter()
         .flat_map(|a| {
             let account_error = a.error.iter().map(move |e| {
+                let check = what_to_check(e).map_or(String::new(), |c| format!(" (check: {c})"));
                 format!(
-                    "  {} {} ({}): account not assessed: {}",
+                    "  {} {} ({}): account not assessed: {}{check}",
                     Escaped(&a.account_id),
                     Escaped(&a.account_name),
                     Escaped(&a.ou_path),
