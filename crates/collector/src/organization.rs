@@ -12,6 +12,7 @@ use crate::ids::is_account_id;
 use crate::lifecycle::{lifecycle_of, Lifecycle};
 use crate::limits::QuotaKey;
 use crate::paginate::{paginate, ListCall, Page};
+use aws_sdk_organizations::types::{Account, OrganizationalUnit, Root};
 use aws_sdk_organizations::Client;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use mfa_evaluator::DataError;
@@ -95,6 +96,18 @@ pub struct OrganizationReader {
 /// Stands for the caller's own account in errors: Organizations calls are not made in a member.
 const CALLER: &str = "(caller)";
 
+const LIST_ACCOUNTS: &str = "organizations:ListAccounts";
+const LIST_ROOTS: &str = "organizations:ListRoots";
+const LIST_UNITS: &str = "organizations:ListOrganizationalUnitsForParent";
+const LIST_CHILDREN: &str = "organizations:ListAccountsForParent";
+
+/// What `DescribeOrganization` says of the organization.
+struct Described {
+    id: String,
+    management_account_id: String,
+    partition: String,
+}
+
 impl OrganizationReader {
     pub fn new(sdk: &aws_config::SdkConfig, caller: Caller) -> OrganizationReader {
         OrganizationReader {
@@ -142,6 +155,23 @@ impl OrganizationReader {
     }
 
     pub async fn read(&self) -> Result<Organization, CollectError> {
+        let described = self.describe().await?;
+        let walk = self.walk_tree().await?;
+        let listed = self.list_accounts().await?;
+        let mut accounts = Vec::with_capacity(listed.len());
+        for account in listed {
+            accounts.push(self.org_account(&account, &walk).await?);
+        }
+        Ok(Organization {
+            id: described.id,
+            management_account_id: described.management_account_id,
+            partition: described.partition,
+            accounts,
+        })
+    }
+
+    /// `DescribeOrganization`: the organization's id, its management account and partition.
+    async fn describe(&self) -> Result<Described, CollectError> {
         const DESCRIBE: &str = "organizations:DescribeOrganization";
         let description = self
             .call(DESCRIBE, || self.client.describe_organization().send())
@@ -166,13 +196,18 @@ impl OrganizationReader {
         let partition = partition_of_arn(arn)
             .ok_or_else(|| missing(&format!("well-formed Arn (got {arn:?})")))?
             .to_string();
+        Ok(Described {
+            id,
+            management_account_id,
+            partition,
+        })
+    }
 
-        let walk = self.walk_tree().await?;
-
-        const LIST: &str = "organizations:ListAccounts";
-        let listed = paginate(self.list_call(LIST), |token| async move {
+    /// Every account of the organization (`ListAccounts`); never none.
+    async fn list_accounts(&self) -> Result<Vec<Account>, CollectError> {
+        let listed = paginate(self.list_call(LIST_ACCOUNTS), |token| async move {
             let page = self
-                .call(LIST, || {
+                .call(LIST_ACCOUNTS, || {
                     self.client
                         .list_accounts()
                         .set_max_results(self.page_size)
@@ -181,7 +216,9 @@ impl OrganizationReader {
                 })
                 .await?;
             Ok(Page {
-                items: self.list_call(LIST).items(page.accounts, "Accounts")?,
+                items: self
+                    .list_call(LIST_ACCOUNTS)
+                    .items(page.accounts, "Accounts")?,
                 next: page.next_token,
                 truncated: None,
             })
@@ -191,43 +228,47 @@ impl OrganizationReader {
             // The management account is always a member: an empty list is a broken answer, and
             // a sweep over it would say nothing of the organization.
             return Err(self
-                .list_call(LIST)
+                .list_call(LIST_ACCOUNTS)
                 .malformed("no account at all, not even the management account"));
         }
-        let mut accounts = Vec::with_capacity(listed.len());
-        for account in listed {
-            let account_id = account
-                .id()
-                .ok_or_else(|| self.list_call(LIST).malformed("an account without an Id"))?
-                .to_string();
-            let parents = match walk.parents_of.get(&account_id) {
-                Some(parents) => parents.clone(),
-                // Not an account id: nothing to ask about it; the planner records it as an error.
-                None if !is_account_id(&account_id) => Ok(Vec::new()),
-                // An account the walk did not see (it moved, or left, while the walk ran): its
-                // own error, never the sweep's.
-                None => self.parents_of_one(&account_id, &walk).await,
-            };
-            let lifecycle = lifecycle_of(&account).map_err(|what| {
-                self.list_call(LIST)
-                    .malformed(format!(
-                        "account {:?} has {what}: neither audited nor skipped",
-                        account_id.chars().take(64).collect::<String>()
-                    ))
-                    .to_data_error()
-            });
-            accounts.push(OrgAccount {
-                name: account.name().filter(|n| !n.is_empty()).map(str::to_string),
-                lifecycle,
-                id: account_id,
-                parents,
-            });
-        }
-        Ok(Organization {
-            id,
-            management_account_id,
-            partition,
-            accounts,
+        Ok(listed)
+    }
+
+    /// One listed account, placed in the tree. Only a missing id fails the read: anything else
+    /// wrong is that account's own error, for the planner to record.
+    async fn org_account(
+        &self,
+        account: &Account,
+        walk: &Walk,
+    ) -> Result<OrgAccount, CollectError> {
+        let account_id = account
+            .id()
+            .ok_or_else(|| {
+                self.list_call(LIST_ACCOUNTS)
+                    .malformed("an account without an Id")
+            })?
+            .to_string();
+        let parents = match walk.parents_of.get(&account_id) {
+            Some(parents) => parents.clone(),
+            // Not an account id: nothing to ask about it; the planner records it as an error.
+            None if !is_account_id(&account_id) => Ok(Vec::new()),
+            // An account the walk did not see (it moved, or left, while the walk ran): its
+            // own error, never the sweep's.
+            None => self.parents_of_one(&account_id, walk).await,
+        };
+        let lifecycle = lifecycle_of(account).map_err(|what| {
+            self.list_call(LIST_ACCOUNTS)
+                .malformed(format!(
+                    "account {:?} has {what}: neither audited nor skipped",
+                    account_id.chars().take(64).collect::<String>()
+                ))
+                .to_data_error()
+        });
+        Ok(OrgAccount {
+            name: account.name().filter(|n| !n.is_empty()).map(str::to_string),
+            lifecycle,
+            id: account_id,
+            parents,
         })
     }
 
@@ -239,89 +280,32 @@ impl OrganizationReader {
         }
     }
 
-    /// Walks the OU tree once; returns each account's chain of parents, or why it cannot be
-    /// written (an OU above the account came without a name).
+    /// Walks the OU tree once, from each root down; returns each account's chain of parents,
+    /// or why it cannot be written (an OU above the account came without a name).
     async fn walk_tree(&self) -> Result<Walk, CollectError> {
-        const ROOTS: &str = "organizations:ListRoots";
-        const UNITS: &str = "organizations:ListOrganizationalUnitsForParent";
-        const ACCOUNTS: &str = "organizations:ListAccountsForParent";
-        let roots = paginate(self.list_call(ROOTS), |token| async move {
-            let page = self
-                .call(ROOTS, || {
-                    self.client
-                        .list_roots()
-                        .set_max_results(self.page_size)
-                        .set_next_token(token.clone())
-                        .send()
-                })
-                .await?;
-            Ok(Page {
-                items: self.list_call(ROOTS).items(page.roots, "Roots")?,
-                next: page.next_token,
-                truncated: None,
-            })
-        })
-        .await?;
         // (the parent whose children are listed next, the chain down to it)
         let mut pending: Vec<(String, Chain)> = Vec::new();
         let mut root_units = HashMap::new();
-        for root in roots {
+        for root in self.list_roots().await? {
             let id = root
                 .id()
-                .ok_or_else(|| self.list_call(ROOTS).malformed("a root without an Id"))?;
-            let unit = self.unit(ROOTS, id, root.name());
+                .ok_or_else(|| self.list_call(LIST_ROOTS).malformed("a root without an Id"))?;
+            let unit = self.unit(LIST_ROOTS, id, root.name());
             pending.push((id.to_string(), unit.clone().map(|unit| vec![unit])));
             root_units.insert(id.to_string(), unit);
         }
         let mut parents_of = HashMap::new();
         while let Some((parent_id, chain)) = pending.pop() {
-            let parent_id = parent_id.as_str();
-            let units = paginate(self.list_call(UNITS), |token| async move {
-                let page = self
-                    .call(UNITS, || {
-                        self.client
-                            .list_organizational_units_for_parent()
-                            .parent_id(parent_id)
-                            .set_max_results(self.page_size)
-                            .set_next_token(token.clone())
-                            .send()
-                    })
-                    .await?;
-                Ok(Page {
-                    items: self
-                        .list_call(UNITS)
-                        .items(page.organizational_units, "OrganizationalUnits")?,
-                    next: page.next_token,
-                    truncated: None,
-                })
-            })
-            .await?;
-            let children = paginate(self.list_call(ACCOUNTS), |token| async move {
-                let page = self
-                    .call(ACCOUNTS, || {
-                        self.client
-                            .list_accounts_for_parent()
-                            .parent_id(parent_id)
-                            .set_max_results(self.page_size)
-                            .set_next_token(token.clone())
-                            .send()
-                    })
-                    .await?;
-                Ok(Page {
-                    items: self.list_call(ACCOUNTS).items(page.accounts, "Accounts")?,
-                    next: page.next_token,
-                    truncated: None,
-                })
-            })
-            .await?;
+            let units = self.list_units(&parent_id).await?;
+            let children = self.list_accounts_of(&parent_id).await?;
             for unit in units {
                 let id = unit
                     .id()
-                    .ok_or_else(|| self.list_call(UNITS).malformed("an OU without an Id"))?;
+                    .ok_or_else(|| self.list_call(LIST_UNITS).malformed("an OU without an Id"))?;
                 // An OU without a name still has children to walk: they are placed (so no
                 // ListParents is spent on them) with the error as their chain.
                 let child = chain.clone().and_then(|mut chain| {
-                    chain.push(self.unit(UNITS, id, unit.name())?);
+                    chain.push(self.unit(LIST_UNITS, id, unit.name())?);
                     Ok(chain)
                 });
                 pending.push((id.to_string(), child));
@@ -336,6 +320,74 @@ impl OrganizationReader {
             parents_of,
             roots: root_units,
         })
+    }
+
+    async fn list_roots(&self) -> Result<Vec<Root>, CollectError> {
+        paginate(self.list_call(LIST_ROOTS), |token| async move {
+            let page = self
+                .call(LIST_ROOTS, || {
+                    self.client
+                        .list_roots()
+                        .set_max_results(self.page_size)
+                        .set_next_token(token.clone())
+                        .send()
+                })
+                .await?;
+            Ok(Page {
+                items: self.list_call(LIST_ROOTS).items(page.roots, "Roots")?,
+                next: page.next_token,
+                truncated: None,
+            })
+        })
+        .await
+    }
+
+    /// The OUs directly under a root or OU.
+    async fn list_units(&self, parent_id: &str) -> Result<Vec<OrganizationalUnit>, CollectError> {
+        paginate(self.list_call(LIST_UNITS), |token| async move {
+            let page = self
+                .call(LIST_UNITS, || {
+                    self.client
+                        .list_organizational_units_for_parent()
+                        .parent_id(parent_id)
+                        .set_max_results(self.page_size)
+                        .set_next_token(token.clone())
+                        .send()
+                })
+                .await?;
+            Ok(Page {
+                items: self
+                    .list_call(LIST_UNITS)
+                    .items(page.organizational_units, "OrganizationalUnits")?,
+                next: page.next_token,
+                truncated: None,
+            })
+        })
+        .await
+    }
+
+    /// The accounts directly under a root or OU.
+    async fn list_accounts_of(&self, parent_id: &str) -> Result<Vec<Account>, CollectError> {
+        paginate(self.list_call(LIST_CHILDREN), |token| async move {
+            let page = self
+                .call(LIST_CHILDREN, || {
+                    self.client
+                        .list_accounts_for_parent()
+                        .parent_id(parent_id)
+                        .set_max_results(self.page_size)
+                        .set_next_token(token.clone())
+                        .send()
+                })
+                .await?;
+            Ok(Page {
+                items: self
+                    .list_call(LIST_CHILDREN)
+                    .items(page.accounts, "Accounts")?,
+                next: page.next_token,
+                truncated: None,
+            })
+        })
+        .await
     }
 
     /// A root or OU as an answer gave it: a unit without a name cannot be part of an OU path

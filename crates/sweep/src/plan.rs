@@ -1,6 +1,6 @@
 //! Which accounts a sweep audits, and why the others are not.
 
-use mfa_collector::{AccountId, AccountState, OrgAccount, Organization, OuId};
+use mfa_collector::{AccountId, AccountState, OrgAccount, OrgUnit, Organization, OuId};
 use mfa_evaluator::DataError;
 use mfa_report::SkipReason;
 
@@ -106,53 +106,11 @@ pub fn plan(organization: Organization, scope: &Scope) -> Plan {
     }
 }
 
+/// An account is audited unless its listing is unusable, its state says it cannot be, or the
+/// configuration leaves it out.
 fn decide(account: &OrgAccount, management: &str, scope: &Scope) -> Decision {
-    if !account.has_valid_id() {
-        return Decision::Invalid {
-            error: DataError {
-                operation: "organizations:ListAccounts".to_string(),
-                region: String::new(),
-                code: Some("MalformedResponse".to_string()),
-                message: format!(
-                    "organizations:ListAccounts returned the account id {:?}, which is not 12 digits",
-                    account.id.chars().take(64).collect::<String>()
-                ),
-                request_id: None,
-            },
-        };
-    }
-    if account
-        .name
-        .as_deref()
-        .is_some_and(|name| name.contains('\0'))
-    {
-        return Decision::Invalid {
-            error: DataError {
-                operation: "organizations:ListAccounts".to_string(),
-                region: String::new(),
-                code: Some("MalformedResponse".to_string()),
-                message: format!(
-                    "organizations:ListAccounts returned account {} with a Name holding a NUL \
-                     character, which cannot be stored",
-                    account.id
-                ),
-                request_id: None,
-            },
-        };
-    }
-    if account.name.is_none() {
-        return Decision::Invalid {
-            error: DataError {
-                operation: "organizations:ListAccounts".to_string(),
-                region: String::new(),
-                code: Some("MalformedResponse".to_string()),
-                message: format!(
-                    "organizations:ListAccounts returned account {} without a Name",
-                    account.id
-                ),
-                request_id: None,
-            },
-        };
+    if let Some(error) = malformed_listing(account) {
+        return Decision::Invalid { error };
     }
     // Never a guess: an account whose state is unknown is neither audited nor skipped.
     let lifecycle = match &account.lifecycle {
@@ -172,34 +130,86 @@ fn decide(account: &OrgAccount, management: &str, scope: &Scope) -> Decision {
             }
         }
     };
-    let excluded = |rule: String| Decision::Skip {
-        reason: SkipReason::Excluded,
-        rule,
-    };
-    let not_active = match lifecycle.state {
-        AccountState::Active => None,
-        AccountState::Suspended => Some(SkipReason::Suspended),
-        AccountState::PendingClosure => Some(SkipReason::PendingClosure),
-        AccountState::Closed => Some(SkipReason::Closed),
-        AccountState::PendingActivation => Some(SkipReason::PendingActivation),
-    };
-    if let Some(reason) = not_active {
+    if let Some(reason) = not_active(lifecycle.state) {
         return Decision::Skip {
             reason,
             rule: lifecycle.to_string(),
         };
     }
+    match excluded_by(account, parents, management, scope) {
+        Some(rule) => Decision::Skip {
+            reason: SkipReason::Excluded,
+            rule,
+        },
+        None => Decision::Audit,
+    }
+}
+
+/// What Organizations listed that cannot be an account to audit or store: an id that is not
+/// 12 digits (never assumed into), a Name holding NUL, no Name at all.
+fn malformed_listing(account: &OrgAccount) -> Option<DataError> {
+    let message = if !account.has_valid_id() {
+        format!(
+            "organizations:ListAccounts returned the account id {:?}, which is not 12 digits",
+            account.id.chars().take(64).collect::<String>()
+        )
+    } else if account
+        .name
+        .as_deref()
+        .is_some_and(|name| name.contains('\0'))
+    {
+        format!(
+            "organizations:ListAccounts returned account {} with a Name holding a NUL \
+             character, which cannot be stored",
+            account.id
+        )
+    } else if account.name.is_none() {
+        format!(
+            "organizations:ListAccounts returned account {} without a Name",
+            account.id
+        )
+    } else {
+        return None;
+    };
+    Some(DataError {
+        operation: "organizations:ListAccounts".to_string(),
+        region: String::new(),
+        code: Some("MalformedResponse".to_string()),
+        message,
+        request_id: None,
+    })
+}
+
+/// Why an account in this state is not audited; `None` for an active one.
+fn not_active(state: AccountState) -> Option<SkipReason> {
+    match state {
+        AccountState::Active => None,
+        AccountState::Suspended => Some(SkipReason::Suspended),
+        AccountState::PendingClosure => Some(SkipReason::PendingClosure),
+        AccountState::Closed => Some(SkipReason::Closed),
+        AccountState::PendingActivation => Some(SkipReason::PendingActivation),
+    }
+}
+
+/// The configuration rule that leaves an active account out, if one does. Exclusions win over
+/// inclusions; with no inclusions configured, everything not excluded is in.
+fn excluded_by(
+    account: &OrgAccount,
+    parents: &[OrgUnit],
+    management: &str,
+    scope: &Scope,
+) -> Option<String> {
     if account.id == management && !scope.audit_management_account {
-        return excluded("organization.audit_management_account = false".to_string());
+        return Some("organization.audit_management_account = false".to_string());
     }
     if Scope::lists_account(&scope.exclude_accounts, &account.id) {
-        return excluded("organization.exclude_accounts".to_string());
+        return Some("organization.exclude_accounts".to_string());
     }
     if let Some(ou) = parents
         .iter()
         .find(|p| Scope::lists_ou(&scope.exclude_ous, &p.id))
     {
-        return excluded(format!("organization.exclude_ous ({} {})", ou.id, ou.name));
+        return Some(format!("organization.exclude_ous ({} {})", ou.id, ou.name));
     }
     let has_includes = !scope.include_accounts.is_empty() || !scope.include_ous.is_empty();
     let included = Scope::lists_account(&scope.include_accounts, &account.id)
@@ -207,9 +217,9 @@ fn decide(account: &OrgAccount, management: &str, scope: &Scope) -> Decision {
             .iter()
             .any(|p| Scope::lists_ou(&scope.include_ous, &p.id));
     if has_includes && !included {
-        return excluded("not in organization.include_accounts or include_ous".to_string());
+        return Some("not in organization.include_accounts or include_ous".to_string());
     }
-    Decision::Audit
+    None
 }
 
 #[cfg(test)]
