@@ -1,12 +1,13 @@
-//! The one retry layer: every AWS call goes through [`Caller::call`].
+//! The AWS retry layer: every AWS call goes through [`Caller::call`]. (The database writes and
+//! the webhooks retry on their own, outside AWS: `mfa-sweep`'s recorder, `mfa-notify`'s send.)
 //!
 //! Each attempt waits for the rate limiters (`limits.rs`), then for a place among the requests
-//! in flight (`requests_in_flight`, the sweep's `concurrency`), which it holds only while the
-//! request is out: waiting, backing off or polling holds none. Throttling costs time,
-//! never a verdict: it is retried, with capped backoff and the key's pace slowed, until the
-//! call's deadline (the account's). Other failures worth another try (5xx, timeouts, connection
-//! failures) are retried up to `max_attempts`. Anything else fails at once. The SDK's own retry
-//! is disabled (see `aws.rs`): never two layers.
+//! in flight (`LimitSettings::requests_in_flight`, the configuration's `limits.concurrency`),
+//! which it holds only while the request is out: waiting, backing off or polling holds none.
+//! Throttling costs time, never a verdict: it is retried, with capped backoff and the key's pace
+//! slowed, until the call's deadline (the account's). Other failures worth another try (5xx,
+//! timeouts, connection failures) are retried up to `max_attempts`. Anything else fails at
+//! once. The SDK's own retry is disabled (see `aws.rs`): never two layers for one AWS call.
 
 use crate::error::{CollectError, ErrorClass};
 use crate::limits::{LimitSettings, Limiters, QuotaKey};

@@ -17,7 +17,7 @@
 //! one `ListUsers` per 1,000 users, one `ListMFADevices` per user without a virtual device, one
 //! `GetLoginProfile` per user without MFA (per user, for a report older than `max_age`).
 
-use crate::account::Ctx;
+use crate::call_context::CallContext;
 use crate::credential_report::parse_credential_report;
 use crate::error::{CollectError, ErrorClass};
 use crate::paginate::{paginate, Page};
@@ -88,7 +88,7 @@ pub struct ReportSettings {
 /// [`POLL_STEP`], each poll paced by the account's IAM limiter.
 pub(crate) async fn credential_report(
     iam: &aws_sdk_iam::Client,
-    ctx: Ctx<'_>,
+    ctx: CallContext<'_>,
     settings: ReportSettings,
     estimate: &GenerationEstimate,
 ) -> Result<CredentialReport, CollectError> {
@@ -174,7 +174,10 @@ impl Generation {
 }
 
 /// Asks IAM to generate a report; whether it began one for us.
-async fn ask_for_report(iam: &aws_sdk_iam::Client, ctx: Ctx<'_>) -> Result<bool, CollectError> {
+async fn ask_for_report(
+    iam: &aws_sdk_iam::Client,
+    ctx: CallContext<'_>,
+) -> Result<bool, CollectError> {
     match ctx
         .iam(GENERATE_REPORT, || iam.generate_credential_report().send())
         .await
@@ -194,7 +197,7 @@ async fn ask_for_report(iam: &aws_sdk_iam::Client, ctx: Ctx<'_>) -> Result<bool,
 #[allow(clippy::result_large_err)]
 fn read_report(
     response: &GetCredentialReportOutput,
-    ctx: Ctx<'_>,
+    ctx: CallContext<'_>,
     generated_for_us: bool,
     max_age: Duration,
 ) -> Result<CredentialReport, CollectError> {
@@ -219,7 +222,7 @@ fn read_report(
 /// live (see the module's documentation). `devices`: every virtual MFA device assigned now.
 pub(crate) async fn live_users(
     iam: &aws_sdk_iam::Client,
-    ctx: Ctx<'_>,
+    ctx: CallContext<'_>,
     mut report: CredentialReport,
     devices: &Result<Vec<VirtualMfaDevice>, CollectError>,
 ) -> Result<CredentialReport, CollectError> {
@@ -279,7 +282,7 @@ pub(crate) async fn live_users(
 /// Every IAM user now: (name, ARN), in `ListUsers`' order.
 async fn list_users(
     iam: &aws_sdk_iam::Client,
-    ctx: Ctx<'_>,
+    ctx: CallContext<'_>,
 ) -> Result<Vec<(String, String)>, CollectError> {
     const OPERATION: &str = "iam:ListUsers";
     paginate(ctx.list_call(OPERATION), |marker| async move {
@@ -307,7 +310,7 @@ async fn list_users(
 /// Whether the user has any MFA device enabled now (virtual, hardware or FIDO).
 async fn has_mfa_device(
     iam: &aws_sdk_iam::Client,
-    ctx: Ctx<'_>,
+    ctx: CallContext<'_>,
     user: &str,
 ) -> Result<bool, CollectError> {
     const OPERATION: &str = "iam:ListMFADevices";
@@ -327,7 +330,7 @@ async fn has_mfa_device(
 /// Whether the user has a console password now.
 async fn has_login_profile(
     iam: &aws_sdk_iam::Client,
-    ctx: Ctx<'_>,
+    ctx: CallContext<'_>,
     user: &str,
 ) -> Result<bool, CollectError> {
     const OPERATION: &str = "iam:GetLoginProfile";

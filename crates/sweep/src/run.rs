@@ -11,7 +11,8 @@
 //! write the spool, the pool stops at once.
 
 use crate::audit::{died_report, not_audited_report, Audit};
-use crate::plan::{Decision, Plan, PlannedAccount};
+use crate::decide::Decision;
+use crate::plan::{Plan, PlannedAccount};
 use crate::record::{RecordSettings, Recorder};
 use crate::sink::{Sink, WriteFailure};
 use crate::writer::write_all;
@@ -68,8 +69,9 @@ fn spooled_to(spool: &Option<PathBuf>) -> String {
 
 #[derive(Debug, Clone)]
 pub struct SweepSettings {
-    /// Accounts in flight at once.
-    pub concurrency: usize,
+    /// Accounts audited at once (each making several requests: `limits.concurrency` bounds
+    /// those).
+    pub accounts_in_flight: usize,
     /// The exceptions the sweep reads, as they stand on its day: recorded with the sweep.
     pub exceptions: Vec<SweepException>,
     /// How long accounts in flight may still finish once a stop is requested.
@@ -263,7 +265,7 @@ impl<A: Audit> SweepRunner<A> {
         Ok((sweep, done))
     }
 
-    /// The pool: at most `concurrency` audits in flight, each finished one handed to the
+    /// The pool: at most `accounts_in_flight` audits at once, each finished one handed to the
     /// writer. Returns the number of accounts left unaudited (stopped, or ended by the writer).
     /// It cancels `end_now` itself when the grace period is over; `end_now` cancelled by
     /// anyone else is the writer saying it can record no more.
@@ -284,7 +286,7 @@ impl<A: Audit> SweepRunner<A> {
         };
         loop {
             if grace_ends.is_none() && !stop.is_cancelled() {
-                while in_flight.len() < self.settings.concurrency.max(1) {
+                while in_flight.len() < self.settings.accounts_in_flight.max(1) {
                     let Some(planned) = queue.next() else { break };
                     let audit = self.auditor.audit(planned.clone());
                     let handle = in_flight.spawn(async move {
