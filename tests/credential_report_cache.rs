@@ -169,7 +169,7 @@ async fn a_report_iam_made_hours_ago_is_confirmed_live_and_every_change_is_decid
 }
 
 #[tokio::test]
-async fn a_report_that_takes_seconds_to_make_is_polled_twice_not_backed_off() {
+async fn a_report_that_takes_seconds_to_make_is_polled_at_most_twice_not_backed_off() {
     let (emulator, expected, auditor) = setup().await;
     // As on AWS: a new report is ready seconds after its generation starts.
     emulator.set_faults(json!({"credential_report_generation_seconds": 2}));

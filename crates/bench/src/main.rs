@@ -45,14 +45,7 @@ async fn main() -> Result<()> {
         role_arn,
         external_id,
     } = Cli::parse();
-    let host = endpoint
-        .trim_start_matches("http://")
-        .split([':', '/'])
-        .next()
-        .unwrap_or_default();
-    if !(host == "localhost" || host.starts_with("127.")) {
-        bail!("refusing to load {endpoint}: loopback only");
-    }
+    refuse_unless_loopback(&endpoint)?;
     let sdk = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .endpoint_url(&endpoint)
@@ -62,34 +55,84 @@ async fn main() -> Result<()> {
     let sts = aws_sdk_sts::Client::new(&sdk);
     let iam = match &role_arn {
         None => None,
-        Some(role_arn) => {
-            let assumed = sts
-                .assume_role()
-                .role_arn(role_arn)
-                .role_session_name("mfa-bench")
-                .set_external_id(external_id)
-                .send()
-                .await?;
-            let credentials = assumed
-                .credentials()
-                .ok_or_else(|| anyhow::anyhow!("AssumeRole returned no credentials"))?;
-            let provider = aws_credential_types::Credentials::new(
-                credentials.access_key_id(),
-                credentials.secret_access_key(),
-                Some(credentials.session_token().to_string()),
-                None,
-                "mfa-bench",
-            );
-            let config = aws_sdk_iam::config::Builder::from(&sdk)
-                .credentials_provider(provider)
-                .build();
-            Some(aws_sdk_iam::Client::from_conf(config))
-        }
+        Some(role_arn) => Some(iam_in_member(&sdk, &sts, role_arn, external_id).await?),
     };
+    let started = Instant::now();
+    let counts = load(sts, iam, Duration::from_secs(seconds), concurrency).await?;
+    let elapsed = started.elapsed().as_secs_f64();
+    println!(
+        "{}",
+        serde_json::json!({
+            "requests": counts.ok,
+            "errors": counts.errors,
+            "seconds": elapsed,
+            "rate": counts.ok as f64 / elapsed,
+            "concurrency": concurrency,
+            "call": if role_arn.is_some() { "iam:GetAccountSummary" } else { "sts:GetCallerIdentity" },
+        })
+    );
+    Ok(())
+}
+
+/// The load is for the emulator on this machine, never for a real endpoint.
+fn refuse_unless_loopback(endpoint: &str) -> Result<()> {
+    let host = endpoint
+        .trim_start_matches("http://")
+        .split([':', '/'])
+        .next()
+        .unwrap_or_default();
+    if !(host == "localhost" || host.starts_with("127.")) {
+        bail!("refusing to load {endpoint}: loopback only");
+    }
+    Ok(())
+}
+
+/// An IAM client in the role's account, as a sweep's calls are made.
+async fn iam_in_member(
+    sdk: &aws_config::SdkConfig,
+    sts: &aws_sdk_sts::Client,
+    role_arn: &str,
+    external_id: Option<String>,
+) -> Result<aws_sdk_iam::Client> {
+    let assumed = sts
+        .assume_role()
+        .role_arn(role_arn)
+        .role_session_name("mfa-bench")
+        .set_external_id(external_id)
+        .send()
+        .await?;
+    let credentials = assumed
+        .credentials()
+        .ok_or_else(|| anyhow::anyhow!("AssumeRole returned no credentials"))?;
+    let provider = aws_credential_types::Credentials::new(
+        credentials.access_key_id(),
+        credentials.secret_access_key(),
+        Some(credentials.session_token().to_string()),
+        None,
+        "mfa-bench",
+    );
+    let config = aws_sdk_iam::config::Builder::from(sdk)
+        .credentials_provider(provider)
+        .build();
+    Ok(aws_sdk_iam::Client::from_conf(config))
+}
+
+/// Answered and failed calls.
+struct Counts {
+    ok: u64,
+    errors: u64,
+}
+
+/// `concurrency` workers, each calling back to back until `duration` is over.
+async fn load(
+    sts: aws_sdk_sts::Client,
+    iam: Option<aws_sdk_iam::Client>,
+    duration: Duration,
+    concurrency: usize,
+) -> Result<Counts> {
     let ok = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let started = Instant::now();
+    let deadline = Instant::now() + duration;
     let workers: Vec<_> = (0..concurrency.max(1))
         .map(|_| {
             let (sts, iam, ok, errors) = (sts.clone(), iam.clone(), ok.clone(), errors.clone());
@@ -111,18 +154,8 @@ async fn main() -> Result<()> {
     for worker in workers {
         worker.await?;
     }
-    let elapsed = started.elapsed().as_secs_f64();
-    let ok = ok.load(Ordering::Relaxed);
-    println!(
-        "{}",
-        serde_json::json!({
-            "requests": ok,
-            "errors": errors.load(Ordering::Relaxed),
-            "seconds": elapsed,
-            "rate": ok as f64 / elapsed,
-            "concurrency": concurrency,
-            "call": if role_arn.is_some() { "iam:GetAccountSummary" } else { "sts:GetCallerIdentity" },
-        })
-    );
-    Ok(())
+    Ok(Counts {
+        ok: ok.load(Ordering::Relaxed),
+        errors: errors.load(Ordering::Relaxed),
+    })
 }

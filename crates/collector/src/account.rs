@@ -1,26 +1,20 @@
 //! Collects one member account: assumes the audit role, then reads root state, IAM users and
 //! Cognito user pools, each part concurrently and each with its own error.
 
+use crate::call_context::CallContext;
 use crate::caller::{Caller, Target};
 use crate::cognito::user_pools_in_region;
 use crate::error::CollectError;
 use crate::guard::ReadOnlyGuard;
 use crate::limits::QuotaKey;
-use crate::organization::partition_of_arn;
-use crate::paginate::{paginate, ListCall, Page};
+use crate::partitions::partition_of_arn;
 use crate::regions::{enabled_regions, not_enabled_said, RegionScope};
+use crate::root_state::{account_summary, assigned_virtual_devices};
 use crate::session::Session;
 use crate::users::{credential_report, live_users, GenerationEstimate, ReportSettings};
 use aws_credential_types::Credentials;
-use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_iam::types::{AssignmentStatusType, SummaryKeyType};
-use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-use chrono::Utc;
-use mfa_evaluator::{
-    AccountSnapshot, AccountSummary, DataError, RegionUserPools, RootSnapshot, VirtualMfaDevice,
-};
+use mfa_evaluator::{AccountSnapshot, DataError, RegionUserPools, RootSnapshot};
 use secrecy::{ExposeSecret, SecretString};
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -120,12 +114,7 @@ impl AccountCollector {
             .interceptor(ReadOnlyGuard)
             .build();
         let iam = aws_sdk_iam::Client::from_conf(iam_config);
-        let ctx = Ctx {
-            account_id,
-            region: &self.home_region,
-            caller: &self.caller,
-            deadline,
-        };
+        let ctx = CallContext::new(account_id, &self.home_region, &self.caller, deadline);
         let pools = self.user_pools(ctx, &partition, credentials.clone());
         let (summary, devices, report, user_pools) = tokio::join!(
             account_summary(&iam, ctx),
@@ -233,7 +222,7 @@ impl AccountCollector {
     /// enabled regions could not be read (then no region can be said to have been searched).
     async fn user_pools(
         &self,
-        ctx: Ctx<'_>,
+        ctx: CallContext<'_>,
         partition: &str,
         credentials: Session,
     ) -> Result<Vec<RegionUserPools>, DataError> {
@@ -280,163 +269,4 @@ fn session_cache() -> aws_sdk_iam::config::SharedIdentityCache {
     aws_sdk_iam::config::IdentityCache::lazy()
         .load_timeout(Duration::from_secs(60))
         .build()
-}
-
-/// One account's calls: where they are made, under which caller, until when.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Ctx<'a> {
-    pub(crate) account_id: &'a str,
-    pub(crate) region: &'a str,
-    caller: &'a Caller,
-    deadline: Instant,
-}
-
-impl<'a> Ctx<'a> {
-    /// An IAM call, under the target account's IAM quota.
-    pub(crate) async fn iam<T, E, F, Fut>(
-        self,
-        operation: &'static str,
-        send: F,
-    ) -> Result<T, CollectError>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
-        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    {
-        let quota = QuotaKey::Iam {
-            account: self.account_id,
-        };
-        self.caller.call(self.target(quota, operation), send).await
-    }
-
-    /// A Cognito call, under the target account's quota in this region.
-    pub(crate) async fn cognito<T, E, F, Fut>(
-        self,
-        operation: &'static str,
-        send: F,
-    ) -> Result<T, CollectError>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
-        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    {
-        let quota = QuotaKey::Cognito {
-            account: self.account_id,
-            region: self.region,
-        };
-        self.caller.call(self.target(quota, operation), send).await
-    }
-
-    /// An Account Management call (`account:ListRegions`, once per account and sweep: no
-    /// per-account rate can be exceeded, so only the global cap and AWS's own pace apply).
-    pub(crate) async fn account_management<T, E, F, Fut>(
-        self,
-        operation: &'static str,
-        send: F,
-    ) -> Result<T, CollectError>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
-        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    {
-        let quota = QuotaKey::AccountManagement {
-            account: self.account_id,
-        };
-        self.caller.call(self.target(quota, operation), send).await
-    }
-
-    pub(crate) fn malformed(
-        self,
-        operation: &'static str,
-        message: impl Into<String>,
-    ) -> CollectError {
-        CollectError::malformed(self.account_id, self.region, operation, message)
-    }
-
-    fn in_region(self, region: &'a str) -> Ctx<'a> {
-        Ctx { region, ..self }
-    }
-
-    fn target(self, quota: QuotaKey<'a>, operation: &'static str) -> Target<'a> {
-        Target {
-            quota,
-            account_id: self.account_id,
-            region: self.region,
-            operation,
-            deadline: Some(self.deadline),
-        }
-    }
-
-    pub(crate) fn list_call(self, operation: &'static str) -> ListCall<'a> {
-        ListCall {
-            account_id: self.account_id,
-            region: self.region,
-            operation,
-        }
-    }
-}
-
-async fn account_summary(
-    iam: &aws_sdk_iam::Client,
-    ctx: Ctx<'_>,
-) -> Result<AccountSummary, CollectError> {
-    const OPERATION: &str = "iam:GetAccountSummary";
-    let response = ctx
-        .iam(OPERATION, || iam.get_account_summary().send())
-        .await?;
-    let map = response
-        .summary_map()
-        .ok_or_else(|| ctx.malformed(OPERATION, "no SummaryMap in the response"))?;
-    let flag = |key: SummaryKeyType| -> Result<bool, String> {
-        match map.get(&key) {
-            Some(0) => Ok(false),
-            Some(1) => Ok(true),
-            Some(other) => Err(format!("{} is {other}, expected 0 or 1", key.as_str())),
-            None => Err(format!("{} is missing", key.as_str())),
-        }
-    };
-    let flags = (|| {
-        Ok::<_, String>((
-            flag(SummaryKeyType::AccountMfaEnabled)?,
-            flag(SummaryKeyType::AccountPasswordPresent)?,
-            flag(SummaryKeyType::AccountAccessKeysPresent)?,
-        ))
-    })();
-    let (mfa, password, keys) = flags.map_err(|message| ctx.malformed(OPERATION, message))?;
-    Ok(AccountSummary {
-        account_mfa_enabled: mfa,
-        account_password_present: password,
-        account_access_keys_present: keys,
-        read_at: Utc::now(),
-    })
-}
-
-async fn assigned_virtual_devices(
-    iam: &aws_sdk_iam::Client,
-    ctx: Ctx<'_>,
-) -> Result<Vec<VirtualMfaDevice>, CollectError> {
-    const OPERATION: &str = "iam:ListVirtualMFADevices";
-    paginate(ctx.list_call(OPERATION), |marker| async move {
-        let page = ctx
-            .iam(OPERATION, || {
-                iam.list_virtual_mfa_devices()
-                    .assignment_status(AssignmentStatusType::Assigned)
-                    .set_marker(marker.clone())
-                    .send()
-            })
-            .await?;
-        Ok(Page {
-            items: page
-                .virtual_mfa_devices()
-                .iter()
-                .map(|device| VirtualMfaDevice {
-                    serial_number: device.serial_number().to_string(),
-                    user_arn: device.user().map(|u| u.arn().to_string()),
-                })
-                .collect(),
-            next: page.marker().map(str::to_string),
-            truncated: Some(page.is_truncated()),
-        })
-    })
-    .await
 }

@@ -1,12 +1,13 @@
-//! The one retry layer: every AWS call goes through [`Caller::call`].
+//! The AWS retry layer: every AWS call goes through [`Caller::call`]. (The database writes and
+//! the webhooks retry on their own, outside AWS: `mfa-sweep`'s recorder, `mfa-notify`'s send.)
 //!
 //! Each attempt waits for the rate limiters (`limits.rs`), then for a place among the requests
-//! in flight (`requests_in_flight`, the sweep's `concurrency`), which it holds only while the
-//! request is out: waiting, backing off or polling holds none. Throttling costs time,
-//! never a verdict: it is retried, with capped backoff and the key's pace slowed, until the
-//! call's deadline (the account's). Other failures worth another try (5xx, timeouts, connection
-//! failures) are retried up to `max_attempts`. Anything else fails at once. The SDK's own retry
-//! is disabled (see `aws.rs`): never two layers.
+//! in flight (`LimitSettings::requests_in_flight`, the configuration's `limits.concurrency`),
+//! which it holds only while the request is out: waiting, backing off or polling holds none.
+//! Throttling costs time, never a verdict: it is retried, with capped backoff and the key's pace
+//! slowed, until the call's deadline (the account's). Other failures worth another try (5xx,
+//! timeouts, connection failures) are retried up to `max_attempts`. Anything else fails at
+//! once. The SDK's own retry is disabled (see `aws.rs`): never two layers for one AWS call.
 
 use crate::error::{CollectError, ErrorClass};
 use crate::limits::{LimitSettings, Limiters, QuotaKey};
@@ -32,6 +33,14 @@ pub struct Target<'a> {
     /// When throttling stops being retried: the account's deadline. `None`: the settings'
     /// `throttle_patience` from the first attempt.
     pub deadline: Option<Instant>,
+}
+
+/// One call's failed attempts so far, each kind backing off on its own count.
+#[derive(Default)]
+struct Failed {
+    throttles: u32,
+    /// Retryable failures other than throttling.
+    others: u32,
 }
 
 /// What the calls did, for the sweep's summary: attempts (retries included), retries, throttles.
@@ -104,7 +113,8 @@ impl Caller {
         let give_up_at = target
             .deadline
             .unwrap_or_else(|| Instant::now() + self.settings.throttle_patience);
-        let (mut attempt, mut throttles, mut failures) = (0u32, 0u32, 0u32);
+        let mut attempt = 0u32;
+        let mut failed = Failed::default();
         let mut throttled: Option<CollectError> = None;
         loop {
             // A retry after a throttle goes no later than the deadline, pace included.
@@ -115,48 +125,11 @@ impl Caller {
                 }
             }
             attempt += 1;
-            self.stats.attempts.fetch_add(1, Ordering::Relaxed);
-            // Held while the request is out, released before any wait below. The semaphore is
-            // never closed, so acquiring cannot fail; were it to, the call goes unbounded.
-            let place = match &self.in_flight {
-                Some(places) => places.acquire().await.ok(),
-                None => None,
+            let error = match self.send_once(&target, &mut send).await {
+                Ok(value) => return Ok(value),
+                Err(error) => error,
             };
-            let answer = send().await;
-            drop(place);
-            let error = match answer {
-                Ok(value) => {
-                    self.limiters.succeeded(target.quota);
-                    self.observe(target.operation, None, false);
-                    return Ok(value);
-                }
-                Err(error) => CollectError::from_sdk(
-                    target.account_id,
-                    target.region,
-                    target.operation,
-                    error,
-                ),
-            };
-            let wait = match error.class {
-                ErrorClass::Throttled => {
-                    throttles += 1;
-                    self.stats.throttled.fetch_add(1, Ordering::Relaxed);
-                    let rate = self.limiters.throttled(target.quota);
-                    tracing::debug!(
-                        account_id = target.account_id,
-                        operation = target.operation,
-                        rate_per_s = rate,
-                        "throttled: this quota is slowed down"
-                    );
-                    let wait = self.backoff(throttles);
-                    (Instant::now() + wait < give_up_at).then_some(wait)
-                }
-                class if class.is_retryable() => {
-                    failures += 1;
-                    (failures < self.settings.max_attempts).then(|| self.backoff(failures))
-                }
-                _ => None,
-            };
+            let wait = self.retry_wait(&target, &error, &mut failed, give_up_at);
             self.observe(target.operation, Some(error.class), wait.is_some());
             let Some(wait) = wait else {
                 return Err(error.after_attempts(attempt));
@@ -173,6 +146,73 @@ impl Caller {
             self.stats.retries.fetch_add(1, Ordering::Relaxed);
             throttled = (error.class == ErrorClass::Throttled).then_some(error);
             tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// One attempt, holding a place among the requests in flight only while it is out.
+    async fn send_once<T, E, F, Fut>(
+        &self,
+        target: &Target<'_>,
+        send: &mut F,
+    ) -> Result<T, CollectError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    {
+        self.stats.attempts.fetch_add(1, Ordering::Relaxed);
+        // Released before any wait of the caller. The semaphore is never closed, so acquiring
+        // cannot fail; were it to, the call goes unbounded.
+        let place = match &self.in_flight {
+            Some(places) => places.acquire().await.ok(),
+            None => None,
+        };
+        let answer = send().await;
+        drop(place);
+        match answer {
+            Ok(value) => {
+                self.limiters.succeeded(target.quota);
+                self.observe(target.operation, None, false);
+                Ok(value)
+            }
+            Err(error) => Err(CollectError::from_sdk(
+                target.account_id,
+                target.region,
+                target.operation,
+                error,
+            )),
+        }
+    }
+
+    /// How long to wait before trying again after `error`; `None`: give up. Throttling is
+    /// retried (its quota slowed) while the wait ends before `give_up_at`; other retryable
+    /// failures up to `max_attempts`; anything else never.
+    fn retry_wait(
+        &self,
+        target: &Target<'_>,
+        error: &CollectError,
+        failed: &mut Failed,
+        give_up_at: Instant,
+    ) -> Option<Duration> {
+        match error.class {
+            ErrorClass::Throttled => {
+                failed.throttles += 1;
+                self.stats.throttled.fetch_add(1, Ordering::Relaxed);
+                let rate = self.limiters.throttled(target.quota);
+                tracing::debug!(
+                    account_id = target.account_id,
+                    operation = target.operation,
+                    rate_per_s = rate,
+                    "throttled: this quota is slowed down"
+                );
+                let wait = self.backoff(failed.throttles);
+                (Instant::now() + wait < give_up_at).then_some(wait)
+            }
+            class if class.is_retryable() => {
+                failed.others += 1;
+                (failed.others < self.settings.max_attempts).then(|| self.backoff(failed.others))
+            }
+            _ => None,
         }
     }
 

@@ -2,7 +2,7 @@
 //! `DescribeUserPool`, which carries both what Cognito.5 needs: the MFA setting and the sign-in
 //! policy (`ListUserPools` carries neither).
 
-use crate::account::Ctx;
+use crate::call_context::CallContext;
 use crate::error::{CollectError, ErrorClass};
 use crate::paginate::{paginate, Page};
 use aws_sdk_cognitoidentityprovider::types::{AuthFactorType, UserPoolMfaType, UserPoolType};
@@ -18,7 +18,7 @@ const DESCRIBE: &str = "cognito-idp:DescribeUserPool";
 
 pub(crate) async fn user_pools_in_region(
     client: &aws_sdk_cognitoidentityprovider::Client,
-    ctx: Ctx<'_>,
+    ctx: CallContext<'_>,
     partition: &str,
 ) -> Result<Vec<UserPool>, CollectError> {
     let listed = paginate(ctx.list_call(LIST), |token| async move {
@@ -98,7 +98,7 @@ fn in_region(region: &str) -> aws_sdk_cognitoidentityprovider::config::Builder {
 
 async fn describe(
     client: &aws_sdk_cognitoidentityprovider::Client,
-    ctx: Ctx<'_>,
+    ctx: CallContext<'_>,
     pool_id: &str,
 ) -> Result<UserPoolType, CollectError> {
     let response = ctx

@@ -128,6 +128,97 @@ fn request_id_of(response: &HttpResponse) -> Option<String> {
         .map(str::to_string)
 }
 
+/// What an SDK error says, in a [`CollectError`]'s terms.
+struct Classified {
+    class: ErrorClass,
+    code: Option<String>,
+    message: String,
+    request_id: Option<String>,
+}
+
+fn classify<E>(error: &SdkError<E, HttpResponse>) -> Classified
+where
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+{
+    match error {
+        SdkError::ServiceError(service) => classify_service_error(service.err(), service.raw()),
+        SdkError::TimeoutError(_) => Classified {
+            class: ErrorClass::Timeout,
+            code: Some("Timeout".to_string()),
+            message: "the call did not complete within its timeout".to_string(),
+            request_id: None,
+        },
+        SdkError::DispatchFailure(failure) => {
+            let (class, code) = if failure.is_timeout() {
+                (ErrorClass::Timeout, "Timeout")
+            } else {
+                (ErrorClass::Transient, "ConnectionFailure")
+            };
+            Classified {
+                class,
+                code: Some(code.to_string()),
+                message: describe_chain(error),
+                request_id: None,
+            }
+        }
+        SdkError::ResponseError(response) => {
+            let status = response.raw().status().as_u16();
+            // A body that could not be read at all: a 5xx is still worth another try.
+            let class = if (500..600).contains(&status) {
+                ErrorClass::Transient
+            } else {
+                ErrorClass::Malformed
+            };
+            Classified {
+                class,
+                code: Some("MalformedResponse".to_string()),
+                message: format!("HTTP {status}: {}", describe_chain(error)),
+                request_id: request_id_of(response.raw()),
+            }
+        }
+        _ => Classified {
+            class: ErrorClass::Other,
+            code: None,
+            message: describe_chain(error),
+            request_id: None,
+        },
+    }
+}
+
+/// An error AWS (or something answering in its place) sent back: by its code, or by the HTTP
+/// status where it has none.
+fn classify_service_error<E>(err: &E, raw: &HttpResponse) -> Classified
+where
+    E: ProvideErrorMetadata + StdError,
+{
+    let meta = err.meta();
+    let status = raw.status().as_u16();
+    let class = ErrorClass::from_code_and_status(meta.code(), status);
+    let code = match meta.code() {
+        Some(code) => Some(code.to_string()),
+        // No AWS code: the status is all there is to go by.
+        None => Some(format!("HTTP{status}")),
+    };
+    let message = match meta.message() {
+        Some(message) => message.to_string(),
+        None if meta.code().is_none() => format!(
+            "HTTP {status} without an AWS error code (an answer from a proxy or load \
+             balancer rather than AWS?)"
+        ),
+        None => err.to_string(),
+    };
+    let request_id = meta
+        .extra("aws_request_id")
+        .map(str::to_string)
+        .or_else(|| request_id_of(raw));
+    Classified {
+        class,
+        code,
+        message,
+        request_id,
+    }
+}
+
 impl CollectError {
     /// Classifies an SDK error from its metadata, and from the HTTP status where the metadata
     /// is silent. The request id comes from the metadata or the response headers.
@@ -140,67 +231,12 @@ impl CollectError {
     where
         E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
     {
-        let (class, code, message, request_id) = match &error {
-            SdkError::ServiceError(service) => {
-                let err = service.err();
-                let meta = err.meta();
-                let status = service.raw().status().as_u16();
-                let class = ErrorClass::from_code_and_status(meta.code(), status);
-                let code = match meta.code() {
-                    Some(code) => Some(code.to_string()),
-                    // No AWS code: the status is all there is to go by.
-                    None => Some(format!("HTTP{status}")),
-                };
-                let message = match meta.message() {
-                    Some(message) => message.to_string(),
-                    None if meta.code().is_none() => format!(
-                        "HTTP {status} without an AWS error code (an answer from a proxy or load \
-                         balancer rather than AWS?)"
-                    ),
-                    None => err.to_string(),
-                };
-                let request_id = meta
-                    .extra("aws_request_id")
-                    .map(str::to_string)
-                    .or_else(|| request_id_of(service.raw()));
-                (class, code, message, request_id)
-            }
-            SdkError::TimeoutError(_) => (
-                ErrorClass::Timeout,
-                Some("Timeout".to_string()),
-                "the call did not complete within its timeout".to_string(),
-                None,
-            ),
-            SdkError::DispatchFailure(failure) => {
-                let class = if failure.is_timeout() {
-                    ErrorClass::Timeout
-                } else {
-                    ErrorClass::Transient
-                };
-                let code = if failure.is_timeout() {
-                    "Timeout"
-                } else {
-                    "ConnectionFailure"
-                };
-                (class, Some(code.to_string()), describe_chain(&error), None)
-            }
-            SdkError::ResponseError(response) => {
-                let status = response.raw().status().as_u16();
-                // A body that could not be read at all: a 5xx is still worth another try.
-                let class = if (500..600).contains(&status) {
-                    ErrorClass::Transient
-                } else {
-                    ErrorClass::Malformed
-                };
-                (
-                    class,
-                    Some("MalformedResponse".to_string()),
-                    format!("HTTP {status}: {}", describe_chain(&error)),
-                    request_id_of(response.raw()),
-                )
-            }
-            _ => (ErrorClass::Other, None, describe_chain(&error), None),
-        };
+        let Classified {
+            class,
+            code,
+            message,
+            request_id,
+        } = classify(&error);
         CollectError {
             account_id: account_id.to_string(),
             region: region.to_string(),

@@ -9,6 +9,7 @@
 mod account;
 mod adaptive;
 mod aws;
+mod call_context;
 mod caller;
 mod cognito;
 mod credential_report;
@@ -18,11 +19,13 @@ mod guard;
 mod ids;
 mod lifecycle;
 mod limits;
+mod org_reader;
 mod organization;
 mod paginate;
 mod partitions;
 mod regions;
 mod root_access;
+mod root_state;
 mod session;
 mod users;
 
@@ -38,8 +41,11 @@ pub use guard::{is_allowed, ReadOnlyGuard};
 pub use ids::{is_account_id, AccountId, InvalidId, OuId, Region};
 pub use lifecycle::{AccountState, Lifecycle, StateField};
 pub use limits::{LimitSettings, QuotaKey};
-pub use organization::{partition_of_arn, OrgAccount, OrgUnit, Organization, OrganizationReader};
-pub use partitions::{partition_of_region, region_of_partition, Partition, PARTITIONS};
+pub use org_reader::OrganizationReader;
+pub use organization::{OrgAccount, OrgUnit, Organization};
+pub use partitions::{
+    partition_of_arn, partition_of_region, region_of_partition, Partition, PARTITIONS,
+};
 pub use regions::RegionScope;
 pub use root_access::RootAccessReader;
 pub use users::ReportSettings;

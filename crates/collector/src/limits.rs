@@ -40,9 +40,9 @@ pub struct LimitSettings {
     /// How long a throttled call keeps retrying when no account deadline bounds it (the
     /// organization's own calls).
     pub throttle_patience: Duration,
-    /// Requests sent and not yet answered, all services together: what `concurrency` bounds. A
-    /// call waiting for a limiter, a backoff or a credential report holds no place. `None`: no
-    /// bound.
+    /// Requests sent and not yet answered, all services together: what `limits.concurrency`
+    /// bounds. A call waiting for a limiter, a backoff or a credential report holds no place.
+    /// `None`: no bound.
     pub requests_in_flight: Option<usize>,
 }
 

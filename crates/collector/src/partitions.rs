@@ -8,6 +8,8 @@
 //! `crates/collector/tests/partitions.rs` compares this table with the copy in the `aws-sdk-sts`
 //! this build uses, so an SDK update that adds a region says to add it here. The pseudo-regions
 //! of global endpoints (`aws-global`, ...) are no place a user pool can be.
+//!
+//! [`partition_of_arn`] reads the partition the sweep is in from what AWS returns.
 
 /// One partition: its id (the ARN's second field) and its regions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,6 +141,23 @@ fn did_you_mean(region: &str, within: Option<&Partition>) -> String {
     String::new()
 }
 
+/// The partition of an ARN (`arn:<partition>:...`): `aws`, `aws-cn`, `aws-us-gov`,
+/// `aws-iso-b`, ... Taken from what AWS returns, never guessed from a region's name.
+pub fn partition_of_arn(arn: &str) -> Option<&str> {
+    let mut parts = arn.split(':');
+    match (parts.next(), parts.next()) {
+        (Some("arn"), Some(partition))
+            if !partition.is_empty()
+                && partition
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') =>
+        {
+            Some(partition)
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,5 +208,26 @@ mod tests {
                     .to_string()
             )
         );
+    }
+
+    #[test]
+    fn partitions_come_from_arns() {
+        for (arn, partition) in [
+            (
+                "arn:aws:organizations::111122223333:organization/o-abc",
+                Some("aws"),
+            ),
+            (
+                "arn:aws-iso-f:sts::111122223333:assumed-role/R/s",
+                Some("aws-iso-f"),
+            ),
+            ("arn:aws-us-gov:iam::111122223333:root", Some("aws-us-gov")),
+            ("aws:iam::1:root", None),
+            ("arn::iam::1:root", None),
+            ("arn:AWS:x", None),
+            ("", None),
+        ] {
+            assert_eq!(partition_of_arn(arn), partition, "{arn}");
+        }
     }
 }

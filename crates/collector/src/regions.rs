@@ -7,7 +7,7 @@
 //! status; only `ENABLED` and `ENABLED_BY_DEFAULT` are searched, and a status this version does
 //! not know is an error, never a guess either way.
 
-use crate::account::Ctx;
+use crate::call_context::CallContext;
 use crate::error::CollectError;
 use crate::ids::Region;
 use crate::paginate::{paginate, Page};
@@ -40,7 +40,7 @@ const PAGE_SIZE: i32 = 50;
 /// The regions enabled in the account the client's session is in, in the order AWS lists them.
 pub(crate) async fn enabled_regions(
     client: &aws_sdk_account::Client,
-    ctx: Ctx<'_>,
+    ctx: CallContext<'_>,
 ) -> Result<Vec<String>, CollectError> {
     let call = ctx.list_call(LIST_REGIONS);
     // Every region and its status, not only the enabled ones: a status this version does not

@@ -17,10 +17,11 @@
 //! one `ListUsers` per 1,000 users, one `ListMFADevices` per user without a virtual device, one
 //! `GetLoginProfile` per user without MFA (per user, for a report older than `max_age`).
 
-use crate::account::Ctx;
+use crate::call_context::CallContext;
 use crate::credential_report::parse_credential_report;
 use crate::error::{CollectError, ErrorClass};
 use crate::paginate::{paginate, Page};
+use aws_sdk_iam::operation::get_credential_report::GetCredentialReportOutput;
 use aws_sdk_iam::types::ReportStateType;
 use chrono::{DateTime, Utc};
 use futures::stream::{self, StreamExt, TryStreamExt};
@@ -87,104 +88,141 @@ pub struct ReportSettings {
 /// [`POLL_STEP`], each poll paced by the account's IAM limiter.
 pub(crate) async fn credential_report(
     iam: &aws_sdk_iam::Client,
-    ctx: Ctx<'_>,
+    ctx: CallContext<'_>,
     settings: ReportSettings,
     estimate: &GenerationEstimate,
 ) -> Result<CredentialReport, CollectError> {
-    const GENERATE: &str = "iam:GenerateCredentialReport";
-    const GET: &str = "iam:GetCredentialReport";
     let started = Instant::now();
     let mut generate = true;
-    // Whether IAM began a report for us: then what we read is the live state.
-    let mut generated_for_us = false;
-    // When the latest generation began, and how many polls of it found it not ready.
-    let mut generation_began = started;
-    let mut failed_polls = 0u32;
+    let mut generation = Generation {
+        for_us: false,
+        began: started,
+        failed_polls: 0,
+    };
     loop {
-        if generate {
-            match ctx
-                .iam(GENERATE, || iam.generate_credential_report().send())
-                .await
-            {
-                Ok(answer) => {
-                    if matches!(
-                        answer.state(),
-                        Some(ReportStateType::Started | ReportStateType::Inprogress)
-                    ) {
-                        generated_for_us = true;
-                        generation_began = Instant::now();
-                        failed_polls = 0;
-                    }
-                }
-                // LimitExceeded: IAM refuses to start another report; one may still be ready.
-                Err(error) if error.class == ErrorClass::Throttled => {}
-                Err(error) => return Err(error),
-            }
+        if generate && ask_for_report(iam, ctx).await? {
+            generation = Generation {
+                for_us: true,
+                began: Instant::now(),
+                failed_polls: 0,
+            };
         }
         // A report that was just STARTED is often ready at once; ask before waiting.
-        match ctx.iam(GET, || iam.get_credential_report().send()).await {
+        let error = match ctx
+            .iam(GET_REPORT, || iam.get_credential_report().send())
+            .await
+        {
             Ok(response) => {
-                if failed_polls > 1 {
-                    estimate.was_late(generation_began.elapsed());
+                if generation.failed_polls > 1 {
+                    estimate.was_late(generation.began.elapsed());
                 }
-                let content = response
-                    .content()
-                    .ok_or_else(|| ctx.malformed(GET, "the report has no content"))?;
-                let generated_at = response.generated_time().and_then(to_chrono);
-                let read_at = Utc::now();
-                // A GeneratedTime ahead of our clock (skew) counts as no age at all.
-                let age = generated_at.map(|at| (read_at - at).to_std().unwrap_or(Duration::ZERO));
-                let freshness = match age {
-                    _ if generated_for_us => ReportFreshness::GeneratedForThisAudit,
-                    Some(age) if age <= settings.max_age => ReportFreshness::Cached,
-                    // No GeneratedTime: nothing says how old it is.
-                    _ => ReportFreshness::TooOld,
-                };
-                return parse_credential_report(content.as_ref(), generated_at, read_at, freshness)
-                    .map_err(|e| ctx.malformed(GET, e.to_string()));
+                return read_report(&response, ctx, generation.for_us, settings.max_age);
             }
-            Err(error) => {
-                let pending = matches!(
-                    error.aws_code.as_deref(),
-                    Some("ReportInProgress" | "ReportNotPresent" | "ReportExpired")
-                );
-                if !pending && error.class != ErrorClass::Throttled {
-                    return Err(error);
-                }
-                // The first wait is until the report should be ready; later ones, a step.
-                let wait = if failed_polls == 0 {
-                    estimate
-                        .get()
-                        .saturating_sub(generation_began.elapsed())
-                        .max(POLL_STEP / 2)
-                } else {
-                    POLL_STEP
-                };
-                failed_polls += 1;
-                if started.elapsed() + wait > settings.deadline {
-                    return Err(CollectError {
-                        message: format!(
-                            "the credential report was not ready within {} s ({})",
-                            settings.deadline.as_secs(),
-                            error.message
-                        ),
-                        class: ErrorClass::Timeout,
-                        ..error
-                    });
-                }
-                // Expired or absent: generate again; in progress: just wait.
-                generate = error.aws_code.as_deref() != Some("ReportInProgress");
-                tokio::time::sleep(wait).await;
-            }
+            Err(error) => error,
+        };
+        let pending = matches!(
+            error.aws_code.as_deref(),
+            Some("ReportInProgress" | "ReportNotPresent" | "ReportExpired")
+        );
+        if !pending && error.class != ErrorClass::Throttled {
+            return Err(error);
         }
+        let wait = generation.next_wait(estimate);
+        if started.elapsed() + wait > settings.deadline {
+            return Err(CollectError {
+                message: format!(
+                    "the credential report was not ready within {} s ({})",
+                    settings.deadline.as_secs(),
+                    error.message
+                ),
+                class: ErrorClass::Timeout,
+                ..error
+            });
+        }
+        // Expired or absent: generate again; in progress: just wait.
+        generate = error.aws_code.as_deref() != Some("ReportInProgress");
+        tokio::time::sleep(wait).await;
     }
+}
+
+const GENERATE_REPORT: &str = "iam:GenerateCredentialReport";
+const GET_REPORT: &str = "iam:GetCredentialReport";
+
+/// The latest report generation: whether IAM began it for us (then what we read is the live
+/// state), when it began, and how many polls of it found it not ready.
+struct Generation {
+    for_us: bool,
+    began: Instant,
+    failed_polls: u32,
+}
+
+impl Generation {
+    /// How long to wait after a poll that found the report not ready: the first time, until
+    /// the report should be ready; later, a step.
+    fn next_wait(&mut self, estimate: &GenerationEstimate) -> Duration {
+        let wait = if self.failed_polls == 0 {
+            estimate
+                .get()
+                .saturating_sub(self.began.elapsed())
+                .max(POLL_STEP / 2)
+        } else {
+            POLL_STEP
+        };
+        self.failed_polls += 1;
+        wait
+    }
+}
+
+/// Asks IAM to generate a report; whether it began one for us.
+async fn ask_for_report(
+    iam: &aws_sdk_iam::Client,
+    ctx: CallContext<'_>,
+) -> Result<bool, CollectError> {
+    match ctx
+        .iam(GENERATE_REPORT, || iam.generate_credential_report().send())
+        .await
+    {
+        Ok(answer) => Ok(matches!(
+            answer.state(),
+            Some(ReportStateType::Started | ReportStateType::Inprogress)
+        )),
+        // LimitExceeded: IAM refuses to start another report; one may still be ready.
+        Err(error) if error.class == ErrorClass::Throttled => Ok(false),
+        Err(error) => Err(error),
+    }
+}
+
+/// The report IAM served, with how far it can be trusted as the live state.
+// CollectError carries its whole context by design (see paginate.rs): built once per report.
+#[allow(clippy::result_large_err)]
+fn read_report(
+    response: &GetCredentialReportOutput,
+    ctx: CallContext<'_>,
+    generated_for_us: bool,
+    max_age: Duration,
+) -> Result<CredentialReport, CollectError> {
+    let content = response
+        .content()
+        .ok_or_else(|| ctx.malformed(GET_REPORT, "the report has no content"))?;
+    let generated_at = response.generated_time().and_then(to_chrono);
+    let read_at = Utc::now();
+    // A GeneratedTime ahead of our clock (skew) counts as no age at all.
+    let age = generated_at.map(|at| (read_at - at).to_std().unwrap_or(Duration::ZERO));
+    let freshness = match age {
+        _ if generated_for_us => ReportFreshness::GeneratedForThisAudit,
+        Some(age) if age <= max_age => ReportFreshness::Cached,
+        // No GeneratedTime: nothing says how old it is.
+        _ => ReportFreshness::TooOld,
+    };
+    parse_credential_report(content.as_ref(), generated_at, read_at, freshness)
+        .map_err(|e| ctx.malformed(GET_REPORT, e.to_string()))
 }
 
 /// The users as they are now: the report alone when IAM made it for this audit, else confirmed
 /// live (see the module's documentation). `devices`: every virtual MFA device assigned now.
 pub(crate) async fn live_users(
     iam: &aws_sdk_iam::Client,
-    ctx: Ctx<'_>,
+    ctx: CallContext<'_>,
     mut report: CredentialReport,
     devices: &Result<Vec<VirtualMfaDevice>, CollectError>,
 ) -> Result<CredentialReport, CollectError> {
@@ -244,7 +282,7 @@ pub(crate) async fn live_users(
 /// Every IAM user now: (name, ARN), in `ListUsers`' order.
 async fn list_users(
     iam: &aws_sdk_iam::Client,
-    ctx: Ctx<'_>,
+    ctx: CallContext<'_>,
 ) -> Result<Vec<(String, String)>, CollectError> {
     const OPERATION: &str = "iam:ListUsers";
     paginate(ctx.list_call(OPERATION), |marker| async move {
@@ -272,7 +310,7 @@ async fn list_users(
 /// Whether the user has any MFA device enabled now (virtual, hardware or FIDO).
 async fn has_mfa_device(
     iam: &aws_sdk_iam::Client,
-    ctx: Ctx<'_>,
+    ctx: CallContext<'_>,
     user: &str,
 ) -> Result<bool, CollectError> {
     const OPERATION: &str = "iam:ListMFADevices";
@@ -292,7 +330,7 @@ async fn has_mfa_device(
 /// Whether the user has a console password now.
 async fn has_login_profile(
     iam: &aws_sdk_iam::Client,
-    ctx: Ctx<'_>,
+    ctx: CallContext<'_>,
     user: &str,
 ) -> Result<bool, CollectError> {
     const OPERATION: &str = "iam:GetLoginProfile";

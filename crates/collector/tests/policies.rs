@@ -19,12 +19,25 @@ fn root() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
 }
 
+/// The collector's source files, in its subdirectories too.
+fn sources(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            sources(&path, found);
+        } else if path.extension().and_then(|e| e.to_str()) == Some("rs") {
+            found.push(path);
+        }
+    }
+}
+
 /// Every `"service:Operation"` literal in the collector's sources: the operations it calls.
 fn operations_in_sources() -> BTreeSet<String> {
     let mut found = BTreeSet::new();
-    for entry in std::fs::read_dir(root().join("crates/collector/src")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().and_then(|e| e.to_str()) != Some("rs") || path.ends_with("guard.rs") {
+    let mut files = Vec::new();
+    sources(&root().join("crates/collector/src"), &mut files);
+    for path in files {
+        if path.ends_with("guard.rs") {
             continue;
         }
         let text = std::fs::read_to_string(&path).unwrap();

@@ -227,7 +227,7 @@ fn runner(
             },
         ),
         SweepSettings {
-            concurrency: config.accounts_in_flight,
+            accounts_in_flight: config.accounts_in_flight,
             exceptions: SweepException::all(exceptions, today, config.exceptions.warn_days),
             grace_period: config.schedule.stop_grace,
             record: RecordSettings {

@@ -2,6 +2,7 @@
 //! within a bounded total time. The URL is a secret (a Slack webhook URL is its own
 //! credential): errors name the webhook, never its URL.
 
+use backon::{BackoffBuilder, ExponentialBuilder, Retryable};
 use secrecy::{ExposeSecret, SecretString};
 use std::time::Duration;
 use strum::{Display, EnumIter, EnumString, IntoStaticStr};
@@ -48,6 +49,21 @@ pub enum NotifyError {
     Client { webhook: String, reason: String },
 }
 
+/// The waits between tries of a notification: 500 ms, doubling, at most 10 s apart.
+/// [`SendSettings::total`] bounds them all.
+const WEBHOOK_RETRY: ExponentialBuilder = ExponentialBuilder::new()
+    .with_min_delay(Duration::from_millis(500))
+    .with_max_delay(Duration::from_secs(10))
+    .without_max_times();
+
+/// Why one try did not deliver.
+enum Failure {
+    /// An answer retrying will not change (4xx other than 429).
+    Refused(u16),
+    /// Worth another try: 5xx, 429, a timeout, a connection error. Says what happened.
+    Retryable(String),
+}
+
 /// Posts `body` to the webhook; `Ok(attempts)` once it answers 2xx.
 pub async fn post(
     webhook: &Webhook,
@@ -65,39 +81,58 @@ pub async fn post(
             reason: e.without_url().to_string(),
         })?;
     let deadline = Instant::now() + settings.total;
-    let mut backoff = Duration::from_millis(500);
+    // No try starts after a wait that would end at or past the deadline.
+    let waits = WEBHOOK_RETRY
+        .build()
+        .take_while(move |wait| Instant::now() + *wait < deadline);
     let mut attempts = 0;
-    loop {
+    let delivered = (|| {
         attempts += 1;
-        let attempt = client.post(webhook.url.expose_secret()).json(body).send();
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        let last = match tokio::time::timeout(remaining, attempt).await {
-            Ok(Ok(response)) if response.status().is_success() => return Ok(attempts),
-            Ok(Ok(response)) => {
-                let status = response.status();
-                if !(status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS) {
-                    return Err(NotifyError::Refused {
-                        webhook: webhook.name.clone(),
-                        status: status.as_u16(),
-                    });
-                }
-                format!("HTTP {}", status.as_u16())
-            }
-            Ok(Err(error)) => describe(&error),
-            Err(_) => "no answer before the total time ran out".to_string(),
-        };
-        tracing::debug!(webhook = %webhook.name, attempts, last = %last, "notification not taken yet");
-        if Instant::now() + backoff >= deadline {
-            return Err(NotifyError::GaveUp {
-                webhook: webhook.name.clone(),
-                seconds: settings.total.as_secs(),
-                attempts,
-                last,
-            });
-        }
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(Duration::from_secs(10));
+        try_once(&client, webhook, body, deadline, attempts)
+    })
+    .retry(waits)
+    .sleep(tokio::time::sleep)
+    .when(|failure| matches!(failure, Failure::Retryable(_)))
+    .await;
+    match delivered {
+        Ok(()) => Ok(attempts),
+        Err(Failure::Refused(status)) => Err(NotifyError::Refused {
+            webhook: webhook.name.clone(),
+            status,
+        }),
+        Err(Failure::Retryable(last)) => Err(NotifyError::GaveUp {
+            webhook: webhook.name.clone(),
+            seconds: settings.total.as_secs(),
+            attempts,
+            last,
+        }),
     }
+}
+
+/// One post, bounded by what is left of the total time.
+async fn try_once(
+    client: &reqwest::Client,
+    webhook: &Webhook,
+    body: &serde_json::Value,
+    deadline: Instant,
+    attempts: u32,
+) -> Result<(), Failure> {
+    let attempt = client.post(webhook.url.expose_secret()).json(body).send();
+    let remaining = deadline.saturating_duration_since(Instant::now());
+    let last = match tokio::time::timeout(remaining, attempt).await {
+        Ok(Ok(response)) if response.status().is_success() => return Ok(()),
+        Ok(Ok(response)) => {
+            let status = response.status();
+            if !(status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS) {
+                return Err(Failure::Refused(status.as_u16()));
+            }
+            format!("HTTP {}", status.as_u16())
+        }
+        Ok(Err(error)) => describe(&error),
+        Err(_) => "no answer before the total time ran out".to_string(),
+    };
+    tracing::debug!(webhook = %webhook.name, attempts, last = %last, "notification not taken yet");
+    Err(Failure::Retryable(last))
 }
 
 /// What went wrong, without the URL reqwest would put in its message.

@@ -2,7 +2,8 @@
 //! collector and the evaluator under the account's deadline ([`CollectorAudit`]). The reports
 //! of accounts that are not audited (skipped, invalid) or whose audit died are made here too.
 
-use crate::plan::{Decision, PlannedAccount};
+use crate::decide::Decision;
+use crate::plan::PlannedAccount;
 use chrono::NaiveDate;
 use mfa_collector::AccountCollector;
 use mfa_evaluator::{evaluate, DataError, Exception, Status};

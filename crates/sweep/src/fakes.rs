@@ -5,7 +5,8 @@
 #![allow(clippy::unwrap_used)] // test support: a poisoned mutex is a failed test
 
 use crate::audit::Audit;
-use crate::plan::{Decision, Plan, PlannedAccount};
+use crate::decide::Decision;
+use crate::plan::{Plan, PlannedAccount};
 use crate::run::Progress;
 use crate::sink::{Sink, WriteFailure};
 use chrono::{DateTime, Utc};

@@ -2,14 +2,15 @@
 //!
 //! [`plan`] is pure: which accounts are audited, skipped (suspended) or excluded (by which rule).
 //! [`SweepRunner`] runs the audited accounts through an [`Audit`] (the collector and the
-//! evaluator, [`CollectorAudit`]) with a concurrency bound, and a writer records each account
-//! through a [`Sink`] (the store under the sweep lock, [`LockedStore`]) as soon as it finishes,
-//! so memory never holds the whole organization and one account's failure is a row, not an
-//! abort. A stop request leaves an `interrupted` sweep that [`SweepStart::Resume`] finishes; a
-//! database that goes away mid-sweep leaves a spool file that [`import_spool`] loads.
+//! evaluator, [`CollectorAudit`]), at most `accounts_in_flight` at once, and a writer records
+//! each account through a [`Sink`] (the store under the sweep lock, [`LockedStore`]) as soon as
+//! it finishes, so memory never holds the whole organization and one account's failure is a
+//! row, not an abort. A stop request leaves an `interrupted` sweep that [`SweepStart::Resume`]
+//! finishes; a database that goes away mid-sweep leaves a spool file that [`import_spool`] loads.
 //! [`take_sweep_lock`] takes the lock at once or waits for it, as configured.
 
 mod audit;
+mod decide;
 mod lock;
 mod plan;
 mod record;
@@ -22,8 +23,9 @@ mod writer;
 mod fakes;
 
 pub use audit::{Accepted, Audit, CollectorAudit};
+pub use decide::{Decision, Scope};
 pub use lock::{take_sweep_lock, WhenBusy};
-pub use plan::{plan, Decision, Plan, PlannedAccount, Scope};
+pub use plan::{plan, Plan, PlannedAccount};
 pub use record::{Destination, RecordSettings};
 pub use run::{Progress, SweepError, SweepRunner, SweepSettings, SweepStart, SweepSummary};
 pub use sink::{LockedStore, Sink, WriteFailure};

@@ -9,6 +9,7 @@
 use crate::sink::{Sink, WriteFailure};
 use crate::spool::{SpoolFile, SpoolRecord};
 use crate::SweepError;
+use backon::{BackoffBuilder, ExponentialBuilder, RetryableWithContext};
 use chrono::{DateTime, Utc};
 use mfa_report::{AccountReport, SweepInfo, SweepStatus};
 use std::path::{Path, PathBuf};
@@ -25,6 +26,13 @@ pub struct RecordSettings {
     /// Where spool files are written, one per sweep.
     pub spool_dir: PathBuf,
 }
+
+/// The waits between tries of a write while the database is unreachable: 250 ms, doubling,
+/// at most 5 s apart. [`RecordSettings::retry_for`] bounds them all.
+const DATABASE_RETRY: ExponentialBuilder = ExponentialBuilder::new()
+    .with_min_delay(Duration::from_millis(250))
+    .with_max_delay(Duration::from_secs(5))
+    .without_max_times();
 
 /// Where a record ended up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,6 +156,14 @@ impl<S: Sink> Recorder<S> {
         })
     }
 
+    async fn attempt_lent<'r>(
+        recorder: &'r mut Self,
+        write: Write<'_>,
+    ) -> (&'r mut Self, Result<(), WriteFailure>) {
+        let result = recorder.attempt(write).await;
+        (recorder, result)
+    }
+
     async fn attempt(&mut self, write: Write<'_>) -> Result<(), WriteFailure> {
         let sweep_id = &self.sweep.id;
         match write {
@@ -161,52 +177,69 @@ impl<S: Sink> Recorder<S> {
     }
 
     /// Runs a write, retrying while the database is unreachable (for `retry_for`, or until
-    /// the sweep must hurry).
+    /// the sweep must end now).
     async fn with_retries(&mut self, operation: &str, write: Write<'_>) -> Attempted {
         let started = Instant::now();
-        let mut backoff = Duration::from_millis(250);
+        let (retry_for, end_now) = (self.settings.retry_for, self.end_now.clone());
+        let waits = DATABASE_RETRY
+            .build()
+            .take_while(move |_| started.elapsed() < retry_for && !end_now.is_cancelled());
+        let end_now = self.end_now.clone();
+        let sweep_id = self.sweep.id.clone();
         let mut failed = false;
-        loop {
-            match self.attempt(write).await {
-                Ok(()) => {
-                    if failed {
-                        info!(sweep_id = %self.sweep.id, operation, "database back; written");
-                    }
-                    return Attempted::Written;
+        // The write needs the recorder mutably: backon lends it to each try and hands it back.
+        let (recorder, result) = (move |recorder| Self::attempt_lent(recorder, write))
+            .retry(waits)
+            // backon panics if the sleeper is set after the context.
+            .sleep(move |wait| sleep_unless_cancelled(wait, end_now.clone()))
+            .context(self)
+            .when(|failure| matches!(failure, WriteFailure::Unreachable(_)))
+            .notify(|failure, wait| {
+                failed = true;
+                if let WriteFailure::Unreachable(reason) = failure {
+                    warn!(sweep_id = %sweep_id, operation, retry_in_ms = wait.as_millis() as u64,
+                      "database write failed, retrying: {reason}");
                 }
-                Err(WriteFailure::Unreachable(reason)) => {
-                    let waited = started.elapsed();
-                    let hurry = self.end_now.is_cancelled();
-                    if waited >= self.settings.retry_for || hurry {
-                        error!(sweep_id = %self.sweep.id, operation,
-                               "database unreachable for {} s{}: {reason}; the rest of this sweep goes to the spool",
-                               waited.as_secs(),
-                               if hurry { " and the sweep must end now" } else { "" });
-                        self.database_gone = true;
-                        return Attempted::Spool;
-                    }
-                    failed = true;
-                    warn!(sweep_id = %self.sweep.id, operation,
-                          retry_in_ms = backoff.as_millis() as u64,
-                          "database write failed, retrying: {reason}");
-                    tokio::select! {
-                        () = tokio::time::sleep(backoff) => {}
-                        () = self.end_now.cancelled() => {}
-                    }
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
+            })
+            .await;
+        recorder.attempted(operation, result, failed, started.elapsed())
+    }
+
+    /// What a write with retries came to, logged; marks the database gone or the lock lost.
+    fn attempted(
+        &mut self,
+        operation: &str,
+        result: Result<(), WriteFailure>,
+        retried: bool,
+        waited: Duration,
+    ) -> Attempted {
+        match result {
+            Ok(()) => {
+                if retried {
+                    info!(sweep_id = %self.sweep.id, operation, "database back; written");
                 }
-                Err(WriteFailure::LockLost(reason)) => {
-                    error!(sweep_id = %self.sweep.id, operation,
-                           "{reason}; what is left of this sweep goes to the spool");
-                    self.lock_lost = Some(reason);
-                    return Attempted::Spool;
-                }
-                Err(WriteFailure::Refused(reason)) => {
-                    // Retrying will not help, but the results are not dropped either.
-                    error!(sweep_id = %self.sweep.id, operation,
-                           "database write refused, spooled instead: {reason}");
-                    return Attempted::Spool;
-                }
+                Attempted::Written
+            }
+            Err(WriteFailure::Unreachable(reason)) => {
+                let hurry = self.end_now.is_cancelled();
+                error!(sweep_id = %self.sweep.id, operation,
+                       "database unreachable for {} s{}: {reason}; the rest of this sweep goes to the spool",
+                       waited.as_secs(),
+                       if hurry { " and the sweep must end now" } else { "" });
+                self.database_gone = true;
+                Attempted::Spool
+            }
+            Err(WriteFailure::LockLost(reason)) => {
+                error!(sweep_id = %self.sweep.id, operation,
+                       "{reason}; what is left of this sweep goes to the spool");
+                self.lock_lost = Some(reason);
+                Attempted::Spool
+            }
+            Err(WriteFailure::Refused(reason)) => {
+                // Retrying will not help, but the results are not dropped either.
+                error!(sweep_id = %self.sweep.id, operation,
+                       "database write refused, spooled instead: {reason}");
+                Attempted::Spool
             }
         }
     }
@@ -224,5 +257,13 @@ impl<S: Sink> Recorder<S> {
             Some(file) => file.append(&record),
             None => Ok(()),
         }
+    }
+}
+
+/// Sleeps `wait`, or less if the sweep must end now.
+async fn sleep_unless_cancelled(wait: Duration, end_now: CancellationToken) {
+    tokio::select! {
+        () = tokio::time::sleep(wait) => {}
+        () = end_now.cancelled() => {}
     }
 }

@@ -11,7 +11,8 @@
 //! write the spool, the pool stops at once.
 
 use crate::audit::{died_report, not_audited_report, Audit};
-use crate::plan::{Decision, Plan, PlannedAccount};
+use crate::decide::Decision;
+use crate::plan::{Plan, PlannedAccount};
 use crate::record::{RecordSettings, Recorder};
 use crate::sink::{Sink, WriteFailure};
 use crate::writer::write_all;
@@ -68,8 +69,9 @@ fn spooled_to(spool: &Option<PathBuf>) -> String {
 
 #[derive(Debug, Clone)]
 pub struct SweepSettings {
-    /// Accounts in flight at once.
-    pub concurrency: usize,
+    /// Accounts audited at once (each making several requests: `limits.concurrency` bounds
+    /// those).
+    pub accounts_in_flight: usize,
     /// The exceptions the sweep reads, as they stand on its day: recorded with the sweep.
     pub exceptions: Vec<SweepException>,
     /// How long accounts in flight may still finish once a stop is requested.
@@ -146,60 +148,13 @@ impl<A: Audit> SweepRunner<A> {
         stop: &CancellationToken,
     ) -> Result<SweepSummary, SweepError> {
         let (info, done) = match start {
-            SweepStart::New => {
-                let info = SweepInfo {
-                    id: Uuid::new_v4().to_string(),
-                    started_at: Utc::now(),
-                    finished_at: None,
-                    status: SweepStatus::Running,
-                    organization_id: Some(plan.organization_id.clone()),
-                    management_account_id: Some(plan.management_account_id.clone()),
-                    regions: self.auditor.regions().to_vec(),
-                    controls: ControlId::ALL.to_vec(),
-                    exceptions: self.settings.exceptions.clone(),
-                    centralized_root_access: self.settings.centralized_root_access.clone().ok(),
-                    centralized_root_access_error: self
-                        .settings
-                        .centralized_root_access
-                        .clone()
-                        .err(),
-                    home_region: Some(self.auditor.home_region().to_string()),
-                };
-                sink.begin(&info).await?;
-                (info, HashMap::new())
-            }
-            SweepStart::Resume(resumable) => {
-                sink.reopen(&resumable.sweep.id).await?;
-                let ResumableSweep { mut sweep, done } = *resumable;
-                // The rest is audited with today's exceptions: record those the sweep did not
-                // read when it began (its start is already there: only they are added).
-                let known: Vec<String> = sweep
-                    .exceptions
-                    .iter()
-                    .map(|e| e.exception.id.clone())
-                    .collect();
-                let added: Vec<SweepException> = self
-                    .settings
-                    .exceptions
-                    .iter()
-                    .filter(|e| !known.contains(&e.exception.id))
-                    .cloned()
-                    .collect();
-                if !added.is_empty() {
-                    sweep.exceptions.extend(added);
-                    sink.begin(&sweep).await?;
-                }
-                (sweep, done)
-            }
+            SweepStart::New => (self.begin(&plan, &mut sink).await?, HashMap::new()),
+            SweepStart::Resume(resumable) => self.reopen(*resumable, &mut sink).await?,
         };
         let sweep_id = info.id.clone();
         // A resumed sweep's status counts the errors of its first part too.
         let errored_before = done.values().filter(|o| **o == Outcome::Error).count();
-        let (audit, not_audited): (Vec<PlannedAccount>, Vec<PlannedAccount>) = plan
-            .accounts
-            .into_iter()
-            .filter(|planned| !done.contains_key(&planned.account.id))
-            .partition(|a| a.decision == Decision::Audit);
+        let (audit, not_audited) = left_to_do(plan.accounts, &done);
         info!(
             sweep_id,
             to_audit = audit.len(),
@@ -229,13 +184,11 @@ impl<A: Audit> SweepRunner<A> {
         let tally = tally?;
 
         let lock_lost = recorder.lock_lost().map(str::to_string);
-        let status = if unfinished > 0 || lock_lost.is_some() {
-            SweepStatus::Interrupted
-        } else if tally.errored + errored_before > 0 {
-            SweepStatus::Partial
-        } else {
-            SweepStatus::Completed
-        };
+        let status = sweep_status(
+            unfinished,
+            lock_lost.is_some(),
+            tally.errored + errored_before,
+        );
         recorder.finish(Utc::now(), status).await?;
         let spool_file = recorder.spool_path().map(|p| p.to_path_buf());
         if let Some(reason) = lock_lost {
@@ -245,7 +198,7 @@ impl<A: Audit> SweepRunner<A> {
             });
         }
         let summary = SweepSummary {
-            sweep_id: sweep_id.clone(),
+            sweep_id,
             status,
             assessed: tally.assessed,
             errored: tally.errored,
@@ -259,22 +212,60 @@ impl<A: Audit> SweepRunner<A> {
             store_time: recorder.store_time,
             elapsed: started.elapsed(),
         };
-        info!(
-            sweep_id,
-            status = summary.status.as_str(),
-            assessed = summary.assessed,
-            errored = summary.errored,
-            skipped = summary.skipped,
-            unfinished = summary.unfinished,
-            spooled = summary.spooled,
-            elapsed_s = summary.elapsed.as_secs_f64(),
-            store_s = summary.store_time.as_secs_f64(),
-            "sweep finished"
-        );
+        summary.log();
         Ok(summary)
     }
 
-    /// The pool: at most `concurrency` audits in flight, each finished one handed to the
+    /// Begins a new sweep: what it audits, and with what, recorded before any account.
+    async fn begin<S: Sink>(&self, plan: &Plan, sink: &mut S) -> Result<SweepInfo, SweepError> {
+        let info = SweepInfo {
+            id: Uuid::new_v4().to_string(),
+            started_at: Utc::now(),
+            finished_at: None,
+            status: SweepStatus::Running,
+            organization_id: Some(plan.organization_id.clone()),
+            management_account_id: Some(plan.management_account_id.clone()),
+            regions: self.auditor.regions().to_vec(),
+            controls: ControlId::ALL.to_vec(),
+            exceptions: self.settings.exceptions.clone(),
+            centralized_root_access: self.settings.centralized_root_access.clone().ok(),
+            centralized_root_access_error: self.settings.centralized_root_access.clone().err(),
+            home_region: Some(self.auditor.home_region().to_string()),
+        };
+        sink.begin(&info).await?;
+        Ok(info)
+    }
+
+    /// Reopens an interrupted sweep; returns it with the accounts it already recorded.
+    async fn reopen<S: Sink>(
+        &self,
+        resumable: ResumableSweep,
+        sink: &mut S,
+    ) -> Result<(SweepInfo, HashMap<String, Outcome>), SweepError> {
+        sink.reopen(&resumable.sweep.id).await?;
+        let ResumableSweep { mut sweep, done } = resumable;
+        // The rest is audited with today's exceptions: record those the sweep did not
+        // read when it began (its start is already there: only they are added).
+        let known: Vec<String> = sweep
+            .exceptions
+            .iter()
+            .map(|e| e.exception.id.clone())
+            .collect();
+        let added: Vec<SweepException> = self
+            .settings
+            .exceptions
+            .iter()
+            .filter(|e| !known.contains(&e.exception.id))
+            .cloned()
+            .collect();
+        if !added.is_empty() {
+            sweep.exceptions.extend(added);
+            sink.begin(&sweep).await?;
+        }
+        Ok((sweep, done))
+    }
+
+    /// The pool: at most `accounts_in_flight` audits at once, each finished one handed to the
     /// writer. Returns the number of accounts left unaudited (stopped, or ended by the writer).
     /// It cancels `end_now` itself when the grace period is over; `end_now` cancelled by
     /// anyone else is the writer saying it can record no more.
@@ -295,7 +286,7 @@ impl<A: Audit> SweepRunner<A> {
         };
         loop {
             if grace_ends.is_none() && !stop.is_cancelled() {
-                while in_flight.len() < self.settings.concurrency.max(1) {
+                while in_flight.len() < self.settings.accounts_in_flight.max(1) {
                     let Some(planned) = queue.next() else { break };
                     let audit = self.auditor.audit(planned.clone());
                     let handle = in_flight.spawn(async move {
@@ -347,6 +338,46 @@ impl<A: Audit> SweepRunner<A> {
             }
         }
         unfinished
+    }
+}
+
+/// The accounts not recorded yet: those to audit, and those recorded without an audit.
+fn left_to_do(
+    accounts: Vec<PlannedAccount>,
+    done: &HashMap<String, Outcome>,
+) -> (Vec<PlannedAccount>, Vec<PlannedAccount>) {
+    accounts
+        .into_iter()
+        .filter(|planned| !done.contains_key(&planned.account.id))
+        .partition(|a| a.decision == Decision::Audit)
+}
+
+/// Interrupted when accounts are left or the lock was lost; partial when any account (of
+/// either part of a resumed sweep) is an error.
+fn sweep_status(unfinished: usize, lock_lost: bool, errored: usize) -> SweepStatus {
+    if unfinished > 0 || lock_lost {
+        SweepStatus::Interrupted
+    } else if errored > 0 {
+        SweepStatus::Partial
+    } else {
+        SweepStatus::Completed
+    }
+}
+
+impl SweepSummary {
+    fn log(&self) {
+        info!(
+            sweep_id = self.sweep_id,
+            status = self.status.as_str(),
+            assessed = self.assessed,
+            errored = self.errored,
+            skipped = self.skipped,
+            unfinished = self.unfinished,
+            spooled = self.spooled,
+            elapsed_s = self.elapsed.as_secs_f64(),
+            store_s = self.store_time.as_secs_f64(),
+            "sweep finished"
+        );
     }
 }
 

@@ -33,6 +33,24 @@ fn failure(code: &str, status: u16) -> Answer {
     Err(SdkError::service_error(error, raw))
 }
 
+/// The error names the call it came from, with the AWS code and the class it was given, and
+/// says how many attempts it took when there were several.
+fn assert_error(error: &CollectError, class: ErrorClass, code: &str, attempts: u32) {
+    assert_eq!(error.class, class, "{error}");
+    assert_eq!(error.aws_code.as_deref(), Some(code), "{error}");
+    assert_eq!(
+        (
+            error.account_id.as_str(),
+            error.region.as_str(),
+            error.operation
+        ),
+        (ACCOUNT, "us-east-1", "iam:GetAccountSummary"),
+        "{error}"
+    );
+    let counted = format!("(after {attempts} attempts)");
+    assert_eq!(error.message.ends_with(&counted), attempts > 1, "{error}");
+}
+
 /// Calls `caller` once, answering with `answer(n)` for the n-th attempt (from 1); returns the
 /// result and the number of attempts.
 async fn call_with(
@@ -56,8 +74,13 @@ async fn an_error_a_retry_cannot_cure_fails_at_once() {
     let caller = Caller::new(LimitSettings::unlimited());
     let (result, attempts) =
         call_with(&caller, target(None), |_| failure("AccessDenied", 403)).await;
-    assert_eq!(result.expect_err("denied").class, ErrorClass::AccessDenied);
     assert_eq!(attempts, 1);
+    assert_error(
+        &result.expect_err("denied"),
+        ErrorClass::AccessDenied,
+        "AccessDenied",
+        1,
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -67,10 +90,13 @@ async fn transient_failures_stop_after_max_attempts() {
         failure("ServiceUnavailable", 503)
     })
     .await;
-    let error = result.expect_err("always unavailable");
-    assert_eq!(error.class, ErrorClass::Transient);
     assert_eq!(attempts, LimitSettings::unlimited().max_attempts);
-    assert!(error.message.contains("after 4 attempts"), "{error}");
+    assert_error(
+        &result.expect_err("always unavailable"),
+        ErrorClass::Transient,
+        "ServiceUnavailable",
+        attempts,
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -99,9 +125,11 @@ async fn throttling_gives_up_at_the_deadline() {
         failure("Throttling", 400)
     })
     .await;
-    assert_eq!(
-        result.expect_err("never passes").class,
-        ErrorClass::Throttled
+    assert_error(
+        &result.expect_err("never passes"),
+        ErrorClass::Throttled,
+        "Throttling",
+        attempts,
     );
     assert!(Instant::now() <= deadline, "no wait goes past the deadline");
     assert!(
@@ -118,8 +146,14 @@ async fn without_a_deadline_throttling_is_retried_for_the_patience() {
     };
     let caller = Caller::new(settings);
     let started = Instant::now();
-    let (result, _) = call_with(&caller, target(None), |_| failure("Throttling", 400)).await;
-    assert!(result.is_err());
+    let (result, attempts) = call_with(&caller, target(None), |_| failure("Throttling", 400)).await;
+    assert!(attempts > 1, "{attempts} attempts");
+    assert_error(
+        &result.expect_err("never passes"),
+        ErrorClass::Throttled,
+        "Throttling",
+        attempts,
+    );
     let waited = Instant::now() - started;
     assert!(waited <= Duration::from_secs(5), "{waited:?}");
     assert!(

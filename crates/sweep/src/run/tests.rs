@@ -10,9 +10,9 @@ use std::sync::atomic::Ordering;
 use tokio::time::Instant as VirtualInstant;
 use tokio_util::sync::CancellationToken;
 
-fn settings(concurrency: usize, grace: Duration, retry_for: Duration) -> SweepSettings {
+fn settings(accounts_in_flight: usize, grace: Duration, retry_for: Duration) -> SweepSettings {
     SweepSettings {
-        concurrency,
+        accounts_in_flight,
         exceptions: Vec::new(),
         grace_period: grace,
         record: RecordSettings {
@@ -63,7 +63,7 @@ fn spooled_accounts(path: &std::path::Path) -> Vec<String> {
 }
 
 #[tokio::test(start_paused = true)]
-async fn the_pool_keeps_at_most_concurrency_audits_in_flight() {
+async fn the_pool_keeps_at_most_accounts_in_flight_audits_at_once() {
     let audit = FakeAudit::taking(Duration::from_millis(100));
     let log = audit.log.clone();
     let sink = FakeSink::default();

@@ -1,0 +1,121 @@
+//! One account's calls, as the account's readers (users, Cognito, regions, root state) make
+//! them: under the account's own quotas, through the sweep's [`Caller`], until the account's
+//! deadline, and named (account, region, operation) in their errors.
+
+use crate::caller::{Caller, Target};
+use crate::error::CollectError;
+use crate::limits::QuotaKey;
+use crate::paginate::ListCall;
+use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use std::future::Future;
+use tokio::time::Instant;
+
+/// One account's calls: where they are made, under which caller, until when.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CallContext<'a> {
+    pub(crate) account_id: &'a str,
+    pub(crate) region: &'a str,
+    caller: &'a Caller,
+    deadline: Instant,
+}
+
+impl<'a> CallContext<'a> {
+    pub(crate) fn new(
+        account_id: &'a str,
+        region: &'a str,
+        caller: &'a Caller,
+        deadline: Instant,
+    ) -> CallContext<'a> {
+        CallContext {
+            account_id,
+            region,
+            caller,
+            deadline,
+        }
+    }
+
+    /// An IAM call, under the target account's IAM quota.
+    pub(crate) async fn iam<T, E, F, Fut>(
+        self,
+        operation: &'static str,
+        send: F,
+    ) -> Result<T, CollectError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let quota = QuotaKey::Iam {
+            account: self.account_id,
+        };
+        self.caller.call(self.target(quota, operation), send).await
+    }
+
+    /// A Cognito call, under the target account's quota in this region.
+    pub(crate) async fn cognito<T, E, F, Fut>(
+        self,
+        operation: &'static str,
+        send: F,
+    ) -> Result<T, CollectError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let quota = QuotaKey::Cognito {
+            account: self.account_id,
+            region: self.region,
+        };
+        self.caller.call(self.target(quota, operation), send).await
+    }
+
+    /// An Account Management call (`account:ListRegions`, once per account and sweep: no
+    /// per-account rate can be exceeded, so only the global cap and AWS's own pace apply).
+    pub(crate) async fn account_management<T, E, F, Fut>(
+        self,
+        operation: &'static str,
+        send: F,
+    ) -> Result<T, CollectError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let quota = QuotaKey::AccountManagement {
+            account: self.account_id,
+        };
+        self.caller.call(self.target(quota, operation), send).await
+    }
+
+    pub(crate) fn malformed(
+        self,
+        operation: &'static str,
+        message: impl Into<String>,
+    ) -> CollectError {
+        CollectError::malformed(self.account_id, self.region, operation, message)
+    }
+
+    /// The same account's calls in another region.
+    pub(crate) fn in_region(self, region: &'a str) -> CallContext<'a> {
+        CallContext { region, ..self }
+    }
+
+    fn target(self, quota: QuotaKey<'a>, operation: &'static str) -> Target<'a> {
+        Target {
+            quota,
+            account_id: self.account_id,
+            region: self.region,
+            operation,
+            deadline: Some(self.deadline),
+        }
+    }
+
+    pub(crate) fn list_call(self, operation: &'static str) -> ListCall<'a> {
+        ListCall {
+            account_id: self.account_id,
+            region: self.region,
+            operation,
+        }
+    }
+}
