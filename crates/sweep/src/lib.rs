@@ -17,6 +17,8 @@ mod record;
 mod run;
 mod sink;
 mod spool;
+mod summary;
+mod sweep_error;
 mod writer;
 
 #[cfg(test)]
@@ -27,8 +29,10 @@ pub use decide::{Decision, Scope};
 pub use lock::{take_sweep_lock, WhenBusy};
 pub use plan::{plan, Plan, PlannedAccount};
 pub use record::{Destination, RecordSettings};
-pub use run::{Progress, SweepError, SweepRunner, SweepSettings, SweepStart, SweepSummary};
+pub use run::{Progress, SweepRunner, SweepSettings, SweepStart};
 pub use sink::{LockedStore, Sink, WriteFailure};
 pub use spool::{import_spool, pending_spool_files, ImportSummary, SpoolRecord};
+pub use summary::SweepSummary;
+pub use sweep_error::SweepError;
 /// Asks a running sweep to stop (SIGTERM, Ctrl-C); a token never cancelled never stops it.
 pub use tokio_util::sync::CancellationToken;

@@ -1,7 +1,7 @@
 //! Taking the sweep lock: at once, or by waiting (bounded, and ended by a stop request) while
 //! another sweep holds it.
 
-use crate::run::SweepError;
+use crate::sweep_error::SweepError;
 use mfa_store::{Store, SweepLock};
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;

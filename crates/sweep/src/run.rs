@@ -14,14 +14,16 @@ use crate::audit::{died_report, not_audited_report, Audit};
 use crate::decide::Decision;
 use crate::plan::{Plan, PlannedAccount};
 use crate::record::{RecordSettings, Recorder};
-use crate::sink::{Sink, WriteFailure};
+use crate::sink::Sink;
+use crate::summary::sweep_status;
+use crate::summary::SweepSummary;
+use crate::sweep_error::SweepError;
 use crate::writer::write_all;
 use chrono::Utc;
 use mfa_evaluator::{CentralizedRootAccess, ControlId, DataError};
 use mfa_report::{AccountReport, Outcome, SweepException, SweepInfo, SweepStatus};
-use mfa_store::{ResumableSweep, StoreError};
+use mfa_store::ResumableSweep;
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
@@ -29,43 +31,6 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 use uuid::Uuid;
-
-#[derive(Debug, thiserror::Error)]
-pub enum SweepError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("another sweep is running ({0}); not starting a second one (set schedule.if_sweep_running = \"wait\" to wait for it)")]
-    Busy(String),
-    #[error("another sweep is still running ({running}) after waiting {} s for it (schedule.lock_wait_seconds); not starting a second one", waited.as_secs())]
-    WaitedTooLong { waited: Duration, running: String },
-    /// A stop request came before the sweep began (while it waited for the lock).
-    #[error("stopped before the sweep began; nothing was recorded")]
-    Stopped,
-    #[error(transparent)]
-    Write(#[from] WriteFailure),
-    /// The database restarted mid-sweep, releasing the lock, and another sweep took it.
-    #[error("this sweep stopped: {reason}; the accounts it finished are recorded{}", spooled_to(.spool))]
-    LockLost {
-        reason: String,
-        spool: Option<PathBuf>,
-    },
-    #[error("spool file {}: {source}", path.display())]
-    Spool {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-}
-
-fn spooled_to(spool: &Option<PathBuf>) -> String {
-    match spool {
-        Some(path) => format!(
-            " (the last of them in {}, which the next sweep imports)",
-            path.display()
-        ),
-        None => String::new(),
-    }
-}
 
 #[derive(Debug, Clone)]
 pub struct SweepSettings {
@@ -95,30 +60,6 @@ pub trait Progress: Send + Sync {
 pub enum SweepStart {
     New,
     Resume(Box<ResumableSweep>),
-}
-
-/// What a finished sweep did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SweepSummary {
-    pub sweep_id: String,
-    pub status: SweepStatus,
-    pub assessed: usize,
-    pub errored: usize,
-    pub skipped: usize,
-    /// Accounts with at least one FAILED control.
-    pub accounts_failing: usize,
-    /// Accounts with a failure no exception covers: what `--fail-on-findings` counts.
-    pub accounts_failing_unexcepted: usize,
-    /// Resumed: accounts the interrupted sweep had already recorded, not audited again.
-    pub already_done: usize,
-    /// Interrupted: accounts left for `sweep --resume`.
-    pub unfinished: usize,
-    /// Accounts written to the spool file because the database was unreachable.
-    pub spooled: usize,
-    pub spool_file: Option<PathBuf>,
-    /// Time spent in the store's writes, all accounts together.
-    pub store_time: Duration,
-    pub elapsed: Duration,
 }
 
 /// A finished account on its way to the writer; `took` is `None` for one not audited.
@@ -350,35 +291,6 @@ fn left_to_do(
         .into_iter()
         .filter(|planned| !done.contains_key(&planned.account.id))
         .partition(|a| a.decision == Decision::Audit)
-}
-
-/// Interrupted when accounts are left or the lock was lost; partial when any account (of
-/// either part of a resumed sweep) is an error.
-fn sweep_status(unfinished: usize, lock_lost: bool, errored: usize) -> SweepStatus {
-    if unfinished > 0 || lock_lost {
-        SweepStatus::Interrupted
-    } else if errored > 0 {
-        SweepStatus::Partial
-    } else {
-        SweepStatus::Completed
-    }
-}
-
-impl SweepSummary {
-    fn log(&self) {
-        info!(
-            sweep_id = self.sweep_id,
-            status = self.status.as_str(),
-            assessed = self.assessed,
-            errored = self.errored,
-            skipped = self.skipped,
-            unfinished = self.unfinished,
-            spooled = self.spooled,
-            elapsed_s = self.elapsed.as_secs_f64(),
-            store_s = self.store_time.as_secs_f64(),
-            "sweep finished"
-        );
-    }
 }
 
 /// The report of a joined audit: its own, or an error report if it panicked; `None` when it

@@ -4,8 +4,9 @@
 //! stop.
 
 use crate::record::{Destination, Recorder};
-use crate::run::{Finished, Progress, SweepError};
+use crate::run::{Finished, Progress};
 use crate::sink::Sink;
+use crate::sweep_error::SweepError;
 use mfa_evaluator::Status;
 use mfa_report::{AccountReport, Outcome};
 use tokio::sync::mpsc;
