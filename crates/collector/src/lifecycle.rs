@@ -11,7 +11,8 @@ use std::fmt;
 use strum::{Display, EnumIter, EnumString, IntoStaticStr};
 
 /// `Account.State`'s values; the string is AWS's spelling.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Display, EnumString, IntoStaticStr, EnumIter)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Display, EnumString, IntoStaticStr, EnumIter)]
 #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum AccountState {
     /// Sign-up begun and never completed: the account is not usable yet.
@@ -26,7 +27,8 @@ pub enum AccountState {
 }
 
 /// Which field of the answer gave the state; the string is the field's name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Display, EnumString, IntoStaticStr, EnumIter)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Display, EnumString, IntoStaticStr, EnumIter)]
 pub enum StateField {
     State,
     /// The retired field, in an answer without `State`.

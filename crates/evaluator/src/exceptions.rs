@@ -126,20 +126,9 @@ pub struct FindingPlace<'a> {
 }
 
 /// Where an exception stands on a day.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    Display,
-    EnumString,
-    IntoStaticStr,
-    EnumIter,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(Display, EnumString, IntoStaticStr, EnumIter)]
 #[strum(serialize_all = "snake_case")]
 pub enum ExceptionState {
     Active,

@@ -103,20 +103,9 @@ pub struct CredentialReport {
 }
 
 /// How old the credential report was, as the collector judged it.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    Display,
-    EnumString,
-    IntoStaticStr,
-    EnumIter,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(Display, EnumString, IntoStaticStr, EnumIter)]
 #[strum(serialize_all = "snake_case")]
 pub enum ReportFreshness {
     /// IAM generated it for this audit: the live state, trusted alone.
@@ -130,19 +119,8 @@ pub enum ReportFreshness {
 }
 
 /// Which call decided a part of a user's state.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    Display,
-    EnumString,
-    IntoStaticStr,
-    EnumIter,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Display, EnumString, IntoStaticStr, EnumIter)]
 pub enum UserSource {
     #[serde(rename = "iam:GetCredentialReport")]
     #[strum(serialize = "iam:GetCredentialReport")]
@@ -234,20 +212,9 @@ impl SignInPolicy {
 }
 
 /// A first factor of a user pool's sign-in (`AuthFactorType`); its string is AWS's spelling.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    Display,
-    EnumString,
-    IntoStaticStr,
-    EnumIter,
-)]
+#[derive(Display, EnumString, IntoStaticStr, EnumIter)]
 #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FirstFactor {
     Password,
     EmailOtp,
@@ -257,19 +224,9 @@ pub enum FirstFactor {
 }
 
 /// A user pool's `MfaConfiguration`; its string is AWS's spelling.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    Display,
-    EnumString,
-    IntoStaticStr,
-    EnumIter,
-)]
+#[derive(Display, EnumString, IntoStaticStr, EnumIter)]
 #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MfaConfiguration {
     On,
     Optional,

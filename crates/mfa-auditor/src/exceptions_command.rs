@@ -89,25 +89,7 @@ pub fn listing(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mfa_evaluator::ControlScope;
-
-    fn exception(id: &str, expires: NaiveDate) -> Exception {
-        Exception {
-            id: id.into(),
-            controls: ControlScope::All,
-            accounts: vec!["111122223333".into()],
-            ous: Vec::new(),
-            resources: Vec::new(),
-            owner: "o".into(),
-            reason: "r".into(),
-            expires,
-            ticket: None,
-        }
-    }
-
-    fn day(m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(2026, m, d).expect("a date")
-    }
+    use crate::sweep_exceptions::tests::{day, exception};
 
     #[test]
     fn the_listing_shows_names_and_reasons_escaped() {

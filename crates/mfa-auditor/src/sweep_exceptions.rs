@@ -70,11 +70,12 @@ pub fn summary(exceptions: &[Exception], today: NaiveDate, warn_days: u32) -> St
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use mfa_evaluator::ControlScope;
 
-    fn exception(id: &str, expires: NaiveDate) -> Exception {
+    /// An exception of one account, for every control, ending on `expires`.
+    pub(crate) fn exception(id: &str, expires: NaiveDate) -> Exception {
         Exception {
             id: id.into(),
             controls: ControlScope::All,
@@ -88,7 +89,8 @@ mod tests {
         }
     }
 
-    fn day(m: u32, d: u32) -> NaiveDate {
+    /// A day of 2026.
+    pub(crate) fn day(m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, m, d).expect("a date")
     }
 

@@ -8,9 +8,8 @@ use std::collections::{BTreeSet, HashMap};
 use strum::{Display, EnumIter, EnumString, IntoStaticStr};
 
 /// What a webhook can ask to hear about (`on = [...]`).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Display, EnumString, IntoStaticStr, EnumIter,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Display, EnumString, IntoStaticStr, EnumIter)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum Topic {

@@ -9,7 +9,8 @@ use strum::{Display, EnumIter, EnumString, IntoStaticStr};
 use tokio::time::Instant;
 
 /// What a webhook's body is; its string is the configuration file's `format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Display, EnumString, IntoStaticStr, EnumIter)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Display, EnumString, IntoStaticStr, EnumIter)]
 #[strum(serialize_all = "snake_case")]
 pub enum WebhookFormat {
     Json,

@@ -25,23 +25,9 @@ pub struct ChangeReport {
 
 /// How a resource's finding changed between two assessments of its account (the
 /// `changes_since_previous_sweep` view's `change`).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    Display,
-    EnumString,
-    IntoStaticStr,
-    EnumIter,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(Display, EnumString, IntoStaticStr, EnumIter)]
 #[strum(serialize_all = "snake_case")]
 pub enum FindingChange {
     /// FAILED now, not before (PASSED, or not evaluated).
@@ -71,21 +57,9 @@ impl FindingChange {
 /// Whether a resource starts or stops failing between two assessments (the SQL function
 /// `failing_change`, the view's `failing_change` column): what "new failures" and "resolved"
 /// count in every report and notification.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    Display,
-    EnumString,
-    IntoStaticStr,
-    EnumIter,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(Display, EnumString, IntoStaticStr, EnumIter)]
 #[strum(serialize_all = "snake_case")]
 pub enum FailingChange {
     /// FAILED now, not before: a resource newly failing, or a new resource that fails.

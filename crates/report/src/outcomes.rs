@@ -5,20 +5,9 @@ use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 use strum::{Display, EnumIter, EnumString, IntoEnumIterator, IntoStaticStr};
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    Display,
-    EnumString,
-    IntoStaticStr,
-    EnumIter,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(Display, EnumString, IntoStaticStr, EnumIter)]
 #[strum(serialize_all = "snake_case")]
 pub enum SweepStatus {
     /// Still being written (or its process died; the next start marks it interrupted).
@@ -36,20 +25,9 @@ impl SweepStatus {
     }
 }
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    Display,
-    EnumString,
-    IntoStaticStr,
-    EnumIter,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(Display, EnumString, IntoStaticStr, EnumIter)]
 #[strum(serialize_all = "snake_case")]
 pub enum Outcome {
     Assessed,
@@ -65,22 +43,9 @@ impl Outcome {
 
 /// Why an account was not audited: the configuration excluded it, or its state in
 /// Organizations (`Account.State`) is not `ACTIVE`.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    Display,
-    EnumString,
-    IntoStaticStr,
-    EnumIter,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(Display, EnumString, IntoStaticStr, EnumIter)]
 #[strum(serialize_all = "snake_case")]
 pub enum SkipReason {
     Suspended,
