@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used)]
 
 use mfa_testkit::repo_root;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The source files below `dir`, relative to `dir`, sorted.
@@ -109,4 +110,67 @@ fn the_code_map_names_every_file_of_every_crate_and_of_tests() {
          crate's section (or `tests/`):\n  {}",
         unnamed.join("\n  ")
     );
+}
+
+/// The project's crates each crate's `[dependencies]` name (dev-dependencies aside).
+fn project_dependencies(manifest: &Path) -> (String, BTreeSet<String>) {
+    let text = std::fs::read_to_string(manifest).unwrap();
+    let table: toml::Table = toml::from_str(&text).unwrap();
+    let name = table["package"]["name"].as_str().unwrap().to_string();
+    let dependencies = table
+        .get("dependencies")
+        .and_then(|d| d.as_table())
+        .map(|d| {
+            d.keys()
+                .filter(|k| k.starts_with("mfa-"))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    (name, dependencies)
+}
+
+/// The diagram of ARCHITECTURE.md's bird's-eye view: `crate ──> a, b` per line.
+fn allowed_dependencies(document: &str) -> BTreeMap<String, BTreeSet<String>> {
+    let start = document.find("\n```\nmfa-auditor").unwrap() + 5;
+    let end = start + document[start..].find("```").unwrap();
+    document[start..end]
+        .lines()
+        .map(|line| {
+            let (from, to) = line.split_once("──>").unwrap();
+            let from = from.split_whitespace().next().unwrap().to_string();
+            let to = to
+                .split(',')
+                .filter_map(|t| t.split_whitespace().next())
+                .filter(|t| t.starts_with("mfa-"))
+                .map(str::to_string)
+                .collect();
+            (from, to)
+        })
+        .collect()
+}
+
+#[test]
+fn every_crate_depends_on_exactly_what_the_bird_s_eye_view_allows() {
+    let root = repo_root();
+    let document = std::fs::read_to_string(root.join("ARCHITECTURE.md")).unwrap();
+    let allowed = allowed_dependencies(&document);
+    assert!(allowed.len() >= 7, "{allowed:?}");
+    for crate_dir in std::fs::read_dir(root.join("crates")).unwrap() {
+        let (name, dependencies) =
+            project_dependencies(&crate_dir.unwrap().path().join("Cargo.toml"));
+        // The test kit and the benchmark's load generator are outside the diagram: the text
+        // beneath it says they depend on nothing of the project.
+        let wanted = match name.as_str() {
+            "mfa-testkit" | "mfa-bench" => BTreeSet::new(),
+            _ => allowed
+                .get(&name)
+                .unwrap_or_else(|| panic!("{name} is not in ARCHITECTURE.md's diagram"))
+                .clone(),
+        };
+        assert_eq!(
+            dependencies, wanted,
+            "{name}: its Cargo.toml against the diagram"
+        );
+    }
 }

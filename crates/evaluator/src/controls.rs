@@ -1,4 +1,5 @@
-//! The control catalogue: identifiers, titles, severities and remediation text.
+//! The control catalogue (identifiers, titles, severities, remediation text), and the words
+//! of a verdict: a resource's `Status` and Security Hub's `ResourceType`.
 
 use serde::{Deserialize, Serialize};
 use strum::{Display, EnumIter, EnumString, IntoStaticStr};

@@ -4,17 +4,7 @@
 //! The store knows nothing of AWS: it stores what the report model holds. Every query is
 //! parameterised; bulk rows go through `UNNEST` arrays, not one `INSERT` per row.
 //!
-//! The code map: `connect.rs` (the pool, migrations, the control catalogue), `tls_settings.rs`
-//! (the TLS the URL and libpq's variables ask for, checked), `tls_refusal.rs` (a refused server
-//! certificate explained), `lock.rs` (the sweep lock and its fencing token), `sweeps.rs` (a
-//! sweep's start, end, resumption),
-//! `write.rs` (one account's results, in one transaction), `spans.rs` (the finding spans an
-//! assessment extends, starts, cuts and joins), `read.rs` (a stored sweep read back, or the
-//! organization as of a date; the current findings), `changes.rs` (what changed between two
-//! assessments of each account), `coverage.rs` (MFA coverage over time), `prune.rs`
-//! (retention), `rows.rs` (rows as `sqlx::FromRow` structs), `schema.rs` (whether the database
-//! is migrated for this version), `exceptions.rs` (the exceptions
-//! each sweep read), `news.rs` (what a notification tells).
+//! Which file does what: ARCHITECTURE.md's code map, `crates/store`.
 
 mod changes;
 mod connect;

@@ -1,6 +1,7 @@
 //! Plans a sweep from the organization and runs its accounts through a bounded worker pool.
 //!
-//! [`plan`] is pure: which accounts are audited, skipped (suspended) or excluded (by which rule).
+//! [`plan`] is pure: which accounts are audited, skipped (their Organizations state is not
+//! ACTIVE), excluded (by which rule) or invalid (an error).
 //! [`SweepRunner`] runs the audited accounts through an [`Audit`] (the collector and the
 //! evaluator, [`CollectorAudit`]), at most `accounts_in_flight` at once, and a writer records
 //! each account through a [`Sink`] (the store under the sweep lock, [`LockedStore`]) as soon as

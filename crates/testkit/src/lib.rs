@@ -1,7 +1,8 @@
 //! Test support, used only by tests: the project's AWS emulator (`emulator.rs`), scratch
 //! databases on the test server (`databases.rs`), a TCP relay that plays a database restart
 //! (`relay.rs`), a PostgreSQL cluster of a test's own (`postgres.rs`, with TLS from a
-//! certificate authority of `tls.rs`, if asked) and the schema validators (`validators.rs`).
+//! certificate authority of `tls.rs`, if asked) and where the command-line validators are (`validators.rs`: hadolint,
+//! kubernetes-validate, promtool).
 //! This file holds what they share: where the repository and its Python are, unique names.
 //!
 //! Every test gets its own emulator process and its own database, so tests share nothing. The
