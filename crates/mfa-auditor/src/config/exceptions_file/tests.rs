@@ -258,3 +258,32 @@ fn the_shipped_example_is_valid() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(exceptions.len(), 2);
 }
+
+/// The keys messages list are the entry's fields, in order, and the list keys are its lists:
+/// a field added to `RawEntry` and not to `KEYS` (or the other way) fails here, not in a
+/// message a user reads.
+#[test]
+fn the_keys_messages_list_are_the_entry_s_fields() {
+    let refused = toml::from_str::<RawEntry>("zz = 1")
+        .err()
+        .map(|e| e.message().to_string())
+        .unwrap_or_default();
+    let listed: Vec<&str> = refused
+        .split_once("expected one of ")
+        .map(|(_, names)| names.split(", ").map(|n| n.trim_matches('`')).collect())
+        .unwrap_or_default();
+    assert_eq!(listed, KEYS, "{refused}");
+    for key in KEYS {
+        let as_string = toml::from_str::<RawEntry>(&format!("{key} = \"x\""));
+        let is_list = as_string
+            .as_ref()
+            .err()
+            .is_some_and(|e| e.message().contains("expected a sequence"));
+        assert_eq!(
+            is_list,
+            LIST_KEYS.contains(&key),
+            "{key}: {as_string:?}",
+            as_string = as_string.err()
+        );
+    }
+}
