@@ -6,7 +6,7 @@ use crate::advice::what_to_check;
 use crate::terminal::{escape, escape_truncated, Escaped};
 use crate::text_accepted_risks::write_accepted_risks;
 use crate::{AccountReport, ControlReport, Outcome, SweepReport};
-use mfa_evaluator::{ControlId, Status};
+use mfa_evaluator::{ControlId, ResourceType, Status};
 use std::fmt::Write;
 
 /// Renders the report for a terminal. Deterministic: accounts and resources in stored order.
@@ -208,7 +208,8 @@ fn write_failing_control(
             Escaped(&account.account_id),
             escape_truncated(&account.account_name, 24)
         );
-        if control == ControlId::Iam9 || control == ControlId::Iam6 {
+        // A control of the account is about its root user: one line per account, no list.
+        if control.resource_type() == ResourceType::AwsAccount {
             writeln!(
                 out,
                 "    {label:<38} root user ({})",
