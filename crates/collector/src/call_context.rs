@@ -11,6 +11,28 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use std::future::Future;
 use tokio::time::Instant;
 
+/// Which of the target account's quotas a call is made under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Quota {
+    /// The account's IAM quota (IAM is global: no region).
+    Iam,
+    /// The account's Cognito quota in the context's region.
+    Cognito,
+    /// Account Management (`account:ListRegions`, once per account and sweep: no per-account
+    /// rate can be exceeded, so only the global cap and AWS's own pace apply).
+    AccountManagement,
+}
+
+impl Quota {
+    fn key<'a>(self, account: &'a str, region: &'a str) -> QuotaKey<'a> {
+        match self {
+            Quota::Iam => QuotaKey::Iam { account },
+            Quota::Cognito => QuotaKey::Cognito { account, region },
+            Quota::AccountManagement => QuotaKey::AccountManagement { account },
+        }
+    }
+}
+
 /// One account's calls: where they are made, under which caller, until when.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct CallContext<'a> {
@@ -35,9 +57,10 @@ impl<'a> CallContext<'a> {
         }
     }
 
-    /// An IAM call, under the target account's IAM quota.
-    pub(crate) async fn iam<T, E, F, Fut>(
+    /// A call under the target account's `quota`.
+    pub(crate) async fn call<T, E, F, Fut>(
         self,
+        quota: Quota,
         operation: &'static str,
         send: F,
     ) -> Result<T, CollectError>
@@ -46,46 +69,8 @@ impl<'a> CallContext<'a> {
         Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
-        let quota = QuotaKey::Iam {
-            account: self.account_id,
-        };
-        self.caller.call(self.target(quota, operation), send).await
-    }
-
-    /// A Cognito call, under the target account's quota in this region.
-    pub(crate) async fn cognito<T, E, F, Fut>(
-        self,
-        operation: &'static str,
-        send: F,
-    ) -> Result<T, CollectError>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
-        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    {
-        let quota = QuotaKey::Cognito {
-            account: self.account_id,
-            region: self.region,
-        };
-        self.caller.call(self.target(quota, operation), send).await
-    }
-
-    /// An Account Management call (`account:ListRegions`, once per account and sweep: no
-    /// per-account rate can be exceeded, so only the global cap and AWS's own pace apply).
-    pub(crate) async fn account_management<T, E, F, Fut>(
-        self,
-        operation: &'static str,
-        send: F,
-    ) -> Result<T, CollectError>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
-        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    {
-        let quota = QuotaKey::AccountManagement {
-            account: self.account_id,
-        };
-        self.caller.call(self.target(quota, operation), send).await
+        let key = quota.key(self.account_id, self.region);
+        self.caller.call(self.target(key, operation), send).await
     }
 
     pub(crate) fn malformed(

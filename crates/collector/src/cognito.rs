@@ -2,7 +2,7 @@
 //! `DescribeUserPool`, which carries both what Cognito.5 needs: the MFA setting and the sign-in
 //! policy (`ListUserPools` carries neither).
 
-use crate::call_context::CallContext;
+use crate::call_context::{CallContext, Quota};
 use crate::error::{CollectError, ErrorClass};
 use crate::paginate::{paginate, Page};
 use aws_sdk_cognitoidentityprovider::types::{AuthFactorType, UserPoolMfaType, UserPoolType};
@@ -23,7 +23,7 @@ pub(crate) async fn user_pools_in_region(
 ) -> Result<Vec<UserPool>, CollectError> {
     let listed = paginate(ctx.list_call(LIST), |token| async move {
         let page = ctx
-            .cognito(LIST, || {
+            .call(Quota::Cognito, LIST, || {
                 client
                     .list_user_pools()
                     .max_results(60)
@@ -102,7 +102,7 @@ async fn describe(
     pool_id: &str,
 ) -> Result<UserPoolType, CollectError> {
     let response = ctx
-        .cognito(DESCRIBE, || {
+        .call(Quota::Cognito, DESCRIBE, || {
             client
                 .describe_user_pool()
                 .user_pool_id(pool_id)

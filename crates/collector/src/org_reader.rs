@@ -14,11 +14,14 @@ use crate::limits::QuotaKey;
 use crate::organization::{OrgAccount, OrgUnit, Organization};
 use crate::paginate::{paginate, ListCall, Page};
 use crate::partitions::partition_of_arn;
+use aws_sdk_organizations::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_organizations::operation::list_accounts::ListAccountsOutput;
 use aws_sdk_organizations::types::Account;
 use aws_sdk_organizations::Client;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use mfa_evaluator::DataError;
 use ou_tree::{Chain, Walk};
+use std::future::Future;
 
 mod ou_tree;
 
@@ -142,25 +145,17 @@ impl OrganizationReader {
 
     /// Every account of the organization (`ListAccounts`); never none.
     async fn list_accounts(&self) -> Result<Vec<Account>, CollectError> {
-        let listed = paginate(self.list_call(LIST_ACCOUNTS), |token| async move {
-            let page = self
-                .call(LIST_ACCOUNTS, || {
-                    self.client
-                        .list_accounts()
-                        .set_max_results(self.page_size)
-                        .set_next_token(token.clone())
-                        .send()
-                })
-                .await?;
-            Ok(Page {
-                items: self
-                    .list_call(LIST_ACCOUNTS)
-                    .items(page.accounts, "Accounts")?,
-                next: page.next_token,
-                truncated: None,
-            })
-        })
-        .await?;
+        let request = |token| {
+            self.client
+                .list_accounts()
+                .set_max_results(self.page_size)
+                .set_next_token(token)
+                .send()
+        };
+        let split = |page: ListAccountsOutput| (page.accounts, page.next_token);
+        let listed = self
+            .list_all(LIST_ACCOUNTS, "Accounts", request, split)
+            .await?;
         if listed.is_empty() {
             // The management account is always a member: an empty list is a broken answer, and
             // a sweep over it would say nothing of the organization.
@@ -207,6 +202,34 @@ impl OrganizationReader {
             id: account_id,
             parents,
         })
+    }
+
+    /// Every page of one Organizations list: `request` asks for the page after a token, `split`
+    /// takes the page's list (named `field` in the error when a page lacks it) and next token.
+    async fn list_all<T, O, E, R, Fut>(
+        &self,
+        operation: &'static str,
+        field: &str,
+        request: R,
+        split: impl Fn(O) -> (Option<Vec<T>>, Option<String>),
+    ) -> Result<Vec<T>, CollectError>
+    where
+        R: Fn(Option<String>) -> Fut,
+        Fut: Future<Output = Result<O, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let (request, split) = (&request, &split);
+        paginate(self.list_call(operation), |token| async move {
+            // `call` may send again (a retry): each send asks for the same page.
+            let page = self.call(operation, || request(token.clone())).await?;
+            let (items, next) = split(page);
+            Ok(Page {
+                items: self.list_call(operation).items(items, field)?,
+                next,
+                truncated: None,
+            })
+        })
+        .await
     }
 
     fn list_call(&self, operation: &'static str) -> ListCall<'_> {

@@ -7,7 +7,7 @@
 //! status; only `ENABLED` and `ENABLED_BY_DEFAULT` are searched, and a status this version does
 //! not know is an error, never a guess either way.
 
-use crate::call_context::CallContext;
+use crate::call_context::{CallContext, Quota};
 use crate::error::CollectError;
 use crate::ids::Region;
 use crate::paginate::{paginate, Page};
@@ -47,7 +47,7 @@ pub(crate) async fn enabled_regions(
     // know must be seen to be refused.
     let listed = paginate(call, |token| async move {
         let page = ctx
-            .account_management(LIST_REGIONS, || {
+            .call(Quota::AccountManagement, LIST_REGIONS, || {
                 client
                     .list_regions()
                     .max_results(PAGE_SIZE)

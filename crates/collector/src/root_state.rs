@@ -1,7 +1,7 @@
 //! An account's root user as IAM shows it: `GetAccountSummary` (MFA, password and access keys
 //! of root), and the virtual MFA devices assigned now (root's and the users').
 
-use crate::call_context::CallContext;
+use crate::call_context::{CallContext, Quota};
 use crate::error::CollectError;
 use crate::paginate::{paginate, Page};
 use aws_sdk_iam::types::{AssignmentStatusType, SummaryKeyType};
@@ -14,7 +14,7 @@ pub(crate) async fn account_summary(
 ) -> Result<AccountSummary, CollectError> {
     const OPERATION: &str = "iam:GetAccountSummary";
     let response = ctx
-        .iam(OPERATION, || iam.get_account_summary().send())
+        .call(Quota::Iam, OPERATION, || iam.get_account_summary().send())
         .await?;
     let map = response
         .summary_map()
@@ -50,7 +50,7 @@ pub(crate) async fn assigned_virtual_devices(
     const OPERATION: &str = "iam:ListVirtualMFADevices";
     paginate(ctx.list_call(OPERATION), |marker| async move {
         let page = ctx
-            .iam(OPERATION, || {
+            .call(Quota::Iam, OPERATION, || {
                 iam.list_virtual_mfa_devices()
                     .assignment_status(AssignmentStatusType::Assigned)
                     .set_marker(marker.clone())

@@ -17,7 +17,7 @@
 //! one `ListUsers` per 1,000 users, one `ListMFADevices` per user without a virtual device, one
 //! `GetLoginProfile` per user without MFA (per user, for a report older than `max_age`).
 
-use crate::call_context::CallContext;
+use crate::call_context::{CallContext, Quota};
 use crate::credential_report::parse_credential_report;
 use crate::error::{CollectError, ErrorClass};
 use crate::paginate::{paginate, Page};
@@ -109,7 +109,9 @@ pub(crate) async fn credential_report(
         }
         // A report that was just STARTED is often ready at once; ask before waiting.
         let error = match ctx
-            .iam(GET_REPORT, || iam.get_credential_report().send())
+            .call(Quota::Iam, GET_REPORT, || {
+                iam.get_credential_report().send()
+            })
             .await
         {
             Ok(response) => {
@@ -179,7 +181,9 @@ async fn ask_for_report(
     ctx: CallContext<'_>,
 ) -> Result<bool, CollectError> {
     match ctx
-        .iam(GENERATE_REPORT, || iam.generate_credential_report().send())
+        .call(Quota::Iam, GENERATE_REPORT, || {
+            iam.generate_credential_report().send()
+        })
         .await
     {
         Ok(answer) => Ok(matches!(
@@ -287,7 +291,7 @@ async fn list_users(
     const OPERATION: &str = "iam:ListUsers";
     paginate(ctx.list_call(OPERATION), |marker| async move {
         let page = ctx
-            .iam(OPERATION, || {
+            .call(Quota::Iam, OPERATION, || {
                 iam.list_users()
                     .max_items(1000)
                     .set_marker(marker.clone())
@@ -315,7 +319,7 @@ async fn has_mfa_device(
 ) -> Result<bool, CollectError> {
     const OPERATION: &str = "iam:ListMFADevices";
     let answer = ctx
-        .iam(OPERATION, || {
+        .call(Quota::Iam, OPERATION, || {
             iam.list_mfa_devices().user_name(user).max_items(1).send()
         })
         .await;
@@ -335,7 +339,9 @@ async fn has_login_profile(
 ) -> Result<bool, CollectError> {
     const OPERATION: &str = "iam:GetLoginProfile";
     match ctx
-        .iam(OPERATION, || iam.get_login_profile().user_name(user).send())
+        .call(Quota::Iam, OPERATION, || {
+            iam.get_login_profile().user_name(user).send()
+        })
         .await
     {
         Ok(_) => Ok(true),

@@ -5,7 +5,9 @@
 use super::OrganizationReader;
 use crate::error::CollectError;
 use crate::organization::OrgUnit;
-use crate::paginate::{paginate, Page};
+use aws_sdk_organizations::operation::list_accounts_for_parent::ListAccountsForParentOutput;
+use aws_sdk_organizations::operation::list_organizational_units_for_parent::ListOrganizationalUnitsForParentOutput;
+use aws_sdk_organizations::operation::list_roots::ListRootsOutput;
 use aws_sdk_organizations::types::{Account, OrganizationalUnit, Root};
 use mfa_evaluator::DataError;
 use std::collections::HashMap;
@@ -69,70 +71,46 @@ impl OrganizationReader {
     }
 
     async fn list_roots(&self) -> Result<Vec<Root>, CollectError> {
-        paginate(self.list_call(LIST_ROOTS), |token| async move {
-            let page = self
-                .call(LIST_ROOTS, || {
-                    self.client
-                        .list_roots()
-                        .set_max_results(self.page_size)
-                        .set_next_token(token.clone())
-                        .send()
-                })
-                .await?;
-            Ok(Page {
-                items: self.list_call(LIST_ROOTS).items(page.roots, "Roots")?,
-                next: page.next_token,
-                truncated: None,
-            })
-        })
-        .await
+        let request = |token| {
+            self.client
+                .list_roots()
+                .set_max_results(self.page_size)
+                .set_next_token(token)
+                .send()
+        };
+        let split = |page: ListRootsOutput| (page.roots, page.next_token);
+        self.list_all(LIST_ROOTS, "Roots", request, split).await
     }
 
     /// The OUs directly under a root or OU.
     async fn list_units(&self, parent_id: &str) -> Result<Vec<OrganizationalUnit>, CollectError> {
-        paginate(self.list_call(LIST_UNITS), |token| async move {
-            let page = self
-                .call(LIST_UNITS, || {
-                    self.client
-                        .list_organizational_units_for_parent()
-                        .parent_id(parent_id)
-                        .set_max_results(self.page_size)
-                        .set_next_token(token.clone())
-                        .send()
-                })
-                .await?;
-            Ok(Page {
-                items: self
-                    .list_call(LIST_UNITS)
-                    .items(page.organizational_units, "OrganizationalUnits")?,
-                next: page.next_token,
-                truncated: None,
-            })
-        })
-        .await
+        let request = |token| {
+            self.client
+                .list_organizational_units_for_parent()
+                .parent_id(parent_id)
+                .set_max_results(self.page_size)
+                .set_next_token(token)
+                .send()
+        };
+        let split = |page: ListOrganizationalUnitsForParentOutput| {
+            (page.organizational_units, page.next_token)
+        };
+        self.list_all(LIST_UNITS, "OrganizationalUnits", request, split)
+            .await
     }
 
     /// The accounts directly under a root or OU.
     async fn list_accounts_of(&self, parent_id: &str) -> Result<Vec<Account>, CollectError> {
-        paginate(self.list_call(LIST_CHILDREN), |token| async move {
-            let page = self
-                .call(LIST_CHILDREN, || {
-                    self.client
-                        .list_accounts_for_parent()
-                        .parent_id(parent_id)
-                        .set_max_results(self.page_size)
-                        .set_next_token(token.clone())
-                        .send()
-                })
-                .await?;
-            Ok(Page {
-                items: self
-                    .list_call(LIST_CHILDREN)
-                    .items(page.accounts, "Accounts")?,
-                next: page.next_token,
-                truncated: None,
-            })
-        })
-        .await
+        let request = |token| {
+            self.client
+                .list_accounts_for_parent()
+                .parent_id(parent_id)
+                .set_max_results(self.page_size)
+                .set_next_token(token)
+                .send()
+        };
+        let split = |page: ListAccountsForParentOutput| (page.accounts, page.next_token);
+        self.list_all(LIST_CHILDREN, "Accounts", request, split)
+            .await
     }
 }
