@@ -5,7 +5,7 @@ use crate::lock::Fence;
 use crate::{parse_sweep_id, query_error, spans, Store, StoreError};
 use chrono::{DateTime, Utc};
 use mfa_evaluator::Status;
-use mfa_report::{AccountReport, Outcome};
+use mfa_report::{AccountReport, ControlReport, Outcome};
 use sqlx::PgConnection;
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
@@ -45,57 +45,12 @@ impl Store {
                 .await
                 .map_err(query_error("read of a sweep's sequence number"))?
                 .ok_or_else(|| StoreError::NoSuchSweep(sweep_id.to_string()))?;
-        let error = account.error.as_ref();
-        let inserted = sqlx::query(
-            "INSERT INTO sweep_accounts (sweep_id, sweep_seq, account_id, account_name, ou_path,
-                 outcome, skip_reason, error_operation, error_region, error_code, error_message,
-                 error_request_id, regions)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-             ON CONFLICT (sweep_id, account_id) DO NOTHING",
-        )
-        .bind(id)
-        .bind(sweep_seq)
-        .bind(&account.account_id)
-        .bind(&account.account_name)
-        .bind(&account.ou_path)
-        .bind(account.outcome.as_str())
-        .bind(account.skip_reason.map(|r| r.as_str()))
-        .bind(error.map(|e| &e.operation))
-        .bind(error.map(|e| &e.region))
-        .bind(error.and_then(|e| e.code.as_ref()))
-        .bind(error.map(|e| &e.message))
-        .bind(error.and_then(|e| e.request_id.as_ref()))
-        .bind(account.regions.as_deref())
-        .execute(&mut *tx)
-        .await
-        .map_err(query_error("insert of an account"))?
-        .rows_affected();
-        if inserted == 0 {
+        let inserted = insert_sweep_account(&mut tx, id, sweep_seq, account).await?;
+        if !inserted {
             return Ok(Recorded::AlreadyPresent);
         }
 
-        // The account's latest state moves only forward: a late import does not overwrite it.
-        sqlx::query(
-            "INSERT INTO accounts AS a (account_id, account_name, ou_path, last_sweep_seq,
-                 last_outcome, last_skip_reason)
-             VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT (account_id) DO UPDATE SET
-                 account_name = EXCLUDED.account_name,
-                 ou_path = EXCLUDED.ou_path,
-                 last_sweep_seq = EXCLUDED.last_sweep_seq,
-                 last_outcome = EXCLUDED.last_outcome,
-                 last_skip_reason = EXCLUDED.last_skip_reason
-             WHERE a.last_sweep_seq <= EXCLUDED.last_sweep_seq",
-        )
-        .bind(&account.account_id)
-        .bind(&account.account_name)
-        .bind(&account.ou_path)
-        .bind(sweep_seq)
-        .bind(account.outcome.as_str())
-        .bind(account.skip_reason.map(|r| r.as_str()))
-        .execute(&mut *tx)
-        .await
-        .map_err(query_error("update of an account's latest state"))?;
+        update_latest_state(&mut tx, sweep_seq, account).await?;
 
         if account.outcome == Outcome::Assessed {
             write_control_results(&mut tx, id, account).await?;
@@ -107,6 +62,71 @@ impl Store {
             .map_err(query_error("commit of an account transaction"))?;
         Ok(Recorded::Written)
     }
+}
+
+/// The account's row of this sweep; `false` when it is there already (an import run twice).
+async fn insert_sweep_account(
+    tx: &mut PgConnection,
+    id: Uuid,
+    sweep_seq: i64,
+    account: &AccountReport,
+) -> Result<bool, StoreError> {
+    let error = account.error.as_ref();
+    let inserted = sqlx::query(
+        "INSERT INTO sweep_accounts (sweep_id, sweep_seq, account_id, account_name, ou_path,
+             outcome, skip_reason, error_operation, error_region, error_code, error_message,
+             error_request_id, regions)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+         ON CONFLICT (sweep_id, account_id) DO NOTHING",
+    )
+    .bind(id)
+    .bind(sweep_seq)
+    .bind(&account.account_id)
+    .bind(&account.account_name)
+    .bind(&account.ou_path)
+    .bind(account.outcome.as_str())
+    .bind(account.skip_reason.map(|r| r.as_str()))
+    .bind(error.map(|e| &e.operation))
+    .bind(error.map(|e| &e.region))
+    .bind(error.and_then(|e| e.code.as_ref()))
+    .bind(error.map(|e| &e.message))
+    .bind(error.and_then(|e| e.request_id.as_ref()))
+    .bind(account.regions.as_deref())
+    .execute(&mut *tx)
+    .await
+    .map_err(query_error("insert of an account"))?
+    .rows_affected();
+    Ok(inserted > 0)
+}
+
+/// The account's latest state, which moves only forward: a late import does not overwrite it.
+async fn update_latest_state(
+    tx: &mut PgConnection,
+    sweep_seq: i64,
+    account: &AccountReport,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO accounts AS a (account_id, account_name, ou_path, last_sweep_seq,
+             last_outcome, last_skip_reason)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (account_id) DO UPDATE SET
+             account_name = EXCLUDED.account_name,
+             ou_path = EXCLUDED.ou_path,
+             last_sweep_seq = EXCLUDED.last_sweep_seq,
+             last_outcome = EXCLUDED.last_outcome,
+             last_skip_reason = EXCLUDED.last_skip_reason
+         WHERE a.last_sweep_seq <= EXCLUDED.last_sweep_seq",
+    )
+    .bind(&account.account_id)
+    .bind(&account.account_name)
+    .bind(&account.ou_path)
+    .bind(sweep_seq)
+    .bind(account.outcome.as_str())
+    .bind(account.skip_reason.map(|r| r.as_str()))
+    .execute(&mut *tx)
+    .await
+    .map_err(query_error("update of an account's latest state"))?;
+    Ok(())
 }
 
 /// The per-control rows of an assessed account: status, error, resource counts.
@@ -135,34 +155,10 @@ async fn write_control_results(
             codes.push(error.and_then(|e| e.code.as_deref()));
             messages.push(error.map(|e| e.message.as_str()));
             request_ids.push(error.and_then(|e| e.request_id.as_deref()));
-            // Each resource once, as the spans keep it: a resource listed twice counts once,
-            // failed if either listing failed.
-            let mut statuses_by_resource: HashMap<&str, Status> = HashMap::new();
-            for resource in &control.resources {
-                let status = statuses_by_resource
-                    .entry(resource.resource_id.as_str())
-                    .or_insert(resource.status);
-                if resource.status == Status::Failed {
-                    *status = Status::Failed;
-                }
-            }
-            let count = |status: Status| {
-                let n = statuses_by_resource
-                    .values()
-                    .filter(|s| **s == status)
-                    .count();
-                i32::try_from(n).unwrap_or(i32::MAX)
-            };
-            failed.push(count(Status::Failed));
-            passed.push(count(Status::Passed));
-            // Failed resources an exception covers, each once too.
-            let covered: HashSet<&str> = control
-                .resources
-                .iter()
-                .filter(|r| r.status == Status::Failed && r.exception.is_some())
-                .map(|r| r.resource_id.as_str())
-                .collect();
-            excepted.push(i32::try_from(covered.len()).unwrap_or(i32::MAX));
+            let counts = ResourceCounts::of(control);
+            failed.push(counts.failed);
+            passed.push(counts.passed);
+            excepted.push(counts.excepted);
         }
         sqlx::query(
             "INSERT INTO control_results (sweep_id, account_id, control_id, status,
@@ -229,4 +225,45 @@ async fn write_excepted_findings(
     .await
     .map_err(query_error("write of excepted findings"))?;
     Ok(())
+}
+
+/// A control's resources, each counted once as the spans keep it: a resource listed twice
+/// counts once, failed if either listing failed.
+struct ResourceCounts {
+    failed: i32,
+    passed: i32,
+    /// Failed resources an exception covers.
+    excepted: i32,
+}
+
+impl ResourceCounts {
+    fn of(control: &ControlReport) -> ResourceCounts {
+        let mut statuses_by_resource: HashMap<&str, Status> = HashMap::new();
+        for resource in &control.resources {
+            let status = statuses_by_resource
+                .entry(resource.resource_id.as_str())
+                .or_insert(resource.status);
+            if resource.status == Status::Failed {
+                *status = Status::Failed;
+            }
+        }
+        let count = |status: Status| {
+            let n = statuses_by_resource
+                .values()
+                .filter(|s| **s == status)
+                .count();
+            i32::try_from(n).unwrap_or(i32::MAX)
+        };
+        let covered: HashSet<&str> = control
+            .resources
+            .iter()
+            .filter(|r| r.status == Status::Failed && r.exception.is_some())
+            .map(|r| r.resource_id.as_str())
+            .collect();
+        ResourceCounts {
+            failed: count(Status::Failed),
+            passed: count(Status::Passed),
+            excepted: i32::try_from(covered.len()).unwrap_or(i32::MAX),
+        }
+    }
 }
