@@ -4,6 +4,10 @@
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SCRATCH="$ROOT/.scratch"
+# Where cargo puts what it builds: CARGO_TARGET_DIR when set (relative to the repository, where
+# the scripts run cargo), else target/.
+TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+[[ "$TARGET_DIR" = /* ]] || TARGET_DIR="$ROOT/$TARGET_DIR"
 VENV="$SCRATCH/venv"
 mkdir -p "$SCRATCH"
 
