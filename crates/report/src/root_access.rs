@@ -13,12 +13,6 @@ struct RootCredentialsOfMembers {
 }
 
 impl SweepReport {
-    /// Member accounts (not the management account) whose root user still has a password or
-    /// access keys, by IAM.9's evidence ([`ROOT_CREDENTIALS_PRESENT`]).
-    pub fn members_with_root_credentials(&self) -> usize {
-        self.root_credentials_of_members().with
-    }
-
     /// What IAM.9's evidence says of the member accounts' root credentials. A member whose
     /// root user was not read (errored, skipped, the evidence without the fact) is counted as
     /// unread, never as one without credentials.
@@ -149,7 +143,7 @@ mod tests {
             root_credentials_management: false,
             root_sessions: false,
         }));
-        assert_eq!(off.members_with_root_credentials(), 1);
+        assert_eq!(off.root_credentials_of_members().with, 1);
         let line = off.root_access_line().unwrap_or_default();
         assert!(
             line.starts_with("Centralized root access: off (trusted access for IAM is not enabled"),
