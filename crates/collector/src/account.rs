@@ -135,6 +135,8 @@ impl AccountCollector {
             },
             users: users.map_err(|e| e.to_data_error()),
             user_pools,
+            authorization: None,
+            scps_in_force: None,
         })
     }
 

@@ -80,6 +80,7 @@ pub(crate) async fn user_pools_in_region(
                 arn,
                 settings,
                 read_at: Utc::now(),
+                second_factors: None,
             })
         })
         .buffered(POOL_CONCURRENCY)

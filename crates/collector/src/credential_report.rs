@@ -98,6 +98,8 @@ pub fn parse_credential_report(
             in_report: true,
             mfa_source: UserSource::CredentialReport,
             console_source: UserSource::CredentialReport,
+            mfa_devices: None,
+            usage: None,
         });
     }
     Ok(CredentialReport {
@@ -105,6 +107,7 @@ pub fn parse_credential_report(
         read_at,
         users,
         freshness,
+        root_usage: None,
     })
 }
 

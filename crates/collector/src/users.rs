@@ -273,6 +273,8 @@ pub(crate) async fn live_users(
                 in_report,
                 mfa_source,
                 console_source,
+                mfa_devices: None,
+                usage: None,
             })
         }
     }))

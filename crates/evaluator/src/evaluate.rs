@@ -1,6 +1,7 @@
 //! The rules of the five controls.
 
 use crate::controls::{ControlId, ResourceType, Status};
+use crate::facts::Facts;
 use crate::snapshot::{
     AccountSnapshot, AccountSummary, CredentialReport, DataError, FirstFactor, MfaConfiguration,
     SignInPolicy, VirtualMfaDevice,
@@ -29,6 +30,10 @@ pub struct ResourceFinding {
     /// `PASSED` or `FAILED`.
     pub status: Status,
     pub evidence: Value,
+    /// The facts beyond the control (kinds of device, enforcement, stakes, priority); they never
+    /// change `status`.
+    #[serde(flatten)]
+    pub facts: Facts,
 }
 
 /// Decides all five controls for one account, in [`ControlId::ALL`] order.
@@ -121,6 +126,7 @@ fn root_mfa(snapshot: &AccountSnapshot) -> ControlResult {
             resource_id: snapshot.root_arn(),
             status,
             evidence: summary_evidence(summary),
+            facts: Facts::default(),
         }],
     )
 }
@@ -168,6 +174,7 @@ fn root_hardware_mfa(snapshot: &AccountSnapshot) -> ControlResult {
             resource_id: root_arn,
             status,
             evidence,
+            facts: Facts::default(),
         }],
     )
 }
@@ -209,6 +216,7 @@ fn user_mfa(snapshot: &AccountSnapshot, control: ControlId) -> ControlResult {
                 "access_key_1_active": user.access_key_1_active,
                 "access_key_2_active": user.access_key_2_active,
             }),
+            facts: Facts::default(),
         };
         match rows_of.get_mut(user.arn.as_str()) {
             None => {
@@ -292,6 +300,7 @@ fn user_pool_mfa(snapshot: &AccountSnapshot) -> ControlResult {
                 resource_id: pool.arn.clone(),
                 status,
                 evidence,
+                facts: Facts::default(),
             });
         }
     }

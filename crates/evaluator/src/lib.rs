@@ -5,18 +5,27 @@
 //! [`ControlResult`] per control, each with per-resource findings and the evidence that decided
 //! them. The rules are Security Hub's, to the letter (see `docs/controls.md`).
 
+mod authorization;
 mod compliance;
 mod controls;
 mod evaluate;
 mod exceptions;
+mod facts;
 mod snapshot;
 pub mod wire_names;
 
+pub use authorization::{
+    AccessKeyUse, AuthorizationDetails, CredentialUse, GroupPolicies, InlinePolicy, ManagedPolicy,
+    MfaDevice, SecondFactor, ServiceControlPolicy, UserPolicies,
+};
 pub use compliance::{Requirement, Standard};
 pub use controls::{ControlId, ResourceType, Severity, Status};
 pub use evaluate::{evaluate, roll_up, ControlResult, ResourceFinding, ROOT_CREDENTIALS_PRESENT};
 pub use exceptions::{
     exception_for, ControlScope, Exception, ExceptionState, FindingPlace, ResourceGlob,
+};
+pub use facts::{
+    AccessKeyStake, Enforcement, EnforcementState, Facts, MfaDeviceFact, MfaKind, Priority, Stakes,
 };
 pub use snapshot::{
     AccountSnapshot, AccountSummary, CentralizedRootAccess, CredentialReport, DataError,

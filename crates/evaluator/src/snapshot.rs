@@ -3,6 +3,9 @@
 //! Each part is a `Result` so that one unreadable source (say, Cognito in one region) makes only
 //! the controls that need it `ERROR`, while the others are still decided.
 
+use crate::authorization::{
+    AuthorizationDetails, CredentialUse, MfaDevice, SecondFactor, ServiceControlPolicy,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -48,6 +51,11 @@ pub struct AccountSnapshot {
     /// One entry per region searched; `Err` when the regions to search could not be read (the
     /// account's enabled regions, with `[audit] regions = ["*"]`).
     pub user_pools: Result<Vec<RegionUserPools>, DataError>,
+    /// The account's identity policies; `None` when not read (`[audit] policies = false`).
+    pub authorization: Option<Result<AuthorizationDetails, DataError>>,
+    /// The SCPs in force on the account (attached to it, to an OU above it or to the root;
+    /// none for the management account, which SCPs never apply to); `None` when not read.
+    pub scps_in_force: Option<Result<Vec<ServiceControlPolicy>, DataError>>,
 }
 
 impl AccountSnapshot {
@@ -100,6 +108,8 @@ pub struct CredentialReport {
     pub users: Vec<IamUser>,
     /// How far the report was trusted, and so which users were confirmed by per-user calls.
     pub freshness: ReportFreshness,
+    /// The `<root_account>` row's credential use; `None` when the report had no such row.
+    pub root_usage: Option<CredentialUse>,
 }
 
 /// How old the credential report was, as the collector judged it.
@@ -153,6 +163,11 @@ pub struct IamUser {
     pub in_report: bool,
     pub mfa_source: UserSource,
     pub console_source: UserSource,
+    /// Its credential use from the report; `None` when the report has no row for it.
+    pub usage: Option<CredentialUse>,
+    /// Its enabled MFA devices (`iam:ListMFADevices`); `None` when not read
+    /// (`[audit] mfa_devices = false`). Empty for a user without MFA.
+    pub mfa_devices: Option<Result<Vec<MfaDevice>, DataError>>,
 }
 
 /// How `[audit] regions` asks for every region enabled in each account, and what a sweep
@@ -175,6 +190,9 @@ pub struct UserPool {
     /// From `cognito-idp:DescribeUserPool`: its MFA setting and sign-in policy.
     pub settings: Result<PoolSettings, DataError>,
     pub read_at: DateTime<Utc>,
+    /// The second factors it offers (`cognito-idp:GetUserPoolMfaConfig`), read for pools in
+    /// Cognito.5's scope with MFA on or optional; `None` when not read.
+    pub second_factors: Option<Result<Vec<SecondFactor>, DataError>>,
 }
 
 /// What decides a pool under Cognito.5.

@@ -38,6 +38,7 @@ pub fn iam_user(account: &str, path_and_name: &str, status: Status) -> ResourceR
                          "mfa_active": status == Status::Passed}),
         exception: None,
         failing_since: None,
+        facts: Default::default(),
     }
 }
 
@@ -51,6 +52,7 @@ pub fn root(account: &str, status: Status) -> ResourceReport {
                          "AccountMFAEnabled": u8::from(status == Status::Passed)}),
         exception: None,
         failing_since: None,
+        facts: Default::default(),
     }
 }
 
@@ -102,6 +104,8 @@ pub fn assessed(account_id: &str, controls: Vec<ControlReport>) -> AccountReport
         error: None,
         controls,
         regions: None,
+        mfa_guardrail_scps: None,
+        mfa_guardrail_scps_error: None,
     }
 }
 

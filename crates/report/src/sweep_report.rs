@@ -7,7 +7,7 @@ use crate::{
 use chrono::{DateTime, NaiveDate, Utc};
 pub use mfa_evaluator::DataError as ErrorInfo;
 use mfa_evaluator::{
-    CentralizedRootAccess, ControlId, ControlResult, ResourceType, Severity, Status,
+    CentralizedRootAccess, ControlId, ControlResult, Facts, ResourceType, Severity, Status,
 };
 use serde::{Deserialize, Serialize};
 
@@ -106,6 +106,13 @@ pub struct AccountReport {
     /// enabled regions could not be read).
     #[serde(default)]
     pub regions: Option<Vec<String>>,
+    /// The SCPs in force on the account that deny weakening MFA (empty: none); `None` when not
+    /// read (not assessed, `[audit] policies = false`, or the SCPs could not be read: then
+    /// `mfa_guardrail_scps_error` says why).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa_guardrail_scps: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa_guardrail_scps_error: Option<ErrorInfo>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -173,6 +180,7 @@ impl From<ControlResult> for ControlReport {
                 evidence: r.evidence,
                 exception: None,
                 failing_since: None,
+                facts: r.facts,
             })
             .collect();
         ControlReport::new(result.control, result.status, result.error, resources)
@@ -192,6 +200,10 @@ pub struct ResourceReport {
     /// began (the `current_findings` view's `failing_since`).
     #[serde(default)]
     pub failing_since: Option<DateTime<Utc>>,
+    /// The facts beyond the control (`mfa_devices`, `phishing_resistant`, `mfa_enforcement`,
+    /// `stakes`, `priority`, and a pool's factors), where read.
+    #[serde(flatten)]
+    pub facts: Facts,
 }
 
 impl SweepReport {

@@ -360,6 +360,8 @@ fn account_reports(
             error: account_row.error.into_error()?,
             controls,
             regions,
+            mfa_guardrail_scps: None,
+            mfa_guardrail_scps_error: None,
         });
     }
     Ok((accounts, earlier_assessments))

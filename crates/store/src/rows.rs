@@ -251,6 +251,7 @@ impl SpanRow {
             evidence: self.evidence,
             exception,
             failing_since: self.failing_since,
+            facts: Default::default(),
         })
     }
 }

@@ -89,6 +89,8 @@ fn accounts() -> Vec<AccountReport> {
                 cognito,
             ],
             regions: None,
+            mfa_guardrail_scps: None,
+            mfa_guardrail_scps_error: None,
         },
         AccountReport {
             account_id: "333333333333".into(),
@@ -105,6 +107,8 @@ fn accounts() -> Vec<AccountReport> {
             }),
             controls: vec![],
             regions: None,
+            mfa_guardrail_scps: None,
+            mfa_guardrail_scps_error: None,
         },
         AccountReport {
             account_id: "444444444444".into(),
@@ -115,6 +119,8 @@ fn accounts() -> Vec<AccountReport> {
             error: None,
             controls: vec![],
             regions: None,
+            mfa_guardrail_scps: None,
+            mfa_guardrail_scps_error: None,
         },
     ]
 }

@@ -103,6 +103,8 @@ fn error_report(planned: &PlannedAccount, error: DataError) -> AccountReport {
         error: Some(error),
         controls: Vec::new(),
         regions: None,
+        mfa_guardrail_scps: None,
+        mfa_guardrail_scps_error: None,
     }
 }
 
@@ -144,6 +146,8 @@ async fn audit_one(
                 error: None,
                 controls,
                 regions: snapshot.regions_searched(),
+                mfa_guardrail_scps: None,
+                mfa_guardrail_scps_error: None,
             }
         }
         Ok(Err(error)) => {
@@ -212,5 +216,7 @@ pub(crate) fn not_audited_report(planned: PlannedAccount, error_region: &str) ->
         error,
         controls: Vec::new(),
         regions: None,
+        mfa_guardrail_scps: None,
+        mfa_guardrail_scps_error: None,
     }
 }

@@ -57,6 +57,8 @@ pub(crate) fn assessed(account_id: &str) -> AccountReport {
         error: None,
         controls: Vec::new(),
         regions: None,
+        mfa_guardrail_scps: None,
+        mfa_guardrail_scps_error: None,
     }
 }
 

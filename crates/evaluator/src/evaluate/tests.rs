@@ -38,8 +38,11 @@ fn snapshot() -> AccountSnapshot {
             read_at: at(),
             freshness: ReportFreshness::GeneratedForThisAudit,
             users: Vec::new(),
+            root_usage: None,
         }),
         user_pools: Ok(Vec::new()),
+        authorization: None,
+        scps_in_force: None,
     }
 }
 
@@ -254,6 +257,8 @@ fn user(name: &str, password: bool, mfa: bool, key: bool) -> IamUser {
         in_report: true,
         mfa_source: UserSource::CredentialReport,
         console_source: UserSource::CredentialReport,
+        mfa_devices: None,
+        usage: None,
     }
 }
 
@@ -318,6 +323,7 @@ fn user_controls() {
             read_at: at(),
             freshness: ReportFreshness::GeneratedForThisAudit,
             users,
+            root_usage: None,
         });
         assert_eq!(status_of(&s, ControlId::Iam5), iam5, "IAM.5: {case}");
         assert_eq!(status_of(&s, ControlId::Iam19), iam19, "IAM.19: {case}");
@@ -335,6 +341,7 @@ fn user_findings_name_each_user_and_carry_evidence() {
             user("jess", true, false, false),
             user("ci", false, false, true),
         ],
+        root_usage: None,
     });
     let results = evaluate(&s);
     let iam5 = &results[2];
@@ -369,6 +376,7 @@ fn a_user_listed_twice_is_one_finding_failed_if_either_row_fails() {
             user("ci", false, true, true),
             user("jess", true, false, false),
         ],
+        root_usage: None,
     });
     let results = evaluate(&s);
     for control in [&results[2], &results[3]] {
@@ -416,6 +424,7 @@ fn pool_signing_in_with(
             sign_in,
         }),
         read_at: at(),
+        second_factors: None,
     }
 }
 
