@@ -10,6 +10,7 @@ mod changes;
 mod connect;
 mod counts;
 mod coverage;
+mod facts_columns;
 mod lock;
 mod news;
 mod prune;
@@ -17,6 +18,7 @@ mod read;
 mod rows;
 mod schema;
 mod spans;
+mod strength;
 mod sweep_exceptions;
 mod sweeps;
 mod tls_refusal;
@@ -100,6 +102,8 @@ pub enum StoreError {
     NothingToResume(String),
     #[error("the database holds a value this version cannot read: {0}")]
     Unreadable(String),
+    #[error("cannot write {0}")]
+    Encode(String),
 }
 
 impl StoreError {

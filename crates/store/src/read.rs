@@ -7,6 +7,7 @@
 
 use crate::changes::changes_between;
 use crate::counts::control_counts;
+use crate::facts_columns::guardrail_scps_error;
 use crate::rows::{AssessedAccountRow, ControlRow, CurrentFindingRow, SpanRow, SweepRow};
 use crate::sweep_exceptions::read_sweep_exceptions;
 use crate::{parse_sweep_id, query_error, Store, StoreError};
@@ -106,10 +107,14 @@ impl Store {
         sqlx::query_as(
             "SELECT sa.*, asm.sweep_id AS assessed_sweep_id, asm.sweep_seq AS assessed_seq,
                     asm.started_at AS assessed_at, prev.sweep_seq AS previous_assessed_seq,
-                    asm.regions AS assessed_regions
+                    asm.regions AS assessed_regions,
+                    asm.mfa_guardrail_scps AS assessed_guardrail_scps,
+                    asm.mfa_guardrail_scps_error AS assessed_guardrail_scps_error
              FROM sweep_accounts sa
              LEFT JOIN LATERAL (
-                 SELECT x.sweep_id, x.sweep_seq, s.started_at, x.regions FROM sweep_accounts x
+                 SELECT x.sweep_id, x.sweep_seq, s.started_at, x.regions, x.mfa_guardrail_scps,
+                        x.mfa_guardrail_scps_error
+                 FROM sweep_accounts x
                  JOIN sweeps s ON s.sweep_id = x.sweep_id
                  WHERE x.account_id = sa.account_id AND x.outcome = 'assessed'
                    AND sa.outcome <> 'skipped'
@@ -166,7 +171,7 @@ impl Store {
                          WHEN f.status = 'NOT_APPLICABLE'
                          THEN jsonb_build_object('not_evaluated', f.evidence->'not_evaluated')
                          ELSE 'null'::jsonb END AS evidence,
-                    f.ordinal,
+                    f.ordinal, f.facts,
                     CASE WHEN f.status = 'FAILED' THEN f.first_seen_at END AS failing_since,
                     x.exception_id, se.owner AS exception_owner,
                     se.reason AS exception_reason, se.expires AS exception_expires,
@@ -324,7 +329,9 @@ fn account_reports(
     let mut earlier_assessments = Vec::new();
     let mut accounts = Vec::with_capacity(account_rows.len());
     for assessed in account_rows {
+        let guardrail_scps_error = guardrail_scps_error(&assessed)?;
         let regions = assessed.assessed_regions;
+        let guardrail_scps = assessed.assessed_guardrail_scps;
         let account_row = assessed.account;
         if let (Some(sweep_id), Some(assessed_at)) =
             (assessed.assessed_sweep_id, assessed.assessed_at)
@@ -360,8 +367,8 @@ fn account_reports(
             error: account_row.error.into_error()?,
             controls,
             regions,
-            mfa_guardrail_scps: None,
-            mfa_guardrail_scps_error: None,
+            mfa_guardrail_scps: guardrail_scps,
+            mfa_guardrail_scps_error: guardrail_scps_error,
         });
     }
     Ok((accounts, earlier_assessments))

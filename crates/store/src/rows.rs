@@ -2,6 +2,7 @@
 //! model: every text column that names an enum is parsed, and a value this version does not
 //! know is [`StoreError::Unreadable`], never a default.
 
+use crate::facts_columns::parse_facts;
 use crate::StoreError;
 use chrono::{DateTime, NaiveDate, Utc};
 use mfa_evaluator::{
@@ -212,6 +213,8 @@ pub(crate) struct SpanRow {
     pub evidence: serde_json::Value,
     /// The evaluator's order of the resource within its control.
     pub ordinal: i32,
+    /// The facts beyond the control; `None` when none was read.
+    pub facts: Option<serde_json::Value>,
     pub failing_since: Option<DateTime<Utc>>,
     pub exception_id: Option<String>,
     pub exception_owner: Option<String>,
@@ -244,6 +247,12 @@ impl SpanRow {
                 })
             }
         };
+        let facts = parse_facts(
+            self.facts,
+            &self.account_id,
+            &self.control_id,
+            &self.resource_id,
+        )?;
         Ok(ResourceReport {
             resource_type: parse(&self.resource_type)?,
             status: parse(&self.status)?,
@@ -251,7 +260,7 @@ impl SpanRow {
             evidence: self.evidence,
             exception,
             failing_since: self.failing_since,
-            facts: Default::default(),
+            facts,
         })
     }
 }
@@ -362,4 +371,7 @@ pub(crate) struct AssessedAccountRow {
     pub previous_assessed_seq: Option<i64>,
     /// The regions searched in the assessment the findings come from.
     pub assessed_regions: Option<Vec<String>>,
+    /// The SCPs guarding MFA on the account in that assessment, or why they could not be read.
+    pub assessed_guardrail_scps: Option<Vec<String>>,
+    pub assessed_guardrail_scps_error: Option<serde_json::Value>,
 }

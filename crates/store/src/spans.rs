@@ -3,6 +3,7 @@
 //! starts the others; recorded late (an import after a newer sweep), it cuts the spans that ran
 //! across it and joins what it continues.
 
+use crate::facts_columns::facts_column;
 use crate::{query_error, StoreError};
 use chrono::{DateTime, Utc};
 use mfa_report::{AccountReport, ControlReport, ResourceReport};
@@ -130,9 +131,11 @@ async fn cut_spans_across(
     sqlx::query(
         "INSERT INTO finding_spans (account_id, control_id, resource_type, resource_id,
              status, first_sweep_seq, last_sweep_seq, first_seen_at, last_seen_at,
-             ordinal, evidence, exception_id)
+             ordinal, evidence, exception_id, facts, critical_since_seq)
          SELECT account_id, control_id, resource_type, resource_id, status, $3,
-                last_sweep_seq, $4, last_seen_at, ordinal, evidence, exception_id
+                last_sweep_seq, $4, last_seen_at, ordinal, evidence, exception_id, facts,
+                CASE WHEN critical_since_seq IS NOT NULL THEN greatest(critical_since_seq, $3)
+                END
          FROM finding_spans
          WHERE account_id = $1 AND first_sweep_seq < $2 AND last_sweep_seq > $2",
     )
@@ -166,20 +169,22 @@ struct ObservedColumns<'a> {
     statuses: Vec<&'a str>,
     evidence: Vec<serde_json::Value>,
     exceptions: Vec<Option<&'a str>>,
+    /// `NULL` where no fact was read.
+    facts: Vec<Option<serde_json::Value>>,
 }
 
 impl<'a> ObservedColumns<'a> {
-    /// `None` when the account has no resource under any control.
-    fn of(account: &'a AccountReport) -> Option<Self> {
+    /// `Ok(None)` when the account has no resource under any control.
+    fn of(account: &'a AccountReport) -> Result<Option<Self>, StoreError> {
         let resources: Vec<(&ControlReport, usize, &ResourceReport)> = account
             .controls
             .iter()
             .flat_map(|c| c.resources.iter().enumerate().map(move |(i, r)| (c, i, r)))
             .collect();
         if resources.is_empty() {
-            return None;
+            return Ok(None);
         }
-        Some(ObservedColumns {
+        Ok(Some(ObservedColumns {
             control_ids: resources
                 .iter()
                 .map(|(c, _, _)| c.control_id.as_str())
@@ -208,7 +213,11 @@ impl<'a> ObservedColumns<'a> {
                 .iter()
                 .map(|(_, _, r)| r.exception.as_ref().map(|e| e.id.as_str()))
                 .collect(),
-        })
+            facts: resources
+                .iter()
+                .map(|(_, _, r)| facts_column(&r.facts))
+                .collect::<Result<_, _>>()?,
+        }))
     }
 }
 
@@ -221,7 +230,7 @@ async fn extend_or_start_spans(
     previous_seq: Option<i64>,
     account: &AccountReport,
 ) -> Result<(), StoreError> {
-    let Some(observed) = ObservedColumns::of(account) else {
+    let Some(observed) = ObservedColumns::of(account)? else {
         return Ok(());
     };
     sqlx::query(
@@ -230,15 +239,17 @@ async fn extend_or_start_spans(
              -- twice (a credential report with an ARN twice): a failure wins.
              SELECT DISTINCT ON (control_id, resource_id) *
              FROM UNNEST($4::text[], $5::int[], $6::text[], $7::text[],
-                         $8::text[], $9::jsonb[], $11::text[])
+                         $8::text[], $9::jsonb[], $11::text[], $12::jsonb[])
                  AS o(control_id, ordinal, resource_type, resource_id, status, evidence,
-                      exception_id)
+                      exception_id, facts)
              ORDER BY control_id, resource_id, (status = 'FAILED') DESC, ordinal
          ),
          extended AS (
              UPDATE finding_spans f
              SET last_sweep_seq = $2, last_seen_at = $10, evidence = o.evidence,
-                 ordinal = o.ordinal, exception_id = o.exception_id
+                 ordinal = o.ordinal, exception_id = o.exception_id, facts = o.facts,
+                 critical_since_seq = CASE WHEN o.facts->>'priority' = 'critical'
+                                           THEN coalesce(f.critical_since_seq, $2) END
              FROM observed o
              WHERE f.account_id = $1 AND f.last_sweep_seq = $3
                AND f.control_id = o.control_id AND f.resource_id = o.resource_id
@@ -247,9 +258,10 @@ async fn extend_or_start_spans(
          )
          INSERT INTO finding_spans (account_id, control_id, resource_type, resource_id,
              status, first_sweep_seq, last_sweep_seq, first_seen_at, last_seen_at,
-             ordinal, evidence, exception_id)
+             ordinal, evidence, exception_id, facts, critical_since_seq)
          SELECT $1, o.control_id, o.resource_type, o.resource_id, o.status, $2, $2,
-                $10, $10, o.ordinal, o.evidence, o.exception_id
+                $10, $10, o.ordinal, o.evidence, o.exception_id, o.facts,
+                CASE WHEN o.facts->>'priority' = 'critical' THEN $2 END
          FROM observed o
          WHERE NOT EXISTS (SELECT 1 FROM extended e
                            WHERE e.control_id = o.control_id
@@ -266,6 +278,7 @@ async fn extend_or_start_spans(
     .bind(&observed.evidence)
     .bind(seen_at)
     .bind(&observed.exceptions)
+    .bind(&observed.facts)
     .execute(&mut *tx)
     .await
     .map_err(query_error("write of findings"))?;
@@ -288,11 +301,16 @@ async fn join_spans_at(
                AND l.control_id = r.control_id AND l.resource_id = r.resource_id
                AND l.status = r.status
              RETURNING r.control_id, r.resource_id, r.status, r.last_sweep_seq,
-                       r.last_seen_at, r.ordinal, r.evidence, r.exception_id
+                       r.last_seen_at, r.ordinal, r.evidence, r.exception_id, r.facts,
+                       r.critical_since_seq
          )
          UPDATE finding_spans l
          SET last_sweep_seq = j.last_sweep_seq, last_seen_at = j.last_seen_at,
-             ordinal = j.ordinal, evidence = j.evidence, exception_id = j.exception_id
+             ordinal = j.ordinal, evidence = j.evidence, exception_id = j.exception_id,
+             facts = j.facts,
+             critical_since_seq = CASE WHEN j.critical_since_seq IS NOT NULL
+                                       THEN coalesce(l.critical_since_seq, j.critical_since_seq)
+                                  END
          FROM joined j
          WHERE l.account_id = $1 AND l.last_sweep_seq = $2
            AND l.control_id = j.control_id AND l.resource_id = j.resource_id

@@ -234,5 +234,10 @@ async fn finish(
         .execute(&mut *tx)
         .await
         .map_err(query_error("write of a sweep's MFA coverage"))?;
+    sqlx::query("SELECT record_mfa_strength($1)")
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(query_error("write of a sweep's MFA strength"))?;
     Ok(())
 }

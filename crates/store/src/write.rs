@@ -2,6 +2,7 @@
 //! of the sweep lock (see `lock.rs`).
 
 use crate::lock::Fence;
+use crate::strength::StrengthCounts;
 use crate::{parse_sweep_id, query_error, spans, Store, StoreError};
 use chrono::{DateTime, Utc};
 use mfa_evaluator::Status;
@@ -75,8 +76,8 @@ async fn insert_sweep_account(
     let inserted = sqlx::query(
         "INSERT INTO sweep_accounts (sweep_id, sweep_seq, account_id, account_name, ou_path,
              outcome, skip_reason, error_operation, error_region, error_code, error_message,
-             error_request_id, regions)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+             error_request_id, regions, mfa_guardrail_scps, mfa_guardrail_scps_error)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
          ON CONFLICT (sweep_id, account_id) DO NOTHING",
     )
     .bind(id)
@@ -92,6 +93,13 @@ async fn insert_sweep_account(
     .bind(error.map(|e| &e.message))
     .bind(error.and_then(|e| e.request_id.as_ref()))
     .bind(account.regions.as_deref())
+    .bind(account.mfa_guardrail_scps.as_deref())
+    .bind(
+        account
+            .mfa_guardrail_scps_error
+            .as_ref()
+            .map(sqlx::types::Json),
+    )
     .execute(&mut *tx)
     .await
     .map_err(query_error("insert of an account"))?
@@ -146,6 +154,9 @@ async fn write_control_results(
         let mut failed = Vec::new();
         let mut excepted = Vec::new();
         let mut passed = Vec::new();
+        let mut phishing_resistant = Vec::new();
+        let mut mfa_enforced = Vec::new();
+        let mut admin_without_mfa = Vec::new();
         for control in &account.controls {
             control_ids.push(control.control_id.as_str());
             statuses.push(control.status.as_str());
@@ -159,14 +170,20 @@ async fn write_control_results(
             failed.push(counts.failed);
             passed.push(counts.passed);
             excepted.push(counts.excepted);
+            let strength = StrengthCounts::of(control);
+            phishing_resistant.push(strength.phishing_resistant);
+            mfa_enforced.push(strength.mfa_enforced);
+            admin_without_mfa.push(strength.admin_without_mfa);
         }
         sqlx::query(
             "INSERT INTO control_results (sweep_id, account_id, control_id, status,
                  error_operation, error_region, error_code, error_message,
-                 failed_resources, passed_resources, error_request_id, excepted_resources)
+                 failed_resources, passed_resources, error_request_id, excepted_resources,
+                 phishing_resistant, mfa_enforced, admin_without_mfa)
              SELECT $1, $2, * FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[],
                                           $7::text[], $8::text[], $9::int[], $10::int[],
-                                          $11::text[], $12::int[])",
+                                          $11::text[], $12::int[], $13::int[], $14::int[],
+                                          $15::int[])",
         )
         .bind(id)
         .bind(&account.account_id)
@@ -180,6 +197,9 @@ async fn write_control_results(
         .bind(&passed)
         .bind(&request_ids)
         .bind(&excepted)
+        .bind(&phishing_resistant)
+        .bind(&mfa_enforced)
+        .bind(&admin_without_mfa)
         .execute(&mut *tx)
         .await
         .map_err(query_error("insert of control results"))?;

@@ -44,6 +44,26 @@ fn root_finding(status: Status, evidence: serde_json::Value) -> ResourceReport {
     }
 }
 
+/// Every fact beyond the controls, as the JSON report names them.
+fn every_fact() -> mfa_evaluator::Facts {
+    serde_json::from_value(json!({
+        "mfa_devices": [
+            {"kind": "virtual", "serial": "arn:aws:iam::222222222222:mfa/b", "enabled_at": null},
+            {"kind": "fido", "serial": "arn:aws:iam::222222222222:u2f/user/b/key",
+             "enabled_at": "2026-11-01T10:00:00Z"}],
+        "phishing_resistant": true,
+        "mfa_enforcement": {"state": "not_recognised", "by": [],
+                            "unrecognised": ["a permissions boundary"]},
+        "stakes": {"admin_equivalent": true,
+                   "admin_via": ["arn:aws:iam::aws:policy/AdministratorAccess"],
+                   "console_password": true, "password_last_used": "2026-11-20T08:00:00Z",
+                   "access_keys": [{"active": true, "last_used_date": null,
+                                    "last_used_service": null}]},
+        "priority": "critical"
+    }))
+    .unwrap()
+}
+
 fn accounts() -> Vec<AccountReport> {
     let cognito = fixtures::errored_control(
         ControlId::Cognito5,
@@ -82,14 +102,17 @@ fn accounts() -> Vec<AccountReport> {
                 control(
                     ControlId::Iam19,
                     vec![
-                        user("arn:aws:iam::222222222222:user/b", Status::Failed),
+                        ResourceReport {
+                            facts: every_fact(),
+                            ..user("arn:aws:iam::222222222222:user/b", Status::Failed)
+                        },
                         user("arn:aws:iam::222222222222:user/staff/a\"'x", Status::Passed),
                     ],
                 ),
                 cognito,
             ],
             regions: None,
-            mfa_guardrail_scps: None,
+            mfa_guardrail_scps: Some(vec!["p-protectmfa".into()]),
             mfa_guardrail_scps_error: None,
         },
         AccountReport {

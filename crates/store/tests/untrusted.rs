@@ -96,3 +96,16 @@ async fn an_assessed_account_without_its_control_results_is_an_error(pool: PgPoo
         "none of its control results",
     );
 }
+
+#[sqlx::test(migrator = "mfa_store::MIGRATOR")]
+async fn a_fact_this_version_does_not_know_is_an_error_naming_the_resource(pool: PgPool) {
+    let store = one_sweep(&pool).await;
+    sqlx::query(
+        "UPDATE finding_spans SET facts = '{\"priority\": \"urgent\"}'
+         WHERE resource_id LIKE '%/jess'",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    unreadable(store.load_report(&SweepSelector::Latest).await, "user/jess");
+}

@@ -6,6 +6,7 @@ use chrono::{Duration, Utc};
 use mfa_evaluator::{ControlId, ExceptionState, Status};
 use mfa_report::fixtures::{self, errored};
 use mfa_report::{AccountReport, ExceptionRef, SweepException, SweepStatus};
+use serde_json::json;
 use sqlx::PgPool;
 
 /// The text of docs/sql.md.
@@ -32,6 +33,46 @@ fn account(id: &str, failing: &[&str], passing: &[&str]) -> AccountReport {
             fixtures::control(ControlId::Iam19, users),
         ],
     )
+}
+
+/// The facts the last night read (the nights before it come from a version that read none):
+/// jess is admin-equivalent, ci has a FIDO key and is under a policy that enforces MFA, dev has
+/// an authenticator app; every root without MFA is admin-equivalent.
+fn with_facts(mut account: AccountReport) -> AccountReport {
+    for control in &mut account.controls {
+        for resource in &mut control.resources {
+            let name = resource
+                .resource_id
+                .rsplit(['/', ':'])
+                .next()
+                .unwrap_or_default();
+            let facts = match name {
+                "root" => json!({"stakes": {"admin_equivalent": true, "admin_via": [],
+                                            "console_password": true,
+                                            "password_last_used": null}}),
+                "jess" | "new-hire" | "ops" => json!({
+                    "mfa_devices": [], "phishing_resistant": false,
+                    "mfa_enforcement": {"state": "not_enforced", "by": []},
+                    "stakes": {"admin_equivalent": name == "jess", "admin_via": [],
+                               "console_password": true, "password_last_used": null,
+                               "access_keys": []},
+                    "priority": if name == "jess" { "critical" } else { "medium" }}),
+                "ci" => json!({
+                    "mfa_devices": [{"kind": "fido", "serial": "arn:aws:iam::111111111111:u2f/user/ci/key-1",
+                                     "enabled_at": null}],
+                    "phishing_resistant": true,
+                    "mfa_enforcement": {"state": "enforced",
+                                        "by": ["arn:aws:iam::111111111111:policy/RequireMFA"]}}),
+                _ => json!({
+                    "mfa_devices": [{"kind": "virtual", "serial": format!("arn:aws:iam::222222222222:mfa/{name}"),
+                                     "enabled_at": null}],
+                    "phishing_resistant": false,
+                    "mfa_enforcement": {"state": "not_enforced", "by": []}}),
+            };
+            resource.facts = serde_json::from_value(facts).unwrap();
+        }
+    }
+    account
 }
 
 /// An exception that ends in ten days.
@@ -82,11 +123,15 @@ pub async fn seed(store: &super::Locked) {
                         }
                     }
                 }
-                first
+                with_facts(first)
             } else {
                 account("111111111111", &["jess", "ci"], &[])
             },
-            account("222222222222", &["ops"], &["dev"]),
+            if last {
+                with_facts(account("222222222222", &["ops"], &["dev"]))
+            } else {
+                account("222222222222", &["ops"], &["dev"])
+            },
             if last {
                 errored("333333333333")
             } else {
@@ -325,6 +370,17 @@ pub fn documented_answers() -> Vec<(Vec<&'static str>, Vec<String>)> {
                 &["IAM.19", "Workloads", "5", "2", "40.0"],
                 &["IAM.5", "Workloads", "5", "2", "40.0"],
             ]),
+        ),
+        // The last night read the facts: ci's FIDO key and the policy on it; the night before
+        // read none, and nothing is invented for it.
+        (
+            vec!["in_scope", "with_mfa", "phishing_resistant", "mfa_enforced"],
+            rows(&[&["5", "2", "1", "1"], &["5", "1", "NULL", "NULL"]]),
+        ),
+        // jess, admin-equivalent, fails IAM.5 and IAM.19; both roots without MFA are admins.
+        (
+            vec!["control_id", "admin_without_mfa"],
+            rows(&[&["IAM.19", "1"], &["IAM.5", "1"], &["IAM.9", "2"]]),
         ),
         (
             vec!["exception_id", "owner", "state", "findings_covered"],
