@@ -50,6 +50,7 @@ pub async fn after_sweep(
         newly_errored: &news.newly_errored,
         exceptions_changed: &news.exceptions_changed,
         ous_of,
+        became_critical: &news.became_critical,
     };
     let sends = config.notify.webhooks.iter().map(|webhook| {
         let digest = Digest::build(&news, &webhook.route);

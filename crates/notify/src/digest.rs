@@ -1,6 +1,7 @@
 //! What one webhook hears about one sweep: the changes in its part of the organization, on the
 //! topics it asked for. Empty means nothing to say, and no POST.
 
+use crate::critical::{critical_identities, CriticalIdentity};
 use mfa_evaluator::{ControlId, ExceptionState};
 use mfa_report::{AccountReport, Outcome, SweepReport};
 use serde::Serialize;
@@ -17,14 +18,18 @@ pub enum Topic {
     Resolved,
     AccountErrors,
     ExceptionsExpiring,
+    /// An identity that became `critical` (root without MFA, an admin without MFA that can
+    /// sign in).
+    Critical,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 4] = [
+    pub const ALL: [Topic; 5] = [
         Topic::NewFailures,
         Topic::Resolved,
         Topic::AccountErrors,
         Topic::ExceptionsExpiring,
+        Topic::Critical,
     ];
 
     /// As the configuration file spells it.
@@ -52,6 +57,8 @@ pub struct News<'a> {
     pub exceptions_changed: &'a HashMap<String, BTreeSet<String>>,
     /// Each account's OU ids, nearest first, from the sweep's plan.
     pub ous_of: &'a HashMap<String, Vec<String>>,
+    /// Identities (account id, resource id) that became `critical` in this sweep.
+    pub became_critical: &'a BTreeSet<(String, String)>,
 }
 
 /// Whether a finding starts or stops failing: the store's `failing_change`, which the reports'
@@ -98,11 +105,15 @@ pub struct Digest {
     pub changes: Vec<Change>,
     pub account_errors: Vec<AccountError>,
     pub exceptions: Vec<ExceptionNews>,
+    pub critical: Vec<CriticalIdentity>,
 }
 
 impl Digest {
     pub fn is_empty(&self) -> bool {
-        self.changes.is_empty() && self.account_errors.is_empty() && self.exceptions.is_empty()
+        self.changes.is_empty()
+            && self.account_errors.is_empty()
+            && self.exceptions.is_empty()
+            && self.critical.is_empty()
     }
 
     pub fn new_failures(&self) -> usize {
@@ -129,6 +140,11 @@ impl Digest {
             },
             exceptions: if scope.wants(Topic::ExceptionsExpiring) {
                 scope.exceptions()
+            } else {
+                Vec::new()
+            },
+            critical: if scope.wants(Topic::Critical) {
+                scope.critical()
             } else {
                 Vec::new()
             },
@@ -225,6 +241,17 @@ impl Scope<'_> {
                     message: error.message.clone(),
                 })
             })
+            .collect()
+    }
+
+    /// Identities in the route that became critical.
+    fn critical(&self) -> Vec<CriticalIdentity> {
+        self.news
+            .report
+            .accounts
+            .iter()
+            .filter(|a| self.in_route(&a.account_id))
+            .flat_map(|a| critical_identities(a, self.news.became_critical))
             .collect()
     }
 

@@ -24,9 +24,11 @@ pub fn render_json(report: &SweepReport, digest: &Digest) -> Value {
             "resolved": digest.resolved(),
             "account_errors": digest.account_errors.len(),
             "exceptions": digest.exceptions.len(),
+            "critical": digest.critical.len(),
         },
         "changes": digest.changes,
         "account_errors": digest.account_errors,
         "exceptions": digest.exceptions,
+        "critical": digest.critical,
     })
 }

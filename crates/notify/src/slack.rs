@@ -3,6 +3,7 @@
 //! names come from AWS accounts and IAM users, so `&`, `<` and `>` are escaped (no injected
 //! link or @-mention), and links are not unfurled.
 
+use crate::critical::stakes_line;
 use crate::{ChangeKind, Digest};
 use mfa_report::SweepReport;
 use serde_json::{json, Value};
@@ -11,6 +12,18 @@ pub const SLACK_MAX_LINES: usize = 20;
 
 pub fn render_slack(report: &SweepReport, digest: &Digest) -> Value {
     let mut lines: Vec<String> = Vec::new();
+    // The most urgent first: they are what the message is cut after.
+    for identity in &digest.critical {
+        let stakes = identity
+            .stakes
+            .as_ref()
+            .map(|s| format!(": {}", stakes_line(s)))
+            .unwrap_or_default();
+        lines.push(format!(
+            "Critical: {} ({}) {}{stakes}",
+            identity.account_name, identity.account_id, identity.resource_id
+        ));
+    }
     for change in &digest.changes {
         let what = match (change.change, &change.exception) {
             (ChangeKind::NewFailure, None) => "New failure".to_string(),
@@ -42,7 +55,7 @@ pub fn render_slack(report: &SweepReport, digest: &Digest) -> Value {
         ));
     }
     let mut text = format!(
-        "MFA audit{}: {} new failures, {} resolved, {} accounts now erroring, {} exceptions expiring or expired",
+        "MFA audit{}: {} new failures, {} resolved, {} accounts now erroring, {} exceptions expiring or expired, {} identities now critical",
         report
             .sweep
             .organization_id
@@ -53,6 +66,7 @@ pub fn render_slack(report: &SweepReport, digest: &Digest) -> Value {
         digest.resolved(),
         digest.account_errors.len(),
         digest.exceptions.len(),
+        digest.critical.len(),
     );
     let total = lines.len();
     for line in lines.iter().take(SLACK_MAX_LINES) {
@@ -104,6 +118,7 @@ mod tests {
                 })
                 .collect(),
             account_errors: Vec::new(),
+            critical: Vec::new(),
             exceptions: Vec::new(),
         }
     }

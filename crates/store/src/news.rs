@@ -1,6 +1,6 @@
 //! What is new in a sweep beyond its findings' changes (those are the
-//! `changes_since_previous_sweep` view): accounts that now error, and exceptions whose state
-//! changed. What the notifications tell.
+//! `changes_since_previous_sweep` view): accounts that now error, exceptions whose state
+//! changed, and identities that became critical. What the notifications tell.
 
 use crate::{parse_sweep_id, query_error, Store, StoreError};
 use std::collections::{BTreeSet, HashMap};
@@ -13,6 +13,9 @@ pub struct SweepNews {
     /// Exceptions now `expiring` or `expired` that were not so in the previous sweep, each with
     /// the accounts where it covered findings in either sweep.
     pub exceptions_changed: HashMap<String, BTreeSet<String>>,
+    /// Identities (account id, resource id) that became `critical` in this sweep: critical
+    /// now, and not at their previous assessment.
+    pub became_critical: BTreeSet<(String, String)>,
 }
 
 impl Store {
@@ -56,7 +59,19 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .map_err(query_error("read of the exceptions whose state changed"))?;
+        let became_critical: Vec<(String, String)> = sqlx::query_as(
+            "SELECT DISTINCT f.account_id, f.resource_id
+             FROM finding_spans f
+             JOIN sweeps s ON s.sweep_seq = f.critical_since_seq
+             JOIN sweep_accounts sa ON sa.sweep_id = s.sweep_id AND sa.account_id = f.account_id
+             WHERE s.sweep_id = $1",
+        )
+        .bind(sweep_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(query_error("read of the identities that became critical"))?;
         Ok(SweepNews {
+            became_critical: became_critical.into_iter().collect(),
             newly_errored: newly_errored.into_iter().map(|(id,)| id).collect(),
             exceptions_changed: exceptions
                 .into_iter()

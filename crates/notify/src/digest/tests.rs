@@ -96,6 +96,7 @@ struct World {
     newly_errored: BTreeSet<String>,
     exceptions_changed: HashMap<String, BTreeSet<String>>,
     ous_of: HashMap<String, Vec<String>>,
+    became_critical: BTreeSet<(String, String)>,
 }
 
 fn world() -> World {
@@ -118,6 +119,7 @@ fn world() -> World {
             (BROKEN.to_string(), vec!["ou-dev-1".to_string()]),
         ]
         .into(),
+        became_critical: BTreeSet::new(),
     }
 }
 
@@ -127,6 +129,7 @@ fn digest(report: &SweepReport, world: &World, topics: &[Topic], ous: &[&str]) -
         newly_errored: &world.newly_errored,
         exceptions_changed: &world.exceptions_changed,
         ous_of: &world.ous_of,
+        became_critical: &world.became_critical,
     };
     Digest::build(
         &news,
@@ -210,6 +213,7 @@ fn nothing_changed_is_an_empty_digest() {
         newly_errored: BTreeSet::new(),
         exceptions_changed: HashMap::new(),
         ous_of: HashMap::new(),
+        became_critical: BTreeSet::new(),
     };
     let mut report = report();
     report.changes_since_previous_sweep.clear();
@@ -226,7 +230,72 @@ fn topics_are_the_configuration_files() {
         "resolved",
         "account_errors",
         "exceptions_expiring",
+        "critical",
     ]);
     mfa_evaluator::wire_names::assert_serde_agrees::<Topic>();
     assert_eq!(Topic::iter().collect::<Vec<_>>(), Topic::ALL);
+}
+
+/// `admin` fails IAM.5 and IAM.19 and is critical: it became so this sweep. `old-admin` was
+/// critical already; `keys` became critical by the store's word but is not critical in the
+/// report (never trusted alone).
+fn critical_world() -> (SweepReport, World) {
+    let mut report = report();
+    let critical = |user: &str| {
+        let mut resource = iam_user(PROD, user, Status::Failed);
+        resource.facts.priority = Some(mfa_evaluator::Priority::Critical);
+        resource.facts.stakes = Some(mfa_evaluator::Stakes {
+            admin_equivalent: Some(true),
+            admin_via: vec!["arn:aws:iam::aws:policy/AdministratorAccess".into()],
+            console_password: true,
+            password_last_used: None,
+            access_keys: Some(Vec::new()),
+        });
+        resource
+    };
+    report.accounts[0] = assessed(
+        PROD,
+        vec![
+            fixtures::control(
+                ControlId::Iam5,
+                vec![critical("admin"), critical("old-admin")],
+            ),
+            fixtures::control(
+                ControlId::Iam19,
+                vec![
+                    critical("admin"),
+                    critical("old-admin"),
+                    iam_user(PROD, "keys", Status::Failed),
+                ],
+            ),
+        ],
+    );
+    let mut world = world();
+    world.became_critical = ["admin", "keys"]
+        .iter()
+        .map(|u| (PROD.to_string(), format!("arn:aws:iam::{PROD}:user/{u}")))
+        .collect();
+    (report, world)
+}
+
+#[test]
+fn an_identity_that_became_critical_is_news_once_on_its_topic() {
+    let (report, world) = critical_world();
+    let heard = digest(&report, &world, &[Topic::Critical], &[]);
+    assert_eq!(
+        heard
+            .critical
+            .iter()
+            .map(|c| (c.resource_id.as_str(), c.controls.clone()))
+            .collect::<Vec<_>>(),
+        vec![(
+            "arn:aws:iam::222222222222:user/admin",
+            vec![ControlId::Iam5, ControlId::Iam19]
+        )]
+    );
+    assert!(!heard.is_empty());
+    assert!(digest(&report, &world, &[Topic::NewFailures], &[])
+        .critical
+        .is_empty());
+    assert!(digest(&report, &world, &[Topic::Critical], &["ou-dev-1"]).is_empty());
 }
