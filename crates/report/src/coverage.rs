@@ -17,6 +17,11 @@ pub struct CoveragePoint {
     pub accounts_assessed: u32,
     pub in_scope: u32,
     pub with_mfa: u32,
+    /// Of `in_scope`, those with a phishing-resistant device (the `mfa_strength` view); `None`
+    /// where it was not read (sweeps from before, `[audit] mfa_devices` off, controls it does
+    /// not apply to).
+    #[serde(default)]
+    pub phishing_resistant: Option<u32>,
 }
 
 /// Identities in scope of a control, and how many have MFA.
@@ -126,6 +131,7 @@ mod tests {
             accounts_assessed: 1,
             in_scope,
             with_mfa,
+            phishing_resistant: None,
         }
     }
 

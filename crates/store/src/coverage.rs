@@ -1,4 +1,5 @@
-//! MFA coverage over time: the `mfa_coverage` view over the year before a report's sweep.
+//! MFA coverage over time: the `mfa_coverage` view over the year before a report's sweep, with
+//! `mfa_strength`'s phishing-resistant count beside it.
 
 use crate::rows::parse;
 use crate::{query_error, Store, StoreError};
@@ -14,6 +15,7 @@ struct CoverageRow {
     accounts_assessed: i32,
     in_scope: i32,
     with_mfa: i32,
+    phishing_resistant: Option<i64>,
 }
 
 impl Store {
@@ -24,11 +26,13 @@ impl Store {
         until: DateTime<Utc>,
     ) -> Result<Vec<CoveragePoint>, StoreError> {
         let rows: Vec<CoverageRow> = sqlx::query_as(
-            "SELECT sweep_id, sweep_started_at, control_id, top_level_ou, accounts_assessed,
-                    in_scope, with_mfa
-             FROM mfa_coverage
-             WHERE sweep_started_at > $1 AND sweep_started_at <= $2
-             ORDER BY sweep_started_at, sweep_id, control_id, top_level_ou",
+            "SELECT c.sweep_id, c.sweep_started_at, c.control_id, c.top_level_ou,
+                    c.accounts_assessed, c.in_scope, c.with_mfa,
+                    s.phishing_resistant::bigint AS phishing_resistant
+             FROM mfa_coverage c
+             LEFT JOIN mfa_strength s USING (sweep_id, control_id, top_level_ou)
+             WHERE c.sweep_started_at > $1 AND c.sweep_started_at <= $2
+             ORDER BY c.sweep_started_at, c.sweep_id, c.control_id, c.top_level_ou",
         )
         .bind(since)
         .bind(until)
@@ -37,7 +41,7 @@ impl Store {
         .map_err(query_error("read of the MFA coverage"))?;
         rows.into_iter()
             .map(|row| {
-                let count = |value: i32, column: &str| {
+                let count = |value: i64, column: &str| {
                     u32::try_from(value).map_err(|_| {
                         StoreError::Unreadable(format!("mfa_coverage.{column} {value}"))
                     })
@@ -47,9 +51,13 @@ impl Store {
                     sweep_started_at: row.sweep_started_at,
                     control_id: parse(&row.control_id)?,
                     top_level_ou: row.top_level_ou,
-                    accounts_assessed: count(row.accounts_assessed, "accounts_assessed")?,
-                    in_scope: count(row.in_scope, "in_scope")?,
-                    with_mfa: count(row.with_mfa, "with_mfa")?,
+                    accounts_assessed: count(row.accounts_assessed.into(), "accounts_assessed")?,
+                    in_scope: count(row.in_scope.into(), "in_scope")?,
+                    with_mfa: count(row.with_mfa.into(), "with_mfa")?,
+                    phishing_resistant: row
+                        .phishing_resistant
+                        .map(|value| count(value, "phishing_resistant"))
+                        .transpose()?,
                 })
             })
             .collect()

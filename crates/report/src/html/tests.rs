@@ -123,6 +123,7 @@ fn the_coverage_table_shows_the_latest_sweep_and_the_chart_one_point_per_sweep()
         accounts_assessed: 1,
         in_scope,
         with_mfa,
+        phishing_resistant: None,
     };
     let coverage = vec![
         point(1, "Sandbox", 4, 1),
