@@ -7,6 +7,7 @@
 //! names that come from AWS (accounts, OUs, users) are text, never markup.
 
 mod chart;
+mod fix_first;
 mod not_evaluated;
 #[cfg(test)]
 mod tests;
@@ -56,6 +57,7 @@ pub fn render_html(report: &SweepReport, coverage: &[CoveragePoint]) -> String {
             body {
                 h1 { (title) }
                 (header(report))
+                (fix_first::fix_first(report))
                 (summary(report))
                 (coverage_section(&charted))
                 (changes(report))

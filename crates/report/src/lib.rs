@@ -13,6 +13,7 @@ mod counts;
 mod coverage;
 mod csv_export;
 mod findings;
+mod fix_first;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
 mod frameworks;
