@@ -12,6 +12,7 @@ mod fix_first;
 mod not_evaluated;
 #[cfg(test)]
 mod tests;
+mod weak_mfa;
 
 use crate::advice::what_to_check;
 use crate::coverage::{by_control, ControlCoverage, CoveragePoint};
@@ -63,6 +64,7 @@ pub fn render_html(report: &SweepReport, coverage: &[CoveragePoint]) -> String {
                 (coverage_section(&charted))
                 (changes(report))
                 (failing(report))
+                (weak_mfa::weak_mfa(report))
                 (errors(report))
                 (not_evaluated::not_evaluated(report))
                 (exceptions(report))

@@ -27,6 +27,7 @@ mod sweep_report;
 pub mod terminal;
 mod text;
 mod text_accepted_risks;
+mod weak_mfa;
 
 pub use accepted_risks::{ExceptionRef, SweepException};
 pub use asff::{render_asff, ASFF_SCHEMA_VERSION};

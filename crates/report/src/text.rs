@@ -3,6 +3,7 @@
 //! through [`crate::terminal`]: escaped, never obeyed.
 
 mod fix_first;
+mod weak_mfa;
 
 use crate::advice::what_to_check;
 use crate::terminal::{escape, escape_truncated, Escaped};
@@ -24,6 +25,7 @@ fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
     fix_first::write_fix_first(out, report)?;
     write_control_table(out, report)?;
     let any_failure = write_failing_resources(out, report)?;
+    weak_mfa::write_weak_mfa(out, report)?;
     write_accepted_risks(out, report)?;
     write_changes(out, report)?;
     write_errors(out, report)?;

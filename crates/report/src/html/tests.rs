@@ -248,3 +248,41 @@ fn fix_first_shows_twenty_then_counts_and_says_when_priorities_were_not_read() {
     let page = render_html(&fixtures::report(vec![passing]), &[]);
     assert!(!page.contains("Fix first"), "nothing fails: {page}");
 }
+
+#[test]
+fn weak_pools_are_named_after_what_fails() {
+    let mut pools: Vec<_> = (0..11)
+        .map(|i| fixtures::pool("222222222222", &format!("us-east-1_w{i:02}"), true))
+        .collect();
+    pools.push(fixtures::pool("222222222222", "us-east-1_totp", false));
+    let account = AccountReport {
+        account_name: "<i>pools</i>".into(),
+        ..fixtures::assessed(
+            "222222222222",
+            vec![fixtures::control(ControlId::Cognito5, pools)],
+        )
+    };
+    let page = render_html(&fixtures::report(vec![account]), &[]);
+    let at = |needle: &str| page.find(needle).unwrap_or(usize::MAX);
+    assert!(
+        at("What fails now") < at("data-check=\"weak-mfa\""),
+        "{page}"
+    );
+    assert!(
+        page.contains("data-check=\"weak-mfa\">Weak MFA: 11 user pools<"),
+        "{page}"
+    );
+    assert_eq!(page.matches("data-check=\"weak-pool\"").count(), 10);
+    assert!(
+        page.contains(
+            "&lt;i&gt;pools&lt;/i&gt; <span class=\"meta\">222222222222</span> \
+             <code>userpool/us-east-1_w00</code>"
+        ),
+        "{page}"
+    );
+    assert!(!page.contains("us-east-1_totp"), "{page}");
+    assert!(
+        page.contains("And 1 more (report --format json, weak_mfa)."),
+        "{page}"
+    );
+}

@@ -210,3 +210,44 @@ fn names_from_aws_are_shown_escaped_never_obeyed() {
         assert!(text.contains(&expected), "{expected}\n{text}");
     }
 }
+
+/// An account with `weak` pools whose MFA is SMS alone, one that is not, named `name`.
+fn pools_account(name: &str, weak: usize) -> AccountReport {
+    let mut pools: Vec<_> = (0..weak)
+        .map(|i| fixtures::pool("222222222222", &format!("us-east-1_w{i:02}"), true))
+        .collect();
+    pools.push(fixtures::pool("222222222222", "us-east-1_totp", false));
+    AccountReport {
+        account_name: name.into(),
+        ..fixtures::assessed(
+            "222222222222",
+            vec![fixtures::control(ControlId::Cognito5, pools)],
+        )
+    }
+}
+
+#[test]
+fn weak_pools_are_named_in_a_short_section_of_their_own() {
+    let text = render_text(&fixtures::report(vec![pools_account(
+        fixtures::HOSTILE_OU,
+        12,
+    )]));
+    assert!(
+        text.contains(
+            "\nWeak MFA: 12 user pools with MFA on and SMS their only second factor (SIM swap: \
+             offer TOTP or a passkey)\n  222222222222 Prod\\u{1b}[2J\\u{1b}]0;p… \
+             userpool/us-east-1_w00\n"
+        ),
+        "{text}"
+    );
+    assert!(text.contains(" userpool/us-east-1_w09\n"), "{text}");
+    assert!(!text.contains("us-east-1_w10"), "{text}");
+    assert!(!text.contains("us-east-1_totp"), "{text}");
+    assert!(
+        text.contains("\n  and 2 more (report --format json, weak_mfa)\n"),
+        "{text}"
+    );
+    assert_eq!(raw_controls(&text), Vec::<char>::new(), "{text}");
+    let none = render_text(&fixtures::report(vec![pools_account("prod", 0)]));
+    assert!(!none.contains("Weak MFA"), "{none}");
+}
