@@ -162,6 +162,53 @@ pub fn pool(account: &str, id: &str, weak: bool) -> ResourceReport {
     }
 }
 
+/// A report for the formats that carry priorities: in account 222222222222, a failing IAM.5
+/// user per priority (named `critical`, `high`, `medium`, `low`), one whose facts were not read
+/// (`unread`), a critical one an exception covers (`excepted`, exception `ci-keys`), and a
+/// passing user with every fact (`strong`); a failing root (critical) in 333333333333.
+pub fn priorities_report() -> crate::SweepReport {
+    let account = "222222222222";
+    let failing = |name: &str, priority: Priority| {
+        prioritised(
+            iam_user(account, name, Status::Failed),
+            priority,
+            stakes(&[], Some(Some(day(2026, 11, 1))), &[]),
+            Some(day(2026, 10, 1)),
+        )
+    };
+    let mut excepted = failing("excepted", Priority::Critical);
+    excepted.exception = Some(crate::ExceptionRef {
+        id: "ci-keys".into(),
+        owner: "platform@example.com".into(),
+        reason: "rotated by CI".into(),
+        expires: day(2027, 3, 31).date_naive(),
+        ticket: None,
+    });
+    let users = vec![
+        failing("critical", Priority::Critical),
+        failing("high", Priority::High),
+        failing("medium", Priority::Medium),
+        failing("low", Priority::Low),
+        iam_user(account, "unread", Status::Failed),
+        excepted,
+        user_with_every_fact(account, "strong", Status::Passed),
+    ];
+    let root_account = "333333333333";
+    let failing_root = prioritised(
+        root(root_account, Status::Failed),
+        Priority::Critical,
+        stakes(&[], Some(None), &[]),
+        None,
+    );
+    report(vec![
+        assessed(account, vec![control(ControlId::Iam5, users)]),
+        assessed(
+            root_account,
+            vec![control(ControlId::Iam9, vec![failing_root])],
+        ),
+    ])
+}
+
 /// A decided control: its status rolled up from its resources.
 pub fn control(id: ControlId, resources: Vec<ResourceReport>) -> ControlReport {
     let status = roll_up(resources.iter().map(|r| r.status));
