@@ -5,7 +5,7 @@
 use crate::findings::{findings, Finding};
 use crate::SweepReport;
 use chrono::SecondsFormat;
-use mfa_evaluator::{Severity, Status};
+use mfa_evaluator::{Priority, Severity, Status};
 use serde_json::{json, Value};
 
 /// ASFF's one schema version.
@@ -91,8 +91,26 @@ fn asff_finding(finding: &Finding) -> Value {
     if let Some(since) = resource.failing_since {
         value["FirstObservedAt"] = json!(since.to_rfc3339_opts(SecondsFormat::Millis, true));
     }
+    if let Some(priority) = resource.facts.priority {
+        value["Criticality"] = json!(criticality(priority));
+        value["FindingProviderFields"]["Criticality"] = json!(criticality(priority));
+    }
     value["ProductFields"] = product_fields(finding);
     value
+}
+
+/// The priority of a failing identity (`docs/controls.md`) as Security Hub's `Criticality`, "the
+/// level of importance assigned to the resources" from 0 to 100, evenly apart and clear of both
+/// ends (100 is "reserved for the most critical resources"): critical 90, high 70, medium 40,
+/// low 10. Set, like the severity, in `FindingProviderFields` too, where Security Hub takes
+/// later changes from.
+fn criticality(priority: Priority) -> u8 {
+    match priority {
+        Priority::Critical => 90,
+        Priority::High => 70,
+        Priority::Medium => 40,
+        Priority::Low => 10,
+    }
 }
 
 /// The account's own default product, in the region the findings are imported into.
@@ -151,8 +169,42 @@ fn truncate(text: &str, max: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::MAX_RECOMMENDATION;
+    use super::*;
+    use crate::fixtures;
     use mfa_evaluator::ControlId;
+
+    #[test]
+    fn the_priority_is_the_criticality_where_one_was_read() {
+        let asff = render_asff(&fixtures::priorities_report()).expect("renders");
+        let findings: Vec<Value> = serde_json::from_str(&asff).expect("a JSON array");
+        let criticality = |resource: &str| {
+            let finding = findings
+                .iter()
+                .find(|f| {
+                    f["Resources"][0]["Id"]
+                        .as_str()
+                        .is_some_and(|id| id.ends_with(resource))
+                })
+                .expect("the resource's finding");
+            assert_eq!(
+                finding["Criticality"], finding["FindingProviderFields"]["Criticality"],
+                "{finding}"
+            );
+            finding["Criticality"].clone()
+        };
+        for (resource, expected) in [
+            ("/critical", json!(90)),
+            ("/high", json!(70)),
+            ("/medium", json!(40)),
+            ("/low", json!(10)),
+            ("/excepted", json!(90)),
+            (":root", json!(90)),
+            ("/unread", Value::Null),
+            ("/strong", Value::Null),
+        ] {
+            assert_eq!(criticality(resource), expected, "{resource}");
+        }
+    }
 
     #[test]
     fn every_remediation_fits_whole_in_security_hubs_recommendation() {

@@ -1,8 +1,9 @@
-//! `report --format csv`: the current findings of every account, for spreadsheets.
+//! `report --format csv`: the current findings of every account, for spreadsheets, each with
+//! the facts beyond the controls read beside it (empty where not read).
 
 use crate::{AccountStanding, SweepReport};
 use chrono::{DateTime, Utc};
-use mfa_evaluator::{ControlId, ResourceType, Severity, Status};
+use mfa_evaluator::{ControlId, EnforcementState, Facts, Priority, ResourceType, Severity, Status};
 use serde::{Deserialize, Serialize};
 
 /// One row of `current_findings`, for the CSV export.
@@ -31,10 +32,66 @@ pub struct CurrentFinding {
     pub not_evaluated: Option<String>,
 }
 
-/// A report's findings as `current_findings` rows: for `report --as-of`, where the view (which
-/// is always "now") does not apply. An account assessed by the report's sweep is `current`, one
-/// whose findings come from an earlier sweep `stale`, as the view says it.
-pub fn findings_of(report: &SweepReport) -> Vec<CurrentFinding> {
+/// The facts beyond the controls a CSV row carries after the finding's columns (appended, so
+/// scripts that read the others by position still work); empty where not read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FactColumns {
+    /// On FAILED IAM.9, IAM.5 and IAM.19 findings.
+    pub priority: Option<Priority>,
+    pub phishing_resistant: Option<bool>,
+    /// `enforced`, `not_enforced` or `not_recognised`.
+    pub mfa_enforcement: Option<EnforcementState>,
+    pub admin_equivalent: Option<bool>,
+}
+
+impl From<&Facts> for FactColumns {
+    fn from(facts: &Facts) -> Self {
+        FactColumns {
+            priority: facts.priority,
+            phishing_resistant: facts.phishing_resistant,
+            mfa_enforcement: facts.mfa_enforcement.as_ref().map(|e| e.state),
+            admin_equivalent: facts.stakes.as_ref().and_then(|s| s.admin_equivalent),
+        }
+    }
+}
+
+/// A finding with the facts read beside it: a row of the CSV export.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FindingRow {
+    pub finding: CurrentFinding,
+    pub facts: FactColumns,
+}
+
+/// What the CSV export writes a row from: a finding, and the facts beside it.
+pub trait CsvRow {
+    fn finding(&self) -> &CurrentFinding;
+    fn facts(&self) -> FactColumns;
+}
+
+/// A finding alone: its fact columns empty, as for a source that does not read them.
+impl CsvRow for CurrentFinding {
+    fn finding(&self) -> &CurrentFinding {
+        self
+    }
+    fn facts(&self) -> FactColumns {
+        FactColumns::default()
+    }
+}
+
+impl CsvRow for FindingRow {
+    fn finding(&self) -> &CurrentFinding {
+        &self.finding
+    }
+    fn facts(&self) -> FactColumns {
+        self.facts.clone()
+    }
+}
+
+/// A report's findings as `current_findings` rows, each with its facts: for `report --as-of`
+/// and `--sweep`, where the view (which is always "now") does not apply. An account assessed by
+/// the report's sweep is `current`, one whose findings come from an earlier sweep `stale`, as
+/// the view says it.
+pub fn findings_of(report: &SweepReport) -> Vec<FindingRow> {
     let earlier = |account_id: &str| {
         report
             .as_of
@@ -42,7 +99,7 @@ pub fn findings_of(report: &SweepReport) -> Vec<CurrentFinding> {
             .flat_map(|a| &a.earlier_assessments)
             .find(|e| e.account_id == account_id)
     };
-    let mut findings: Vec<CurrentFinding> = report
+    let mut findings: Vec<FindingRow> = report
         .accounts
         .iter()
         .flat_map(|account| {
@@ -52,10 +109,9 @@ pub fn findings_of(report: &SweepReport) -> Vec<CurrentFinding> {
                 None => (AccountStanding::Current, report.sweep.started_at),
             };
             account.controls.iter().flat_map(move |control| {
-                control
-                    .resources
-                    .iter()
-                    .map(move |resource| CurrentFinding {
+                control.resources.iter().map(move |resource| FindingRow {
+                    facts: FactColumns::from(&resource.facts),
+                    finding: CurrentFinding {
                         account_id: account.account_id.clone(),
                         account_name: account.account_name.clone(),
                         ou_path: account.ou_path.clone(),
@@ -72,12 +128,14 @@ pub fn findings_of(report: &SweepReport) -> Vec<CurrentFinding> {
                         exception_expires: resource.exception.as_ref().map(|e| e.expires),
                         related_requirements: control.related_requirements.join("; "),
                         not_evaluated: crate::not_evaluated_reason(resource).map(str::to_string),
-                    })
+                    },
+                })
             })
         })
         .collect();
     // The view's order, as the export of "now" sorts it.
     findings.sort_by(|a, b| {
+        let (a, b) = (&a.finding, &b.finding);
         (&a.account_id, a.control_id.as_str(), &a.resource_id).cmp(&(
             &b.account_id,
             b.control_id.as_str(),
@@ -87,13 +145,14 @@ pub fn findings_of(report: &SweepReport) -> Vec<CurrentFinding> {
     findings
 }
 
-/// Current findings as CSV (RFC 4180, a header row), for spreadsheets. Names come from AWS and
-/// a spreadsheet runs a cell that starts like a formula, so every cell is neutralised as OWASP's
-/// CSV injection guidance says ([`neutralise_formula`]).
-pub fn render_csv(findings: &[CurrentFinding]) -> Result<String, csv::Error> {
+/// Current findings as CSV (RFC 4180, a header row), for spreadsheets: the finding's columns,
+/// then its facts' ([`FactColumns`]). Names come from AWS and a spreadsheet runs a cell that
+/// starts like a formula, so every cell is neutralised as OWASP's CSV injection guidance says
+/// ([`neutralise_formula`]).
+pub fn render_csv<R: CsvRow>(findings: &[R]) -> Result<String, csv::Error> {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    for finding in findings {
-        writer.serialize(finding)?;
+    for row in findings {
+        writer.serialize((row.finding(), row.facts()))?;
     }
     if findings.is_empty() {
         writer.write_record([
@@ -113,6 +172,10 @@ pub fn render_csv(findings: &[CurrentFinding]) -> Result<String, csv::Error> {
             "exception_expires",
             "related_requirements",
             "not_evaluated",
+            "priority",
+            "phishing_resistant",
+            "mfa_enforcement",
+            "admin_equivalent",
         ])?;
     }
     let bytes = writer.into_inner().map_err(|e| e.into_error())?;
@@ -184,7 +247,7 @@ mod tests {
         assert!(
             header.ends_with(
                 "account_state,exception_id,exception_owner,exception_expires,related_requirements,\
-                 not_evaluated"
+                 not_evaluated,priority,phishing_resistant,mfa_enforcement,admin_equivalent"
             ),
             "{header}"
         );
@@ -193,13 +256,16 @@ mod tests {
         assert!(
             row.ends_with(
                 ",current,ci-keys,platform@example.com,2027-03-31,\
-                 PCI DSS v4.0.1/8.4.2; NIST.800-53.r5 IA-2(1),"
+                 PCI DSS v4.0.1/8.4.2; NIST.800-53.r5 IA-2(1),,,,,"
             ),
             "{csv}"
         );
         // Empty: the header alone, the same columns.
         assert_eq!(
-            render_csv(&[]).expect("renders").lines().next(),
+            render_csv::<CurrentFinding>(&[])
+                .expect("renders")
+                .lines()
+                .next(),
             Some(header)
         );
     }
@@ -254,5 +320,72 @@ mod tests {
         assert_eq!(rows, FORMULA_NAMES.len());
         assert_eq!(neutralise_formula("prod-web"), "prod-web");
         assert_eq!(neutralise_formula(""), "");
+    }
+
+    #[test]
+    fn the_facts_follow_the_columns_scripts_read_by_position() {
+        use crate::fixtures;
+        let account = "222222222222";
+        let mut unread = fixtures::iam_user(account, "unread", Status::Failed);
+        unread.facts = Facts::default();
+        let report = fixtures::report(vec![fixtures::assessed(
+            account,
+            vec![
+                fixtures::control(
+                    ControlId::Iam5,
+                    vec![
+                        fixtures::user_with_every_fact(account, "jess", Status::Failed),
+                        unread,
+                    ],
+                ),
+                fixtures::control(
+                    ControlId::Cognito5,
+                    vec![fixtures::pool(account, "us-east-1_a", true)],
+                ),
+            ],
+        )]);
+        let csv = render_csv(&findings_of(&report)).expect("renders");
+        let mut reader = csv::Reader::from_reader(csv.as_bytes());
+        let header = reader.headers().expect("a header").clone();
+        assert_eq!(header.len(), 20);
+        // The columns before the facts, by position, as they were.
+        assert_eq!(header.get(0), Some("account_id"));
+        assert_eq!(header.get(15), Some("not_evaluated"));
+        let rows: Vec<(String, Vec<String>)> = reader
+            .records()
+            .map(|r| {
+                let r = r.expect("a row");
+                let facts = r.iter().skip(16).map(str::to_string).collect();
+                (r.get(6).unwrap_or_default().to_string(), facts)
+            })
+            .collect();
+        let facts = |values: [&str; 4]| values.map(str::to_string).to_vec();
+        assert_eq!(
+            rows,
+            [
+                (
+                    "arn:aws:cognito-idp:us-east-1:222222222222:userpool/us-east-1_a".to_string(),
+                    facts(["", "", "", ""])
+                ),
+                (
+                    "arn:aws:iam::222222222222:user/jess".to_string(),
+                    facts(["critical", "true", "enforced", "true"])
+                ),
+                (
+                    "arn:aws:iam::222222222222:user/unread".to_string(),
+                    facts(["", "", "", ""])
+                ),
+            ]
+        );
+        // The view's rows carry no facts: the columns are there, empty.
+        let bare: Vec<CurrentFinding> = findings_of(&report)
+            .into_iter()
+            .map(|r| r.finding)
+            .collect();
+        let csv = render_csv(&bare).expect("renders");
+        assert!(
+            csv.lines().skip(1).all(|line| line.ends_with(",,,,")),
+            "{csv}"
+        );
     }
 }

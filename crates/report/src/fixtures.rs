@@ -6,8 +6,11 @@ use crate::{
     AccountReport, ControlCounts, ControlReport, ErrorInfo, Outcome, ResourceReport, SkipReason,
     SweepInfo, SweepStatus,
 };
-use chrono::{DateTime, Utc};
-use mfa_evaluator::{roll_up, ControlId, ResourceType, Status};
+use chrono::{DateTime, TimeZone, Utc};
+use mfa_evaluator::{
+    roll_up, AccessKeyStake, ControlId, Enforcement, EnforcementState, MfaDeviceFact, MfaKind,
+    Priority, ResourceType, SecondFactor, Stakes, Status,
+};
 use serde_json::json;
 
 /// A sweep that has just started.
@@ -54,6 +57,156 @@ pub fn root(account: &str, status: Status) -> ResourceReport {
         failing_since: None,
         facts: Default::default(),
     }
+}
+
+/// Midnight UTC of a day, for the dates facts and streaks carry.
+pub fn day(year: i32, month: u32, day: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(year, month, day, 0, 0, 0)
+        .single()
+        .unwrap_or_default()
+}
+
+/// What an identity puts at stake: admin-equivalent through `admin_via` (when not empty), a
+/// console password last used on `password` (`None`: no password; `Some(None)`: never used),
+/// and one active access key per `(last used, service)`.
+pub fn stakes(
+    admin_via: &[&str],
+    password: Option<Option<DateTime<Utc>>>,
+    keys: &[(Option<DateTime<Utc>>, Option<&str>)],
+) -> Stakes {
+    Stakes {
+        admin_equivalent: Some(!admin_via.is_empty()),
+        admin_via: admin_via.iter().map(ToString::to_string).collect(),
+        console_password: password.is_some(),
+        password_last_used: password.flatten(),
+        access_keys: Some(
+            keys.iter()
+                .map(|(used, service)| AccessKeyStake {
+                    active: true,
+                    last_used_date: *used,
+                    last_used_service: service.map(ToString::to_string),
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// A failing identity as the evaluator and the store leave it: its priority, its stakes, and
+/// the day its failing streak began (`None`: a fresh sweep, not read back).
+pub fn prioritised(
+    resource: ResourceReport,
+    priority: Priority,
+    stakes: Stakes,
+    failing_since: Option<DateTime<Utc>>,
+) -> ResourceReport {
+    let mut resource = resource;
+    resource.facts.priority = Some(priority);
+    resource.facts.stakes = Some(stakes);
+    resource.failing_since = failing_since;
+    resource
+}
+
+/// An IAM user with every fact a user can carry: a FIDO key and a virtual device, enforced by
+/// one policy, admin through `AdministratorAccess`, a password and a key in use.
+pub fn user_with_every_fact(account: &str, name: &str, status: Status) -> ResourceReport {
+    let mut user = iam_user(account, name, status);
+    user.facts.mfa_devices = Some(vec![
+        MfaDeviceFact {
+            kind: MfaKind::Fido,
+            serial: format!("arn:aws:iam::{account}:u2f/user/{name}/key"),
+            enabled_at: Some(day(2026, 1, 5)),
+        },
+        MfaDeviceFact {
+            kind: MfaKind::Virtual,
+            serial: format!("arn:aws:iam::{account}:mfa/{name}"),
+            enabled_at: None,
+        },
+    ]);
+    user.facts.phishing_resistant = Some(true);
+    user.facts.mfa_enforcement = Some(Enforcement {
+        state: EnforcementState::Enforced,
+        by: vec![format!("arn:aws:iam::{account}:policy/RequireMFA")],
+        unrecognised: Vec::new(),
+    });
+    user.facts.stakes = Some(stakes(
+        &["arn:aws:iam::aws:policy/AdministratorAccess"],
+        Some(Some(day(2026, 12, 1))),
+        &[(Some(day(2026, 12, 3)), Some("s3"))],
+    ));
+    if status == Status::Failed {
+        user.facts.priority = Some(Priority::Critical);
+    }
+    user
+}
+
+/// A user pool in Cognito.5's scope with MFA on; `weak` when SMS is its only second factor.
+pub fn pool(account: &str, id: &str, weak: bool) -> ResourceReport {
+    let second_factors = if weak {
+        vec![SecondFactor::Sms]
+    } else {
+        vec![SecondFactor::Sms, SecondFactor::SoftwareToken]
+    };
+    ResourceReport {
+        resource_type: ResourceType::AwsCognitoUserPool,
+        resource_id: format!("arn:aws:cognito-idp:us-east-1:{account}:userpool/{id}"),
+        status: Status::Passed,
+        evidence: json!({"source": "cognito-idp:DescribeUserPool", "MfaConfiguration": "ON"}),
+        exception: None,
+        failing_since: None,
+        facts: mfa_evaluator::Facts {
+            sign_in_factors: Some(vec![mfa_evaluator::FirstFactor::Password]),
+            second_factors: Some(second_factors),
+            weak_mfa: Some(weak),
+            ..Default::default()
+        },
+    }
+}
+
+/// A report for the formats that carry priorities: in account 222222222222, a failing IAM.5
+/// user per priority (named `critical`, `high`, `medium`, `low`), one whose facts were not read
+/// (`unread`), a critical one an exception covers (`excepted`, exception `ci-keys`), and a
+/// passing user with every fact (`strong`); a failing root (critical) in 333333333333.
+pub fn priorities_report() -> crate::SweepReport {
+    let account = "222222222222";
+    let failing = |name: &str, priority: Priority| {
+        prioritised(
+            iam_user(account, name, Status::Failed),
+            priority,
+            stakes(&[], Some(Some(day(2026, 11, 1))), &[]),
+            Some(day(2026, 10, 1)),
+        )
+    };
+    let mut excepted = failing("excepted", Priority::Critical);
+    excepted.exception = Some(crate::ExceptionRef {
+        id: "ci-keys".into(),
+        owner: "platform@example.com".into(),
+        reason: "rotated by CI".into(),
+        expires: day(2027, 3, 31).date_naive(),
+        ticket: None,
+    });
+    let users = vec![
+        failing("critical", Priority::Critical),
+        failing("high", Priority::High),
+        failing("medium", Priority::Medium),
+        failing("low", Priority::Low),
+        iam_user(account, "unread", Status::Failed),
+        excepted,
+        user_with_every_fact(account, "strong", Status::Passed),
+    ];
+    let root_account = "333333333333";
+    let failing_root = prioritised(
+        root(root_account, Status::Failed),
+        Priority::Critical,
+        stakes(&[], Some(None), &[]),
+        None,
+    );
+    report(vec![
+        assessed(account, vec![control(ControlId::Iam5, users)]),
+        assessed(
+            root_account,
+            vec![control(ControlId::Iam9, vec![failing_root])],
+        ),
+    ])
 }
 
 /// A decided control: its status rolled up from its resources.
@@ -131,7 +284,6 @@ pub fn skipped(account_id: &str, reason: SkipReason) -> AccountReport {
 
 /// A finished report of these accounts, sweep `sweep-1` of 2026-11-23 03:00 UTC, no changes.
 pub fn report(accounts: Vec<AccountReport>) -> crate::SweepReport {
-    use chrono::TimeZone;
     let at = Utc
         .with_ymd_and_hms(2026, 11, 23, 3, 0, 0)
         .single()

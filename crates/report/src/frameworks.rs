@@ -1,7 +1,7 @@
 //! `report --framework`: the report narrowed to the controls a framework relates, and, as text,
 //! grouped by requirement, the way an auditor reads it.
 
-use crate::{ControlCounts, CurrentFinding, SweepReport};
+use crate::{ControlCounts, CsvRow, SweepReport};
 use mfa_evaluator::{ControlId, Requirement, Standard};
 use std::fmt::Write;
 
@@ -45,8 +45,8 @@ impl SweepReport {
 }
 
 /// Keeps only the current findings of controls related to the standards.
-pub fn retain_findings(findings: &mut Vec<CurrentFinding>, standards: &[Standard]) {
-    findings.retain(|f| control_relates(f.control_id, standards));
+pub fn retain_findings<R: CsvRow>(findings: &mut Vec<R>, standards: &[Standard]) {
+    findings.retain(|f| control_relates(f.finding().control_id, standards));
 }
 
 /// The report grouped by requirement: for each requirement of the chosen standards, its

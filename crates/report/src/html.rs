@@ -7,14 +7,17 @@
 //! names that come from AWS (accounts, OUs, users) are text, never markup.
 
 mod chart;
+mod compliance;
+mod fix_first;
 mod not_evaluated;
 #[cfg(test)]
 mod tests;
+mod weak_mfa;
 
 use crate::advice::what_to_check;
 use crate::coverage::{by_control, ControlCoverage, CoveragePoint};
 use crate::text::short_resource;
-use crate::{AccountReport, ControlCounts, FailingChange, Outcome, SweepReport};
+use crate::{AccountReport, FailingChange, Outcome, SweepReport};
 use chart::{coverage_chart, percent, ORGANIZATION_COLOUR, OU_COLOURS};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use mfa_evaluator::{ControlId, ExceptionState, Status};
@@ -56,14 +59,16 @@ pub fn render_html(report: &SweepReport, coverage: &[CoveragePoint]) -> String {
             body {
                 h1 { (title) }
                 (header(report))
+                (fix_first::fix_first(report))
                 (summary(report))
                 (coverage_section(&charted))
                 (changes(report))
                 (failing(report))
+                (weak_mfa::weak_mfa(report))
                 (errors(report))
                 (not_evaluated::not_evaluated(report))
                 (exceptions(report))
-                (compliance(report))
+                (compliance::compliance(report))
             }
         }
     };
@@ -367,29 +372,6 @@ fn exceptions(report: &SweepReport) -> Markup {
                             td { (e.exception.reason) }
                             td { (e.exception.ticket.as_deref().unwrap_or("")) }
                         }
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn compliance(report: &SweepReport) -> Markup {
-    html! {
-        h2 { "Compliance mapping" }
-        p.note { "The requirements AWS Security Hub relates each control to (docs/compliance.md)." }
-        table {
-            thead { tr { th { "Control" } th { "Status" } th { "Related requirements" } } }
-            tbody {
-                @for counts in report.controls_counted() {
-                    @let control = &counts.control_id;
-                    @let status = ControlCounts::verdict([counts]);
-                    tr {
-                        td { (control.as_str()) }
-                        td class=(status.to_lowercase()) { (status) }
-                        td { @for requirement in control.related_requirements() {
-                            (requirement.to_string()) br;
-                        } }
                     }
                 }
             }

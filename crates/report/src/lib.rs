@@ -13,6 +13,7 @@ mod counts;
 mod coverage;
 mod csv_export;
 mod findings;
+mod fix_first;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
 mod frameworks;
@@ -26,13 +27,14 @@ mod sweep_report;
 pub mod terminal;
 mod text;
 mod text_accepted_risks;
+mod weak_mfa;
 
 pub use accepted_risks::{ExceptionRef, SweepException};
 pub use asff::{render_asff, ASFF_SCHEMA_VERSION};
 pub use changes::{ChangeCounts, ChangeReport, FailingChange, FindingChange};
 pub use counts::ControlCounts;
 pub use coverage::{by_control, ControlCoverage, Coverage, CoveragePoint, Series};
-pub use csv_export::{findings_of, render_csv, CurrentFinding};
+pub use csv_export::{findings_of, render_csv, CsvRow, CurrentFinding, FactColumns, FindingRow};
 pub use frameworks::{render_by_requirement, retain_findings, select_standards};
 pub use html::render_html;
 pub use not_evaluated::{not_evaluated, not_evaluated_reason, NotEvaluated};

@@ -4,7 +4,7 @@
 use crate::findings::{findings, Finding};
 use crate::SweepReport;
 use chrono::{DateTime, Utc};
-use mfa_evaluator::{Severity, Status};
+use mfa_evaluator::{Priority, Severity, Status};
 use serde_json::{json, Value};
 
 /// The OCSF schema version the findings follow.
@@ -80,6 +80,7 @@ fn ocsf_finding(finding: &Finding) -> Value {
         },
     });
     add_why_not_counted(&mut event, finding);
+    add_risk_level(&mut event, finding);
     event
 }
 
@@ -163,6 +164,78 @@ fn add_why_not_counted(event: &mut Value, finding: &Finding) {
     }
 }
 
+/// The priority of a failing identity (`docs/controls.md`) as OCSF's risk level, under OCSF's
+/// own names and enum. OCSF 1.5.0 gives `risk_level` and `risk_level_id` to the Detection
+/// Finding class and not to the Compliance Finding, so they go in `unmapped` (the validator
+/// refuses them at the top level); only where a priority was read.
+fn add_risk_level(event: &mut Value, finding: &Finding) {
+    let Some(priority) = finding.resource.facts.priority else {
+        return;
+    };
+    let (id, caption) = risk_level(priority);
+    event["unmapped"]["risk_level"] = json!(caption);
+    event["unmapped"]["risk_level_id"] = json!(id);
+}
+
+/// OCSF's `risk_level_id` (0 Info, 1 Low, 2 Medium, 3 High, 4 Critical) and its caption.
+fn risk_level(priority: Priority) -> (u8, &'static str) {
+    match priority {
+        Priority::Critical => (4, "Critical"),
+        Priority::High => (3, "High"),
+        Priority::Medium => (2, "Medium"),
+        Priority::Low => (1, "Low"),
+    }
+}
+
 fn millis(time: DateTime<Utc>) -> i64 {
     time.timestamp_millis()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures;
+
+    #[test]
+    fn the_priority_is_the_risk_level_where_one_was_read() {
+        let report = fixtures::priorities_report();
+        let events: Vec<Value> = render_ocsf(&report)
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("a JSON line"))
+            .collect();
+        let risk = |user: &str| {
+            let event = events
+                .iter()
+                .find(|e| {
+                    e["resources"][0]["uid"]
+                        .as_str()
+                        .is_some_and(|uid| uid.ends_with(&format!("/{user}")))
+                })
+                .expect("the user's finding");
+            (
+                event["unmapped"]["risk_level_id"].clone(),
+                event["unmapped"]["risk_level"].clone(),
+            )
+        };
+        for (user, id, caption) in [
+            ("critical", 4, "Critical"),
+            ("high", 3, "High"),
+            ("medium", 2, "Medium"),
+            ("low", 1, "Low"),
+        ] {
+            assert_eq!(risk(user), (json!(id), json!(caption)), "{user}");
+        }
+        assert_eq!(risk("unread"), (Value::Null, Value::Null));
+        // Beside an exception, not instead of it.
+        let excepted = risk("excepted");
+        assert_eq!(excepted, (json!(4), json!("Critical")));
+        assert!(events
+            .iter()
+            .any(|e| e["unmapped"]["exception"]["id"] == "ci-keys"
+                && e["unmapped"]["risk_level_id"] == 4));
+        // Never at the top level, where OCSF 1.5.0's Compliance Finding has no such attribute.
+        assert!(events
+            .iter()
+            .all(|e| e.get("risk_level").is_none() && e.get("risk_level_id").is_none()));
+    }
 }

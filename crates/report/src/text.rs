@@ -2,6 +2,9 @@
 //! skipped, and what to do about it. Every value from AWS, the database or a file is shown
 //! through [`crate::terminal`]: escaped, never obeyed.
 
+mod fix_first;
+mod weak_mfa;
+
 use crate::advice::what_to_check;
 use crate::terminal::{escape, escape_truncated, Escaped};
 use crate::text_accepted_risks::write_accepted_risks;
@@ -19,8 +22,10 @@ pub fn render_text(report: &SweepReport) -> String {
 
 fn write_report(out: &mut String, report: &SweepReport) -> std::fmt::Result {
     write_header(out, report)?;
+    fix_first::write_fix_first(out, report)?;
     write_control_table(out, report)?;
     let any_failure = write_failing_resources(out, report)?;
+    weak_mfa::write_weak_mfa(out, report)?;
     write_accepted_risks(out, report)?;
     write_changes(out, report)?;
     write_errors(out, report)?;

@@ -5,7 +5,7 @@ use super::render_html;
 use crate::coverage::CoveragePoint;
 use crate::{fixtures, AccountReport, AsOf, EarlierAssessment};
 use chrono::{TimeZone, Utc};
-use mfa_evaluator::{ControlId, Status};
+use mfa_evaluator::{ControlId, Priority, Status};
 
 fn hostile_account() -> AccountReport {
     AccountReport {
@@ -162,4 +162,128 @@ fn the_coverage_table_shows_the_latest_sweep_and_the_chart_one_point_per_sweep()
     );
     // Nineteen days: dates on the axis, not hours.
     assert!(page.contains(">2026-11-20<"), "{page}");
+}
+
+/// Failing users with hostile names and priorities: `count` low ones, and an admin.
+fn prioritised_account(count: usize) -> AccountReport {
+    use fixtures::{day, prioritised, stakes};
+    let mut users: Vec<_> = (0..count)
+        .map(|i| {
+            let user = fixtures::iam_user("222222222222", &format!("u{i:02}"), Status::Failed);
+            prioritised(user, Priority::Low, stakes(&[], None, &[]), None)
+        })
+        .collect();
+    users.push(prioritised(
+        fixtures::iam_user("222222222222", "<b>admin", Status::Failed),
+        Priority::Critical,
+        stakes(
+            &["arn:aws:iam::222222222222:policy/<svg onload=alert(3)>"],
+            Some(Some(day(2026, 12, 1))),
+            &[],
+        ),
+        Some(day(2026, 6, 1)),
+    ));
+    AccountReport {
+        account_name: "<img src=x onerror=alert(4)>".into(),
+        ..fixtures::assessed(
+            "222222222222",
+            vec![fixtures::control(ControlId::Iam19, users)],
+        )
+    }
+}
+
+#[test]
+fn fix_first_comes_before_the_summary_most_urgent_first_and_escaped() {
+    let page = render_html(&fixtures::report(vec![prioritised_account(1)]), &[]);
+    let at = |needle: &str| page.find(needle).unwrap_or(usize::MAX);
+    assert!(at("data-check=\"fix-first\"") < at("<h2>Summary"), "{page}");
+    assert!(
+        page.contains("data-check=\"fix-first\">Fix first: 1 critical, 0 high, 0 medium, 1 low<"),
+        "{page}"
+    );
+    let admin = at("<code>&lt;b&gt;admin</code>");
+    assert!(admin < at("<code>u00</code>"), "critical first: {page}");
+    for shown in [
+        "<td class=\"critical\">critical</td><td>IAM.19</td><td>&lt;img src=x onerror=alert(4)&gt; \
+         <span class=\"meta\">222222222222</span></td>",
+        "<td>2026-06-01</td><td>admin (&lt;svg onload=alert(3)&gt;) · console password, \
+         last used 2026-12-01</td>",
+    ] {
+        assert!(page.contains(shown), "{shown} in {page}");
+    }
+    let lower = page.to_lowercase();
+    for forbidden in ["<svg", "<img", "<b>"] {
+        assert!(!lower.contains(forbidden), "{forbidden} in {page}");
+    }
+    assert!(!page.contains("fix-first-more"), "{page}");
+}
+
+#[test]
+fn fix_first_shows_twenty_then_counts_and_says_when_priorities_were_not_read() {
+    let page = render_html(&fixtures::report(vec![prioritised_account(25)]), &[]);
+    assert_eq!(page.matches("data-check=\"fix-first-entry\"").count(), 20);
+    assert!(
+        page.contains(
+            "data-check=\"fix-first-more\">And 6 more (report --format csv, column priority).<"
+        ),
+        "{page}"
+    );
+    let unread = fixtures::assessed(
+        "222222222222",
+        vec![fixtures::control(
+            ControlId::Iam5,
+            vec![fixtures::iam_user("222222222222", "jess", Status::Failed)],
+        )],
+    );
+    let page = render_html(&fixtures::report(vec![unread]), &[]);
+    assert!(page.contains("data-check=\"fix-first-not-read\""), "{page}");
+    assert!(page.contains("[audit] policies = false"), "{page}");
+    assert!(!page.contains("fix-first-entry"), "{page}");
+    let passing = fixtures::assessed(
+        "222222222222",
+        vec![fixtures::control(
+            ControlId::Iam5,
+            vec![fixtures::iam_user("222222222222", "jess", Status::Passed)],
+        )],
+    );
+    let page = render_html(&fixtures::report(vec![passing]), &[]);
+    assert!(!page.contains("Fix first"), "nothing fails: {page}");
+}
+
+#[test]
+fn weak_pools_are_named_after_what_fails() {
+    let mut pools: Vec<_> = (0..11)
+        .map(|i| fixtures::pool("222222222222", &format!("us-east-1_w{i:02}"), true))
+        .collect();
+    pools.push(fixtures::pool("222222222222", "us-east-1_totp", false));
+    let account = AccountReport {
+        account_name: "<i>pools</i>".into(),
+        ..fixtures::assessed(
+            "222222222222",
+            vec![fixtures::control(ControlId::Cognito5, pools)],
+        )
+    };
+    let page = render_html(&fixtures::report(vec![account]), &[]);
+    let at = |needle: &str| page.find(needle).unwrap_or(usize::MAX);
+    assert!(
+        at("What fails now") < at("data-check=\"weak-mfa\""),
+        "{page}"
+    );
+    assert!(
+        page.contains("data-check=\"weak-mfa\">Weak MFA: 11 user pools<"),
+        "{page}"
+    );
+    assert_eq!(page.matches("data-check=\"weak-pool\"").count(), 10);
+    assert!(
+        page.contains(
+            "&lt;i&gt;pools&lt;/i&gt; <span class=\"meta\">222222222222</span> \
+             <code>userpool/us-east-1_w00</code>"
+        ),
+        "{page}"
+    );
+    assert!(!page.contains("us-east-1_totp"), "{page}");
+    assert!(
+        page.contains("And 1 more (report --format json, weak_mfa)."),
+        "{page}"
+    );
 }
