@@ -260,7 +260,10 @@ async fn a_framework_narrows_every_format_and_groups_the_text_by_requirement() {
     ));
     let header = csv.lines().next().unwrap();
     assert!(
-        header.ends_with(",related_requirements,not_evaluated"),
+        header.ends_with(
+            ",related_requirements,not_evaluated,priority,phishing_resistant,mfa_enforcement,\
+             admin_equivalent"
+        ),
         "{header}"
     );
     assert!(

@@ -233,6 +233,7 @@ impl SignInPolicy {
 #[derive(Display, EnumString, IntoStaticStr, EnumIter)]
 #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum FirstFactor {
     Password,
     EmailOtp,
@@ -288,6 +289,7 @@ mod tests {
     #[test]
     fn first_factors_are_spelled_as_aws_does() {
         assert_wire_names::<FirstFactor>(&["PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN"]);
+        assert_serde_agrees::<FirstFactor>();
     }
 
     #[test]

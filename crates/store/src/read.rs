@@ -14,7 +14,7 @@ use crate::{parse_sweep_id, query_error, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use mfa_evaluator::ControlId;
 use mfa_report::{
-    AccountReport, AsOf, ControlReport, CurrentFinding, EarlierAssessment, Outcome, ResourceReport,
+    AccountReport, AsOf, ControlReport, EarlierAssessment, FindingRow, Outcome, ResourceReport,
     SweepReport, SCHEMA_VERSION,
 };
 use std::collections::HashMap;
@@ -236,13 +236,14 @@ impl Store {
         }
     }
 
-    /// The `current_findings` view, for the CSV export.
-    pub async fn current_findings(&self) -> Result<Vec<CurrentFinding>, StoreError> {
+    /// The `current_findings` view, for the CSV export, with the facts read beside each.
+    pub async fn current_findings(&self) -> Result<Vec<FindingRow>, StoreError> {
         let rows: Vec<CurrentFindingRow> = sqlx::query_as(
             "SELECT f.account_id, f.account_name, f.ou_path, f.control_id, c.severity,
                     f.resource_type, f.resource_id, f.status, f.failing_since,
                     f.last_assessed_at, f.account_state, f.exception_id, f.exception_owner,
-                    f.exception_expires,
+                    f.exception_expires, f.priority, f.phishing_resistant, f.mfa_enforcement,
+                    f.admin_equivalent,
                     CASE WHEN f.status = 'NOT_APPLICABLE'
                          THEN coalesce(f.evidence->>'not_evaluated', '(no reason recorded)')
                     END AS not_evaluated
@@ -252,7 +253,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .map_err(query_error("read of the current findings"))?;
-        rows.into_iter().map(CurrentFinding::try_from).collect()
+        rows.into_iter().map(FindingRow::try_from).collect()
     }
 }
 

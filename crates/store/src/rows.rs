@@ -6,11 +6,12 @@ use crate::facts_columns::parse_facts;
 use crate::StoreError;
 use chrono::{DateTime, NaiveDate, Utc};
 use mfa_evaluator::{
-    CentralizedRootAccess, ControlId, DataError, ExceptionState, ResourceType, Severity, Status,
+    CentralizedRootAccess, ControlId, DataError, EnforcementState, ExceptionState, Priority,
+    ResourceType, Severity, Status,
 };
 use mfa_report::{
-    AccountStanding, ChangeReport, CurrentFinding, ExceptionRef, FailingChange, FindingChange,
-    Outcome, ResourceReport, SkipReason, SweepInfo, SweepStatus,
+    AccountStanding, ChangeReport, CurrentFinding, ExceptionRef, FactColumns, FailingChange,
+    FindingChange, FindingRow, Outcome, ResourceReport, SkipReason, SweepInfo, SweepStatus,
 };
 use std::str::FromStr;
 use uuid::Uuid;
@@ -31,6 +32,8 @@ macro_rules! stored_enums {
 
 stored_enums! {
     ControlId => "unknown control",
+    Priority => "unknown priority",
+    EnforcementState => "unknown MFA enforcement state",
     Status => "unknown status",
     Severity => "unknown severity",
     ResourceType => "unknown resource type",
@@ -333,13 +336,23 @@ pub(crate) struct CurrentFindingRow {
     pub exception_owner: Option<String>,
     pub exception_expires: Option<NaiveDate>,
     pub not_evaluated: Option<String>,
+    pub priority: Option<String>,
+    pub phishing_resistant: Option<bool>,
+    pub mfa_enforcement: Option<String>,
+    pub admin_equivalent: Option<bool>,
 }
 
-impl TryFrom<CurrentFindingRow> for CurrentFinding {
+impl TryFrom<CurrentFindingRow> for FindingRow {
     type Error = StoreError;
     fn try_from(row: CurrentFindingRow) -> Result<Self, StoreError> {
         let control: ControlId = parse(&row.control_id)?;
-        Ok(CurrentFinding {
+        let facts = FactColumns {
+            priority: row.priority.as_deref().map(parse).transpose()?,
+            phishing_resistant: row.phishing_resistant,
+            mfa_enforcement: row.mfa_enforcement.as_deref().map(parse).transpose()?,
+            admin_equivalent: row.admin_equivalent,
+        };
+        let finding = CurrentFinding {
             account_id: row.account_id,
             account_name: row.account_name,
             ou_path: row.ou_path,
@@ -356,7 +369,8 @@ impl TryFrom<CurrentFindingRow> for CurrentFinding {
             exception_expires: row.exception_expires,
             related_requirements: mfa_report::related_requirements(control).join("; "),
             not_evaluated: row.not_evaluated,
-        })
+        };
+        Ok(FindingRow { finding, facts })
     }
 }
 

@@ -344,8 +344,6 @@ fn a_resource_and_an_account_without_facts_have_none_of_their_keys() {
 }
 
 #[test]
-#[ignore = "the evaluator's FirstFactor serializes as \"Password\" where interface.md says \
-            \"PASSWORD\" (no serde rename_all beside strum's); run once it is fixed"]
 fn sign_in_factors_are_spelled_as_the_interface_says() {
     let pool = serde_json::to_value(fixtures::pool("222222222222", "us-east-1_a", false))
         .expect("serializes");

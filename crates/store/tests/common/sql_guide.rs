@@ -49,7 +49,8 @@ fn with_facts(mut account: AccountReport) -> AccountReport {
             let facts = match name {
                 "root" => json!({"stakes": {"admin_equivalent": true, "admin_via": [],
                                             "console_password": true,
-                                            "password_last_used": null}}),
+                                            "password_last_used": null},
+                                 "priority": "critical"}),
                 "jess" | "new-hire" | "ops" => json!({
                     "mfa_devices": [], "phishing_resistant": false,
                     "mfa_enforcement": {"state": "not_enforced", "by": []},
@@ -376,6 +377,17 @@ pub fn documented_answers() -> Vec<(Vec<&'static str>, Vec<String>)> {
         (
             vec!["in_scope", "with_mfa", "phishing_resistant", "mfa_enforced"],
             rows(&[&["5", "2", "1", "1"], &["5", "1", "NULL", "NULL"]]),
+        ),
+        // Each identity once; new-hire's failures are accepted, and 333333333333's findings
+        // (stale: it errored last night) come from a night that read no facts.
+        (
+            vec!["account_id", "resource_id", "priority", "controls"],
+            rows(&[
+                &[A1, &root(A1), "critical", "IAM.9"],
+                &[A1, &user(A1, "jess"), "critical", "IAM.19, IAM.5"],
+                &[A2, &root(A2), "critical", "IAM.9"],
+                &[A2, &user(A2, "ops"), "medium", "IAM.19, IAM.5"],
+            ]),
         ),
         // jess, admin-equivalent, fails IAM.5 and IAM.19; both roots without MFA are admins.
         (
