@@ -108,6 +108,30 @@ pub fn by_control(points: &[CoveragePoint]) -> Vec<ControlCoverage> {
         .collect()
 }
 
+/// Phishing-resistant coverage, as [`by_control`] groups MFA coverage: for IAM.5 and IAM.19,
+/// the identities in scope and those with a FIDO security key or passkey (in `with_mfa`), at the
+/// sweeps where every OU read the devices. A sweep where any OU did not is left out whole: its
+/// organization line would be a partial sum, invented.
+pub fn phishing_resistant_by_control(points: &[CoveragePoint]) -> Vec<ControlCoverage> {
+    let unread: std::collections::HashSet<(&str, ControlId)> = points
+        .iter()
+        .filter(|p| p.phishing_resistant.is_none())
+        .map(|p| (p.sweep_id.as_str(), p.control_id))
+        .collect();
+    let read: Vec<CoveragePoint> = points
+        .iter()
+        .filter(|p| matches!(p.control_id, ControlId::Iam5 | ControlId::Iam19))
+        .filter(|p| !unread.contains(&(p.sweep_id.as_str(), p.control_id)))
+        .filter_map(|p| {
+            Some(CoveragePoint {
+                with_mfa: p.phishing_resistant?,
+                ..p.clone()
+            })
+        })
+        .collect();
+    by_control(&read)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,5 +198,43 @@ mod tests {
         );
         assert_eq!(iam5.ous[1].first().and_then(Coverage::share), Some(0.5));
         assert_eq!(Coverage::default().share(), None);
+    }
+
+    #[test]
+    fn phishing_resistance_is_drawn_for_iam_users_at_the_sweeps_every_ou_read_it() {
+        let read = |mut p: CoveragePoint, strong: Option<u32>| {
+            p.phishing_resistant = strong;
+            p
+        };
+        let points = vec![
+            // Day 1: read nowhere (a version from before). Day 2: everywhere. Day 3: one OU
+            // did not read it, so the organization's sum would be partial.
+            read(point(1, ControlId::Iam19, "Sandbox", 4, 2), None),
+            read(point(1, ControlId::Iam19, "Workloads", 6, 3), None),
+            read(point(2, ControlId::Iam19, "Sandbox", 4, 2), Some(1)),
+            read(point(2, ControlId::Iam19, "Workloads", 6, 3), Some(2)),
+            read(point(3, ControlId::Iam19, "Sandbox", 4, 2), Some(1)),
+            read(point(3, ControlId::Iam19, "Workloads", 6, 3), None),
+            // Root users: never drawn, whatever a row says.
+            read(point(2, ControlId::Iam9, "Sandbox", 1, 1), Some(0)),
+        ];
+        let controls = phishing_resistant_by_control(&points);
+        assert_eq!(
+            controls.iter().map(|c| c.control_id).collect::<Vec<_>>(),
+            vec![ControlId::Iam19]
+        );
+        let org: Vec<_> = controls[0]
+            .organization
+            .points
+            .iter()
+            .map(|(_, c)| *c)
+            .collect();
+        assert_eq!(
+            org,
+            vec![Coverage {
+                in_scope: 10,
+                with_mfa: 3
+            }]
+        );
     }
 }

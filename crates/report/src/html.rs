@@ -1,5 +1,6 @@
-//! `report --format html`: one self-contained page for people and auditors. The summary, MFA
-//! coverage over time per control (organization and top-level OUs), what changed since the
+//! `report --format html`: one self-contained page for people and auditors. What to fix first,
+//! the summary, MFA coverage over time per control (organization and top-level OUs) with
+//! phishing-resistant coverage beside it, what changed since the
 //! previous sweep, what fails now and since when, errors, exceptions, and the compliance mapping.
 //!
 //! Self-contained by construction: inline CSS and SVG, no script, no font, no image, and a
@@ -8,6 +9,7 @@
 
 mod chart;
 mod compliance;
+mod coverage;
 mod fix_first;
 mod not_evaluated;
 #[cfg(test)]
@@ -15,10 +17,10 @@ mod tests;
 mod weak_mfa;
 
 use crate::advice::what_to_check;
-use crate::coverage::{by_control, ControlCoverage, CoveragePoint};
+use crate::coverage::{by_control, phishing_resistant_by_control, ControlCoverage, CoveragePoint};
 use crate::text::short_resource;
 use crate::{AccountReport, FailingChange, Outcome, SweepReport};
-use chart::{coverage_chart, percent, ORGANIZATION_COLOUR, OU_COLOURS};
+
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use mfa_evaluator::{ControlId, ExceptionState, Status};
 
@@ -46,6 +48,10 @@ pub fn render_html(report: &SweepReport, coverage: &[CoveragePoint]) -> String {
         .into_iter()
         .filter(|c| sweep.controls.contains(&c.control_id))
         .collect();
+    let phishing_resistant: Vec<ControlCoverage> = phishing_resistant_by_control(coverage)
+        .into_iter()
+        .filter(|c| sweep.controls.contains(&c.control_id))
+        .collect();
     let page = html! {
         (DOCTYPE)
         html lang="en" {
@@ -61,7 +67,7 @@ pub fn render_html(report: &SweepReport, coverage: &[CoveragePoint]) -> String {
                 (header(report))
                 (fix_first::fix_first(report))
                 (summary(report))
-                (coverage_section(&charted))
+                (coverage::coverage_section(&charted, &phishing_resistant))
                 (changes(report))
                 (failing(report))
                 (weak_mfa::weak_mfa(report))
@@ -169,62 +175,6 @@ fn card(check: &str, value: usize, label: &str) -> Markup {
 fn count_cell(metric: &str, control: ControlId, value: usize) -> Markup {
     html! {
         td.num data-check=(metric) data-control=(control.as_str()) { (value) }
-    }
-}
-
-fn coverage_section(controls: &[ControlCoverage]) -> Markup {
-    html! {
-        h2 { "MFA coverage over time" }
-        @if controls.is_empty() {
-            p { "No finished sweep yet: coverage is counted when a sweep ends." }
-        }
-        p.note {
-            "Per control, the share of the identities it assesses (root users for IAM.9 and IAM.6, "
-            "console users for IAM.5, IAM users for IAM.19, user pools for Cognito.5) that have MFA "
-            "as the control requires it, at each sweep over the year before this report: the "
-            "organization in bold (hover a point for its counts), each top-level OU in its colour; each "
-            "axis starts below its lowest share. The same numbers as the mfa_coverage view."
-        }
-        @for control in controls {
-            div.control-coverage {
-                h3 { (control.control_id.as_str()) " " span.meta { (control.control_id.title()) } }
-                (coverage_chart(control))
-                table {
-                    thead { tr {
-                        th { "" } th.num { "In scope" } th.num { "With MFA" } th.num { "Share" }
-                        th.num { "Share at the first sweep shown" }
-                    } }
-                    tbody {
-                        (coverage_row(control.control_id, "", ORGANIZATION_COLOUR, &control.organization))
-                        @for (index, ou) in control.ous.iter().enumerate() {
-                            (coverage_row(control.control_id, &ou.label,
-                                OU_COLOURS[index % OU_COLOURS.len()], ou))
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// The latest coverage of one line; `ou` is empty for the organization.
-fn coverage_row(control: ControlId, ou: &str, colour: &str, series: &crate::Series) -> Markup {
-    let latest = series.latest().unwrap_or_default();
-    let cell = |metric: &str, value: String| {
-        html! {
-            td.num data-check="coverage" data-control=(control.as_str()) data-ou=(ou)
-                data-metric=(metric) { (value) }
-        }
-    };
-    html! {
-        tr {
-            td { span.swatch style=(format!("background:{colour}")) {}
-                @if ou.is_empty() { strong { "Organization" } } @else { (ou) } }
-            (cell("in_scope", latest.in_scope.to_string()))
-            (cell("with_mfa", latest.with_mfa.to_string()))
-            (cell("share", percent(latest)))
-            td.num { (series.first().map(percent).unwrap_or_default()) }
-        }
     }
 }
 

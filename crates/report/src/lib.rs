@@ -33,7 +33,9 @@ pub use accepted_risks::{ExceptionRef, SweepException};
 pub use asff::{render_asff, ASFF_SCHEMA_VERSION};
 pub use changes::{ChangeCounts, ChangeReport, FailingChange, FindingChange};
 pub use counts::ControlCounts;
-pub use coverage::{by_control, ControlCoverage, Coverage, CoveragePoint, Series};
+pub use coverage::{
+    by_control, phishing_resistant_by_control, ControlCoverage, Coverage, CoveragePoint, Series,
+};
 pub use csv_export::{findings_of, render_csv, CsvRow, CurrentFinding, FactColumns, FindingRow};
 pub use frameworks::{render_by_requirement, retain_findings, select_standards};
 pub use html::render_html;

@@ -110,7 +110,33 @@ pub(super) fn percent(coverage: Coverage) -> String {
 }
 
 /// The chart of one control's coverage.
-pub(super) fn coverage_chart(control: &ControlCoverage) -> Markup {
+/// What a chart's share measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Measure {
+    /// MFA as the control requires it (`mfa_coverage`).
+    Mfa,
+    /// A phishing-resistant device: a FIDO security key or passkey (`mfa_strength`).
+    PhishingResistant,
+}
+
+impl Measure {
+    fn noun(self) -> &'static str {
+        match self {
+            Measure::Mfa => "with MFA",
+            Measure::PhishingResistant => "with a phishing-resistant device",
+        }
+    }
+
+    /// The `data-check` name of a chart's part, which the rendering test reads.
+    pub(super) fn check(self, part: &str) -> String {
+        match self {
+            Measure::Mfa => part.to_string(),
+            Measure::PhishingResistant => format!("phishing_resistant_{part}"),
+        }
+    }
+}
+
+pub(super) fn coverage_chart(control: &ControlCoverage, measure: Measure) -> Markup {
     let organization = &control.organization;
     let (Some(first), Some(last)) = (organization.points.first(), organization.points.last())
     else {
@@ -127,12 +153,14 @@ pub(super) fn coverage_chart(control: &ControlCoverage) -> Markup {
         floor: Scale::floor_for(lowest),
     };
     let title = format!(
-        "{}: share of in-scope identities with MFA per sweep, organization and top-level OUs",
-        control.control_id.as_str()
+        "{}: share of in-scope identities {} per sweep, organization and top-level OUs",
+        control.control_id.as_str(),
+        measure.noun()
     );
     html! {
         svg class="chart" viewBox=(format!("0 0 {WIDTH} {HEIGHT}")) role="img"
-            aria-label=(title) data-check="chart" data-control=(control.control_id.as_str()) {
+            aria-label=(title) data-check=(measure.check("chart"))
+            data-control=(control.control_id.as_str()) {
             title { (title) }
             @for share in scale.share_ticks() {
                 line class="grid" x1=(LEFT) x2=(WIDTH - RIGHT) y1=(scale.y(share))
@@ -167,7 +195,8 @@ pub(super) fn coverage_chart(control: &ControlCoverage) -> Markup {
                 @if let Some(share) = coverage.share() {
                     circle class="point" cx=(format!("{:.1}", scale.x(*at)))
                         cy=(format!("{:.1}", scale.y(share))) r="2.5" {
-                        title data-check="point" data-control=(control.control_id.as_str())
+                        title data-check=(measure.check("point"))
+                            data-control=(control.control_id.as_str())
                             data-at=(at.to_rfc3339()) {
                             (format!("{}: {} ({} of {})", at.format("%Y-%m-%d %H:%M UTC"),
                                 percent(*coverage), coverage.with_mfa, coverage.in_scope))

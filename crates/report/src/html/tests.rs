@@ -287,3 +287,41 @@ fn weak_pools_are_named_after_what_fails() {
         "{page}"
     );
 }
+
+#[test]
+fn phishing_resistant_coverage_is_charted_beside_mfa_coverage_where_it_was_read() {
+    let point = |day: u32, strong: Option<u32>| CoveragePoint {
+        sweep_id: format!("sweep-{day}"),
+        sweep_started_at: Utc
+            .with_ymd_and_hms(2026, 11, day, 3, 0, 0)
+            .single()
+            .expect("a valid value"),
+        control_id: ControlId::Iam19,
+        top_level_ou: "Workloads".into(),
+        accounts_assessed: 1,
+        in_scope: 8,
+        with_mfa: 6,
+        phishing_resistant: strong,
+    };
+    let page = render_html(
+        &fixtures::report(Vec::new()),
+        &[point(1, None), point(2, Some(2)), point(3, Some(4))],
+    );
+    assert_eq!(page.matches("data-check=\"point\"").count(), 3, "{page}");
+    assert_eq!(
+        page.matches("data-check=\"phishing_resistant_point\"")
+            .count(),
+        2,
+        "{page}"
+    );
+    assert!(
+        page.contains(
+            "data-check=\"phishing_resistant_coverage\" data-control=\"IAM.19\" data-ou=\"\" \
+             data-metric=\"share\">50.0 %<"
+        ),
+        "{page}"
+    );
+    // Nothing read: no chart, not an empty one.
+    let before = render_html(&fixtures::report(Vec::new()), &[point(1, None)]);
+    assert!(!before.contains("phishing_resistant_chart"), "{before}");
+}
