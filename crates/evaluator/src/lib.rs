@@ -11,6 +11,8 @@ mod controls;
 mod evaluate;
 mod exceptions;
 mod facts;
+mod kinds;
+mod resource_facts;
 mod snapshot;
 pub mod wire_names;
 
@@ -27,6 +29,7 @@ pub use exceptions::{
 pub use facts::{
     AccessKeyStake, Enforcement, EnforcementState, Facts, MfaDeviceFact, MfaKind, Priority, Stakes,
 };
+pub use kinds::{mfa_kind, UnknownSerial};
 pub use snapshot::{
     AccountSnapshot, AccountSummary, CentralizedRootAccess, CredentialReport, DataError,
     FirstFactor, IamUser, MfaConfiguration, PoolSettings, RegionUserPools, ReportFreshness,

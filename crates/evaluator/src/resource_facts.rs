@@ -1,0 +1,44 @@
+//! Each resource's [`Facts`], put together from the parts that decide them (kinds of device,
+//! enforcement, stakes, priority, a pool's factors) for `evaluate.rs` to attach. Facts never
+//! change a status: they are computed from it (the priority), never the other way round.
+
+use crate::controls::{ControlId, Status};
+use crate::facts::Facts;
+use crate::kinds::{root_devices, user_devices, DeviceFacts};
+use crate::snapshot::{AccountSnapshot, AccountSummary, IamUser};
+
+/// What the facts of one account's resources are read from, prepared once per account.
+#[derive(Debug)]
+pub(crate) struct FactSources<'a> {
+    snapshot: &'a AccountSnapshot,
+}
+
+impl<'a> FactSources<'a> {
+    pub fn new(snapshot: &'a AccountSnapshot) -> Self {
+        FactSources { snapshot }
+    }
+
+    /// The root resource's facts under IAM.9 or IAM.6.
+    pub fn root(&self, summary: &AccountSummary, _control: ControlId, _status: Status) -> Facts {
+        let devices = root_devices(
+            summary,
+            &self.snapshot.root.assigned_virtual_devices,
+            &self.snapshot.root_arn(),
+        );
+        with_devices(Facts::default(), devices)
+    }
+
+    /// An IAM user's facts under IAM.5 or IAM.19.
+    pub fn user(&self, user: &IamUser, _status: Status) -> Facts {
+        with_devices(Facts::default(), user_devices(user.mfa_devices.as_ref()))
+    }
+}
+
+fn with_devices(facts: Facts, devices: DeviceFacts) -> Facts {
+    Facts {
+        mfa_devices: devices.devices,
+        mfa_devices_error: devices.error,
+        phishing_resistant: devices.phishing_resistant,
+        ..facts
+    }
+}
