@@ -11,7 +11,10 @@ mod controls;
 mod evaluate;
 mod exceptions;
 mod facts;
+mod guardrails;
+mod identity_policies;
 mod kinds;
+mod policy;
 mod resource_facts;
 mod snapshot;
 pub mod wire_names;
@@ -29,6 +32,7 @@ pub use exceptions::{
 pub use facts::{
     AccessKeyStake, Enforcement, EnforcementState, Facts, MfaDeviceFact, MfaKind, Priority, Stakes,
 };
+pub use guardrails::mfa_guardrail_scps;
 pub use kinds::{mfa_kind, UnknownSerial};
 pub use snapshot::{
     AccountSnapshot, AccountSummary, CentralizedRootAccess, CredentialReport, DataError,

@@ -4,6 +4,7 @@
 
 use crate::controls::{ControlId, Status};
 use crate::facts::Facts;
+use crate::identity_policies::AccountPolicies;
 use crate::kinds::{root_devices, user_devices, DeviceFacts};
 use crate::snapshot::{AccountSnapshot, AccountSummary, IamUser};
 
@@ -11,11 +12,23 @@ use crate::snapshot::{AccountSnapshot, AccountSummary, IamUser};
 #[derive(Debug)]
 pub(crate) struct FactSources<'a> {
     snapshot: &'a AccountSnapshot,
+    /// Every user's policies, read once; `None` when they were not read (`[audit] policies`
+    /// off, or `GetAccountAuthorizationDetails` failed): enforcement and admin are then absent.
+    policies: Option<AccountPolicies>,
 }
 
 impl<'a> FactSources<'a> {
     pub fn new(snapshot: &'a AccountSnapshot) -> Self {
-        FactSources { snapshot }
+        let scps = match &snapshot.scps_in_force {
+            Some(Ok(scps)) => Some(scps.as_slice()),
+            // Not read, or not readable: nothing was seen.
+            Some(Err(_)) | None => None,
+        };
+        let policies = match &snapshot.authorization {
+            Some(Ok(details)) => Some(AccountPolicies::new(details, scps)),
+            Some(Err(_)) | None => None,
+        };
+        FactSources { snapshot, policies }
     }
 
     /// The root resource's facts under IAM.9 or IAM.6.
@@ -30,7 +43,12 @@ impl<'a> FactSources<'a> {
 
     /// An IAM user's facts under IAM.5 or IAM.19.
     pub fn user(&self, user: &IamUser, _status: Status) -> Facts {
-        with_devices(Facts::default(), user_devices(user.mfa_devices.as_ref()))
+        let policies = self.policies.as_ref().map(|p| p.user(&user.arn));
+        let facts = Facts {
+            mfa_enforcement: policies.map(|p| p.enforcement),
+            ..Facts::default()
+        };
+        with_devices(facts, user_devices(user.mfa_devices.as_ref()))
     }
 }
 

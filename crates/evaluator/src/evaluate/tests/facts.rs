@@ -2,8 +2,37 @@
 //! they never change a status. The rules themselves are tested in their own modules.
 
 use super::*;
-use crate::authorization::MfaDevice;
-use crate::facts::{MfaDeviceFact, MfaKind};
+use crate::authorization::{AuthorizationDetails, GroupPolicies, MfaDevice, UserPolicies};
+use crate::facts::{EnforcementState, MfaDeviceFact, MfaKind};
+
+const REQUIRE_MFA_POLICY: &str =
+    include_str!("../../../../../deploy/remediation/require-mfa-policy.json");
+
+/// The account's policies: `jess` is in `humans`, whose inline policy is the kit.
+fn humans_enforce_mfa() -> AuthorizationDetails {
+    let humans = format!("arn:aws:iam::{ACCOUNT}:group/humans");
+    AuthorizationDetails {
+        users: vec![UserPolicies {
+            name: "jess".to_string(),
+            arn: user("jess", true, false, false).arn,
+            groups: vec!["humans".to_string()],
+            inline_policies: vec![],
+            attached_managed_policies: vec![],
+            permissions_boundary: None,
+        }],
+        groups: vec![GroupPolicies {
+            name: "humans".to_string(),
+            arn: humans,
+            inline_policies: vec![crate::authorization::InlinePolicy {
+                name: "require-mfa".to_string(),
+                document: REQUIRE_MFA_POLICY.to_string(),
+            }],
+            attached_managed_policies: vec![],
+        }],
+        managed_policies: vec![],
+        pages: 1,
+    }
+}
 
 fn resources(s: &AccountSnapshot, control: ControlId) -> Vec<ResourceFinding> {
     evaluate(s)
@@ -75,4 +104,61 @@ fn user_resources_carry_their_devices_under_both_controls() {
         .expect("ci");
     assert_eq!(ci.facts.mfa_devices, None);
     assert_eq!(ci.facts.phishing_resistant, None);
+}
+
+#[test]
+fn user_resources_carry_their_enforcement_where_policies_were_read() {
+    let users = vec![
+        user("jess", true, false, false),
+        user("ci", false, false, true),
+    ];
+    let enforcement_of = |s: &AccountSnapshot, name: &str| {
+        resources(s, ControlId::Iam19)
+            .into_iter()
+            .find(|r| r.resource_id.ends_with(&format!("/{name}")))
+            .and_then(|r| r.facts.mfa_enforcement)
+    };
+    let mut s = with_users(users);
+    assert_eq!(enforcement_of(&s, "jess"), None, "policies not read");
+    s.authorization = Some(Err(data_error("iam:GetAccountAuthorizationDetails")));
+    assert_eq!(enforcement_of(&s, "jess"), None, "policies unreadable");
+
+    s.authorization = Some(Ok(humans_enforce_mfa()));
+    let jess = enforcement_of(&s, "jess").expect("read");
+    assert_eq!(jess.state, EnforcementState::Enforced);
+    assert_eq!(
+        jess.by,
+        vec![format!(
+            "arn:aws:iam::{ACCOUNT}:group/humans:inline/require-mfa"
+        )]
+    );
+    let ci = enforcement_of(&s, "ci").expect("read");
+    assert_eq!(
+        ci.state,
+        EnforcementState::NotRecognised,
+        "not in the answer"
+    );
+    let iam5 = resources(&s, ControlId::Iam5);
+    assert_eq!(
+        iam5[0].facts.mfa_enforcement.as_ref().map(|e| e.state),
+        Some(EnforcementState::Enforced),
+        "IAM.5 too"
+    );
+    // Out of the group, jess is not enforced; an SCP keyed on MFA is seen and not read.
+    let mut details = humans_enforce_mfa();
+    details.users[0].groups.clear();
+    s.authorization = Some(Ok(details));
+    let state = |s: &AccountSnapshot| enforcement_of(s, "jess").map(|e| e.state);
+    assert_eq!(state(&s), Some(EnforcementState::NotEnforced));
+    s.scps_in_force = Some(Ok(vec![crate::authorization::ServiceControlPolicy {
+        id: "p-mfa".to_string(),
+        name: "mfa-everywhere".to_string(),
+        document: REQUIRE_MFA_POLICY.to_string(),
+    }]));
+    assert_eq!(state(&s), Some(EnforcementState::NotRecognised));
+    // Root has no identity policies.
+    assert_eq!(
+        resources(&s, ControlId::Iam9)[0].facts.mfa_enforcement,
+        None
+    );
 }
