@@ -219,7 +219,7 @@ fn user_mfa(snapshot: &AccountSnapshot, facts: &FactSources, control: ControlId)
                 "access_key_1_active": user.access_key_1_active,
                 "access_key_2_active": user.access_key_2_active,
             }),
-            facts: facts.user(user, status),
+            facts: facts.user(user, report.read_at, status),
         };
         match rows_of.get_mut(user.arn.as_str()) {
             None => {

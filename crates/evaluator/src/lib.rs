@@ -17,6 +17,7 @@ mod kinds;
 mod policy;
 mod resource_facts;
 mod snapshot;
+mod stakes;
 pub mod wire_names;
 
 pub use authorization::{

@@ -7,6 +7,8 @@ use crate::facts::Facts;
 use crate::identity_policies::AccountPolicies;
 use crate::kinds::{root_devices, user_devices, DeviceFacts};
 use crate::snapshot::{AccountSnapshot, AccountSummary, IamUser};
+use crate::stakes::{root_stakes, user_priority, user_stakes, ROOT_PRIORITY};
+use chrono::{DateTime, Utc};
 
 /// What the facts of one account's resources are read from, prepared once per account.
 #[derive(Debug)]
@@ -31,21 +33,41 @@ impl<'a> FactSources<'a> {
         FactSources { snapshot, policies }
     }
 
-    /// The root resource's facts under IAM.9 or IAM.6.
-    pub fn root(&self, summary: &AccountSummary, _control: ControlId, _status: Status) -> Facts {
+    /// The root resource's facts under IAM.9 or IAM.6; a priority on a FAILED IAM.9 only.
+    pub fn root(&self, summary: &AccountSummary, control: ControlId, status: Status) -> Facts {
         let devices = root_devices(
             summary,
             &self.snapshot.root.assigned_virtual_devices,
             &self.snapshot.root_arn(),
         );
-        with_devices(Facts::default(), devices)
+        let root_usage = match &self.snapshot.users {
+            Ok(report) => report.root_usage.as_ref(),
+            Err(_) => None,
+        };
+        let facts = Facts {
+            stakes: Some(root_stakes(summary, root_usage)),
+            priority: (control == ControlId::Iam9 && status == Status::Failed)
+                .then_some(ROOT_PRIORITY),
+            ..Facts::default()
+        };
+        with_devices(facts, devices)
     }
 
-    /// An IAM user's facts under IAM.5 or IAM.19.
-    pub fn user(&self, user: &IamUser, _status: Status) -> Facts {
-        let policies = self.policies.as_ref().map(|p| p.user(&user.arn));
+    /// An IAM user's facts under IAM.5 or IAM.19; a priority when it FAILED. `now` is when the
+    /// credential report was read.
+    pub fn user(&self, user: &IamUser, now: DateTime<Utc>, status: Status) -> Facts {
+        let (enforcement, admin) = match self.policies.as_ref().map(|p| p.user(&user.arn)) {
+            Some(policies) => (Some(policies.enforcement), Some(policies.admin)),
+            None => (None, None),
+        };
+        let stakes = user_stakes(user, admin);
         let facts = Facts {
-            mfa_enforcement: policies.map(|p| p.enforcement),
+            mfa_enforcement: enforcement,
+            priority: match status {
+                Status::Failed => user_priority(&stakes, now),
+                _ => None,
+            },
+            stakes: Some(stakes),
             ..Facts::default()
         };
         with_devices(facts, user_devices(user.mfa_devices.as_ref()))

@@ -162,3 +162,145 @@ fn user_resources_carry_their_enforcement_where_policies_were_read() {
         None
     );
 }
+
+#[test]
+fn root_priority_on_a_failed_iam9_only_and_stakes_on_both() {
+    use crate::facts::Priority;
+    let mut s = snapshot();
+    s.root.summary = Ok(summary(true, false, false));
+    let iam9 = resources(&s, ControlId::Iam9).remove(0);
+    let iam6 = resources(&s, ControlId::Iam6).remove(0);
+    assert_eq!((iam9.status, iam6.status), (F, F));
+    assert_eq!(iam9.facts.priority, Some(Priority::Critical));
+    assert_eq!(iam6.facts.priority, None, "IAM.6 has no priority");
+    for root in [&iam9, &iam6] {
+        let stakes = root.facts.stakes.as_ref().expect("root's stakes");
+        assert_eq!(stakes.admin_equivalent, Some(true));
+        assert!(stakes.console_password);
+    }
+    // The credential report's <root_account> row says when root last signed in.
+    if let Ok(report) = &mut s.users {
+        report.root_usage = Some(crate::authorization::CredentialUse {
+            password_last_used: Some(at()),
+            active_access_keys: vec![],
+        });
+    }
+    s.root.summary = Ok(summary(true, false, true));
+    let iam9 = resources(&s, ControlId::Iam9).remove(0);
+    let stakes = iam9.facts.stakes.as_ref().expect("root's stakes");
+    assert_eq!(stakes.password_last_used, Some(at()));
+    assert_eq!(iam9.status, P);
+    assert_eq!(iam9.facts.priority, None, "PASSED has no priority");
+    assert!(iam9.facts.stakes.is_some());
+}
+
+#[test]
+fn user_priority_on_failed_users_from_the_reports_read_time() {
+    use crate::authorization::{AccessKeyUse, CredentialUse};
+    use crate::facts::Priority;
+    let used_days_before_read = |days: i64| CredentialUse {
+        password_last_used: None,
+        active_access_keys: vec![AccessKeyUse {
+            last_used_date: Some(at() - chrono::Duration::days(days)),
+            last_used_service: Some("s3".to_string()),
+        }],
+    };
+    let mut recent = user("ci", false, false, true);
+    recent.usage = Some(used_days_before_read(30));
+    let mut old = user("batch", false, false, true);
+    old.usage = Some(used_days_before_read(120));
+    let mut idle = user("idle", false, false, false);
+    idle.usage = Some(CredentialUse {
+        password_last_used: None,
+        active_access_keys: vec![],
+    });
+    let mut fine = user("jess", true, true, false);
+    fine.usage = idle.usage.clone();
+    let mut s = with_users(vec![recent, old, idle, fine]);
+    let mut details = humans_enforce_mfa();
+    for name in ["ci", "batch", "idle"] {
+        let mut u = details.users[0].clone();
+        u.arn = user(name, false, false, false).arn;
+        u.groups.clear();
+        details.users.push(u);
+    }
+    let priorities = |s: &AccountSnapshot| -> Vec<Option<Priority>> {
+        resources(s, ControlId::Iam19)
+            .iter()
+            .map(|r| r.facts.priority)
+            .collect()
+    };
+    // Policies not read: a user with a key could be critical; one without any is low.
+    assert_eq!(priorities(&s), vec![None, None, Some(Priority::Low), None]);
+    s.authorization = Some(Ok(details));
+    assert_eq!(
+        priorities(&s),
+        vec![
+            Some(Priority::High),
+            Some(Priority::Medium),
+            Some(Priority::Low),
+            None
+        ],
+        "the last one PASSED"
+    );
+    let stakes = resources(&s, ControlId::Iam19)[0].facts.stakes.clone();
+    assert_eq!(stakes.and_then(|s| s.admin_equivalent), Some(false));
+}
+
+/// The snapshot with every input of the facts emptied: what the controls saw before them.
+fn without_fact_inputs(mut s: AccountSnapshot) -> AccountSnapshot {
+    s.authorization = None;
+    s.scps_in_force = None;
+    if let Ok(report) = &mut s.users {
+        report.root_usage = None;
+        for user in &mut report.users {
+            user.usage = None;
+            user.mfa_devices = None;
+        }
+    }
+    if let Ok(regions) = &mut s.user_pools {
+        for region in regions {
+            for pool in region.pools.iter_mut().flatten() {
+                pool.second_factors = None;
+            }
+        }
+    }
+    s
+}
+
+#[test]
+fn facts_never_change_a_status() {
+    let mut jess = user("jess", true, false, true);
+    jess.mfa_devices = Some(Ok(vec![MfaDevice {
+        serial_number: "arn:aws:iam::111122223333:oath/odd".to_string(),
+        enabled_at: None,
+    }]));
+    let mut s = with_users(vec![jess, user("ci", false, true, true)]);
+    s.root.summary = Ok(summary(true, true, false));
+    s.authorization = Some(Ok(humans_enforce_mfa()));
+    s.scps_in_force = Some(Ok(vec![]));
+    s.user_pools = Ok(vec![region(
+        "us-east-1",
+        Ok(vec![pool("a", "us-east-1", Ok(MfaConfiguration::On))]),
+    )]);
+    let statuses = |s: &AccountSnapshot| -> Vec<(ControlId, Status, Vec<Status>)> {
+        evaluate(s)
+            .into_iter()
+            .map(|r| {
+                (
+                    r.control,
+                    r.status,
+                    r.resources.iter().map(|f| f.status).collect(),
+                )
+            })
+            .collect()
+    };
+    let with_facts = evaluate(&s);
+    // Positive control: the facts were there to change something.
+    let iam = with_facts
+        .iter()
+        .filter(|r| r.control != ControlId::Cognito5);
+    assert!(iam.clone().all(|r| !r.resources.is_empty()));
+    assert!(iam.flat_map(|r| &r.resources).all(|f| !f.facts.is_empty()));
+    assert_eq!(statuses(&s), statuses(&without_fact_inputs(s.clone())));
+}
