@@ -2,6 +2,7 @@
 
 use crate::controls::{ControlId, ResourceType, Status};
 use crate::facts::Facts;
+use crate::pool_facts::pool_facts;
 use crate::resource_facts::FactSources;
 use crate::snapshot::{
     AccountSnapshot, AccountSummary, CredentialReport, DataError, FirstFactor, MfaConfiguration,
@@ -303,7 +304,7 @@ fn user_pool_mfa(snapshot: &AccountSnapshot) -> ControlResult {
                 resource_id: pool.arn.clone(),
                 status,
                 evidence,
-                facts: Facts::default(),
+                facts: pool_facts(pool, settings),
             });
         }
     }

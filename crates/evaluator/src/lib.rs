@@ -15,6 +15,7 @@ mod guardrails;
 mod identity_policies;
 mod kinds;
 mod policy;
+mod pool_facts;
 mod resource_facts;
 mod snapshot;
 mod stakes;

@@ -297,10 +297,39 @@ fn facts_never_change_a_status() {
     };
     let with_facts = evaluate(&s);
     // Positive control: the facts were there to change something.
-    let iam = with_facts
-        .iter()
-        .filter(|r| r.control != ControlId::Cognito5);
-    assert!(iam.clone().all(|r| !r.resources.is_empty()));
-    assert!(iam.flat_map(|r| &r.resources).all(|f| !f.facts.is_empty()));
+    assert!(with_facts.iter().all(|r| !r.resources.is_empty()));
+    let found = with_facts.iter().flat_map(|r| &r.resources);
+    assert!(found.clone().all(|f| !f.facts.is_empty()));
     assert_eq!(statuses(&s), statuses(&without_fact_inputs(s.clone())));
+}
+
+#[test]
+fn pool_resources_carry_their_factors_in_scope_or_not() {
+    use crate::authorization::SecondFactor;
+    let mut sms_only = pool("sms", "us-east-1", Ok(MfaConfiguration::On));
+    sms_only.second_factors = Some(Ok(vec![SecondFactor::Sms]));
+    let passkeys = pool_signing_in_with(
+        "passkeys",
+        "us-east-1",
+        Ok(MfaConfiguration::Off),
+        allowing(&[FirstFactor::WebAuthn]),
+    );
+    let mut s = snapshot();
+    s.user_pools = Ok(vec![region("us-east-1", Ok(vec![sms_only, passkeys]))]);
+    let [sms_only, passkeys] = resources(&s, ControlId::Cognito5)
+        .try_into()
+        .expect("two pools");
+    assert_eq!(sms_only.status, P);
+    assert_eq!(sms_only.facts.weak_mfa, Some(true));
+    assert_eq!(sms_only.facts.second_factors, Some(vec![SecondFactor::Sms]));
+    assert_eq!(
+        sms_only.facts.sign_in_factors,
+        Some(vec![FirstFactor::Password])
+    );
+    assert_eq!(passkeys.status, NA);
+    assert_eq!(
+        passkeys.facts.sign_in_factors,
+        Some(vec![FirstFactor::WebAuthn])
+    );
+    assert_eq!(passkeys.facts.weak_mfa, None, "second factors not read");
 }
