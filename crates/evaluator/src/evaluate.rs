@@ -136,7 +136,7 @@ fn root_mfa(snapshot: &AccountSnapshot, facts: &FactSources) -> ControlResult {
 
 /// The virtual devices assigned to root: those whose `User.Arn` is exactly the root ARN. Never
 /// decided from the device's name or the word "root" (both known false positives).
-fn root_virtual_devices<'a>(
+pub(crate) fn root_virtual_devices<'a>(
     devices: &'a [VirtualMfaDevice],
     root_arn: &str,
 ) -> Vec<&'a VirtualMfaDevice> {

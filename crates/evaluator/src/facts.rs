@@ -27,7 +27,8 @@ pub struct Facts {
     pub mfa_enforcement: Option<Enforcement>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stakes: Option<Stakes>,
-    /// On FAILED IAM.9, IAM.5 and IAM.19 resources only.
+    /// On FAILED IAM.9, IAM.5 and IAM.19 resources only; absent there too when the rules
+    /// cannot decide it (a user with a credential whose policies or keys were not read).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
     /// Cognito.5 pools: the first factors of the pool's sign-in.
@@ -106,7 +107,8 @@ pub struct Enforcement {
 /// What an identity without MFA puts at stake.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stakes {
-    /// Absent when its policies were not read (`[audit] policies = false`).
+    /// Absent when its policies were not read (`[audit] policies = false`, or the call
+    /// failed), or when no policy grants it and one could not be read (`admin_unrecognised`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub admin_equivalent: Option<bool>,
     /// The policies that make it admin-equivalent (empty for root, which needs none).

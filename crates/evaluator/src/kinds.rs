@@ -6,6 +6,7 @@
 //! to root. A serial of a shape this version does not know is an error naming it, never a guess.
 
 use crate::authorization::MfaDevice;
+use crate::evaluate::root_virtual_devices;
 use crate::facts::{MfaDeviceFact, MfaKind};
 use crate::snapshot::{AccountSummary, DataError, VirtualMfaDevice};
 use std::fmt;
@@ -132,9 +133,8 @@ pub(crate) fn root_devices(
     root_arn: &str,
 ) -> DeviceFacts {
     let on_root: Vec<MfaDeviceFact> = match assigned_virtual {
-        Ok(devices) => devices
-            .iter()
-            .filter(|d| d.user_arn.as_deref() == Some(root_arn))
+        Ok(devices) => root_virtual_devices(devices, root_arn)
+            .into_iter()
             .map(|d| MfaDeviceFact {
                 kind: MfaKind::Virtual,
                 serial: Some(d.serial_number.clone()),
