@@ -2,6 +2,8 @@
 
 use crate::controls::{ControlId, ResourceType, Status};
 use crate::facts::Facts;
+use crate::pool_facts::pool_facts;
+use crate::resource_facts::FactSources;
 use crate::snapshot::{
     AccountSnapshot, AccountSummary, CredentialReport, DataError, FirstFactor, MfaConfiguration,
     SignInPolicy, VirtualMfaDevice,
@@ -38,11 +40,12 @@ pub struct ResourceFinding {
 
 /// Decides all five controls for one account, in [`ControlId::ALL`] order.
 pub fn evaluate(snapshot: &AccountSnapshot) -> Vec<ControlResult> {
+    let facts = FactSources::new(snapshot);
     vec![
-        root_mfa(snapshot),
-        root_hardware_mfa(snapshot),
-        user_mfa(snapshot, ControlId::Iam5),
-        user_mfa(snapshot, ControlId::Iam19),
+        root_mfa(snapshot, &facts),
+        root_hardware_mfa(snapshot, &facts),
+        user_mfa(snapshot, &facts, ControlId::Iam5),
+        user_mfa(snapshot, &facts, ControlId::Iam19),
         user_pool_mfa(snapshot),
     ]
 }
@@ -112,7 +115,7 @@ fn summary_evidence(summary: &AccountSummary) -> Value {
 }
 
 /// IAM.9: root credentials absent, or some MFA device enabled on root.
-fn root_mfa(snapshot: &AccountSnapshot) -> ControlResult {
+fn root_mfa(snapshot: &AccountSnapshot, facts: &FactSources) -> ControlResult {
     let control = ControlId::Iam9;
     let summary = match &snapshot.root.summary {
         Ok(summary) => summary,
@@ -126,14 +129,14 @@ fn root_mfa(snapshot: &AccountSnapshot) -> ControlResult {
             resource_id: snapshot.root_arn(),
             status,
             evidence: summary_evidence(summary),
-            facts: Facts::default(),
+            facts: facts.root(summary, control, status),
         }],
     )
 }
 
 /// The virtual devices assigned to root: those whose `User.Arn` is exactly the root ARN. Never
 /// decided from the device's name or the word "root" (both known false positives).
-fn root_virtual_devices<'a>(
+pub(crate) fn root_virtual_devices<'a>(
     devices: &'a [VirtualMfaDevice],
     root_arn: &str,
 ) -> Vec<&'a VirtualMfaDevice> {
@@ -144,7 +147,7 @@ fn root_virtual_devices<'a>(
 }
 
 /// IAM.6: root credentials absent, or root has MFA and no virtual device assigned to it.
-fn root_hardware_mfa(snapshot: &AccountSnapshot) -> ControlResult {
+fn root_hardware_mfa(snapshot: &AccountSnapshot, facts: &FactSources) -> ControlResult {
     let control = ControlId::Iam6;
     let summary = match &snapshot.root.summary {
         Ok(summary) => summary,
@@ -174,7 +177,7 @@ fn root_hardware_mfa(snapshot: &AccountSnapshot) -> ControlResult {
             resource_id: root_arn,
             status,
             evidence,
-            facts: Facts::default(),
+            facts: facts.root(summary, control, status),
         }],
     )
 }
@@ -182,7 +185,7 @@ fn root_hardware_mfa(snapshot: &AccountSnapshot) -> ControlResult {
 /// IAM.5 (console users only) and IAM.19 (every user): FAILED for a user without an enabled
 /// MFA device. A report that lists a user twice (broken or hostile) gives one finding for it,
 /// FAILED if either row fails, its evidence from the row that decided.
-fn user_mfa(snapshot: &AccountSnapshot, control: ControlId) -> ControlResult {
+fn user_mfa(snapshot: &AccountSnapshot, facts: &FactSources, control: ControlId) -> ControlResult {
     let report: &CredentialReport = match &snapshot.users {
         Ok(report) => report,
         Err(error) => return errored(control, error, Vec::new()),
@@ -195,10 +198,11 @@ fn user_mfa(snapshot: &AccountSnapshot, control: ControlId) -> ControlResult {
         .iter()
         .filter(|user| !console_only || user.password_enabled)
     {
+        let status = pass_if(user.mfa_active);
         let finding = ResourceFinding {
             resource_type: ResourceType::AwsIamUser,
             resource_id: user.arn.clone(),
-            status: pass_if(user.mfa_active),
+            status,
             evidence: json!({
                 // What decided the verdict: the user's MFA.
                 "source": user.mfa_source.to_string(),
@@ -216,7 +220,7 @@ fn user_mfa(snapshot: &AccountSnapshot, control: ControlId) -> ControlResult {
                 "access_key_1_active": user.access_key_1_active,
                 "access_key_2_active": user.access_key_2_active,
             }),
-            facts: Facts::default(),
+            facts: facts.user(user, report.read_at, status),
         };
         match rows_of.get_mut(user.arn.as_str()) {
             None => {
@@ -300,7 +304,7 @@ fn user_pool_mfa(snapshot: &AccountSnapshot) -> ControlResult {
                 resource_id: pool.arn.clone(),
                 status,
                 evidence,
-                facts: Facts::default(),
+                facts: pool_facts(pool, settings),
             });
         }
     }

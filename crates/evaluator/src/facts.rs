@@ -27,7 +27,8 @@ pub struct Facts {
     pub mfa_enforcement: Option<Enforcement>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stakes: Option<Stakes>,
-    /// On FAILED IAM.9, IAM.5 and IAM.19 resources only.
+    /// On FAILED IAM.9, IAM.5 and IAM.19 resources only; absent there too when the rules
+    /// cannot decide it (a user with a credential whose policies or keys were not read).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
     /// Cognito.5 pools: the first factors of the pool's sign-in.
@@ -36,6 +37,10 @@ pub struct Facts {
     /// Cognito.5 pools in scope with MFA on or optional: the second factors offered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub second_factors: Option<Vec<SecondFactor>>,
+    /// Why `second_factors` could not be read (`cognito-idp:GetUserPoolMfaConfig` failed): then
+    /// `second_factors` and `weak_mfa` are absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub second_factors_error: Option<String>,
     /// MFA `ON` with `SMS` the only second factor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weak_mfa: Option<bool>,
@@ -69,7 +74,9 @@ pub enum MfaKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MfaDeviceFact {
     pub kind: MfaKind,
-    pub serial: String,
+    /// The device's serial (an ARN, or a hardware token's serial); `null` for root's
+    /// `hardware_or_fido`, whose serial a role in the account cannot read.
+    pub serial: Option<String>,
     pub enabled_at: Option<DateTime<Utc>>,
 }
 
@@ -100,12 +107,17 @@ pub struct Enforcement {
 /// What an identity without MFA puts at stake.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stakes {
-    /// Absent when its policies were not read (`[audit] policies = false`).
+    /// Absent when its policies were not read (`[audit] policies = false`, or the call
+    /// failed), or when no policy grants it and one could not be read (`admin_unrecognised`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub admin_equivalent: Option<bool>,
-    /// The policies that make it admin-equivalent.
+    /// The policies that make it admin-equivalent (empty for root, which needs none).
     #[serde(default)]
     pub admin_via: Vec<String>,
+    /// When `admin_equivalent` is absent though the policies were read: what could not be
+    /// read (a document that is not a policy, a policy or group the answer did not carry).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub admin_unrecognised: Vec<String>,
     pub console_password: bool,
     pub password_last_used: Option<DateTime<Utc>>,
     /// Its active access keys; absent when they could not be read (a user created after the

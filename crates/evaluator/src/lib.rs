@@ -4,6 +4,12 @@
 //! The collector fills [`AccountSnapshot`]s from AWS; [`evaluate`] turns one into a
 //! [`ControlResult`] per control, each with per-resource findings and the evidence that decided
 //! them. The rules are Security Hub's, to the letter (see `docs/controls.md`).
+//!
+//! Beside each verdict ride the facts beyond the controls ([`Facts`]: kinds of device, MFA
+//! enforced by policy, what is at stake, the priority of a failing finding, a pool's factors),
+//! and [`mfa_guardrail_scps`] names an account's SCPs that deny weakening MFA. Policy documents
+//! are read here, from the JSON text the collector passes: one that cannot be read is a fact
+//! that says why, never a panic. Facts never change a verdict.
 
 mod authorization;
 mod compliance;
@@ -11,7 +17,14 @@ mod controls;
 mod evaluate;
 mod exceptions;
 mod facts;
+mod guardrails;
+mod identity_policies;
+mod kinds;
+mod policy;
+mod pool_facts;
+mod resource_facts;
 mod snapshot;
+mod stakes;
 pub mod wire_names;
 
 pub use authorization::{
@@ -27,6 +40,8 @@ pub use exceptions::{
 pub use facts::{
     AccessKeyStake, Enforcement, EnforcementState, Facts, MfaDeviceFact, MfaKind, Priority, Stakes,
 };
+pub use guardrails::mfa_guardrail_scps;
+pub use kinds::{mfa_kind, UnknownSerial};
 pub use snapshot::{
     AccountSnapshot, AccountSummary, CentralizedRootAccess, CredentialReport, DataError,
     FirstFactor, IamUser, MfaConfiguration, PoolSettings, RegionUserPools, ReportFreshness,

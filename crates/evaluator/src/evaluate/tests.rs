@@ -744,3 +744,6 @@ fn every_control_has_its_catalogue_entry() {
     let ids: Vec<_> = evaluate(&snapshot()).iter().map(|r| r.control).collect();
     assert_eq!(ids, ControlId::ALL);
 }
+
+/// The facts beyond the controls, as each resource carries them.
+mod facts;
