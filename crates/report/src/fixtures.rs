@@ -88,6 +88,7 @@ pub fn stakes(
                 })
                 .collect(),
         ),
+        admin_unrecognised: Vec::new(),
     }
 }
 
@@ -113,12 +114,12 @@ pub fn user_with_every_fact(account: &str, name: &str, status: Status) -> Resour
     user.facts.mfa_devices = Some(vec![
         MfaDeviceFact {
             kind: MfaKind::Fido,
-            serial: format!("arn:aws:iam::{account}:u2f/user/{name}/key"),
+            serial: Some(format!("arn:aws:iam::{account}:u2f/user/{name}/key")),
             enabled_at: Some(day(2026, 1, 5)),
         },
         MfaDeviceFact {
             kind: MfaKind::Virtual,
-            serial: format!("arn:aws:iam::{account}:mfa/{name}"),
+            serial: Some(format!("arn:aws:iam::{account}:mfa/{name}")),
             enabled_at: None,
         },
     ]);

@@ -250,6 +250,7 @@ fn critical_world() -> (SweepReport, World) {
             console_password: true,
             password_last_used: None,
             access_keys: Some(Vec::new()),
+            admin_unrecognised: Vec::new(),
         });
         resource
     };
