@@ -58,7 +58,8 @@ def main() -> int:
         elif "delete_login_profile" in change:
             iam.delete_login_profile(UserName=change["delete_login_profile"])
         elif "create_user" in change:
-            create_user(iam, args.account, UserSpec(change["create_user"], change["kind"]))
+            create_user(iam, args.account, UserSpec(change["create_user"], change["kind"]),
+                        args.endpoint)
         elif "set_sign_in" in change:
             cognito = client(args.endpoint, "cognito-idp", region=change["region"], creds=creds)
             pools = cognito.list_user_pools(MaxResults=60)["UserPools"]
