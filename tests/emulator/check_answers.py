@@ -3,12 +3,16 @@
 (issue 23) against AWS's API: each answer's raw XML or JSON has only the members botocore's
 service model knows, at the places it knows them, and says what AWS says.
 
-Usage: check_answers.py --endpoint http://127.0.0.1:PORT
+Usage: check_answers.py --endpoint http://127.0.0.1:PORT [--expected EXPECTED.json]
 
 It works on an emulator as it is, seeded or not: it makes an organization when there is none,
 enables SCPs when they are not, and makes one member account of its own ("answers-check-N"),
-where it builds what it reads. Exit 0 when every check passes; otherwise each failure is
-printed and the exit status is 1.
+where it builds what it reads. With --expected (seed.py's file, of this emulator's seeding) it
+also reads every assessed account as the auditor does (through the audit role) and checks that
+the answers hold the facts the file records: each user's devices and their kinds, the credential
+report's use columns, the policies that `by`, `admin_via` and `unrecognised` name applying to the
+user in GetAccountAuthorizationDetails, the guardrail SCPs in force, the pools' second factors.
+Exit 0 when every check passes; otherwise each failure is printed and the exit status is 1.
 """
 
 from __future__ import annotations
@@ -474,15 +478,158 @@ def check_pools(cognito: Any, raw: Raw) -> None:
         "InvalidParameterException", "SetUserPoolMfaConfig with an unknown FactorConfiguration")
 
 
+# ---------------------------------------------------------------------------------------------
+# The seeded organization against its expected facts
+# ---------------------------------------------------------------------------------------------
+
+
+def kind_of(serial: str) -> str:
+    """docs/controls.md: a device's kind from its serial."""
+    if not serial.startswith("arn:"):
+        return "hardware_totp"
+    resource = serial.split(":", 5)[-1]
+    for prefix, kind in (("mfa/", "virtual"), ("u2f/", "fido"), ("sms-mfa/", "sms")):
+        if resource.startswith(prefix):
+            return kind
+    return "error"
+
+
+def report_time(value: str) -> str | None:
+    """A credential report's time as the expected file writes it (None: never, N/A)."""
+    if not value or value in ("N/A", "no_information", "not_supported"):
+        return None
+    return value.replace("+00:00", "Z")
+
+
+def stakes_of(row: dict[str, str], console: bool | None = None) -> dict:
+    """What the credential report says is at stake; root's password is GetAccountSummary's
+    (its row says `not_supported`)."""
+    keys = [{"active": True,
+             "last_used_date": report_time(row[f"access_key_{n}_last_used_date"]),
+             "last_used_service": None if row[f"access_key_{n}_last_used_service"] == "N/A"
+             else row[f"access_key_{n}_last_used_service"]}
+            for n in (1, 2) if row.get(f"access_key_{n}_active") == "true"]
+    if console is None:
+        console = row.get("password_enabled") == "true"
+    return {"console_password": console,
+            "password_last_used": report_time(row.get("password_last_used", ""))
+            if console else None, "access_keys": keys}
+
+
+def policies_applying(details: dict, arn: str) -> set[str]:
+    """The identity policies that apply to a user, named as the expected file names them."""
+    user = next((u for u in details["UserDetailList"] if u["Arn"] == arn), None)
+    if user is None:
+        return set()
+    names = {f"{arn}:inline/{p['PolicyName']}" for p in user.get("UserPolicyList", [])}
+    names |= {p["PolicyArn"] for p in user.get("AttachedManagedPolicies", [])}
+    groups = {g["GroupName"]: g for g in details["GroupDetailList"]}
+    for group_name in user.get("GroupList", []):
+        group = groups.get(group_name, {})
+        names |= {f"{group.get('Arn')}:inline/{p['PolicyName']}"
+                  for p in group.get("GroupPolicyList", [])}
+        names |= {p["PolicyArn"] for p in group.get("AttachedManagedPolicies", [])}
+    return names
+
+
+def second_factors_of(config: dict) -> list[str]:
+    offered = []
+    if config.get("SmsMfaConfiguration"):
+        offered.append("SMS")
+    if config.get("SoftwareTokenMfaConfiguration", {}).get("Enabled"):
+        offered.append("SOFTWARE_TOKEN")
+    if config.get("EmailMfaConfiguration"):
+        offered.append("EMAIL")
+    if config.get("WebAuthnConfiguration", {}).get("FactorConfiguration") == \
+            "MULTI_FACTOR_WITH_USER_VERIFICATION":
+        offered.append("WEB_AUTHN")
+    return offered
+
+
+def scps_in_force(org: Any) -> dict[str, set[str]]:
+    """Each target's SCPs: policy id -> every target it is attached to."""
+    policies, _ = all_pages(org.list_policies, "Policies", Filter="SERVICE_CONTROL_POLICY")
+    return {p["Id"]: {t["TargetId"] for t in all_pages(
+        org.list_targets_for_policy, "Targets", PolicyId=p["Id"])[0]} for p in policies}
+
+
+def check_seeded(endpoint: str, expected: dict) -> None:
+    org = client(endpoint, "organizations")
+    management = expected["management_account_id"]
+    targets = scps_in_force(org)
+    guardrail_ids = {s["id"] for s in expected.get("scps", {}).values() if s["guardrail"]}
+    sts = client(endpoint, "sts")
+    for account_id, entry in sorted(expected["accounts"].items()):
+        facts = entry.get("facts")
+        if entry["outcome"] != "assessed" or facts is None:
+            continue
+        name = entry["account_name"]
+        chain, child = {account_id}, account_id
+        while True:
+            parent = org.list_parents(ChildId=child)["Parents"][0]
+            chain.add(parent["Id"])
+            if parent["Type"] == "ROOT":
+                break
+            child = parent["Id"]
+        in_force = sorted(p for p, attached in targets.items()
+                          if p in guardrail_ids and attached & chain)
+        check((in_force if account_id != management else []) == facts["mfa_guardrail_scps"],
+              f"{name}: guardrail SCPs in force {in_force} as expected")
+        creds = None if account_id == management else sts.assume_role(
+            RoleArn=f"arn:aws:iam::{account_id}:role/{expected['audit_role_name']}",
+            RoleSessionName="check-answers", ExternalId=expected["external_id"])["Credentials"]
+        iam = client(endpoint, "iam", creds)
+        rows = {row["arn"]: row for row in report_rows(iam).values()}
+        pages = list(iam.get_paginator("get_account_authorization_details").paginate(
+            Filter=["User", "Group", "LocalManagedPolicy", "AWSManagedPolicy"]))
+        details = {key: [item for page in pages for item in page[key]]
+                   for key in ("UserDetailList", "GroupDetailList", "Policies")}
+        root = rows.get(f"arn:aws:iam::{account_id}:root", {})
+        summary = iam.get_account_summary()["SummaryMap"]
+        root_stakes = stakes_of(root, summary.get("AccountPasswordPresent") == 1)
+        check(root_stakes == facts["root"]["stakes"],
+              f"{name}: root's stakes {root_stakes} as expected")
+        for arn, user in facts["users"].items():
+            devices = iam.list_mfa_devices(UserName=arn.rsplit("/", 1)[-1])["MFADevices"]
+            got = [{"kind": kind_of(d["SerialNumber"]), "serial": d["SerialNumber"]}
+                   for d in devices]
+            check(got == user["mfa_devices"], f"{arn}: devices {got} as expected")
+            check(stakes_of(rows.get(arn, {})) == user["stakes"],
+                  f"{arn}: stakes {stakes_of(rows.get(arn, {}))} as expected")
+            named = set(user["mfa_enforcement"]["by"] + user["mfa_enforcement"]["unrecognised"]
+                        + user["admin_via"])
+            applying = policies_applying(details, arn)
+            check(named <= applying, f"{arn}: the policies named apply to it "
+                                     f"({sorted(named - applying)} do not)")
+        listed = {p["Arn"] for p in details["Policies"]}
+        attached = {p["PolicyArn"] for u in details["UserDetailList"]
+                    for p in u.get("AttachedManagedPolicies", [])}
+        attached |= {p["PolicyArn"] for g in details["GroupDetailList"]
+                     for p in g.get("AttachedManagedPolicies", [])}
+        check(attached <= listed, f"{name}: every attached managed policy is in Policies")
+        for pool_arn, pool in facts["pools"].items():
+            region, pool_id = pool_arn.split(":")[3], pool_arn.rsplit("/", 1)[-1]
+            if pool["second_factors"] is None or region not in expected["regions"]:
+                continue
+            config = client(endpoint, "cognito-idp", creds, region).get_user_pool_mfa_config(
+                UserPoolId=pool_id)
+            check(second_factors_of(config) == pool["second_factors"],
+                  f"{pool_arn}: second factors {second_factors_of(config)} as expected")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--endpoint", required=True)
+    parser.add_argument("--expected", help="seed.py's expected file: check the seeded facts")
     args = parser.parse_args()
     endpoint = args.endpoint.rstrip("/")
     host = urlparse(endpoint).hostname or ""
     if not (host == "localhost" or host.startswith("127.") or host == "::1"):
         print(f"check_answers.py: refusing {endpoint}: loopback only", file=sys.stderr)
         return 2
+    if args.expected:
+        with open(args.expected) as handle:
+            check_seeded(endpoint, json.load(handle))
     org, root_id, scps_enabled = organization(endpoint)
     org_raw = Raw(org)
     account_id, creds = member_account(endpoint, org)
