@@ -159,7 +159,8 @@ def role_detail(backend: IAMBackend, role: Any) -> str:
 
 
 def policy_detail(policy: ManagedPolicy) -> str:
-    versions = [element("Document", encode_document(v.document)) + element("VersionId", v.version_id)
+    versions = [element("Document", encode_document(v.document))
+                + element("VersionId", v.version_id)
                 + element("IsDefaultVersion", str(bool(v.is_default)).lower())
                 + element("CreateDate", stamp(v.create_date))
                 for v in policy.versions]

@@ -86,7 +86,8 @@ What this adds to stock moto (pinned in requirements.txt):
     `GetUserPoolMfaConfig` with `EmailMfaConfiguration` and `WebAuthnConfiguration`
     (`FactorConfiguration` `SINGLE_FACTOR` | `MULTI_FACTOR_WITH_USER_VERIFICATION`), which moto
     drops, and MFA on with email as its only factor, which moto refuses.
-  check_answers.py asserts each of these answers' shape against a running emulator.
+  check_answers.py asserts each of these answers' shape against a running emulator (and, with
+  --expected, that the seeded demo organization's answers hold the facts seed.py expects).
 - A request log and per-operation counters, so tests can check which operations reached AWS.
 
 Control API (JSON over HTTP, same port), under /_mfa_ext/:
@@ -616,7 +617,8 @@ class Extension:
             account = str(body.pop("account_id"))
             set_root_state(account, RootState(**body))
             return Response("{}", content_type="application/json")
-        if path in ("/_mfa_ext/mfa-device", "/_mfa_ext/credential-use") and request.method == "POST":
+        if (path in ("/_mfa_ext/mfa-device", "/_mfa_ext/credential-use")
+                and request.method == "POST"):
             body = request.get_json(force=True)
             backend = iam_backends[str(body.get("account_id", DEFAULT_ACCOUNT_ID))][PARTITION]
             try:

@@ -19,7 +19,30 @@ ago, none at all); the guardrail SCP (deploy/remediation/protect-mfa-scp.json) a
 OU, to one account elsewhere and to the management account, where it never applies, and an SCP
 that is no guardrail on the root; user pools whose only second factor is SMS, and pools with
 TOTP, email and passkeys. Each assessed account's `facts` in the expected file says what the rules
-make of them (see facts_for).
+make of them (see facts_for):
+
+  "facts": {
+    "mfa_guardrail_scps": ["p-…"],   # guardrail SCPs in force; [] on the management account
+    "root": {"mfa_kinds": ["virtual"] | ["hardware_or_fido"] | [],
+             "stakes": {"console_password", "password_last_used", "access_keys"},
+             "priority": "critical" | null},  # on a FAILED IAM.9 only
+    "users": {"<user ARN>": {
+        "mfa_kinds": ["virtual", "fido"],    # in the order enabled, as ListMFADevices lists them
+        "mfa_devices": [{"kind", "serial"}],
+        "phishing_resistant": bool,
+        "mfa_enforcement": {"state": "enforced" | "not_enforced" | "not_recognised",
+                            "by": [policy], "unrecognised": [policy]},
+        "admin_equivalent": bool, "admin_via": [policy],
+        "stakes": {"console_password": bool, "password_last_used": "RFC 3339" | null,
+                   "access_keys": [{"active": true, "last_used_date", "last_used_service"}]},
+        "priority": "critical" | "high" | "medium" | "low" | null}},  # null: the user has MFA
+    "pools": {"<pool ARN>": {"sign_in_factors": [...],
+                             "second_factors": [...] | null,  # password-only pools, MFA not OFF
+                             "weak_mfa": bool | null}}}       # null: the pool is not in scope
+
+A policy is named by its ARN (managed) or as `<user or group ARN>:inline/<name>`. Times are
+those the seed gave the emulator (RFC 3339, UTC, whole seconds); "high" counts 90 days back from
+`seeded_at`. The top level gains "scps" (each seeded SCP: id, guardrail, targets) and "seeded_at".
 
 Usage: seed.py --endpoint http://127.0.0.1:PORT --expected out.json [--scale N]
 """
@@ -584,7 +607,8 @@ def facts_for(account_id: str, spec: AccountSpec, pool_arns: dict, devices: dict
             return sorted({name for name, document in applied
                            if label in documents.labels(document)})
 
-        enforcing, unrecognised, admin_via = named("enforces"), named("unrecognised"), named("admin")
+        enforcing, unrecognised = named("enforces"), named("unrecognised")
+        admin_via = named("admin")
         state = ("enforced" if enforcing else "not_recognised" if unrecognised
                  else "not_enforced")
         console, mfa = USER_KINDS[user.kind]

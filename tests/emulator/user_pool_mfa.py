@@ -77,8 +77,8 @@ def set_configuration(pool: Any, request: dict[str, Any]) -> tuple[int, str]:
     if web_authn is not None:
         factor = web_authn.get("FactorConfiguration")
         if factor is not None and factor not in FACTOR_CONFIGURATIONS:
-            return error("InvalidParameterException",
-                         f"[FactorConfiguration] must be one of {', '.join(FACTOR_CONFIGURATIONS)}.")
+            return error("InvalidParameterException", "[FactorConfiguration] must be one of "
+                         f"{', '.join(FACTOR_CONFIGURATIONS)}.")
         verification = web_authn.get("UserVerification")
         if verification is not None and verification not in USER_VERIFICATIONS:
             return error("InvalidParameterException",
