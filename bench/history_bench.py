@@ -120,20 +120,28 @@ def time_query(url: str, query: str, runs: int) -> list[float]:
     return times
 
 
-def time_report(auditor: str, url: str, fmt: str, runs: int) -> tuple[list[float], int]:
-    """Wall times of `mfa-auditor report --format FMT` (connect, read, render, write), and the
-    size of what it wrote."""
+SLOW_STATEMENT = re.compile(r'slow statement.*?summary="([^"]*)".*?elapsed_secs=([0-9.]+)'
+                            r'.*?slow_threshold=(\S+)')
+
+
+def time_report(auditor: str, url: str, fmt: str,
+                runs: int) -> tuple[list[float], int, list[tuple[str, float, str]]]:
+    """Wall times of `mfa-auditor report --format FMT` (connect, read, render, write), the
+    size of what it wrote, and the statements it logged as slow in the timed runs (summary,
+    seconds, threshold)."""
     env = dict(os.environ, DATABASE_URL=url)
     command = [auditor, "--config", os.path.join(ROOT, "config", "default.toml"), "--quiet",
                "report", "--format", fmt]
-    times, size = [], 0
+    times, size, slow = [], 0, []
     for run in range(runs + 1):
         started = time.monotonic()
         done = subprocess.run(command, env=env, capture_output=True, check=True)
         if run > 0:  # the first run warms the caches
             times.append(time.monotonic() - started)
+            slow += [(m[1], float(m[2]), m[3])
+                     for m in SLOW_STATEMENT.finditer(done.stderr.decode(errors="replace"))]
         size = len(done.stdout)
-    return times, size
+    return times, size, slow
 
 
 def main() -> int:
@@ -193,8 +201,8 @@ def main() -> int:
     if args.auditor:
         for fmt in ("html", "json"):
             print(f"timing report --format {fmt} ...", file=sys.stderr)
-            times, size = time_report(args.auditor, url, fmt, args.report_runs)
-            reports.append((fmt, statistics.median(times), max(times), size))
+            times, size, slow = time_report(args.auditor, url, fmt, args.report_runs)
+            reports.append((fmt, statistics.median(times), max(times), size, slow))
 
     date = datetime.now(timezone.utc).strftime("%Y-%m-%d")
     version = psql(url, "\\pset tuples_only on\nSHOW server_version;\n").strip()
@@ -228,11 +236,20 @@ def main() -> int:
         print("\n| `mfa-auditor report` (latest sweep, the year's coverage) | median | slowest | "
               "size | size / 5 MB | slowest / 2 s |")
         print("|---|---|---|---|---|---|")
-        for fmt, median, slowest, size in reports:
+        for fmt, median, slowest, size, _ in reports:
             print(f"| `--format {fmt}` | {median:.2f} s | {slowest:.2f} s | "
                   f"{size / 2**20:.2f} MiB | {size / 5e6:.2f} | {slowest / 2:.2f} |")
         print(f"\n{args.report_runs} timed runs each after one warm-up run: the whole command "
               f"(start, connect, read, render, write to a pipe), release build.")
+        for fmt, _, _, _, slow in reports:
+            by_statement: dict[str, list[float]] = {}
+            for summary, seconds, _ in slow:
+                by_statement.setdefault(summary, []).append(seconds)
+            said = "; ".join(f"`{summary}` {len(secs)} times, {min(secs):.2f} to {max(secs):.2f} s"
+                             for summary, secs in by_statement.items())
+            threshold = f" (over {slow[0][2]})" if slow else ""
+            print(f"\nStatements `--format {fmt}` logged as slow{threshold} in its timed runs: "
+                  f"{said or 'none'}.")
     for view, shape in explain:
         print(f"\nEXPLAIN (ANALYZE, BUFFERS) of `{view}`, {shape}, after the timed runs:\n")
         plan = psql(url, f"EXPLAIN (ANALYZE, BUFFERS) {QUERIES[view][shape]};\n")
