@@ -50,7 +50,8 @@ async fn report(
         _ => {
             let evidence = match format {
                 ReportFormat::Json | ReportFormat::Ocsf | ReportFormat::Asff => Evidence::Full,
-                ReportFormat::Text | ReportFormat::Html | ReportFormat::Csv => Evidence::Summary,
+                ReportFormat::Csv => Evidence::Summary,
+                ReportFormat::Text | ReportFormat::Html => Evidence::Page,
             };
             let mut report = store.load_report_with(selector, evidence).await?;
             if let Some(standards) = &standards {

@@ -70,7 +70,7 @@ fn unauthorized() -> Response {
 async fn latest_report(store: &Store) -> Response {
     let page = async {
         let report = store
-            .load_report_with(&SweepSelector::LatestFinished, Evidence::Summary)
+            .load_report_with(&SweepSelector::LatestFinished, Evidence::Page)
             .await?;
         crate::report_command::html_report(store, &report).await
     };

@@ -41,7 +41,11 @@ pub enum Evidence {
     /// centralized root access line), and why a resource is not evaluated (the
     /// `not_evaluated` key alone); other resources' evidence is null. The text and HTML
     /// reports show no other evidence, and reading it is most of the time a large report takes.
+    /// Every resource's facts (the CSV shows them on every row).
     Summary,
+    /// [`Evidence::Summary`], with the facts of failing resources and user pools alone: what
+    /// the text and HTML reports show of them (Fix first, the weak pools).
+    Page,
 }
 
 /// The end of a day in UTC: the first instant of the next.
@@ -171,7 +175,9 @@ impl Store {
                          WHEN f.status = 'NOT_APPLICABLE'
                          THEN jsonb_build_object('not_evaluated', f.evidence->'not_evaluated')
                          ELSE 'null'::jsonb END AS evidence,
-                    f.ordinal, f.facts,
+                    f.ordinal,
+                    CASE WHEN NOT $6 OR f.status = 'FAILED' OR f.control_id = $7
+                         THEN f.facts END AS facts,
                     CASE WHEN f.status = 'FAILED' THEN f.first_seen_at END AS failing_since,
                     x.exception_id, se.owner AS exception_owner,
                     se.reason AS exception_reason, se.expires AS exception_expires,
@@ -191,6 +197,9 @@ impl Store {
         .bind(evidence == Evidence::Full)
         // Kept in a summary: the centralized root access line counts root credentials by it.
         .bind(ControlId::Iam9.as_str())
+        .bind(evidence == Evidence::Page)
+        // Kept on a page: the weak user pools section reads pools' facts.
+        .bind(ControlId::Cognito5.as_str())
         .fetch_all(&self.pool)
         .await
         .map_err(query_error("read of a sweep's findings"))?;

@@ -320,6 +320,56 @@ async fn a_summary_report_keeps_only_the_root_users_evidence(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "mfa_store::MIGRATOR")]
+async fn a_page_report_keeps_the_facts_of_failing_resources_and_pools_alone(pool: PgPool) {
+    let store = locked_store(&pool).await;
+    let with_facts = |mut resource: mfa_report::ResourceReport| {
+        resource.facts.phishing_resistant = Some(false);
+        resource
+    };
+    let account = fixtures::assessed(
+        A,
+        vec![
+            fixtures::control(
+                ControlId::Iam19,
+                vec![
+                    with_facts(fixtures::iam_user(A, "alice", F)),
+                    with_facts(fixtures::iam_user(A, "bob", Status::Passed)),
+                ],
+            ),
+            fixtures::control(
+                ControlId::Cognito5,
+                vec![with_facts(fixtures::pool(A, "us-east-1_a", true))],
+            ),
+        ],
+    );
+    let id = "00000000-0000-4000-8000-000000000001";
+    store.sweep(&sweep_info(id, night(10)), &[account]).await;
+    let facts_read = |evidence: mfa_store::Evidence| {
+        let store = &store;
+        async move {
+            let report = store
+                .load_report_with(&SweepSelector::Latest, evidence)
+                .await
+                .unwrap();
+            report.accounts[0]
+                .controls
+                .iter()
+                .flat_map(|c| &c.resources)
+                .map(|r| r.facts.phishing_resistant.is_some())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        facts_read(mfa_store::Evidence::Summary).await,
+        vec![true, true, true]
+    );
+    assert_eq!(
+        facts_read(mfa_store::Evidence::Page).await,
+        vec![true, false, true]
+    );
+}
+
+#[sqlx::test(migrator = "mfa_store::MIGRATOR")]
 async fn as_of_a_day_an_interrupted_sweep_after_the_last_finished_one_is_not_the_frame(
     pool: PgPool,
 ) {
