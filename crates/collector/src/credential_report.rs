@@ -1,8 +1,12 @@
 //! Parses the IAM credential report (CSV). The report is untrusted input: a missing column, a
 //! value outside the documented set or bytes that are not UTF-8 are errors, never guesses.
+//! `usage.rs` reads the credential-use columns (last use of the password and of each key).
 
 use chrono::{DateTime, Utc};
 use mfa_evaluator::{CredentialReport, IamUser, ReportFreshness, UserSource};
+use usage::{KeyColumns, Row, UsageColumns};
+
+mod usage;
 
 /// Why a credential report could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -21,11 +25,73 @@ pub enum ReportParseError {
         column: &'static str,
         value: String,
     },
+    #[error(
+        "the credential report's row {row} has {column} = {value:?}, which the credential \
+         report format does not write there"
+    )]
+    BadValue {
+        row: usize,
+        column: &'static str,
+        value: String,
+    },
     #[error("the credential report's row {row} has an empty user name or ARN")]
     MissingIdentity { row: usize },
+    #[error("the credential report has more than one <root_account> row (rows {first} and {row})")]
+    TwoRootRows { first: usize, row: usize },
 }
 
 const ROOT_ROW: &str = "<root_account>";
+
+/// Where each column the parser reads is, by name.
+struct Columns {
+    user: usize,
+    arn: usize,
+    password: usize,
+    mfa: usize,
+    usage: UsageColumns,
+}
+
+impl Columns {
+    fn find(headers: &csv::StringRecord) -> Result<Columns, ReportParseError> {
+        let column = |name: &'static str| {
+            headers
+                .iter()
+                .position(|h| h.trim() == name)
+                .ok_or(ReportParseError::MissingColumn(name))
+        };
+        let key = |active, date, service| -> Result<KeyColumns, ReportParseError> {
+            Ok(KeyColumns {
+                active: column(active)?,
+                active_name: active,
+                last_used_date: column(date)?,
+                date_name: date,
+                last_used_service: column(service)?,
+                service_name: service,
+            })
+        };
+        Ok(Columns {
+            user: column("user")?,
+            arn: column("arn")?,
+            password: column("password_enabled")?,
+            mfa: column("mfa_active")?,
+            usage: UsageColumns {
+                password_last_used: column("password_last_used")?,
+                keys: [
+                    key(
+                        "access_key_1_active",
+                        "access_key_1_last_used_date",
+                        "access_key_1_last_used_service",
+                    )?,
+                    key(
+                        "access_key_2_active",
+                        "access_key_2_last_used_date",
+                        "access_key_2_last_used_service",
+                    )?,
+                ],
+            },
+        })
+    }
+}
 
 /// Parses the report's bytes. Columns are found by name, so reordered or added columns are fine.
 pub fn parse_credential_report(
@@ -43,77 +109,76 @@ pub fn parse_credential_report(
         .has_headers(true)
         .flexible(false)
         .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| ReportParseError::BadRow {
-            row: 0,
-            message: e.to_string(),
-        })?
-        .clone();
-    let column = |name: &'static str| {
-        headers
-            .iter()
-            .position(|h| h.trim() == name)
-            .ok_or(ReportParseError::MissingColumn(name))
-    };
-    let user_col = column("user")?;
-    let arn_col = column("arn")?;
-    let password_col = column("password_enabled")?;
-    let mfa_col = column("mfa_active")?;
-    let key1_col = column("access_key_1_active")?;
-    let key2_col = column("access_key_2_active")?;
+    let headers = reader.headers().map_err(|e| ReportParseError::BadRow {
+        row: 0,
+        message: e.to_string(),
+    })?;
+    let columns = Columns::find(headers)?;
 
     let mut users = Vec::new();
+    let mut root_usage = None;
+    let mut root_row = None;
     for (index, record) in reader.records().enumerate() {
-        let row = index + 1;
+        let number = index + 1;
         let record = record.map_err(|e| ReportParseError::BadRow {
-            row,
+            row: number,
             message: e.to_string(),
         })?;
         let field = |col: usize| record.get(col).unwrap_or("").trim();
-        let name = field(user_col);
-        if name == ROOT_ROW {
+        let row = Row {
+            number,
+            field: &field,
+        };
+        if field(columns.user) == ROOT_ROW {
+            if let Some(first) = root_row {
+                return Err(ReportParseError::TwoRootRows { first, row: number });
+            }
+            root_row = Some(number);
+            // Root's password is never `password_enabled` (`not_supported`): its last use is
+            // read as written (`N/A` without one).
+            root_usage = Some(row.usage(&columns.usage, true)?);
             continue;
         }
-        let arn = field(arn_col);
-        if name.is_empty() || arn.is_empty() {
-            return Err(ReportParseError::MissingIdentity { row });
-        }
-        let boolean = |col: usize, column: &'static str| match field(col) {
-            "true" => Ok(true),
-            "false" => Ok(false),
-            other => Err(ReportParseError::BadBoolean {
-                row,
-                column,
-                value: other.chars().take(40).collect(),
-            }),
-        };
-        users.push(IamUser {
-            name: name.to_string(),
-            arn: arn.to_string(),
-            password_enabled: boolean(password_col, "password_enabled")?,
-            mfa_active: boolean(mfa_col, "mfa_active")?,
-            access_key_1_active: boolean(key1_col, "access_key_1_active")?,
-            access_key_2_active: boolean(key2_col, "access_key_2_active")?,
-            in_report: true,
-            mfa_source: UserSource::CredentialReport,
-            console_source: UserSource::CredentialReport,
-            mfa_devices: None,
-            usage: None,
-        });
+        users.push(user(&row, &columns)?);
     }
     Ok(CredentialReport {
         generated_at,
         read_at,
         users,
         freshness,
-        root_usage: None,
+        root_usage,
+    })
+}
+
+/// An IAM user's row.
+fn user(row: &Row<'_>, columns: &Columns) -> Result<IamUser, ReportParseError> {
+    let name = (row.field)(columns.user);
+    let arn = (row.field)(columns.arn);
+    if name.is_empty() || arn.is_empty() {
+        return Err(ReportParseError::MissingIdentity { row: row.number });
+    }
+    let password_enabled = row.boolean(columns.password, "password_enabled")?;
+    let mfa_active = row.boolean(columns.mfa, "mfa_active")?;
+    let keys = &columns.usage.keys;
+    Ok(IamUser {
+        name: name.to_string(),
+        arn: arn.to_string(),
+        password_enabled,
+        mfa_active,
+        access_key_1_active: row.boolean(keys[0].active, keys[0].active_name)?,
+        access_key_2_active: row.boolean(keys[1].active, keys[1].active_name)?,
+        in_report: true,
+        mfa_source: UserSource::CredentialReport,
+        console_source: UserSource::CredentialReport,
+        mfa_devices: None,
+        usage: Some(row.usage(&columns.usage, password_enabled)?),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mfa_evaluator::AccessKeyUse;
 
     const HEADER: &str = "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,cert_1_last_rotated,cert_2_active,cert_2_last_rotated";
 
@@ -170,11 +235,231 @@ mod tests {
 
     #[test]
     fn tolerates_a_bom_reordered_and_extra_columns() {
-        let text = "\u{feff}mfa_active,extra,arn,user,password_enabled,access_key_2_active,access_key_1_active\n\
-                    true,x,\"arn:aws:iam::111122223333:user/a,b\",\"a,b\",false,false,false\n";
+        let text = "\u{feff}mfa_active,extra,arn,user,password_enabled,access_key_2_active,access_key_1_active,\
+                    password_last_used,access_key_1_last_used_date,access_key_1_last_used_service,\
+                    access_key_2_last_used_date,access_key_2_last_used_service\n\
+                    true,x,\"arn:aws:iam::111122223333:user/a,b\",\"a,b\",false,false,false,N/A,N/A,N/A,N/A,N/A\n";
         let report = parse(text).expect("parses");
         assert_eq!(report.users[0].name, "a,b");
         assert!(report.users[0].mfa_active);
+    }
+
+    /// A report row with every usage column given.
+    #[allow(clippy::too_many_arguments)]
+    fn used(
+        user: &str,
+        password: &str,
+        password_last_used: &str,
+        key1: &str,
+        key1_date: &str,
+        key1_service: &str,
+        key2: &str,
+        key2_date: &str,
+        key2_service: &str,
+    ) -> String {
+        format!("{user},arn:aws:iam::111122223333:user/{user},2026-01-01T00:00:00+00:00,{password},{password_last_used},N/A,N/A,false,{key1},N/A,{key1_date},us-east-1,{key1_service},{key2},N/A,{key2_date},us-east-1,{key2_service},false,N/A,false,N/A")
+    }
+
+    #[test]
+    fn reads_each_identitys_credential_use_for_what_it_has_now() {
+        let date = |text: &str| {
+            Some(
+                DateTime::parse_from_rfc3339(text)
+                    .expect("a date")
+                    .with_timezone(&Utc),
+            )
+        };
+        let text = [
+            HEADER.to_string(),
+            used(
+                "<root_account>",
+                "not_supported",
+                "2026-02-01T08:00:00+00:00",
+                "true",
+                "N/A",
+                "N/A",
+                "false",
+                "N/A",
+                "N/A",
+            ),
+            used(
+                "jess",
+                "true",
+                "2026-03-01T10:20:30+00:00",
+                "true",
+                "2026-03-02T00:00:00+00:00",
+                "s3",
+                "true",
+                "N/A",
+                "N/A",
+            ),
+            // No console password: its old last use is not a credential it has; an inactive
+            // key's columns are not read at all.
+            used(
+                "ci",
+                "false",
+                "2025-01-01T00:00:00+00:00",
+                "false",
+                "whatever",
+                "??",
+                "true",
+                "no_information",
+                "N/A",
+            ),
+            used(
+                "new",
+                "true",
+                "no_information",
+                "false",
+                "N/A",
+                "N/A",
+                "false",
+                "N/A",
+                "N/A",
+            ),
+        ]
+        .join("\n");
+        let report = parse(&text).expect("parses");
+        let root = report.root_usage.expect("the root row's use");
+        assert_eq!(root.password_last_used, date("2026-02-01T08:00:00Z"));
+        assert_eq!(root.active_access_keys.len(), 1);
+        let usage = |i: usize| report.users[i].usage.clone().expect("in the report");
+        assert_eq!(usage(0).password_last_used, date("2026-03-01T10:20:30Z"));
+        assert_eq!(
+            usage(0).active_access_keys,
+            vec![
+                AccessKeyUse {
+                    last_used_date: date("2026-03-02T00:00:00Z"),
+                    last_used_service: Some("s3".into()),
+                },
+                AccessKeyUse {
+                    last_used_date: None,
+                    last_used_service: None,
+                },
+            ]
+        );
+        assert_eq!(usage(1).password_last_used, None);
+        assert_eq!(usage(1).active_access_keys.len(), 1, "key 2 only");
+        assert_eq!(usage(2).password_last_used, None, "no_information");
+        assert!(usage(2).active_access_keys.is_empty());
+    }
+
+    #[test]
+    fn a_usage_value_outside_the_format_names_its_row_and_column() {
+        let cases = [
+            (
+                used(
+                    "a",
+                    "true",
+                    "last week",
+                    "false",
+                    "N/A",
+                    "N/A",
+                    "false",
+                    "N/A",
+                    "N/A",
+                ),
+                "password_last_used",
+                "last week",
+            ),
+            (
+                used(
+                    "a", "false", "N/A", "true", "", "N/A", "false", "N/A", "N/A",
+                ),
+                "access_key_1_last_used_date",
+                "",
+            ),
+            (
+                used(
+                    "a",
+                    "false",
+                    "N/A",
+                    "false",
+                    "N/A",
+                    "N/A",
+                    "true",
+                    "N/A",
+                    "S3 Console",
+                ),
+                "access_key_2_last_used_service",
+                "S3 Console",
+            ),
+            (
+                used(
+                    "<root_account>",
+                    "not_supported",
+                    "never",
+                    "false",
+                    "N/A",
+                    "N/A",
+                    "false",
+                    "N/A",
+                    "N/A",
+                ),
+                "password_last_used",
+                "never",
+            ),
+        ];
+        for (line, column, value) in cases {
+            let text = [
+                HEADER.to_string(),
+                used(
+                    "ok", "false", "N/A", "false", "N/A", "N/A", "false", "N/A", "N/A",
+                ),
+                line,
+            ]
+            .join("\n");
+            let error = parse(&text).expect_err(column);
+            assert_eq!(
+                error,
+                ReportParseError::BadValue {
+                    row: 2,
+                    column,
+                    value: value.into()
+                }
+            );
+            assert!(
+                error.to_string().contains(&format!("row 2 has {column}")),
+                "{error}"
+            );
+        }
+        let twice = [
+            HEADER.to_string(),
+            used(
+                "<root_account>",
+                "not_supported",
+                "N/A",
+                "false",
+                "N/A",
+                "N/A",
+                "false",
+                "N/A",
+                "N/A",
+            ),
+            used(
+                "<root_account>",
+                "not_supported",
+                "N/A",
+                "false",
+                "N/A",
+                "N/A",
+                "false",
+                "N/A",
+                "N/A",
+            ),
+        ]
+        .join("\n");
+        assert_eq!(
+            parse(&twice),
+            Err(ReportParseError::TwoRootRows { first: 1, row: 2 })
+        );
+        let no_column = HEADER.replace(",access_key_2_last_used_service", "");
+        assert_eq!(
+            parse(&no_column),
+            Err(ReportParseError::MissingColumn(
+                "access_key_2_last_used_service"
+            ))
+        );
     }
 
     #[test]

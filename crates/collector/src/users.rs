@@ -263,6 +263,7 @@ pub(crate) async fn live_users(
                 ),
             };
             let in_report = row.is_some();
+            let usage = row.as_ref().and_then(|r| r.usage.clone());
             Ok::<_, CollectError>(IamUser {
                 name,
                 arn,
@@ -274,7 +275,7 @@ pub(crate) async fn live_users(
                 mfa_source,
                 console_source,
                 mfa_devices: None,
-                usage: None,
+                usage,
             })
         }
     }))
