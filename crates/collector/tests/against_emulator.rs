@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use mfa_collector::{
-    AccountCollector, AccountState, AuditRole, AwsSettings, Caller, LimitSettings,
+    AccountCollector, AccountState, AuditReads, AuditRole, AwsSettings, Caller, LimitSettings,
     OrganizationReader, RegionScope, ReportSettings,
 };
 use mfa_evaluator::{PoolSettings, SignInPolicy};
@@ -45,6 +45,7 @@ fn collector(sdk: &aws_config::SdkConfig, expected: &Value) -> AccountCollector 
             deadline: Duration::from_secs(30),
             max_age: Duration::from_secs(4 * 3600),
         },
+        AuditReads::ALL,
     )
 }
 
