@@ -228,12 +228,23 @@ async fn the_scps_are_read_once_and_placed_down_the_ou_tree() {
         *by.entry(r["operation"].as_str().unwrap()).or_default() += 1;
         by
     });
-    // The seeded SCPs and AWS's own FullAWSAccess: one description and one target list each.
+    // The seeded SCPs and AWS's own FullAWSAccess: one description each, and their targets in
+    // pages of 20 (FullAWSAccess is attached to the root, every OU and every account).
+    let pages = |targets: usize| targets.div_ceil(20).max(1);
+    let full_access =
+        1 + expected["ou_ids"].as_object().unwrap().len() + organization.accounts.len();
+    let target_pages = pages(full_access)
+        + expected["scps"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|scp| pages(scp["targets"].as_array().unwrap().len()))
+            .sum::<usize>();
     let want = BTreeMap::from([
         ("ListRoots", 1),
         ("ListPolicies", 1),
         ("DescribePolicy", seeded + 1),
-        ("ListTargetsForPolicy", seeded + 1),
+        ("ListTargetsForPolicy", target_pages),
     ]);
     assert_eq!(operations, want, "once per sweep, nothing per account");
     let guardrails: BTreeSet<&str> = expected["scps"]

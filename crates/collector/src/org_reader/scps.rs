@@ -20,6 +20,10 @@ const LIST_POLICIES: &str = "organizations:ListPolicies";
 const DESCRIBE_POLICY: &str = "organizations:DescribePolicy";
 const LIST_TARGETS: &str = "organizations:ListTargetsForPolicy";
 
+/// The most `MaxResults` `ListPolicies` and `ListTargetsForPolicy` take (1 to 20): the fewest
+/// pages. `p-FullAWSAccess` is attached to every OU and account where SCPs are on.
+const MOST_RESULTS: i32 = 20;
+
 impl OrganizationReader {
     /// Every SCP of the organization and where it is attached. `management_account_id`: the
     /// account SCPs never apply to.
@@ -86,7 +90,7 @@ impl OrganizationReader {
             self.client
                 .list_policies()
                 .filter(PolicyType::ServiceControlPolicy)
-                .set_max_results(self.page_size)
+                .max_results(self.page_size.unwrap_or(MOST_RESULTS))
                 .set_next_token(token)
                 .send()
         };
@@ -141,7 +145,7 @@ impl OrganizationReader {
             self.client
                 .list_targets_for_policy()
                 .policy_id(id)
-                .set_max_results(self.page_size)
+                .max_results(self.page_size.unwrap_or(MOST_RESULTS))
                 .set_next_token(token)
                 .send()
         };
