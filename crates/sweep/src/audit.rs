@@ -255,3 +255,27 @@ pub(crate) fn not_audited_report(planned: PlannedAccount, error_region: &str) ->
         mfa_guardrail_scps_error: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fakes::plan_of;
+
+    #[test]
+    fn scps_that_could_not_be_read_are_every_accounts_error() {
+        let refused = DataError {
+            operation: "organizations:ListPolicies".to_string(),
+            region: "us-east-1".to_string(),
+            code: Some("AccessDeniedException".to_string()),
+            message: "not authorized".to_string(),
+            request_id: Some("r-1".to_string()),
+        };
+        let scps: SweepScps = Arc::new(Err(refused.clone()));
+        for planned in plan_of(3).accounts {
+            assert_eq!(
+                scps_in_force(&scps, &planned, "us-east-1"),
+                Err(refused.clone())
+            );
+        }
+    }
+}
