@@ -13,13 +13,24 @@ JSON is a list of changes, each one of:
   {"set_sign_in": "pool", "region": R, "factors": ["PASSWORD", ...]}
                                        the pool's AllowedFirstAuthFactors (UpdateUserPool; its
                                        MFA setting is passed again, as AWS resets what is left out)
+  {"enable_device": "user", "serial": S}
+                                       a device of any kind enabled on the user, as the console
+                                       enables a FIDO key (POST /_mfa_ext/mfa-device)
+  {"credential_use": "user" or "<root_account>", "password_last_used": T,
+   "access_keys": [{"last_used_date": T, "last_used_service": "s3"}, null]}
+                                       when credentials were last used; T is RFC 3339 text,
+                                       {"days_ago": N} or null (POST /_mfa_ext/credential-use)
+  {"attach_user_policy": "user", "policy_arn": ARN}
+                                       a managed policy attached (AWS managed ones included)
+  {"put_user_policy": "user", "name": N, "document": {...}}
+                                       an inline policy put on the user
 """
 
 import argparse
 import json
 import sys
 
-from seed import UserSpec, client, create_user
+from seed import UserSpec, client, create_user, ext
 
 
 def main() -> int:
@@ -58,7 +69,8 @@ def main() -> int:
         elif "delete_login_profile" in change:
             iam.delete_login_profile(UserName=change["delete_login_profile"])
         elif "create_user" in change:
-            create_user(iam, args.account, UserSpec(change["create_user"], change["kind"]))
+            create_user(iam, args.account, UserSpec(change["create_user"], change["kind"]),
+                        args.endpoint.rstrip("/"))
         elif "set_sign_in" in change:
             cognito = client(args.endpoint, "cognito-idp", region=change["region"], creds=creds)
             pools = cognito.list_user_pools(MaxResults=60)["UserPools"]
@@ -67,6 +79,20 @@ def main() -> int:
             cognito.update_user_pool(
                 UserPoolId=pool_id, MfaConfiguration=mfa,
                 Policies={"SignInPolicy": {"AllowedFirstAuthFactors": change["factors"]}})
+        elif "enable_device" in change:
+            ext(args.endpoint.rstrip("/"), "mfa-device", {"account_id": args.account,
+                                              "user_name": change["enable_device"],
+                                              "serial": change["serial"]})
+        elif "credential_use" in change:
+            body = {key: value for key, value in change.items() if key != "credential_use"}
+            ext(args.endpoint.rstrip("/"), "credential-use", {"account_id": args.account,
+                                                  "user_name": change["credential_use"], **body})
+        elif "attach_user_policy" in change:
+            iam.attach_user_policy(UserName=change["attach_user_policy"],
+                                   PolicyArn=change["policy_arn"])
+        elif "put_user_policy" in change:
+            iam.put_user_policy(UserName=change["put_user_policy"], PolicyName=change["name"],
+                                PolicyDocument=json.dumps(change["document"]))
         else:
             print(f"unknown change {change}", file=sys.stderr)
             return 2

@@ -61,6 +61,33 @@ What this adds to stock moto (pinned in requirements.txt):
   `GeneratedTime`, cached per account for `credential_report_cache_seconds` (AWS: four hours;
   default 0, a new report at every generation) and ready `credential_report_generation_seconds`
   after generation starts. Stock moto rebuilds it live at every read with a 2015 date.
+- The facts beyond the five controls (issue 23), as AWS answers them where stock moto does not:
+  - IAM users' MFA devices (iam_users.py): `EnableMFADevice` refuses what AWS refuses (a FIDO
+    key or passkey, `arn:…:u2f/…`, is registered in the console only; SMS MFA,
+    `arn:…:sms-mfa/…`, can no longer be enrolled; a virtual device never created; a ninth
+    device), where moto enables any serial; FIDO, SMS and any other device enabled on a user
+    through POST /_mfa_ext/mfa-device, then listed by `ListMFADevices` with its `EnableDate` and
+    counted in the credential report's `mfa_active`, as AWS lists the ones that exist;
+  - credential use (iam_users.py): a user's and root's `password_last_used` and each access
+    key's last use (date, service, region), which moto never records, set through POST
+    /_mfa_ext/credential-use; the credential report's user rows as AWS writes them (`N/A` where
+    moto writes `not_supported` or a made-up date);
+  - identity policies (iam_policies.py): AWS managed policies (`AdministratorAccess`, ...) exist
+    in every account, where moto knows none unless it loads all of them everywhere;
+    `GetAccountAuthorizationDetails` paginated by `MaxItems`/`Marker`, its managed policies
+    with `PolicyName` and `PolicyId`, the AWS managed ones in use only, every document
+    URL-encoded (RFC 3986), where moto answers everything at once, without names and ids,
+    listing either no AWS managed policy or all ~1,500 of them;
+  - service control policies (organization_policies.py): `ListTargetsForPolicy` in pages of at
+    most 20 (`p-FullAWSAccess` is attached to every OU and account), `MaxResults` over 20 and
+    foreign `NextToken`s refused, `AttachPolicy` of an SCP refused until SCPs are enabled in the
+    root, where moto answers every target at once and attaches anything;
+  - user pools' second factors (user_pool_mfa.py): `SetUserPoolMfaConfig` and
+    `GetUserPoolMfaConfig` with `EmailMfaConfiguration` and `WebAuthnConfiguration`
+    (`FactorConfiguration` `SINGLE_FACTOR` | `MULTI_FACTOR_WITH_USER_VERIFICATION`), which moto
+    drops, and MFA on with email as its only factor, which moto refuses.
+  check_answers.py asserts each of these answers' shape against a running emulator (and, with
+  --expected, that the seeded demo organization's answers hold the facts seed.py expects).
 - A request log and per-operation counters, so tests can check which operations reached AWS.
 
 Control API (JSON over HTTP, same port), under /_mfa_ext/:
@@ -70,6 +97,16 @@ Control API (JSON over HTTP, same port), under /_mfa_ext/:
   POST /_mfa_ext/organization-features  {"trusted_access": bool, "features": [names]}
   POST /_mfa_ext/regions   {"account_id", "enabled": [opt-in regions]}: the account's opt-in
                            regions (regions.py)
+  POST /_mfa_ext/mfa-device  {"account_id", "user_name", "serial", "enabled_at" (optional)}: a
+                           device of any kind enabled on an IAM user, as the console enables a
+                           passkey or security key (`arn:aws:iam::<account>:u2f/user/<name>/<id>`)
+                           and as SMS devices (`arn:aws:iam::<account>:sms-mfa/<name>`) survive
+                           (iam_users.py)
+  POST /_mfa_ext/credential-use  {"account_id", "user_name" (or "<root_account>"),
+                           "password_last_used", "access_keys": [key 1, key 2]}, each key
+                           {"last_used_date", "last_used_service", "last_used_region"} or null
+                           (never used); a time is RFC 3339 text, {"days_ago": N} or null; a
+                           field left out is left as it was (iam_users.py)
   GET  /_mfa_ext/requests  the request log, oldest first: service, operation, account (the
                            account a member-account session acts in, or that AssumeRole enters;
                            empty for the caller's own calls), region, status, time
@@ -93,11 +130,16 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qs
 
+import iam_policies
+import iam_users
+import organization_policies
 import regions
+import user_pool_mfa
 from credential_report import CredentialReports
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from moto.iam.exceptions import ReportNotPresentException
 from moto.iam.models import AccountSummary, IAMBackend, VirtualMfaDevice, iam_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
@@ -181,28 +223,40 @@ def _summary_map(self: AccountSummary) -> dict[str, Any]:
 
 AccountSummary.summary_map = property(_summary_map)  # type: ignore[assignment]
 
-_original_get_credential_report = IAMBackend.get_credential_report
+CREDENTIAL_REPORT_HEADER = (
+    "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,"
+    "password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,"
+    "access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,"
+    "access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,"
+    "access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,"
+    "cert_1_last_rotated,cert_2_active,cert_2_last_rotated")
 
 
 def _get_credential_report(self: IAMBackend) -> str:
-    report = _original_get_credential_report(self)
-    header, _, users = report.partition("\n")
+    """The report as AWS writes it: the `<root_account>` row, then each user's (iam_users.py)."""
+    if not self.credential_report:
+        raise ReportNotPresentException("Credential report not present")
     state = root_state(self.account_id)
-    fields = [
+    use = iam_users.root_use_columns(self.account_id, state.password_present,
+                                     state.access_keys_present)
+    root = [
         "<root_account>",
         root_arn(self.account_id),
         "2020-01-01T00:00:00+00:00",
         "not_supported",  # AWS reports the root password this way
-        "no_information" if state.password_present else "N/A",
+        use["password_last_used"],
         "not_supported",
         "not_supported",
         "true" if state.mfa_enabled else "false",
-        "true" if state.access_keys_present else "false",
-        "N/A", "N/A", "N/A", "N/A",
-        "false", "N/A", "N/A", "N/A", "N/A",
-        "false", "N/A", "false", "N/A",
     ]
-    return header + "\n" + ",".join(fields) + "\n" + users
+    for index in (1, 2):
+        root += [use[f"access_key_{index}_{column}"] for column in
+                 ("active", "last_rotated", "last_used_date", "last_used_region",
+                  "last_used_service")]
+    root += ["false", "N/A", "false", "N/A"]
+    rows = [CREDENTIAL_REPORT_HEADER, ",".join(root)]
+    rows += [iam_users.user_row(self, user) for user in self.users.values()]
+    return "\n".join(rows) + "\n"
 
 
 IAMBackend.get_credential_report = _get_credential_report  # type: ignore[assignment]
@@ -403,6 +457,8 @@ class Extension:
             code = "ExpiredTokenException" if service in ("organizations", "cognito-idp") else "ExpiredToken"
             response = error_for(service, code, "The security token included in the request is expired")
         if response is None:
+            response = self.refusal(service, operation, account, params, body)
+        if response is None:
             captured: dict[str, Any] = {}
 
             def capture(status: str, headers: Any, exc_info: Any = None) -> Any:
@@ -410,14 +466,21 @@ class Extension:
                 captured["headers"] = headers
                 return lambda _data: None
 
+            own = own_answer(service, operation, account, region, params, body)
             if service == "iam" and operation in REPORT_OPERATIONS:
                 chunks = credential_report_answer(operation, account, capture)
+            elif own is not None:
+                own_status, content_type, chunks = own
+                capture(f"{own_status} {'OK' if own_status == 200 else 'Error'}",
+                        [("Content-Type", content_type), ("Content-Length", str(len(chunks)))])
             else:
                 chunks = b"".join(self.moto(environ, capture))
             status = int(captured["status"].split()[0])
             answered = chunks
             if status == 200 and operation == "DescribeUserPool":
                 chunks = current_mfa_configuration(account, region, chunks)
+            if status == 200 and service == "organizations" and operation == "ListTargetsForPolicy":
+                chunks = organization_policies.page_targets(body, chunks)
             rewritten = rewrite(FAULTS, service, operation, account, chunks)
             if status == 200 and operation == "ListUserPools":
                 delete_first_pool(FAULTS, account, region, chunks)
@@ -503,6 +566,24 @@ class Extension:
                 return query_error("ReportInProgress", "Report generation in progress", 404)
         return None
 
+    def refusal(self, service: str, operation: str, account: str, params: dict[str, list[str]],
+                body: bytes) -> Response | None:
+        """AWS's refusal of a request stock moto would carry out (iam_users.py,
+        organization_policies.py)."""
+        if service == "iam" and operation == "EnableMFADevice":
+            refused = iam_users.refuse_enable(
+                iam_backends[account or DEFAULT_ACCOUNT_ID][PARTITION], params)
+            if refused is not None:
+                code, message = refused
+                return query_error(code, message, 404 if code == "NoSuchEntity" else 409)
+        if service == "organizations":
+            backend = organizations_backends[account or DEFAULT_ACCOUNT_ID]["aws"]
+            refused_json = organization_policies.refuse(operation, body, backend)
+            if refused_json is not None:
+                status, text = refused_json
+                return Response(text, status=status, content_type="application/x-amz-json-1.1")
+        return None
+
     def check_assume_role(self, params: dict[str, list[str]]) -> Response | None:
         role_arn = (params.get("RoleArn") or [""])[0]
         denied = query_error(
@@ -535,6 +616,18 @@ class Extension:
             body = request.get_json(force=True)
             account = str(body.pop("account_id"))
             set_root_state(account, RootState(**body))
+            return Response("{}", content_type="application/json")
+        if (path in ("/_mfa_ext/mfa-device", "/_mfa_ext/credential-use")
+                and request.method == "POST"):
+            body = request.get_json(force=True)
+            backend = iam_backends[str(body.get("account_id", DEFAULT_ACCOUNT_ID))][PARTITION]
+            try:
+                if path == "/_mfa_ext/mfa-device":
+                    iam_users.enable_device(backend, body)
+                else:
+                    iam_users.set_credential_use(backend, body)
+            except iam_users.ControlError as error:
+                return Response(str(error), status=400)
             return Response("{}", content_type="application/json")
         if path == "/_mfa_ext/organization-features" and request.method == "POST":
             body = request.get_json(force=True)
@@ -588,6 +681,22 @@ def session_expired(access_key: str) -> bool:
     with LOG_LOCK:
         ends = SESSION_ENDS.get(access_key)
     return ends is not None and time.time() >= ends
+
+
+def own_answer(service: str, operation: str, account: str, region: str,
+               params: dict[str, list[str]], body: bytes) -> tuple[int, str, bytes] | None:
+    """(HTTP status, content type, body) of an operation this emulator answers itself, as AWS
+    does, instead of moto (iam_policies.py, user_pool_mfa.py); None for the others."""
+    account = account or DEFAULT_ACCOUNT_ID
+    if service == "iam" and operation == "GetAccountAuthorizationDetails":
+        status, text = iam_policies.answer_authorization_details(
+            iam_backends[account][PARTITION], params)
+        return status, "text/xml", text.encode()
+    if service == "cognito-idp":
+        answered = user_pool_mfa.answer(operation, account, region, body)
+        if answered is not None:
+            return answered[0], "application/x-amz-json-1.1", answered[1].encode()
+    return None
 
 
 REPORT_OPERATIONS = ("GenerateCredentialReport", "GetCredentialReport")
