@@ -141,11 +141,14 @@ async fn a_report_iam_made_hours_ago_is_confirmed_live_and_every_change_is_decid
         "FAILED"
     );
 
-    // What it cost: the users listed once; a device check per user without a virtual device
-    // (console-virtual, newcomer); a console check per user without MFA (the same two).
+    // What it cost: the users listed once; a device read per user without a virtual device
+    // (console-virtual, newcomer: the read that confirms their MFA lists their devices too, with
+    // the default [audit] mfa_devices), one per user with a virtual device for its kinds
+    // (console-none, jess): one per user, never two; a console check per user without MFA
+    // (console-virtual, newcomer).
     let requests = emulator.requests();
     assert_eq!(calls(&requests, "ListUsers", &prod_web), 1);
-    assert_eq!(calls(&requests, "ListMFADevices", &prod_web), 2);
+    assert_eq!(calls(&requests, "ListMFADevices", &prod_web), 4);
     assert_eq!(calls(&requests, "GetLoginProfile", &prod_web), 2);
     // dev-web: console-none, programmatic-none and no-credentials have no virtual device and
     // no MFA: three of each.

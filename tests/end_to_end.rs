@@ -68,8 +68,9 @@ async fn a_sweep_of_the_demo_organization_matches_the_seeders_expectations() {
 
 /// AWS calls are the cost on real AWS: per account exactly AssumeRole, GetAccountSummary,
 /// ListVirtualMFADevices (plus pages), GenerateCredentialReport, GetCredentialReport, one
-/// ListUserPools per region and one DescribeUserPool per pool; the organization costs calls
-/// per OU, never per account.
+/// ListUserPools per region and one DescribeUserPool per pool, and the facts' reads
+/// (`common::facts_call_budget`); the organization costs calls per OU and SCP, never per
+/// account.
 fn check_call_budget(requests: &[Value], expected: &Value) {
     check_account_call_budget(requests, expected);
     let organization: Vec<&str> = requests
@@ -77,8 +78,13 @@ fn check_call_budget(requests: &[Value], expected: &Value) {
         .filter(|r| r["service"] == "organizations")
         .map(|r| r["operation"].as_str().unwrap())
         .collect();
-    // Describe + ListRoots + ListAccounts, then two calls for each of the 9 parents.
-    assert_eq!(organization.len(), 3 + 2 * 9, "{organization:?}");
+    // Describe + ListRoots + ListAccounts, then two calls for each of the 9 parents; the SCPs
+    // once per sweep, never per account.
+    assert_eq!(
+        organization.len(),
+        3 + 2 * 9 + common::scp_call_budget(expected),
+        "{organization:?}"
+    );
     assert!(!organization.contains(&"ListParents"));
 }
 

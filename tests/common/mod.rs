@@ -249,7 +249,10 @@ fn compare_control(control: &Value, want_controls: &Value, context: &str) {
 
 /// Each seeded account got exactly the AWS calls one audit of it makes: 0 when skipped, 1 (the
 /// refused AssumeRole) when it errors, 5 + regions + user pools (+ extra MFA device pages) when
-/// assessed. Across two runs (interrupted, then resumed) this says each was audited once.
+/// assessed, and with the default `[audit] mfa_devices` and `policies` (`facts_call_budget`)
+/// one `GetAccountAuthorizationDetails`, one `ListMFADevices` per user with MFA and one
+/// `GetUserPoolMfaConfig` per searched pool in Cognito.5's scope with MFA on or optional.
+/// Across two runs (interrupted, then resumed) this says each was audited once.
 pub fn check_account_call_budget(requests: &[Value], expected: &Value) {
     let regions = expected["regions"].as_array().unwrap().len();
     for (account_id, want) in expected["accounts"].as_object().unwrap() {
@@ -264,7 +267,10 @@ pub fn check_account_call_budget(requests: &[Value], expected: &Value) {
                 let seeded = &want["seeded"];
                 let virtual_devices = seeded["assigned_virtual_devices"].as_u64().unwrap() as usize;
                 let extra_device_pages = virtual_devices / 100;
-                5 + regions + searched_pools(expected, want).len() + extra_device_pages
+                5 + regions
+                    + searched_pools(expected, want).len()
+                    + extra_device_pages
+                    + facts_call_budget(expected, want)
             }
         };
         assert_eq!(
@@ -273,6 +279,47 @@ pub fn check_account_call_budget(requests: &[Value], expected: &Value) {
             want["account_name"]
         );
     }
+}
+
+/// The calls of the facts beyond the controls in one assessed account (`want`), as a sweep
+/// with the default `[audit] mfa_devices = true` and `policies = true` makes them.
+pub fn facts_call_budget(expected: &Value, want: &Value) -> usize {
+    let seeded = &want["seeded"];
+    let users_with_mfa = seeded["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|user| user["mfa"] == true)
+        .count();
+    let pools_asking_for_mfa = searched_pools(expected, want)
+        .into_iter()
+        .filter(|pool| {
+            let password_only = pool["first_factors"].is_null()
+                || pool["first_factors"] == serde_json::json!(["PASSWORD"]);
+            password_only && (pool["mfa"] == "ON" || pool["mfa"] == "OPTIONAL")
+        })
+        .count();
+    1 + users_with_mfa + pools_asking_for_mfa
+}
+
+/// The Organizations calls of the SCPs, once per sweep: `ListRoots`, then, where the seeder
+/// enabled SCPs (its `scps`, beside AWS's own `FullAWSAccess`, attached to the root, every OU
+/// and every account), `ListPolicies`, a `DescribePolicy` per SCP and its targets in pages of
+/// 20 (`ListTargetsForPolicy`).
+pub fn scp_call_budget(expected: &Value) -> usize {
+    let Some(seeded) = expected["scps"].as_object() else {
+        return 1;
+    };
+    let pages = |targets: usize| targets.div_ceil(20).max(1);
+    let full_access = 1
+        + expected["ou_ids"].as_object().map_or(0, |ous| ous.len())
+        + expected["accounts"].as_object().unwrap().len();
+    let target_pages = pages(full_access)
+        + seeded
+            .values()
+            .map(|scp| pages(scp["targets"].as_array().unwrap().len()))
+            .sum::<usize>();
+    1 + 1 + (seeded.len() + 1) + target_pages
 }
 
 /// The seeded user pools of an account (`want`, its entry in `expected`) that a sweep of the

@@ -1,19 +1,23 @@
 //! Collects one member account: assumes the audit role, then reads root state, IAM users and
 //! Cognito user pools, each part concurrently and each with its own error.
 
+use crate::authorization::authorization_details;
 use crate::call_context::CallContext;
 use crate::caller::{Caller, Target};
 use crate::cognito::user_pools_in_region;
 use crate::error::CollectError;
 use crate::guard::ReadOnlyGuard;
 use crate::limits::QuotaKey;
+use crate::mfa_devices::fill_devices;
 use crate::partitions::partition_of_arn;
 use crate::regions::{enabled_regions, not_enabled_said, RegionScope};
 use crate::root_state::{account_summary, assigned_virtual_devices};
 use crate::session::Session;
 use crate::users::{credential_report, live_users, GenerationEstimate, ReportSettings};
 use aws_credential_types::Credentials;
-use mfa_evaluator::{AccountSnapshot, DataError, RegionUserPools, RootSnapshot};
+use mfa_evaluator::{
+    AccountSnapshot, CredentialReport, DataError, RegionUserPools, RootSnapshot, VirtualMfaDevice,
+};
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,6 +33,30 @@ pub struct AuditRole {
     /// How long each account's session lasts (AssumeRole's `DurationSeconds`); the
     /// configuration keeps an account's deadline below it.
     pub session_duration: Duration,
+}
+
+/// The reads beyond the five controls, each costing calls of its own: the users' MFA devices
+/// (`[audit] mfa_devices`: `ListMFADevices` per user with MFA, and each in-scope user pool's
+/// second factors) and the identity policies (`[audit] policies`:
+/// `GetAccountAuthorizationDetails`, and the organization's SCPs once per sweep). What is not
+/// read is `None` in the snapshot, never guessed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuditReads {
+    pub mfa_devices: bool,
+    pub policies: bool,
+}
+
+impl AuditReads {
+    /// Every read: the configuration's default.
+    pub const ALL: AuditReads = AuditReads {
+        mfa_devices: true,
+        policies: true,
+    };
+    /// The five controls alone.
+    pub const NONE: AuditReads = AuditReads {
+        mfa_devices: false,
+        policies: false,
+    };
 }
 
 /// Collects accounts; cheap to clone and share across workers.
@@ -48,6 +76,8 @@ pub struct AccountCollector {
     report: ReportSettings,
     /// How long IAM takes to make a report, learned by the sweep's accounts together.
     generation: Arc<GenerationEstimate>,
+    /// What is read beyond the five controls.
+    reads: AuditReads,
 }
 
 impl AccountCollector {
@@ -59,6 +89,7 @@ impl AccountCollector {
         partition: String,
         regions: RegionScope,
         report: ReportSettings,
+        reads: AuditReads,
     ) -> AccountCollector {
         AccountCollector {
             sts: aws_sdk_sts::Client::from_conf(
@@ -74,6 +105,7 @@ impl AccountCollector {
             regions,
             report,
             generation: Arc::new(GenerationEstimate::new()),
+            reads,
         }
     }
 
@@ -116,16 +148,20 @@ impl AccountCollector {
         let iam = aws_sdk_iam::Client::from_conf(iam_config);
         let ctx = CallContext::new(account_id, &self.home_region, &self.caller, deadline);
         let pools = self.user_pools(ctx, &partition, credentials.clone());
-        let (summary, devices, report, user_pools) = tokio::join!(
+        let policies = async {
+            match self.reads.policies {
+                true => Some(authorization_details(&iam, ctx).await),
+                false => None,
+            }
+        };
+        let (summary, devices, report, user_pools, authorization) = tokio::join!(
             account_summary(&iam, ctx),
             assigned_virtual_devices(&iam, ctx),
             credential_report(&iam, ctx, self.report, &self.generation),
             pools,
+            policies,
         );
-        let users = match report {
-            Ok(report) => live_users(&iam, ctx, report, &devices).await,
-            Err(error) => Err(error),
-        };
+        let users = self.users(&iam, ctx, report, &devices).await;
         Ok(AccountSnapshot {
             account_id: account_id.to_string(),
             partition,
@@ -135,9 +171,26 @@ impl AccountCollector {
             },
             users: users.map_err(|e| e.to_data_error()),
             user_pools,
-            authorization: None,
+            authorization: authorization.map(|read| read.map_err(|e| e.to_data_error())),
+            // The organization's, placed on the account by the sweep (`OrganizationScps`).
             scps_in_force: None,
         })
+    }
+
+    /// The users as they are now, each with its MFA devices when `[audit] mfa_devices` asks.
+    async fn users(
+        &self,
+        iam: &aws_sdk_iam::Client,
+        ctx: CallContext<'_>,
+        report: Result<CredentialReport, CollectError>,
+        devices: &Result<Vec<VirtualMfaDevice>, CollectError>,
+    ) -> Result<CredentialReport, CollectError> {
+        let read_devices = self.reads.mfa_devices;
+        let mut report = live_users(iam, ctx, report?, devices, read_devices).await?;
+        if read_devices {
+            fill_devices(iam, ctx, &mut report.users).await;
+        }
+        Ok(report)
     }
 
     /// The session's credentials, and its partition as the session's own ARN gives it: the
@@ -255,7 +308,7 @@ impl AccountCollector {
                 let ctx = ctx.in_region(region);
                 RegionUserPools {
                     region: region.clone(),
-                    pools: user_pools_in_region(client, ctx, partition)
+                    pools: user_pools_in_region(client, ctx, partition, self.reads.mfa_devices)
                         .await
                         .map_err(|e| not_enabled_said(&self.regions, e).to_data_error()),
                 }

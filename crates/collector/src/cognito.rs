@@ -1,6 +1,7 @@
 //! Cognito user pools in one account and region: the list, then each pool read whole with
 //! `DescribeUserPool`, which carries both what Cognito.5 needs: the MFA setting and the sign-in
-//! policy (`ListUserPools` carries neither).
+//! policy (`ListUserPools` carries neither); then, when asked, the second factors of the pools
+//! in scope with MFA on or optional (`cognito/second_factors.rs`).
 
 use crate::call_context::{CallContext, Quota};
 use crate::error::{CollectError, ErrorClass};
@@ -8,7 +9,12 @@ use crate::paginate::{paginate, Page};
 use aws_sdk_cognitoidentityprovider::types::{AuthFactorType, UserPoolMfaType, UserPoolType};
 use chrono::Utc;
 use futures::stream::{self, StreamExt};
-use mfa_evaluator::{FirstFactor, MfaConfiguration, PoolSettings, SignInPolicy, UserPool};
+use mfa_evaluator::{
+    DataError, FirstFactor, MfaConfiguration, PoolSettings, SecondFactor, SignInPolicy, UserPool,
+};
+use second_factors::{asks_for_a_second_factor, second_factors};
+
+mod second_factors;
 
 /// Per-pool calls in flight at once within one account and region.
 const POOL_CONCURRENCY: usize = 4;
@@ -16,10 +22,13 @@ const POOL_CONCURRENCY: usize = 4;
 const LIST: &str = "cognito-idp:ListUserPools";
 const DESCRIBE: &str = "cognito-idp:DescribeUserPool";
 
+/// The region's pools, each described; with `read_factors` (`[audit] mfa_devices`), the second
+/// factors of those in Cognito.5's scope that ask for MFA.
 pub(crate) async fn user_pools_in_region(
     client: &aws_sdk_cognitoidentityprovider::Client,
     ctx: CallContext<'_>,
     partition: &str,
+    read_factors: bool,
 ) -> Result<Vec<UserPool>, CollectError> {
     let listed = paginate(ctx.list_call(LIST), |token| async move {
         let page = ctx
@@ -74,19 +83,42 @@ pub(crate) async fn user_pools_in_region(
                 ),
                 Err(error) => (None, Err(error.to_data_error())),
             };
+            let second_factors = match &settings {
+                Ok(settings) if read_factors && asks_for_a_second_factor(settings) => {
+                    Some(factors(client, ctx, &id).await?)
+                }
+                _ => None,
+            };
             Some(UserPool {
                 id,
                 name,
                 arn,
                 settings,
                 read_at: Utc::now(),
-                second_factors: None,
+                second_factors,
             })
         })
         .buffered(POOL_CONCURRENCY)
         .collect()
         .await;
     Ok(pools.into_iter().flatten().collect())
+}
+
+/// A pool's second factors, or its read's error; `None` when the pool was deleted since it was
+/// described (then, as for `DescribeUserPool`, there is nothing to decide about it).
+async fn factors(
+    client: &aws_sdk_cognitoidentityprovider::Client,
+    ctx: CallContext<'_>,
+    id: &str,
+) -> Option<Result<Vec<SecondFactor>, DataError>> {
+    match second_factors(client, ctx, id).await {
+        Err(error) if error.class == ErrorClass::NotFound => {
+            tracing::debug!(account_id = ctx.account_id, region = ctx.region,
+                            user_pool_id = %id, "user pool deleted since it was described");
+            None
+        }
+        read => Some(read.map_err(|e| e.to_data_error())),
+    }
 }
 
 /// A call sent to `region`: one client per account serves every region it searches (a client

@@ -13,9 +13,11 @@ use aws_smithy_types::config_bag::ConfigBag;
 /// `Organizations`, `Cognito Identity Provider`).
 ///
 /// - `sts:AssumeRole`
-/// - `organizations:List*`, `organizations:Describe*`
-/// - `iam:List*`, `iam:Get*`, `iam:GenerateCredentialReport`
-/// - `cognito-idp:List*`, `cognito-idp:Describe*`, `cognito-idp:Get*`
+/// - `organizations:List*`, `organizations:Describe*` (the SCPs' `ListPolicies`,
+///   `DescribePolicy`, `ListTargetsForPolicy` among them)
+/// - `iam:List*`, `iam:Get*` (`GetAccountAuthorizationDetails` among them),
+///   `iam:GenerateCredentialReport`
+/// - `cognito-idp:List*`, `cognito-idp:Describe*`, `cognito-idp:Get*` (`GetUserPoolMfaConfig`)
 /// - `account:ListRegions`
 pub fn is_allowed(service: &str, operation: &str) -> bool {
     let read = |prefixes: &[&str]| prefixes.iter().any(|p| operation.starts_with(p));
@@ -69,6 +71,11 @@ mod tests {
             ("STS", "AssumeRole"),
             ("Organizations", "ListAccounts"),
             ("Organizations", "DescribeOrganization"),
+            ("Organizations", "ListPolicies"),
+            ("Organizations", "DescribePolicy"),
+            ("Organizations", "ListTargetsForPolicy"),
+            ("IAM", "ListMFADevices"),
+            ("IAM", "GetAccountAuthorizationDetails"),
             ("IAM", "GetAccountSummary"),
             ("IAM", "ListVirtualMFADevices"),
             ("IAM", "GenerateCredentialReport"),
@@ -86,6 +93,9 @@ mod tests {
             ("STS", "AssumeRoleWithWebIdentity"),
             ("Organizations", "CloseAccount"),
             ("Organizations", "CreateAccount"),
+            ("Organizations", "AttachPolicy"),
+            ("Organizations", "UpdatePolicy"),
+            ("Organizations", "EnablePolicyType"),
             ("IAM", "CreateUser"),
             ("IAM", "DeactivateMFADevice"),
             ("IAM", "UpdateLoginProfile"),

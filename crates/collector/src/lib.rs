@@ -8,6 +8,7 @@
 
 mod account;
 mod adaptive;
+mod authorization;
 mod aws;
 mod call_context;
 mod caller;
@@ -19,6 +20,7 @@ mod guard;
 mod ids;
 mod lifecycle;
 mod limits;
+mod mfa_devices;
 mod org_reader;
 mod organization;
 mod paginate;
@@ -26,10 +28,11 @@ mod partitions;
 mod regions;
 mod root_access;
 mod root_state;
+mod scps;
 mod session;
 mod users;
 
-pub use account::{AccountCollector, AuditRole};
+pub use account::{AccountCollector, AuditReads, AuditRole};
 pub use aws::AwsSettings;
 /// The SDK's configuration, as [`AwsSettings::load`] builds it, for the binary to hand back.
 pub use aws_config::SdkConfig;
@@ -48,4 +51,5 @@ pub use partitions::{
 };
 pub use regions::RegionScope;
 pub use root_access::RootAccessReader;
+pub use scps::OrganizationScps;
 pub use users::ReportSettings;

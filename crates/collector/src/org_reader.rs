@@ -24,6 +24,7 @@ use ou_tree::{Chain, Walk};
 use std::future::Future;
 
 mod ou_tree;
+mod scps;
 
 /// Reads the organization with the caller's own credentials (the management account or a
 /// delegated administrator).

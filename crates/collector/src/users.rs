@@ -15,11 +15,13 @@
 //!
 //! Calls per account beyond the report: none when it was generated for this audit; otherwise
 //! one `ListUsers` per 1,000 users, one `ListMFADevices` per user without a virtual device, one
-//! `GetLoginProfile` per user without MFA (per user, for a report older than `max_age`).
+//! `GetLoginProfile` per user without MFA (per user, for a report older than `max_age`). With
+//! `[audit] mfa_devices`, that `ListMFADevices` lists the devices too, and serves for them.
 
 use crate::call_context::{CallContext, Quota};
 use crate::credential_report::parse_credential_report;
 use crate::error::{CollectError, ErrorClass};
+use crate::mfa_devices::{confirm_mfa, PER_USER_CALLS_IN_FLIGHT};
 use crate::paginate::{paginate, Page};
 use aws_sdk_iam::operation::get_credential_report::GetCredentialReportOutput;
 use aws_sdk_iam::types::ReportStateType;
@@ -30,9 +32,6 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::time::Instant;
-
-/// Per-user calls in flight at once for one account (the account's IAM limiter paces them).
-const PER_USER_CALLS_IN_FLIGHT: usize = 8;
 
 /// What IAM usually takes to make a report for an account of a few dozen users, before the
 /// sweep has seen any: the first poll after generation starts waits this long.
@@ -224,11 +223,14 @@ fn read_report(
 
 /// The users as they are now: the report alone when IAM made it for this audit, else confirmed
 /// live (see the module's documentation). `devices`: every virtual MFA device assigned now.
+/// With `read_devices`, a user whose MFA is confirmed by `ListMFADevices` keeps the devices that
+/// call listed (`mfa_devices.rs` reads the others').
 pub(crate) async fn live_users(
     iam: &aws_sdk_iam::Client,
     ctx: CallContext<'_>,
     mut report: CredentialReport,
     devices: &Result<Vec<VirtualMfaDevice>, CollectError>,
+    read_devices: bool,
 ) -> Result<CredentialReport, CollectError> {
     if report.freshness == ReportFreshness::GeneratedForThisAudit {
         return Ok(report);
@@ -245,13 +247,11 @@ pub(crate) async fn live_users(
         let row = rows.get(arn.as_str()).map(|row| (**row).clone());
         let has_virtual = with_virtual.contains(arn.as_str());
         async move {
-            let (mfa_active, mfa_source) = if has_virtual {
-                (true, UserSource::ListVirtualMfaDevices)
+            let (mfa_active, mfa_source, mfa_devices) = if has_virtual {
+                (true, UserSource::ListVirtualMfaDevices, None)
             } else {
-                (
-                    has_mfa_device(iam, ctx, &name).await?,
-                    UserSource::ListMfaDevices,
-                )
+                let (active, devices) = confirm_mfa(iam, ctx, &name, read_devices).await?;
+                (active, UserSource::ListMfaDevices, devices)
             };
             let (password_enabled, console_source) = match &row {
                 Some(row) if mfa_active && !every_console => {
@@ -263,6 +263,7 @@ pub(crate) async fn live_users(
                 ),
             };
             let in_report = row.is_some();
+            let usage = row.as_ref().and_then(|r| r.usage.clone());
             Ok::<_, CollectError>(IamUser {
                 name,
                 arn,
@@ -273,8 +274,8 @@ pub(crate) async fn live_users(
                 in_report,
                 mfa_source,
                 console_source,
-                mfa_devices: None,
-                usage: None,
+                mfa_devices,
+                usage,
             })
         }
     }))
@@ -311,26 +312,6 @@ async fn list_users(
         })
     })
     .await
-}
-
-/// Whether the user has any MFA device enabled now (virtual, hardware or FIDO).
-async fn has_mfa_device(
-    iam: &aws_sdk_iam::Client,
-    ctx: CallContext<'_>,
-    user: &str,
-) -> Result<bool, CollectError> {
-    const OPERATION: &str = "iam:ListMFADevices";
-    let answer = ctx
-        .call(Quota::Iam, OPERATION, || {
-            iam.list_mfa_devices().user_name(user).max_items(1).send()
-        })
-        .await;
-    match answer {
-        Ok(page) => Ok(!page.mfa_devices().is_empty()),
-        // Deleted between ListUsers and now: it has no device, and is gone by the next sweep.
-        Err(error) if error.class == ErrorClass::NotFound => Ok(false),
-        Err(error) => Err(error),
-    }
 }
 
 /// Whether the user has a console password now.

@@ -3,54 +3,14 @@
 
 #![allow(clippy::unwrap_used)]
 
-use mfa_collector::{
-    AccountCollector, AccountState, AuditRole, AwsSettings, Caller, LimitSettings,
-    OrganizationReader, RegionScope, ReportSettings,
-};
+mod common;
+
+use common::{collector, deadline, sdk};
+use mfa_collector::{AccountState, Caller, LimitSettings, OrganizationReader};
 use mfa_evaluator::{PoolSettings, SignInPolicy};
 use mfa_testkit::Emulator;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::time::Duration;
-
-async fn sdk(emulator: &Emulator) -> aws_config::SdkConfig {
-    AwsSettings {
-        region: "us-east-1".into(),
-        endpoint_url: Some(emulator.endpoint.clone()),
-        call_timeout: Duration::from_secs(20),
-    }
-    .load()
-    .await
-}
-
-fn collector(sdk: &aws_config::SdkConfig, expected: &Value) -> AccountCollector {
-    let regions = expected["regions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r.as_str().unwrap().parse().unwrap())
-        .collect();
-    AccountCollector::new(
-        sdk,
-        Caller::new(LimitSettings::unlimited()),
-        AuditRole {
-            name: expected["audit_role_name"].as_str().unwrap().into(),
-            external_id: Some(expected["external_id"].as_str().unwrap().to_string().into()),
-            session_name: "collector-test".into(),
-            session_duration: Duration::from_secs(900),
-        },
-        "aws".into(),
-        RegionScope::Listed(regions),
-        ReportSettings {
-            deadline: Duration::from_secs(30),
-            max_age: Duration::from_secs(4 * 3600),
-        },
-    )
-}
-
-fn deadline() -> tokio::time::Instant {
-    tokio::time::Instant::now() + Duration::from_secs(120)
-}
 
 #[tokio::test]
 async fn reads_the_organization_with_small_pages() {

@@ -19,7 +19,7 @@ use mfa_report::{SweepException, SweepStatus};
 use mfa_store::{Store, StoreError, SweepLock};
 use mfa_sweep::{
     Accepted, CancellationToken, CollectorAudit, LockedStore, Plan, RecordSettings, SweepError,
-    SweepRunner, SweepSettings, SweepStart,
+    SweepRunner, SweepScps, SweepSettings, SweepStart,
 };
 use std::sync::Arc;
 
@@ -59,6 +59,7 @@ pub async fn sweep(config: &config::AuditConfig, request: &SweepRequest) -> Resu
     // One caller for the whole sweep: its limiters are shared by every worker.
     let caller = caller(config, request.metrics.as_ref());
     let (organization, centralized_root_access) = read_organization(config, &sdk, &caller).await?;
+    let scps = read_scps(config, &sdk, &caller, &organization).await;
     let partition = organization.partition.clone();
     let plan = mfa_sweep::plan(organization, &config.scope);
     let skipped_by_reason = plan.skipped_by_reason();
@@ -75,6 +76,7 @@ pub async fn sweep(config: &config::AuditConfig, request: &SweepRequest) -> Resu
         &exceptions,
         today,
         centralized_root_access,
+        scps,
     );
     let progress = progress::SweepProgress::new(request.quiet, request.metrics.clone());
     let summary = runner
@@ -168,6 +170,27 @@ async fn read_organization(
     Ok((organization, centralized_root_access))
 }
 
+/// The organization's SCPs, once per sweep (`[audit] policies`); `None` when not read. A failure
+/// is every account's SCP error, never the sweep's.
+async fn read_scps(
+    config: &config::AuditConfig,
+    sdk: &SdkConfig,
+    caller: &Caller,
+    organization: &Organization,
+) -> Option<SweepScps> {
+    if !config.reads.policies {
+        return None;
+    }
+    let scps = OrganizationReader::new(sdk, caller.clone())
+        .read_scps(&organization.management_account_id)
+        .await
+        .map_err(|error| {
+            tracing::warn!("cannot read the organization's SCPs: {error}");
+            error.to_data_error()
+        });
+    Some(Arc::new(scps))
+}
+
 /// Each planned account's OUs, innermost first, for the webhooks that listen to some OUs only.
 /// An account whose parents could not be read is in no OU: only webhooks for the whole
 /// organization hear of it.
@@ -206,6 +229,7 @@ fn collector(
         partition,
         config.regions.clone(),
         config.credential_report,
+        config.reads,
     )
 }
 
@@ -216,16 +240,21 @@ fn runner(
     exceptions: &[Exception],
     today: NaiveDate,
     centralized_root_access: Result<CentralizedRootAccess, DataError>,
+    scps: Option<SweepScps>,
 ) -> SweepRunner<CollectorAudit> {
+    let audit = CollectorAudit::new(
+        collector,
+        config.account_deadline,
+        Accepted {
+            exceptions: exceptions.to_vec().into(),
+            day: today,
+        },
+    );
     SweepRunner::new(
-        CollectorAudit::new(
-            collector,
-            config.account_deadline,
-            Accepted {
-                exceptions: exceptions.to_vec().into(),
-                day: today,
-            },
-        ),
+        match scps {
+            Some(scps) => audit.with_scps(scps),
+            None => audit,
+        },
         SweepSettings {
             accounts_in_flight: config.accounts_in_flight,
             exceptions: SweepException::all(exceptions, today, config.exceptions.warn_days),

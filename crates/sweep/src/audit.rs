@@ -5,8 +5,8 @@
 use crate::decide::Decision;
 use crate::plan::PlannedAccount;
 use chrono::NaiveDate;
-use mfa_collector::AccountCollector;
-use mfa_evaluator::{evaluate, DataError, Exception, Status};
+use mfa_collector::{AccountCollector, OrganizationScps};
+use mfa_evaluator::{evaluate, mfa_guardrail_scps, DataError, Exception, Status};
 use mfa_report::{AccountReport, ControlReport, Outcome};
 use std::future::Future;
 use std::sync::Arc;
@@ -36,8 +36,12 @@ pub struct Accepted {
     pub day: NaiveDate,
 }
 
-/// The real audit: assume the role, collect, evaluate, mark what the exceptions cover; all
-/// within `deadline`.
+/// The organization's SCPs as the sweep read them once (`[audit] policies`), or why they could
+/// not be read: each account's SCPs in force are placed from them.
+pub type SweepScps = Arc<Result<OrganizationScps, DataError>>;
+
+/// The real audit: assume the role, collect, place the SCPs in force, evaluate, mark what the
+/// exceptions cover; all within `deadline`.
 #[derive(Debug, Clone)]
 pub struct CollectorAudit {
     collector: AccountCollector,
@@ -45,6 +49,8 @@ pub struct CollectorAudit {
     accepted: Accepted,
     /// The collector's regions as configured.
     regions: Vec<String>,
+    /// `None`: SCPs not read (`[audit] policies = false`).
+    scps: Option<SweepScps>,
 }
 
 impl CollectorAudit {
@@ -58,7 +64,14 @@ impl CollectorAudit {
             collector,
             deadline,
             accepted,
+            scps: None,
         }
+    }
+
+    /// The same audit, placing the SCPs in force on each account from `scps`.
+    pub fn with_scps(mut self, scps: SweepScps) -> CollectorAudit {
+        self.scps = Some(scps);
+        self
     }
 }
 
@@ -76,7 +89,12 @@ impl Audit for CollectorAudit {
             .flatten()
             .map(|unit| unit.id.clone())
             .collect();
-        let audit = audit_one(self.collector.clone(), self.deadline, planned);
+        let audit = audit_one(
+            self.collector.clone(),
+            self.deadline,
+            planned,
+            self.scps.clone(),
+        );
         async move {
             let mut report = audit.await;
             report.apply_exceptions(&accepted.exceptions, &ous, accepted.day);
@@ -108,10 +126,24 @@ fn error_report(planned: &PlannedAccount, error: DataError) -> AccountReport {
     }
 }
 
+/// The SCPs in force on the planned account, from the sweep's one read of them; an error when
+/// they could not be read (for every account) or placed (for this one).
+fn scps_in_force(
+    scps: &SweepScps,
+    planned: &PlannedAccount,
+    region: &str,
+) -> Result<Vec<mfa_evaluator::ServiceControlPolicy>, DataError> {
+    match scps.as_ref() {
+        Ok(scps) => scps.in_force(&planned.account, region),
+        Err(error) => Err(error.clone()),
+    }
+}
+
 async fn audit_one(
     collector: AccountCollector,
     deadline: Duration,
     planned: PlannedAccount,
+    scps: Option<SweepScps>,
 ) -> AccountReport {
     let account_id = planned.account.id.clone();
     // Its name and OU say which account a warning is about; both come from AWS, and the text
@@ -126,7 +158,10 @@ async fn audit_one(
         .await;
     let _entered = span.enter();
     match collected {
-        Ok(Ok(snapshot)) => {
+        Ok(Ok(mut snapshot)) => {
+            snapshot.scps_in_force = scps
+                .as_ref()
+                .map(|scps| scps_in_force(scps, &planned, collector.home_region()));
             let controls: Vec<ControlReport> = evaluate(&snapshot)
                 .into_iter()
                 .map(ControlReport::from)
@@ -137,6 +172,12 @@ async fn audit_one(
                           region = %error.region, code = error.code.as_deref(), "control not decided");
                 }
             }
+            let (mfa_guardrail_scps, mfa_guardrail_scps_error) = match mfa_guardrail_scps(&snapshot)
+            {
+                None => (None, None),
+                Some(Ok(ids)) => (Some(ids), None),
+                Some(Err(error)) => (None, Some(error)),
+            };
             AccountReport {
                 ou_path: planned.account.ou_path(),
                 account_id,
@@ -146,8 +187,8 @@ async fn audit_one(
                 error: None,
                 controls,
                 regions: snapshot.regions_searched(),
-                mfa_guardrail_scps: None,
-                mfa_guardrail_scps_error: None,
+                mfa_guardrail_scps,
+                mfa_guardrail_scps_error,
             }
         }
         Ok(Err(error)) => {
@@ -218,5 +259,29 @@ pub(crate) fn not_audited_report(planned: PlannedAccount, error_region: &str) ->
         regions: None,
         mfa_guardrail_scps: None,
         mfa_guardrail_scps_error: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fakes::plan_of;
+
+    #[test]
+    fn scps_that_could_not_be_read_are_every_accounts_error() {
+        let refused = DataError {
+            operation: "organizations:ListPolicies".to_string(),
+            region: "us-east-1".to_string(),
+            code: Some("AccessDeniedException".to_string()),
+            message: "not authorized".to_string(),
+            request_id: Some("r-1".to_string()),
+        };
+        let scps: SweepScps = Arc::new(Err(refused.clone()));
+        for planned in plan_of(3).accounts {
+            assert_eq!(
+                scps_in_force(&scps, &planned, "us-east-1"),
+                Err(refused.clone())
+            );
+        }
     }
 }

@@ -25,7 +25,7 @@ mod writer;
 #[cfg(test)]
 mod fakes;
 
-pub use audit::{Accepted, Audit, CollectorAudit};
+pub use audit::{Accepted, Audit, CollectorAudit, SweepScps};
 pub use decide::{Decision, Scope};
 pub use lock::{take_sweep_lock, WhenBusy};
 pub use plan::{plan, Plan, PlannedAccount};

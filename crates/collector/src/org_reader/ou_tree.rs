@@ -70,7 +70,7 @@ impl OrganizationReader {
         })
     }
 
-    async fn list_roots(&self) -> Result<Vec<Root>, CollectError> {
+    pub(super) async fn list_roots(&self) -> Result<Vec<Root>, CollectError> {
         let request = |token| {
             self.client
                 .list_roots()

@@ -21,7 +21,9 @@ mod validate;
 
 pub use exceptions_file::load_exceptions;
 
-use mfa_collector::{AuditRole, AwsSettings, LimitSettings, RegionScope, ReportSettings};
+use mfa_collector::{
+    AuditReads, AuditRole, AwsSettings, LimitSettings, RegionScope, ReportSettings,
+};
 use mfa_sweep::{Scope, WhenBusy};
 use secrecy::SecretString;
 use std::collections::HashMap;
@@ -75,6 +77,8 @@ pub struct AuditConfig {
     /// How long IAM may take to prepare a credential report, and how old one may be before
     /// every user's console password is confirmed live.
     pub credential_report: ReportSettings,
+    /// What is read beyond the five controls (`[audit] mfa_devices`, `[audit] policies`).
+    pub reads: AuditReads,
     /// How long a database write retries before the sweep spools to a file.
     pub write_retry: Duration,
     pub spool_dir: PathBuf,

@@ -123,6 +123,8 @@ impl Default for RawOrganization {
 pub(super) struct RawAudit {
     pub regions: Vec<String>,
     pub credential_report_max_age_seconds: u64,
+    pub mfa_devices: bool,
+    pub policies: bool,
 }
 
 impl Default for RawAudit {
@@ -134,6 +136,10 @@ impl Default for RawAudit {
             regions: vec![mfa_evaluator::ALL_ENABLED_REGIONS.to_string()],
             // IAM's own cache period: it never serves an older report.
             credential_report_max_age_seconds: 4 * 3600,
+            // The facts beyond the five controls (device kinds, second factors; enforcement,
+            // stakes, SCPs): read unless turned off, for the calls they cost.
+            mfa_devices: true,
+            policies: true,
         }
     }
 }

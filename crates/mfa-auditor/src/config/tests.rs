@@ -30,6 +30,43 @@ fn a_minimal_file_takes_every_default() {
     );
     assert_eq!(config.limits.requests_in_flight, Some(16));
     assert_eq!(config.accounts_in_flight, 256);
+    assert_eq!(config.reads, AuditReads::ALL, "devices and policies read");
+}
+
+#[test]
+fn the_reads_beyond_the_controls_are_turned_off_one_by_one() {
+    let config = load_str(&format!("{MINIMAL}[audit]\nmfa_devices = false\n"), &[]).expect("valid");
+    assert_eq!(
+        config.reads,
+        AuditReads {
+            mfa_devices: false,
+            policies: true
+        }
+    );
+    let config = load_str(MINIMAL, &[("MFA_AUDITOR__AUDIT__POLICIES", "false")]).expect("valid");
+    assert_eq!(
+        config.reads,
+        AuditReads {
+            mfa_devices: true,
+            policies: false
+        }
+    );
+    for (text, key) in [
+        (
+            format!("{MINIMAL}[audit]\nmfa_devices = \"no\"\n"),
+            "audit.mfa_devices",
+        ),
+        (
+            format!("{MINIMAL}[audit]\npolicies = 0\n"),
+            "audit.policies",
+        ),
+    ] {
+        let error = load_str(&text, &[]).expect_err(key).to_string();
+        assert!(
+            error.contains(key) && error.contains("config/test.toml"),
+            "{error}"
+        );
+    }
 }
 
 #[test]

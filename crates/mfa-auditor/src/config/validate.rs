@@ -10,7 +10,8 @@ use super::secrets::{self, SecretForms};
 use super::sources::Origins;
 use super::{AuditConfig, ConfigError, DatabaseConfig, ExceptionsSettings, Schedule};
 use mfa_collector::{
-    AccountId, AuditRole, AwsSettings, OuId, Partition, Region, RegionScope, ReportSettings,
+    AccountId, AuditReads, AuditRole, AwsSettings, OuId, Partition, Region, RegionScope,
+    ReportSettings,
 };
 use mfa_evaluator::ALL_ENABLED_REGIONS;
 use mfa_sweep::{Scope, WhenBusy};
@@ -69,6 +70,10 @@ pub(super) fn validate(
         credential_report: ReportSettings {
             deadline: work.credential_report_deadline,
             max_age: credential_report_max_age,
+        },
+        reads: AuditReads {
+            mfa_devices: raw.audit.mfa_devices,
+            policies: raw.audit.policies,
         },
         write_retry: store.write_retry,
         spool_dir: store.spool_dir,
