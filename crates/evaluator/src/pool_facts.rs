@@ -7,13 +7,21 @@ use crate::facts::Facts;
 use crate::snapshot::{MfaConfiguration, PoolSettings, UserPool};
 
 /// The facts of a pool whose settings were read: its sign-in factors always; its second
-/// factors and whether its MFA is weak where `GetUserPoolMfaConfig` was read.
+/// factors and whether its MFA is weak where `GetUserPoolMfaConfig` was read (and not weak,
+/// unread, for a pool in Cognito.5's scope with MFA off).
 pub(crate) fn pool_facts(pool: &UserPool, settings: &PoolSettings) -> Facts {
     let mut facts = Facts {
         sign_in_factors: Some(settings.sign_in.factors()),
         ..Facts::default()
     };
     match &pool.second_factors {
+        // MFA off is never weak MFA, whatever second factors the pool would offer: known
+        // without reading them (they are read only where MFA is on or optional).
+        None if settings.sign_in.is_password_only()
+            && settings.mfa_configuration == MfaConfiguration::Off =>
+        {
+            facts.weak_mfa = Some(false)
+        }
         None => {}
         Some(Err(error)) => facts.second_factors_error = Some(error.to_string()),
         Some(Ok(factors)) => {
@@ -103,6 +111,11 @@ mod tests {
 
         let legacy = pool_facts(&pool(None), &settings(On, SignInPolicy::Absent));
         assert_eq!(legacy.sign_in_factors, Some(vec![FirstFactor::Password]));
+        // Not read, so not known: ON may be weak.
+        assert_eq!((legacy.second_factors, legacy.weak_mfa), (None, None));
+        // In scope with MFA off: not weak, known without reading the factors.
+        let off = pool_facts(&pool(None), &settings(Off, SignInPolicy::Absent));
+        assert_eq!((off.second_factors, off.weak_mfa), (None, Some(false)));
 
         let failed = pool(Some(Err(DataError {
             operation: "cognito-idp:GetUserPoolMfaConfig".to_string(),
