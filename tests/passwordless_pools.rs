@@ -130,7 +130,10 @@ async fn a_pool_that_allows_passwordless_sign_in_is_not_evaluated_and_every_form
         .flat_map(|a| searched_pools(&expected, a))
         .filter(|p| p["first_factors"].is_null() || p["first_factors"] == json!(["PASSWORD"]))
         .count();
-    assert!(password_only < searched.len(), "the demo has passwordless pools");
+    assert!(
+        password_only < searched.len(),
+        "the demo has passwordless pools"
+    );
     let in_scope = mfa_testkit::query_text(
         &auditor.database_url,
         "SELECT sum(in_scope)::text FROM mfa_coverage WHERE control_id = 'Cognito.5'",
