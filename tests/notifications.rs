@@ -72,6 +72,7 @@ async fn each_webhook_hears_what_changed_in_its_part_of_the_organization_and_not
     assert_eq!(bodies.len(), 1, "one POST per sweep");
     assert_eq!(bodies[0]["schema_version"], 1);
     assert_eq!(bodies[0]["counts"]["new_failures"], 0, "{}", bodies[0]);
+    assert_eq!(bodies[0]["critical"], json!([]), "{}", bodies[0]);
     assert_eq!(
         bodies[0]["account_errors"][0]["code"], "AccessDenied",
         "{}",
@@ -116,6 +117,23 @@ async fn each_webhook_hears_what_changed_in_its_part_of_the_organization_and_not
         body["account_errors"].as_array().unwrap().is_empty(),
         "the same account errors: no news"
     );
+    // prod-api's root, with a password and no MFA now, became critical; the identities
+    // critical since the first sweep (that account's first assessment) are no news.
+    let critical: Vec<(&str, &Value)> = body["critical"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["resource_id"].as_str().unwrap(), &c["controls"]))
+        .collect();
+    assert_eq!(
+        critical,
+        [(
+            format!("arn:aws:iam::{prod_api}:root").as_str(),
+            &json!(["IAM.9"])
+        )],
+        "{body}"
+    );
+    assert_eq!(body["counts"]["critical"], 1, "{body}");
     // The JSON document carries the names exactly.
     let failure = &body["changes"]
         .as_array()
@@ -138,6 +156,10 @@ async fn each_webhook_hears_what_changed_in_its_part_of_the_organization_and_not
     let message = slack.bodies()[1]["text"].as_str().unwrap().to_string();
     assert!(message.starts_with("MFA audit of o-"), "{message}");
     assert!(message.contains("1 new failures, 2 resolved"), "{message}");
+    assert!(
+        message.contains(&format!("• Critical: &lt;!channel&gt; =HYPERLINK(\"http://x\",\"y\") ({prod_api}) arn:aws:iam::{prod_api}:root: admin")),
+        "{message}"
+    );
     assert!(
         message.contains(&format!(
             "• New failure: &lt;!channel&gt; =HYPERLINK(\"http://x\",\"y\") ({prod_api}) IAM.9 \

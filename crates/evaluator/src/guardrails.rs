@@ -42,7 +42,7 @@ mod tests {
     use crate::authorization::ServiceControlPolicy;
     use crate::snapshot::{RootSnapshot, ALL_ENABLED_REGIONS};
 
-    const PROTECT_MFA_SCP: &str = include_str!("../../../deploy/remediation/protect-mfa-scp.json");
+    use crate::remediation_kit::PROTECT_MFA_SCP;
     const FULL_ACCESS: &str = r#"{"Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#;
 
@@ -92,7 +92,7 @@ mod tests {
         assert_eq!(
             read(vec![
                 scp("p-full", FULL_ACCESS),
-                scp("p-kit", PROTECT_MFA_SCP),
+                scp("p-kit", &PROTECT_MFA_SCP),
                 scp(
                     "p-also",
                     &PROTECT_MFA_SCP.replace("ArnNotLike", "ArnNotEquals")
@@ -106,7 +106,7 @@ mod tests {
     #[test]
     fn an_scp_it_cannot_read_makes_the_list_an_error_naming_it() {
         let scps = vec![
-            scp("p-kit", PROTECT_MFA_SCP),
+            scp("p-kit", &PROTECT_MFA_SCP),
             scp("p-odd", "{\"Statement\": 1}"),
         ];
         let error = match mfa_guardrail_scps(&with_scps(Some(Ok(scps)))) {

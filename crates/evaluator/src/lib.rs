@@ -22,6 +22,8 @@ mod identity_policies;
 mod kinds;
 mod policy;
 mod pool_facts;
+#[cfg(test)]
+mod remediation_kit;
 mod resource_facts;
 mod snapshot;
 mod stakes;

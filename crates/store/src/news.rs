@@ -14,7 +14,7 @@ pub struct SweepNews {
     /// the accounts where it covered findings in either sweep.
     pub exceptions_changed: HashMap<String, BTreeSet<String>>,
     /// Identities (account id, resource id) that became `critical` in this sweep: critical
-    /// now, and not at their previous assessment.
+    /// now, and not at their account's previous assessment (none at its first).
     pub became_critical: BTreeSet<(String, String)>,
 }
 
@@ -64,7 +64,11 @@ impl Store {
              FROM finding_spans f
              JOIN sweeps s ON s.sweep_seq = f.critical_since_seq
              JOIN sweep_accounts sa ON sa.sweep_id = s.sweep_id AND sa.account_id = f.account_id
-             WHERE s.sweep_id = $1",
+             WHERE s.sweep_id = $1
+               -- As for new failures: an account's first assessment changes nothing.
+               AND EXISTS (SELECT 1 FROM sweep_accounts p
+                           WHERE p.account_id = f.account_id AND p.outcome = 'assessed'
+                             AND p.sweep_seq < s.sweep_seq)",
         )
         .bind(sweep_id)
         .fetch_all(&self.pool)

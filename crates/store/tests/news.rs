@@ -15,11 +15,15 @@ use std::collections::BTreeSet;
 const ACCOUNT: &str = "111111111111";
 
 fn admin(priority: Option<Priority>) -> mfa_report::AccountReport {
-    let mut user = fixtures::iam_user(ACCOUNT, "admin", Status::Failed);
+    admin_in(ACCOUNT, priority)
+}
+
+fn admin_in(account: &str, priority: Option<Priority>) -> mfa_report::AccountReport {
+    let mut user = fixtures::iam_user(account, "admin", Status::Failed);
     user.facts.priority = priority;
-    let bystander = fixtures::iam_user(ACCOUNT, "ci", Status::Passed);
+    let bystander = fixtures::iam_user(account, "ci", Status::Passed);
     fixtures::assessed(
-        ACCOUNT,
+        account,
         vec![
             fixtures::control(ControlId::Iam5, vec![user.clone(), bystander]),
             fixtures::control(ControlId::Iam19, vec![user]),

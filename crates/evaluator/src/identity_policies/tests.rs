@@ -4,8 +4,7 @@ use super::*;
 use crate::authorization::ManagedPolicy;
 use EnforcementState::{Enforced, NotEnforced, NotRecognised};
 
-const REQUIRE_MFA_POLICY: &str =
-    include_str!("../../../../deploy/remediation/require-mfa-policy.json");
+use crate::remediation_kit::REQUIRE_MFA_POLICY;
 const ALLOW_ALL: &str = r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}"#;
 const READ_ONLY: &str =
     r#"{"Statement": [{"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}]}"#;
@@ -75,7 +74,7 @@ fn details(user: UserPolicies) -> AuthorizationDetails {
             group("ops", vec![], &[BROKEN]),
         ],
         managed_policies: vec![
-            managed(REQUIRE_MFA, REQUIRE_MFA_POLICY),
+            managed(REQUIRE_MFA, &REQUIRE_MFA_POLICY),
             managed(READ, READ_ONLY),
             managed(BROKEN, "{\"Statement\": "),
             managed(VAULT, MFA_AGE_DENY),
@@ -141,7 +140,7 @@ fn what_a_users_policies_say_together() {
         ),
         row(
             "the kit inline",
-            with(|u| u.inline_policies = vec![inline("require-mfa", REQUIRE_MFA_POLICY)]),
+            with(|u| u.inline_policies = vec![inline("require-mfa", &REQUIRE_MFA_POLICY)]),
             Enforced,
             &[&user_inline],
         ),

@@ -5,8 +5,7 @@ use super::*;
 use crate::authorization::{AuthorizationDetails, GroupPolicies, MfaDevice, UserPolicies};
 use crate::facts::{EnforcementState, MfaDeviceFact, MfaKind};
 
-const REQUIRE_MFA_POLICY: &str =
-    include_str!("../../../../../deploy/remediation/require-mfa-policy.json");
+use crate::remediation_kit::REQUIRE_MFA_POLICY;
 
 /// The account's policies: `jess` is in `humans`, whose inline policy is the kit.
 fn humans_enforce_mfa() -> AuthorizationDetails {

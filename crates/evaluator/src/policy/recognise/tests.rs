@@ -5,9 +5,7 @@ use super::*;
 use crate::policy::PolicyDocument;
 use serde_json::{json, Value};
 
-/// The project's own remediation kit, as shipped.
-const REQUIRE_MFA_POLICY: &str =
-    include_str!("../../../../../deploy/remediation/require-mfa-policy.json");
+use crate::remediation_kit::REQUIRE_MFA_POLICY;
 
 /// The shape of the IAM User Guide's "AWS: Allows MFA-authenticated IAM users to manage their
 /// own credentials on the Security credentials page"
@@ -352,7 +350,7 @@ fn what_grants_admin() {
         let document = PolicyDocument::parse(&one(statement));
         assert_eq!(document.map(|d| grants_admin(&d)), Ok(expected), "{case}");
     }
-    let kit = PolicyDocument::parse(REQUIRE_MFA_POLICY).map(|d| grants_admin(&d));
+    let kit = PolicyDocument::parse(&REQUIRE_MFA_POLICY).map(|d| grants_admin(&d));
     assert_eq!(kit, Ok(false), "the remediation kit grants no admin");
 }
 

@@ -3,9 +3,7 @@
 use super::*;
 use serde_json::{json, Value};
 
-/// The project's own guardrail, as shipped.
-const PROTECT_MFA_SCP: &str =
-    include_str!("../../../../../deploy/remediation/protect-mfa-scp.json");
+use crate::remediation_kit::PROTECT_MFA_SCP;
 
 /// A document of one statement, as an array of one.
 fn one(statement: Value) -> String {
@@ -121,6 +119,6 @@ fn statements_keyed_on_mfa_are_named_whatever_their_effect() {
             "statement 3".to_string()
         ])
     );
-    let kit = PolicyDocument::parse(PROTECT_MFA_SCP).map(|d| mfa_keyed_statements(&d));
+    let kit = PolicyDocument::parse(&PROTECT_MFA_SCP).map(|d| mfa_keyed_statements(&d));
     assert_eq!(kit, Ok(vec![]), "the guardrail SCP keys on the principal");
 }
