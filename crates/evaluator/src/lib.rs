@@ -27,6 +27,7 @@ mod remediation_kit;
 mod resource_facts;
 mod snapshot;
 mod stakes;
+mod wildcard;
 pub mod wire_names;
 
 pub use authorization::{

@@ -101,30 +101,7 @@ pub(crate) fn key_is(key: &str, name: &str) -> bool {
 pub(crate) fn glob_matches(pattern: &str, text: &str) -> bool {
     let pattern: Vec<char> = pattern.chars().map(|c| c.to_ascii_lowercase()).collect();
     let text: Vec<char> = text.chars().map(|c| c.to_ascii_lowercase()).collect();
-    let (mut p, mut t) = (0, 0);
-    // Where the last `*` was, and the text position it was last tried to end at.
-    let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
-        match pattern.get(p) {
-            Some('*') => {
-                star = Some((p, t));
-                p += 1;
-            }
-            Some(&c) if c == '?' || c == text[t] => {
-                p += 1;
-                t += 1;
-            }
-            _ => match star {
-                Some((star_at, matched_to)) => {
-                    p = star_at + 1;
-                    t = matched_to + 1;
-                    star = Some((star_at, t));
-                }
-                None => return false,
-            },
-        }
-    }
-    pattern[p..].iter().all(|c| *c == '*')
+    crate::wildcard::matches(&pattern, &text)
 }
 
 impl PolicyDocument {
