@@ -25,6 +25,11 @@ pub struct Facts {
     pub phishing_resistant: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mfa_enforcement: Option<Enforcement>,
+    /// Why the identity policies could not be read (`iam:GetAccountAuthorizationDetails`
+    /// refused, say, by an audit role from before this version): then `mfa_enforcement`,
+    /// `admin_equivalent` and what depends on them are absent, and this says why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policies_error: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stakes: Option<Stakes>,
     /// On FAILED IAM.9, IAM.5 and IAM.19 resources only; absent there too when the rules

@@ -17,6 +17,8 @@ pub(crate) struct FactSources<'a> {
     /// Every user's policies, read once; `None` when they were not read (`[audit] policies`
     /// off, or `GetAccountAuthorizationDetails` failed): enforcement and admin are then absent.
     policies: Option<AccountPolicies>,
+    /// Why they could not be read, said on every user's facts.
+    policies_error: Option<String>,
 }
 
 impl<'a> FactSources<'a> {
@@ -26,11 +28,16 @@ impl<'a> FactSources<'a> {
             // Not read, or not readable: nothing was seen.
             Some(Err(_)) | None => None,
         };
-        let policies = match &snapshot.authorization {
-            Some(Ok(details)) => Some(AccountPolicies::new(details, scps)),
-            Some(Err(_)) | None => None,
+        let (policies, policies_error) = match &snapshot.authorization {
+            Some(Ok(details)) => (Some(AccountPolicies::new(details, scps)), None),
+            Some(Err(error)) => (None, Some(error.to_string())),
+            None => (None, None),
         };
-        FactSources { snapshot, policies }
+        FactSources {
+            snapshot,
+            policies,
+            policies_error,
+        }
     }
 
     /// The root resource's facts under IAM.9 or IAM.6; a priority on a FAILED IAM.9 only.
@@ -63,6 +70,7 @@ impl<'a> FactSources<'a> {
         let stakes = user_stakes(user, admin);
         let facts = Facts {
             mfa_enforcement: enforcement,
+            policies_error: self.policies_error.clone(),
             priority: match status {
                 Status::Failed => user_priority(&stakes, now),
                 _ => None,

@@ -98,13 +98,17 @@ impl<'a> FixFirst<'a> {
 
     /// Identities per priority, every priority named: `1 critical, 0 high, 2 medium, 0 low`.
     pub fn counts(&self) -> String {
-        Priority::iter()
+        let mut counts: Vec<String> = Priority::iter()
             .map(|p| {
                 let n = self.entries.iter().filter(|e| e.priority == p).count();
                 format!("{n} {p}")
             })
-            .collect::<Vec<_>>()
-            .join(", ")
+            .collect();
+        // Said beside the others: "0 high" alone would read as a fact about them.
+        if self.without_priority > 0 {
+            counts.push(format!("{} not prioritised", self.without_priority));
+        }
+        counts.join(", ")
     }
 }
 

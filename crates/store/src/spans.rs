@@ -248,8 +248,11 @@ async fn extend_or_start_spans(
              UPDATE finding_spans f
              SET last_sweep_seq = $2, last_seen_at = $10, evidence = o.evidence,
                  ordinal = o.ordinal, exception_id = o.exception_id, facts = o.facts,
+                 -- A priority not decided this time (the facts not read) is no break.
                  critical_since_seq = CASE WHEN o.facts->>'priority' = 'critical'
-                                           THEN coalesce(f.critical_since_seq, $2) END
+                                           THEN coalesce(f.critical_since_seq, $2)
+                                           WHEN o.facts->>'priority' IS NULL
+                                           THEN f.critical_since_seq END
              FROM observed o
              WHERE f.account_id = $1 AND f.last_sweep_seq = $3
                AND f.control_id = o.control_id AND f.resource_id = o.resource_id

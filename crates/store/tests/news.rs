@@ -37,9 +37,12 @@ async fn an_identity_is_news_the_sweep_it_becomes_critical_and_again_only_after_
 ) {
     let store = locked_store(&pool).await;
     let first = Utc.with_ymd_and_hms(2026, 12, 1, 3, 0, 0).single().unwrap();
+    // A night that could not decide the priority (its policies not read) is no break: the
+    // next critical night is not news again.
     let nights = [
         Some(Priority::Medium),
         Some(Priority::Critical),
+        None,
         Some(Priority::Critical),
         Some(Priority::High),
         Some(Priority::Critical),
@@ -64,6 +67,7 @@ async fn an_identity_is_news_the_sweep_it_becomes_critical_and_again_only_after_
         vec![
             BTreeSet::new(),
             admin.clone(),
+            BTreeSet::new(),
             BTreeSet::new(),
             BTreeSet::new(),
             admin

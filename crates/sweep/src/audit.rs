@@ -166,6 +166,12 @@ async fn audit_one(
                 .into_iter()
                 .map(ControlReport::from)
                 .collect();
+            // The facts beyond the controls do not error a control; a read that failed is
+            // said here and on each resource (`policies_error`, `mfa_guardrail_scps_error`).
+            if let Some(Err(error)) = &snapshot.authorization {
+                warn!(operation = %error.operation, region = %error.region,
+                      code = error.code.as_deref(), "identity policies not read: {}", error.message);
+            }
             for control in controls.iter().filter(|c| c.status == Status::Error) {
                 if let Some(error) = &control.error {
                     warn!(control = %control.control_id, operation = %error.operation,

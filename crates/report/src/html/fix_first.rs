@@ -42,7 +42,7 @@ pub(super) fn fix_first(report: &SweepReport) -> Markup {
         }
         @if fix.without_priority > 0 {
             p.note {
-                "And " (fix.without_priority) " failing without a priority (its facts were not "
+                "And " (fix.without_priority) " failing without a priority (their facts were not "
                 "read), under \u{201c}What fails now\u{201d}."
             }
         }

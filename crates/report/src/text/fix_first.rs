@@ -35,7 +35,7 @@ pub(super) fn write_fix_first(out: &mut String, report: &SweepReport) -> std::fm
     if fix.without_priority > 0 {
         writeln!(
             out,
-            "  and {} failing without a priority (its facts were not read), listed below",
+            "  and {} failing without a priority (their facts were not read), listed below",
             fix.without_priority
         )?;
     }

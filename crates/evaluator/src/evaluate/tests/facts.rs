@@ -119,8 +119,27 @@ fn user_resources_carry_their_enforcement_where_policies_were_read() {
     };
     let mut s = with_users(users);
     assert_eq!(enforcement_of(&s, "jess"), None, "policies not read");
+    let policies_error = |s: &AccountSnapshot| {
+        resources(s, ControlId::Iam19)
+            .into_iter()
+            .map(|r| r.facts.policies_error)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        policies_error(&s),
+        vec![None, None],
+        "not read: nothing to say"
+    );
     s.authorization = Some(Err(data_error("iam:GetAccountAuthorizationDetails")));
     assert_eq!(enforcement_of(&s, "jess"), None, "policies unreadable");
+    // A read that failed is said on every user, never silent.
+    for error in policies_error(&s) {
+        let error = error.unwrap_or_default();
+        assert!(
+            error.contains("iam:GetAccountAuthorizationDetails"),
+            "{error}"
+        );
+    }
 
     s.authorization = Some(Ok(humans_enforce_mfa()));
     let jess = enforcement_of(&s, "jess").expect("read");

@@ -93,7 +93,11 @@ fn without_priorities_it_says_they_were_not_read_and_lists_nothing() {
         vec![unread, jess(6)],
     )]));
     assert!(
-        text.contains("\n  and 1 failing without a priority (its facts were not read)"),
+        text.contains("\n  and 1 failing without a priority (their facts were not read)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Fix first: 1 critical, 0 high, 0 medium, 0 low, 1 not prioritised ("),
         "{text}"
     );
     // Nothing fails: no section at all.
