@@ -191,6 +191,13 @@ def analyse(log: list[dict], expected: dict, every_enabled: bool, facts: bool = 
         if r["account"]:
             per_account[r["account"]][f"{r['service']}:{r['operation']}"] += 1
     assessed = [a for a, v in expected["accounts"].items() if v["outcome"] == "assessed"]
+    first_call: dict[str, float] = {}
+    last_call: dict[str, float] = {}
+    for r in log:
+        if r["account"]:
+            first_call.setdefault(r["account"], r["time"])
+            last_call[r["account"]] = r["time"]
+    audit_start = min(first_call.values(), default=0.0)
     over_budget, under_budget = [], []
     for account_id in assessed:
         calls = sum(per_account[account_id].values())
@@ -201,7 +208,10 @@ def analyse(log: list[dict], expected: dict, every_enabled: bool, facts: bool = 
             entry = {"account": account_id,
                      "name": expected["accounts"][account_id]["account_name"],
                      "calls": calls, "budget": want,
-                     "by_operation": dict(sorted(per_account[account_id].items()))}
+                     "by_operation": dict(sorted(per_account[account_id].items())),
+                     # When its calls were made, from the start of the audit phase.
+                     "first_call_s": round(first_call.get(account_id, audit_start) - audit_start, 1),
+                     "last_call_s": round(last_call.get(account_id, audit_start) - audit_start, 1)}
             (over_budget if calls > want else under_budget).append(entry)
     audit_calls = len(audit_times)
     per_op_per_account = {
@@ -274,6 +284,9 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--load-seconds", type=int, default=15)
     parser.add_argument("--json", help="also write the figures here")
+    parser.add_argument("--runs", default=",".join(DEFAULT_RUNS),
+                        help="which sweeps, in this order (comma-separated): "
+                             + ", ".join(RUNS) + f" (default: {','.join(DEFAULT_RUNS)})")
     parser.add_argument("--report", metavar="JSON",
                         help="print the table of a run's figures (its --json file) and exit")
     args = parser.parse_args()
@@ -283,6 +296,10 @@ def main() -> int:
         return 0
     if not (args.endpoint and args.auditor and args.bench):
         parser.error("--endpoint, --auditor and --bench are required to run the benchmark")
+    runs = args.runs.split(",")
+    unknown = [name for name in runs if name not in RUNS]
+    if unknown:
+        parser.error(f"unknown runs: {', '.join(unknown)} (known: {', '.join(RUNS)})")
     python = os.environ.get("MFA_AUDITOR_PYTHON", sys.executable)
 
     print(f"seeding {args.accounts} accounts ...", file=sys.stderr)
@@ -313,8 +330,9 @@ def main() -> int:
         "RUST_LOG": "warn",
     })
     results = {}
-    for name, limit, every_enabled, facts in RUNS:
-        limit = args.limit if limit else 0
+    for name in runs:
+        limited, every_enabled, facts = RUNS[name]
+        limit = args.limit if limited else 0
         print(f"sweep: {name} ...", file=sys.stderr)
         clear_log(args.endpoint)
         env["MFA_AUDITOR__LIMITS__GLOBAL_PER_SECOND"] = str(limit)
@@ -354,6 +372,7 @@ def main() -> int:
         "accounts_asked": args.accounts,
         "concurrency": args.concurrency,
         "limit": args.limit,
+        "runs": runs,
         "sweeps": results,
     }
     if args.json:
@@ -363,15 +382,28 @@ def main() -> int:
     return 0
 
 
-# name, under the global limit, every enabled region, the facts beyond the controls
-# (`[audit] mfa_devices` and `policies` both on, the default, or both off).
-RUNS = (
-    ("unlimited", False, False, True),
-    ("unlimited_facts_off", False, False, False),
-    ("limited", True, False, True),
-    ("limited_facts_off", True, False, False),
-    ("every_enabled_region", True, True, True),
-)
+# name: (under the global limit, every enabled region, the facts beyond the controls:
+# `[audit] mfa_devices` and `policies` both on, the default, or both off).
+RUNS = {
+    "unlimited": (False, False, True),
+    "unlimited_facts_off": (False, False, False),
+    "limited": (True, False, True),
+    "limited_facts_off": (True, False, False),
+    "every_enabled_region": (True, True, True),
+    "every_enabled_region_facts_off": (True, True, False),
+}
+DEFAULT_RUNS = ("unlimited", "unlimited_facts_off", "limited", "limited_facts_off",
+                "every_enabled_region")
+
+
+def column(name: str, limit: int) -> str:
+    limited, every_enabled, facts = RUNS[name]
+    label = f"global limit {limit}/s" if limited else "no global limit"
+    if every_enabled:
+        label += ', regions = ["*"]'
+    return label + ("" if facts else ", facts off")
+
+
 # Targets (issue 23): bound / audit phase at the limit at least 0.8; peak memory at most 150 MB
 # (10^6 bytes) at 1,000 accounts.
 BOUND_TARGET = 0.8
@@ -380,16 +412,17 @@ MEMORY_TARGET_MB = 150
 
 def print_report(report: dict) -> None:
     results, capacity, load = report["sweeps"], report["capacity_rps"], report["capacity_load"]
-    runs = [results[name] for name, *_ in RUNS]
+    names = [name for name in RUNS if name in results]
+    runs = [results[name] for name in names]
     print(f"## Sweep benchmark, {report['date']}\n")
-    print(f"Machine: {report['machine']}. Command: `scripts/bench-sweep --accounts {report['accounts_asked']}` "
-          f"(release build, concurrency {report['concurrency']}).\n")
+    runs_flag = ("" if tuple(report.get("runs", DEFAULT_RUNS)) == DEFAULT_RUNS
+                 else f" --runs {','.join(report['runs'])}")
+    print(f"Machine: {report['machine']}. Command: `scripts/bench-sweep --accounts {report['accounts_asked']}"
+          f"{runs_flag}` (release build, concurrency {report['concurrency']}).\n")
     print(f"- Organization: {report['accounts']} accounts in 9 OUs, seeded in {report['seed_s']:.0f} s.")
     print(f"- Emulator capacity, plain load of `{load['call']}` in one member account at "
           f"concurrency {report['concurrency']}: **{capacity:.0f} requests/s**.\n")
-    limit = f"global limit {report['limit']}/s"
-    print(f"| | no global limit | no global limit, facts off | {limit} | {limit}, facts off "
-          f"| {limit}, regions = [\"*\"] |")
+    print("| | " + " | ".join(column(name, report["limit"]) for name in names) + " |")
     print("|---" * (len(runs) + 1) + "|")
     rows = [
         ("wall time", lambda r: f"{r['wall_s']:.1f} s"),
@@ -428,25 +461,39 @@ def print_report(report: dict) -> None:
     for label, cell in rows:
         print(f"| {label} | " + " | ".join(cell(r) for r in runs) + " |")
 
-    on, off = results["unlimited"], results["unlimited_facts_off"]
-    print("\nCalls per audited account, by operation (the listed regions, no global limit; facts "
-          "on / off):\n")
-    for op in sorted(set(on["per_operation_per_account"]) | set(off["per_operation_per_account"])):
-        print(f"- `{op}`: {on['per_operation_per_account'].get(op, 0.0)} / "
-              f"{off['per_operation_per_account'].get(op, 0.0)}")
-    print("\nCalls per audited account, by operation (every enabled region, facts on):\n")
-    for op, n in results["every_enabled_region"]["per_operation_per_account"].items():
-        print(f"- `{op}`: {n}")
-    print("\nOrganizations calls for the whole sweep, by operation (facts on / off; the SCPs' "
-          f"budget: {on['scp_call_budget']}):\n")
-    for op in sorted(set(on["organization_calls_by_operation"]) | set(off["organization_calls_by_operation"])):
-        print(f"- `{op}`: {on['organization_calls_by_operation'].get(op, 0)} / "
-              f"{off['organization_calls_by_operation'].get(op, 0)}")
+    for on_name, off_name, title in (
+            ("unlimited", "unlimited_facts_off", "the listed regions, no global limit"),
+            ("every_enabled_region", "every_enabled_region_facts_off", "every enabled region")):
+        on, off = results.get(on_name), results.get(off_name)
+        if on is None and off is None:
+            continue
+        if on is not None and off is not None:
+            print(f"\nCalls per audited account, by operation ({title}; facts on / off):\n")
+            for op in sorted(set(on["per_operation_per_account"]) | set(off["per_operation_per_account"])):
+                print(f"- `{op}`: {on['per_operation_per_account'].get(op, 0.0)} / "
+                      f"{off['per_operation_per_account'].get(op, 0.0)}")
+        else:
+            only = on if on is not None else off
+            print(f"\nCalls per audited account, by operation ({title}, facts "
+                  f"{'on' if on is not None else 'off'}):\n")
+            for op, n in only["per_operation_per_account"].items():
+                print(f"- `{op}`: {n}")
+    on = next((results[n] for n in names if RUNS[n][2]), None)
+    off = next((results[n] for n in names if not RUNS[n][2]), None)
+    if on is not None:
+        print("\nOrganizations calls for the whole sweep, by operation (facts on / off; the SCPs' "
+              f"budget: {on['scp_call_budget']}):\n")
+        off_ops = off["organization_calls_by_operation"] if off else {}
+        for op in sorted(set(on["organization_calls_by_operation"]) | set(off_ops)):
+            print(f"- `{op}`: {on['organization_calls_by_operation'].get(op, 0)} / "
+                  f"{off_ops.get(op, 0)}")
     for name, run in results.items():
         for which in ("over_budget", "under_budget"):
             for entry in run[which][:5]:
                 print(f"\n{name}: {entry['name']} ({entry['account']}) {which.replace('_', ' ')}: "
-                      f"{entry['calls']} calls, budget {entry['budget']}: {entry['by_operation']}")
+                      f"{entry['calls']} calls, budget {entry['budget']}: {entry['by_operation']}"
+                      + (f"; calls from {entry['first_call_s']} s to {entry['last_call_s']} s of the "
+                         "audit phase" if "first_call_s" in entry else ""))
         if run["sweep"].get("warnings_by_kind"):
             print(f"\n{name}: the auditor's warnings: {run['sweep']['warnings_by_kind']}")
 
