@@ -170,6 +170,13 @@ def print_report(sizes: list[dict], meta: dict) -> None:
         ("bound", lambda r: f"{r['bound_s']:.1f} s"),
         (f"**bound / wall** (target ≥ {BOUND_TARGET})",
          lambda r: f"**{r['ratio']:.2f}** ({r['ratio'] / BOUND_TARGET:.2f} × target)"),
+        ("audit phase (measured): calls / its time",
+         lambda r: f"{r['audit_calls']} / {r['figures']['audit_window_s']:.1f} s = "
+                   f"{r['audit_calls'] / r['figures']['audit_window_s']:.0f} requests/s"),
+        ("the account whose calls spanned longest",
+         lambda r: f"{r['figures']['longest_account']['name']}: {r['figures']['longest_account']['calls']} "
+                   f"calls from {r['figures']['longest_account']['first_call_s']} s to "
+                   f"{r['figures']['longest_account']['last_call_s']} s"),
         ("report polls per account", lambda r: f"{r['report_polls_per_account']:.2f}"),
         ("calls per audited account (mean / max)",
          lambda r: f"{r['figures']['per_assessed_account_mean']} / {r['figures']['per_account_max']}"),
@@ -197,6 +204,8 @@ def print_report(sizes: list[dict], meta: dict) -> None:
             print(f"- `{op}`: {on['per_operation_per_account'].get(op, 0.0)} / "
                   f"{off['per_operation_per_account'].get(op, 0.0)}")
         for name, run in (("facts on", on), ("facts off", off)):
+            print(f"\nCalls into accounts in each second of the audit phase, {size['accounts']} "
+                  f"accounts, {name}: {run['audit_per_second']}")
             for which in ("over_budget", "under_budget"):
                 for entry in run[which][:5]:
                     print(f"\n{size['accounts']} accounts, {name}: {entry['name']} "

@@ -198,6 +198,12 @@ def analyse(log: list[dict], expected: dict, every_enabled: bool, facts: bool = 
             first_call.setdefault(r["account"], r["time"])
             last_call[r["account"]] = r["time"]
     audit_start = min(first_call.values(), default=0.0)
+    # The account whose calls spanned longest (first to last), and the audit phase's calls in
+    # each second: where the audit phase went.
+    longest = max(assessed, key=lambda a: last_call.get(a, 0.0) - first_call.get(a, 0.0),
+                  default=None)
+    per_second = Counter(int(r["time"] - audit_start) for r in log if r["account"])
+    audit_per_second = [per_second[i] for i in range(max(per_second, default=-1) + 1)]
     over_budget, under_budget = [], []
     for account_id in assessed:
         calls = sum(per_account[account_id].values())
@@ -268,6 +274,12 @@ def analyse(log: list[dict], expected: dict, every_enabled: bool, facts: bool = 
         "pools_asking_for_mfa": pools_asking,
         "get_user_pool_mfa_config_calls": pool_mfa_reads,
         "per_operation_per_account": per_op_per_account,
+        "longest_account": None if longest is None else {
+            "name": expected["accounts"][longest]["account_name"],
+            "calls": sum(per_account[longest].values()),
+            "first_call_s": round(first_call.get(longest, audit_start) - audit_start, 1),
+            "last_call_s": round(last_call.get(longest, audit_start) - audit_start, 1)},
+        "audit_per_second": audit_per_second,
         "most_iam_calls": iam_calls.get(slowest, 0),
         "most_iam_calls_account": expected["accounts"][slowest]["account_name"] if slowest else None,
         "iam_pace_s": max(0, iam_calls.get(slowest, 0) - IAM_BURST) / IAM_PER_SECOND,
