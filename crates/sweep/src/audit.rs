@@ -6,7 +6,7 @@ use crate::decide::Decision;
 use crate::plan::PlannedAccount;
 use chrono::NaiveDate;
 use mfa_collector::{AccountCollector, OrganizationScps};
-use mfa_evaluator::{evaluate, mfa_guardrail_scps, DataError, Exception, Status};
+use mfa_evaluator::{evaluate, mfa_guardrail_scps, AccountSnapshot, DataError, Exception, Status};
 use mfa_report::{AccountReport, ControlReport, Outcome};
 use std::future::Future;
 use std::sync::Arc;
@@ -139,6 +139,44 @@ fn scps_in_force(
     }
 }
 
+/// The report of an account collected whole: its controls evaluated, what could not be decided
+/// or read said in the log, and the SCPs guarding MFA in force on it.
+fn assessed_report(planned: &PlannedAccount, snapshot: &AccountSnapshot) -> AccountReport {
+    let controls: Vec<ControlReport> = evaluate(snapshot)
+        .into_iter()
+        .map(ControlReport::from)
+        .collect();
+    // The facts beyond the controls do not error a control; a read that failed is said here
+    // and on each resource (`policies_error`, `mfa_guardrail_scps_error`).
+    if let Some(Err(error)) = &snapshot.authorization {
+        warn!(operation = %error.operation, region = %error.region,
+              code = error.code.as_deref(), "identity policies not read: {}", error.message);
+    }
+    for control in controls.iter().filter(|c| c.status == Status::Error) {
+        if let Some(error) = &control.error {
+            warn!(control = %control.control_id, operation = %error.operation,
+                  region = %error.region, code = error.code.as_deref(), "control not decided");
+        }
+    }
+    let (mfa_guardrail_scps, mfa_guardrail_scps_error) = match mfa_guardrail_scps(snapshot) {
+        None => (None, None),
+        Some(Ok(ids)) => (Some(ids), None),
+        Some(Err(error)) => (None, Some(error)),
+    };
+    AccountReport {
+        ou_path: planned.account.ou_path(),
+        account_id: planned.account.id.clone(),
+        account_name: planned.account.name_or_empty().to_string(),
+        outcome: Outcome::Assessed,
+        skip_reason: None,
+        error: None,
+        controls,
+        regions: snapshot.regions_searched(),
+        mfa_guardrail_scps,
+        mfa_guardrail_scps_error,
+    }
+}
+
 async fn audit_one(
     collector: AccountCollector,
     deadline: Duration,
@@ -162,40 +200,7 @@ async fn audit_one(
             snapshot.scps_in_force = scps
                 .as_ref()
                 .map(|scps| scps_in_force(scps, &planned, collector.home_region()));
-            let controls: Vec<ControlReport> = evaluate(&snapshot)
-                .into_iter()
-                .map(ControlReport::from)
-                .collect();
-            // The facts beyond the controls do not error a control; a read that failed is
-            // said here and on each resource (`policies_error`, `mfa_guardrail_scps_error`).
-            if let Some(Err(error)) = &snapshot.authorization {
-                warn!(operation = %error.operation, region = %error.region,
-                      code = error.code.as_deref(), "identity policies not read: {}", error.message);
-            }
-            for control in controls.iter().filter(|c| c.status == Status::Error) {
-                if let Some(error) = &control.error {
-                    warn!(control = %control.control_id, operation = %error.operation,
-                          region = %error.region, code = error.code.as_deref(), "control not decided");
-                }
-            }
-            let (mfa_guardrail_scps, mfa_guardrail_scps_error) = match mfa_guardrail_scps(&snapshot)
-            {
-                None => (None, None),
-                Some(Ok(ids)) => (Some(ids), None),
-                Some(Err(error)) => (None, Some(error)),
-            };
-            AccountReport {
-                ou_path: planned.account.ou_path(),
-                account_id,
-                account_name: planned.account.name_or_empty().to_string(),
-                outcome: Outcome::Assessed,
-                skip_reason: None,
-                error: None,
-                controls,
-                regions: snapshot.regions_searched(),
-                mfa_guardrail_scps,
-                mfa_guardrail_scps_error,
-            }
+            assessed_report(&planned, &snapshot)
         }
         Ok(Err(error)) => {
             warn!(operation = error.operation, region = %error.region,
