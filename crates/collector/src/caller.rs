@@ -8,9 +8,12 @@
 //! slowed, until the call's deadline (the account's). Other failures worth another try (5xx,
 //! timeouts, connection failures) are retried up to `max_attempts`. Anything else fails at
 //! once. The SDK's own retry is disabled (see `aws.rs`): never two layers for one AWS call.
+//!
+//! Calls wait their turn, first come, first served, except those in [`FIRST_IN_LINE`], which
+//! go before every call already waiting, for the shared limiters and for a place in flight.
 
 use crate::error::{CollectError, ErrorClass};
-use crate::limits::{LimitSettings, Limiters, QuotaKey};
+use crate::limits::{LimitSettings, Limiters, Precedence, QuotaKey};
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use std::error::Error as StdError;
@@ -19,7 +22,7 @@ use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Semaphore;
+use tokio::sync::{Mutex, Semaphore, SemaphorePermit};
 use tokio::time::Instant;
 
 /// What a call is and how long it may take: named in its errors, limited by its quota.
@@ -33,6 +36,54 @@ pub struct Target<'a> {
     /// When throttling stops being retried: the account's deadline. `None`: the settings'
     /// `throttle_patience` from the first attempt.
     pub deadline: Option<Instant>,
+}
+
+/// The calls that start or end a wait of their account's: its session, and IAM's generation of
+/// its credential report (seconds on AWS, up to minutes). Sent before the calls already queued,
+/// every account's report is asked for as soon as it is entered, and its generation overlaps
+/// other accounts' calls instead of starting behind them: a report asked for behind a queue
+/// adds its whole generation time to the end of the sweep (docs/benchmarks.md, latency). They
+/// are at most a handful per account, so they cannot starve the calls they pass.
+pub(crate) const FIRST_IN_LINE: [&str; 3] = [
+    "sts:AssumeRole",
+    "iam:GenerateCredentialReport",
+    "iam:GetCredentialReport",
+];
+
+fn precedence(operation: &str) -> Precedence {
+    match FIRST_IN_LINE.contains(&operation) {
+        true => Precedence::First,
+        false => Precedence::InTurn,
+    }
+}
+
+/// The places for requests in flight (`limits.concurrency`). Tokio's semaphore hands places
+/// out in order; calls in turn reach it one at a time through `queue`, so a call that goes
+/// first waits behind one call at most.
+struct Places {
+    places: Semaphore,
+    queue: Mutex<()>,
+}
+
+impl Places {
+    fn new(places: usize) -> Places {
+        Places {
+            places: Semaphore::new(places.max(1)),
+            queue: Mutex::new(()),
+        }
+    }
+
+    /// A place, held until the permit drops. The semaphore is never closed, so acquiring
+    /// cannot fail; were it to, the call goes unbounded (`None`).
+    async fn take(&self, precedence: Precedence) -> Option<SemaphorePermit<'_>> {
+        match precedence {
+            Precedence::First => self.places.acquire().await.ok(),
+            Precedence::InTurn => {
+                let _turn = self.queue.lock().await;
+                self.places.acquire().await.ok()
+            }
+        }
+    }
 }
 
 /// One call's failed attempts so far, each kind backing off on its own count.
@@ -64,7 +115,7 @@ pub struct Caller {
     limiters: Arc<Limiters>,
     stats: Arc<CallStats>,
     observer: Option<Arc<dyn CallObserver>>,
-    in_flight: Option<Arc<Semaphore>>,
+    in_flight: Option<Arc<Places>>,
 }
 
 impl fmt::Debug for Caller {
@@ -82,7 +133,7 @@ impl Caller {
             limiters: Arc::new(Limiters::new(settings.clone())),
             in_flight: settings
                 .requests_in_flight
-                .map(|places| Arc::new(Semaphore::new(places.max(1)))),
+                .map(|places| Arc::new(Places::new(places))),
             settings,
             stats: Arc::new(CallStats::default()),
             observer: None,
@@ -116,16 +167,21 @@ impl Caller {
         let mut attempt = 0u32;
         let mut failed = Failed::default();
         let mut throttled: Option<CollectError> = None;
+        let precedence = precedence(target.operation);
         loop {
             // A retry after a throttle goes no later than the deadline, pace included.
             let deadline = throttled.is_some().then_some(give_up_at);
-            if !self.limiters.acquire(target.quota, deadline).await {
+            if !self
+                .limiters
+                .acquire(target.quota, deadline, precedence)
+                .await
+            {
                 if let Some(error) = throttled {
                     return Err(error.after_attempts(attempt));
                 }
             }
             attempt += 1;
-            let error = match self.send_once(&target, &mut send).await {
+            let error = match self.send_once(&target, precedence, &mut send).await {
                 Ok(value) => return Ok(value),
                 Err(error) => error,
             };
@@ -153,6 +209,7 @@ impl Caller {
     async fn send_once<T, E, F, Fut>(
         &self,
         target: &Target<'_>,
+        precedence: Precedence,
         send: &mut F,
     ) -> Result<T, CollectError>
     where
@@ -161,10 +218,9 @@ impl Caller {
         E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
     {
         self.stats.attempts.fetch_add(1, Ordering::Relaxed);
-        // Released before any wait of the caller. The semaphore is never closed, so acquiring
-        // cannot fail; were it to, the call goes unbounded.
+        // Released before any wait of the caller.
         let place = match &self.in_flight {
-            Some(places) => places.acquire().await.ok(),
+            Some(places) => places.take(precedence).await,
             None => None,
         };
         let answer = send().await;

@@ -3,6 +3,12 @@
 //!
 //! Every attempt of every call, retries included, waits here first ([`Limiters::acquire`]), so
 //! a configured rate is never exceeded by retries.
+//!
+//! The limiters shared by every account (Organizations, STS, the global cap) are waited for in
+//! line ([`InLine`]): `governor`'s own wait sleeps and checks again, so with thousands of calls
+//! waiting a call could lose the race for a slot for minutes while later ones won, and its
+//! account pass its deadline (docs/benchmarks.md, 2026-12-05: 8 of 999 accounts with every
+//! region at 50/s). In line, a call waits for the calls ahead of it over the rate, no longer.
 
 use crate::adaptive::AdaptiveRates;
 use governor::clock::DefaultClock;
@@ -117,21 +123,58 @@ fn quota(per_second: NonZeroU32) -> Quota {
     Quota::per_second(per_second).allow_burst(per_second)
 }
 
+/// A limiter shared by every account, waited for first come, first served: one call at a time
+/// waits on the limiter, the others in a fair (FIFO) queue behind it. A call that goes first
+/// ([`Precedence::First`]) skips the queue and races only the call at its head.
+#[derive(Debug)]
+struct InLine {
+    limiter: Direct,
+    queue: tokio::sync::Mutex<()>,
+}
+
+impl InLine {
+    fn new(quota: Quota) -> InLine {
+        InLine {
+            limiter: RateLimiter::direct(quota),
+            queue: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    async fn until_ready(&self, precedence: Precedence) {
+        match precedence {
+            Precedence::First => self.limiter.until_ready().await,
+            Precedence::InTurn => {
+                // Held while this call waits on the limiter: the next one waits its turn.
+                let _turn = self.queue.lock().await;
+                self.limiter.until_ready().await;
+            }
+        }
+    }
+}
+
+/// Whether a call waits its turn behind the calls already waiting, or goes before them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Precedence {
+    InTurn,
+    /// A call that starts or ends a long wait of its account's (`caller.rs`, `FIRST_IN_LINE`).
+    First,
+}
+
 /// The limiters of every quota; shared by every worker.
 #[derive(Debug)]
 pub(crate) struct Limiters {
-    organizations: Option<Direct>,
-    sts: Option<Direct>,
+    organizations: Option<InLine>,
+    sts: Option<InLine>,
     iam: Option<Keyed<String>>,
     cognito: Option<Keyed<(String, String)>>,
-    global: Option<Direct>,
+    global: Option<InLine>,
     adaptive: AdaptiveRates,
     settings: Arc<LimitSettings>,
 }
 
 impl Limiters {
     pub(crate) fn new(settings: Arc<LimitSettings>) -> Limiters {
-        let direct = |rate: Option<NonZeroU32>| rate.map(|r| RateLimiter::direct(quota(r)));
+        let direct = |rate: Option<NonZeroU32>| rate.map(|r| InLine::new(quota(r)));
         Limiters {
             organizations: direct(settings.organizations_per_second),
             sts: direct(settings.sts_per_second),
@@ -144,7 +187,7 @@ impl Limiters {
             // The global cap is a ceiling: a small burst keeps any one second close to it.
             global: settings.global_per_second.map(|r| {
                 let burst = NonZeroU32::new((r.get() / 10).max(1)).unwrap_or(NonZeroU32::MIN);
-                RateLimiter::direct(Quota::per_second(r).allow_burst(burst))
+                InLine::new(Quota::per_second(r).allow_burst(burst))
             }),
             adaptive: AdaptiveRates::default(),
             settings,
@@ -154,7 +197,12 @@ impl Limiters {
     /// Waits until a call under `key` may be sent: its adaptive pace if AWS throttled it, its
     /// quota, then the global cap. Returns `false`, at once, when the pace would only let the
     /// call go after `deadline`.
-    pub(crate) async fn acquire(&self, key: QuotaKey<'_>, deadline: Option<Instant>) -> bool {
+    pub(crate) async fn acquire(
+        &self,
+        key: QuotaKey<'_>,
+        deadline: Option<Instant>,
+        precedence: Precedence,
+    ) -> bool {
         let paced = self.adaptive.delay(&key.into());
         if !paced.is_zero() {
             if deadline.is_some_and(|deadline| Instant::now() + paced >= deadline) {
@@ -165,12 +213,12 @@ impl Limiters {
         match key {
             QuotaKey::Organizations => {
                 if let Some(limiter) = &self.organizations {
-                    limiter.until_ready().await;
+                    limiter.until_ready(precedence).await;
                 }
             }
             QuotaKey::Sts => {
                 if let Some(limiter) = &self.sts {
-                    limiter.until_ready().await;
+                    limiter.until_ready(precedence).await;
                 }
             }
             QuotaKey::Iam { account } => {
@@ -191,7 +239,7 @@ impl Limiters {
         }
         // The global cap last: a slot taken here is used at once.
         if let Some(limiter) = &self.global {
-            limiter.until_ready().await;
+            limiter.until_ready(precedence).await;
         }
         true
     }

@@ -296,3 +296,82 @@ async fn requests_in_flight_are_bounded_and_waiting_holds_no_place() {
     let took = Instant::now() - started;
     assert!(took < Duration::from_millis(11_500), "{took:?}");
 }
+
+/// Sends `calls` in the order given, each started (and waiting) before the next, through
+/// `caller`; each answer takes `answer_in`. Returns the order in which they were sent.
+async fn sending_order(
+    caller: &Caller,
+    calls: &[(&'static str, &'static str)],
+    answer_in: Duration,
+) -> Vec<&'static str> {
+    let sent = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut tasks = tokio::task::JoinSet::new();
+    for &(name, operation) in calls {
+        let (caller, sent) = (caller.clone(), sent.clone());
+        tasks.spawn(async move {
+            let target = Target {
+                operation,
+                ..target(None)
+            };
+            caller
+                .call(target, || {
+                    sent.lock().expect("not poisoned").push(name);
+                    async move {
+                        tokio::time::sleep(answer_in).await;
+                        Answer::Ok(())
+                    }
+                })
+                .await
+        });
+        // Let it start and take its place in the queue before the next one comes.
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.expect("no panic").expect("answered");
+    }
+    let order = sent.lock().expect("not poisoned").clone();
+    order
+}
+
+// Real time: `governor` keeps its own clock, not tokio's.
+#[tokio::test]
+async fn calls_waiting_for_the_global_cap_pass_in_the_order_they_came() {
+    let caller = Caller::new(LimitSettings {
+        global_per_second: std::num::NonZeroU32::new(40),
+        ..LimitSettings::unlimited()
+    });
+    let names = [
+        "c00", "c01", "c02", "c03", "c04", "c05", "c06", "c07", "c08", "c09", "c10", "c11", "c12",
+        "c13", "c14", "c15", "c16", "c17", "c18", "c19",
+    ];
+    let calls: Vec<_> = names
+        .iter()
+        .map(|n| (*n, "iam:GetAccountSummary"))
+        .collect();
+    let order = sending_order(&caller, &calls, Duration::ZERO).await;
+    assert_eq!(order, names, "first come, first served");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_credential_report_call_goes_before_the_calls_waiting_for_a_place() {
+    let caller = Caller::new(LimitSettings {
+        requests_in_flight: Some(1),
+        ..LimitSettings::unlimited()
+    });
+    let calls = [
+        ("summary", "iam:GetAccountSummary"),
+        ("devices", "iam:ListVirtualMFADevices"),
+        ("pools", "cognito-idp:ListUserPools"),
+        ("generate", "iam:GenerateCredentialReport"),
+        ("policies", "iam:GetAccountAuthorizationDetails"),
+    ];
+    let order = sending_order(&caller, &calls, Duration::from_secs(1)).await;
+    // `summary` holds the one place and `devices` waits at the head of the semaphore's own
+    // line; the report's generation passes `pools`, which came before it.
+    assert_eq!(
+        order,
+        ["summary", "devices", "generate", "pools", "policies"]
+    );
+}
