@@ -303,22 +303,20 @@ pub fn facts_call_budget(expected: &Value, want: &Value) -> usize {
 }
 
 /// The Organizations calls of the SCPs, once per sweep: `ListRoots`, then, where the seeder
-/// enabled SCPs (its `scps`, beside AWS's own `FullAWSAccess`, attached to the root, every OU
-/// and every account), `ListPolicies`, a `DescribePolicy` per SCP and its targets in pages of
-/// 20 (`ListTargetsForPolicy`).
+/// enabled SCPs (its `scps`, beside AWS's own `FullAWSAccess`), `ListPolicies`, a
+/// `DescribePolicy` per SCP, and the targets in pages of 20 (`ListTargetsForPolicy`) of those
+/// bearing on MFA only: the seeded guardrails (`FullAWSAccess`, on every OU and account, and
+/// the SCP that is no guardrail are not placed).
 pub fn scp_call_budget(expected: &Value) -> usize {
     let Some(seeded) = expected["scps"].as_object() else {
         return 1;
     };
     let pages = |targets: usize| targets.div_ceil(20).max(1);
-    let full_access = 1
-        + expected["ou_ids"].as_object().map_or(0, |ous| ous.len())
-        + expected["accounts"].as_object().unwrap().len();
-    let target_pages = pages(full_access)
-        + seeded
-            .values()
-            .map(|scp| pages(scp["targets"].as_array().unwrap().len()))
-            .sum::<usize>();
+    let target_pages: usize = seeded
+        .values()
+        .filter(|scp| scp["guardrail"] == true)
+        .map(|scp| pages(scp["targets"].as_array().unwrap().len()))
+        .sum();
     1 + 1 + (seeded.len() + 1) + target_pages
 }
 

@@ -2,6 +2,8 @@
 //! ([`crate::OrganizationReader::read_scps`]), and which are in force on each account: those
 //! attached to the account, to any OU above it, or to its root, placed down the OU tree the
 //! sweep already walked (`OrgAccount::parents`), never by an Organizations call per account.
+//! Only the SCPs that bear on the facts are placed (the sweep's predicate); the others are
+//! named in `not_placed` and in force nowhere, as far as [`OrganizationScps::in_force`] says.
 //!
 //! SCPs never apply to the management account: none is in force there, whatever is attached
 //! above it. Where the SCP policy type is not enabled in a root (`ListRoots`' `PolicyTypes` has
@@ -30,18 +32,20 @@ pub struct OrganizationScps {
     pub(crate) management_account_id: String,
     /// Each root's SCP status, by root id.
     pub(crate) roots: HashMap<String, RootPolicies>,
-    /// Every SCP, by policy id.
+    /// Every SCP placed, by policy id.
     pub(crate) policies: HashMap<String, ServiceControlPolicy>,
     /// The ids of the SCPs attached to each root, OU or account, by its id, in the order
     /// `ListPolicies` gave them.
     pub(crate) attached: HashMap<String, Vec<String>>,
+    /// The ids of the SCPs read but not placed: they bear on no fact.
+    pub(crate) not_placed: Vec<String>,
 }
 
 /// Where the errors of placing SCPs are said to come from.
 const PLACING: &str = "organizations:ListTargetsForPolicy";
 
 impl OrganizationScps {
-    /// The SCPs in force on `account`: attached to its root, an OU above it or the account
+    /// The SCPs that bear on the facts in force on `account`: attached to its root, an OU above it or the account
     /// itself, root first, each once. `region` names where Organizations was called, for errors.
     pub fn in_force(
         &self,
@@ -94,11 +98,16 @@ impl OrganizationScps {
         Ok(in_force)
     }
 
-    /// The ids of the SCPs attached anywhere (for logs and tests).
+    /// The ids of the SCPs placed (for logs and tests).
     pub fn policy_ids(&self) -> Vec<&str> {
         let mut ids: Vec<&str> = self.policies.keys().map(String::as_str).collect();
         ids.sort_unstable();
         ids
+    }
+
+    /// The ids of the SCPs read but not placed, bearing on no fact (for logs and tests).
+    pub fn not_placed(&self) -> &[String] {
+        &self.not_placed
     }
 }
 

@@ -11,7 +11,7 @@ mod common;
 use chrono::{DateTime, Utc};
 use common::{collector, collector_reading, deadline, sdk};
 use mfa_collector::{AuditReads, Caller, LimitSettings, OrgAccount, OrganizationReader};
-use mfa_evaluator::{AccountSnapshot, CredentialUse, IamUser};
+use mfa_evaluator::{scp_bears_on_mfa, AccountSnapshot, CredentialUse, IamUser};
 use mfa_testkit::Emulator;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -175,7 +175,8 @@ async fn reads_devices_credential_use_policies_and_second_factors_as_seeded() {
     }
 }
 
-/// The SCPs the seeder says are in force on `account` (besides AWS's `FullAWSAccess`).
+/// The SCPs bearing on MFA (the seeded guardrails) that the seeder says are in force on
+/// `account`.
 fn seeded_in_force(expected: &Value, account: &OrgAccount) -> BTreeSet<String> {
     if account.id == expected["management_account_id"] {
         return BTreeSet::new();
@@ -192,6 +193,7 @@ fn seeded_in_force(expected: &Value, account: &OrgAccount) -> BTreeSet<String> {
         .as_object()
         .unwrap()
         .values()
+        .filter(|scp| scp["guardrail"] == true)
         .filter(|scp| {
             scp["targets"]
                 .as_array()
@@ -219,34 +221,42 @@ async fn the_scps_are_read_once_and_placed_down_the_ou_tree() {
     let organization = reader.read().await.unwrap();
     emulator.clear_requests();
     let scps = reader
-        .read_scps(&organization.management_account_id)
+        .read_scps(&organization.management_account_id, scp_bears_on_mfa)
         .await
         .unwrap();
-    let seeded = expected["scps"].as_object().unwrap().len();
+    let seeded = expected["scps"].as_object().unwrap();
     let requests = emulator.requests();
     let operations: BTreeMap<&str, usize> = requests.iter().fold(BTreeMap::new(), |mut by, r| {
         *by.entry(r["operation"].as_str().unwrap()).or_default() += 1;
         by
     });
-    // The seeded SCPs and AWS's own FullAWSAccess: one description each, and their targets in
-    // pages of 20 (FullAWSAccess is attached to the root, every OU and every account).
+    // The seeded SCPs and AWS's own FullAWSAccess: one description each, and the targets of
+    // the guardrails (the only ones bearing on MFA) in pages of 20; FullAWSAccess, attached to
+    // the root, every OU and every account, is not placed, nor the SCP that is no guardrail.
     let pages = |targets: usize| targets.div_ceil(20).max(1);
-    let full_access =
-        1 + expected["ou_ids"].as_object().unwrap().len() + organization.accounts.len();
-    let target_pages = pages(full_access)
-        + expected["scps"]
-            .as_object()
-            .unwrap()
-            .values()
-            .map(|scp| pages(scp["targets"].as_array().unwrap().len()))
-            .sum::<usize>();
+    let target_pages = seeded
+        .values()
+        .filter(|scp| scp["guardrail"] == true)
+        .map(|scp| pages(scp["targets"].as_array().unwrap().len()))
+        .sum::<usize>();
     let want = BTreeMap::from([
         ("ListRoots", 1),
         ("ListPolicies", 1),
-        ("DescribePolicy", seeded + 1),
+        ("DescribePolicy", seeded.len() + 1),
         ("ListTargetsForPolicy", target_pages),
     ]);
     assert_eq!(operations, want, "once per sweep, nothing per account");
+    let not_guardrails = seeded
+        .values()
+        .filter(|scp| scp["guardrail"] == false)
+        .map(|scp| scp["id"].as_str().unwrap().to_string());
+    let mut not_placed: Vec<String> = scps.not_placed().to_vec();
+    not_placed.sort();
+    let mut want_not_placed: Vec<String> = not_guardrails
+        .chain(["p-FullAWSAccess".to_string()])
+        .collect();
+    want_not_placed.sort();
+    assert_eq!(not_placed, want_not_placed);
     let guardrails: BTreeSet<&str> = expected["scps"]
         .as_object()
         .unwrap()
@@ -305,7 +315,7 @@ async fn the_scps_are_read_once_and_placed_down_the_ou_tree() {
         .unwrap();
     emulator.clear_requests();
     let scps = reader
-        .read_scps(&organization.management_account_id)
+        .read_scps(&organization.management_account_id, scp_bears_on_mfa)
         .await
         .unwrap();
     let asked: Vec<Value> = emulator

@@ -1,7 +1,7 @@
 //! The account's MFA guardrails (`docs/controls.md`, "Enforced by policy"): the SCPs in force
 //! on it that deny weakening MFA (`deploy/remediation/protect-mfa-scp.json`).
 
-use crate::policy::{denies_weakening_mfa, PolicyDocument};
+use crate::policy::{denies_weakening_mfa, mfa_keyed_statements, PolicyDocument};
 use crate::snapshot::{AccountSnapshot, DataError};
 
 /// The ids of the SCPs in force on the account that deny `iam:DeactivateMFADevice` and
@@ -34,6 +34,20 @@ pub fn mfa_guardrail_scps(snapshot: &AccountSnapshot) -> Option<Result<Vec<Strin
         }
     }
     Some(Ok(guardrails))
+}
+
+/// Whether an SCP's text bears on the facts: a guardrail, a statement keyed on MFA (said in
+/// every user's enforcement as not read), or a text this version cannot read (said as an
+/// error). The sweep places only these on accounts: one that bears on nothing, such as AWS's
+/// `FullAWSAccess` (attached to every OU and account), needs no `ListTargetsForPolicy`, whose
+/// pages grow with the organization.
+pub fn scp_bears_on_mfa(document: &str) -> bool {
+    match PolicyDocument::parse(document) {
+        Err(_) => true,
+        Ok(document) => {
+            denies_weakening_mfa(&document) || !mfa_keyed_statements(&document).is_empty()
+        }
+    }
 }
 
 #[cfg(test)]
@@ -115,5 +129,19 @@ mod tests {
         };
         assert!(error.message.contains("SCP p-odd (p-odd-name)"), "{error}");
         assert_eq!(error.code.as_deref(), Some("MalformedResponse"));
+    }
+
+    #[test]
+    fn only_the_scps_that_bear_on_mfa_need_placing() {
+        let deny_leave = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Deny",
+            "Action": "organizations:LeaveOrganization", "Resource": "*"}]}"#;
+        let allow_with_mfa = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Action": "*", "Resource": "*",
+            "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]}"#;
+        assert!(scp_bears_on_mfa(&PROTECT_MFA_SCP), "a guardrail");
+        assert!(scp_bears_on_mfa(allow_with_mfa), "keyed on MFA");
+        assert!(scp_bears_on_mfa("{\"Statement\": 1}"), "unreadable");
+        assert!(!scp_bears_on_mfa(FULL_ACCESS));
+        assert!(!scp_bears_on_mfa(deny_leave));
     }
 }

@@ -43,7 +43,7 @@ pub use exceptions::{
 pub use facts::{
     AccessKeyStake, Enforcement, EnforcementState, Facts, MfaDeviceFact, MfaKind, Priority, Stakes,
 };
-pub use guardrails::mfa_guardrail_scps;
+pub use guardrails::{mfa_guardrail_scps, scp_bears_on_mfa};
 pub use kinds::{mfa_kind, UnknownSerial};
 pub use snapshot::{
     AccountSnapshot, AccountSummary, CentralizedRootAccess, CredentialReport, DataError,

@@ -182,7 +182,10 @@ async fn read_scps(
         return None;
     }
     let scps = OrganizationReader::new(sdk, caller.clone())
-        .read_scps(&organization.management_account_id)
+        .read_scps(
+            &organization.management_account_id,
+            mfa_evaluator::scp_bears_on_mfa,
+        )
         .await
         .map_err(|error| {
             tracing::warn!("cannot read the organization's SCPs: {error}");

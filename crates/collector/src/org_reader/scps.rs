@@ -1,7 +1,8 @@
 //! The organization's SCPs, read once per sweep with the caller's credentials: `ListRoots`
 //! (whether the SCP policy type is enabled in each root), then, where it is, `ListPolicies`
-//! (filter `SERVICE_CONTROL_POLICY`), and `DescribePolicy` and `ListTargetsForPolicy` for each
-//! policy, every list paginated. `OrganizationScps::in_force` places them on each account.
+//! (filter `SERVICE_CONTROL_POLICY`), `DescribePolicy` for each policy, and
+//! `ListTargetsForPolicy` for each that bears on the facts (the sweep says which), every list
+//! paginated. `OrganizationScps::in_force` places them on each account.
 //!
 //! With SCPs enabled in no root nothing else is asked: AWS detaches every SCP when the type is
 //! disabled (`ListPolicies` would still list them, attached nowhere).
@@ -25,11 +26,14 @@ const LIST_TARGETS: &str = "organizations:ListTargetsForPolicy";
 const MOST_RESULTS: i32 = 20;
 
 impl OrganizationReader {
-    /// Every SCP of the organization and where it is attached. `management_account_id`: the
+    /// Every SCP of the organization, and where those that `bears_on_facts` are attached (the
+    /// others are listed in `not_placed`: their targets cost a page per 20, and AWS's
+    /// `FullAWSAccess` is attached to every OU and account). `management_account_id`: the
     /// account SCPs never apply to.
     pub async fn read_scps(
         &self,
         management_account_id: &str,
+        bears_on_facts: impl Fn(&str) -> bool,
     ) -> Result<OrganizationScps, CollectError> {
         let mut roots = HashMap::new();
         for root in self.list_roots().await? {
@@ -45,12 +49,17 @@ impl OrganizationReader {
             roots,
             policies: HashMap::new(),
             attached: HashMap::new(),
+            not_placed: Vec::new(),
         };
         if !scps.roots.values().any(|r| *r == RootPolicies::Enabled) {
             return Ok(scps);
         }
         for id in self.list_scp_ids().await? {
             let policy = self.describe_scp(&id).await?;
+            if !bears_on_facts(&policy.document) {
+                scps.not_placed.push(id);
+                continue;
+            }
             for target in self.targets_of(&id).await? {
                 scps.attached.entry(target).or_default().push(id.clone());
             }

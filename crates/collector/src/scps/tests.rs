@@ -58,6 +58,7 @@ fn organization(root: RootPolicies) -> OrganizationScps {
                 )
             })
             .collect(),
+        not_placed: Vec::new(),
     }
 }
 
