@@ -1,0 +1,411 @@
+//! Every configuration the loader refuses, each named by where it came from (file, environment
+//! variable) and its key.
+
+use super::*;
+
+/// (file text, environment, origin, key, part of the message)
+type BadCase<'a> = (String, Vec<(&'a str, &'a str)>, &'a str, &'a str, &'a str);
+
+#[test]
+fn bad_configurations_name_the_origin_and_key() {
+    let file = "config/test.toml";
+    let cases: Vec<BadCase> = vec![
+        (
+            format!("{MINIMAL}[[notify.webhook]]\nurl = \"hooks.example/T0/SECRET\"\n"),
+            vec![],
+            file,
+            "notify.webhook[1].url",
+            "is not a URL (the URL is a secret and is not repeated here)",
+        ),
+        (
+            format!(
+                "{MINIMAL}[[notify.webhook]]\nurl = \"https://a.example/1\"\n\
+                 [[notify.webhook]]\nurl = \"https://a.example/2\"\nformat = \"teams\"\n"
+            ),
+            vec![],
+            file,
+            "notify.webhook[2].format",
+            "\"teams\" is not \"json\" or \"slack\"",
+        ),
+        (
+            format!("{MINIMAL}[[notify.webhook]]\nurl = \"https://a.example/1\"\non = [\"new_failure\"]\n"),
+            vec![],
+            file,
+            "notify.webhook[1].on",
+            "\"new_failure\" is not one of new_failures, resolved, account_errors, exceptions_expiring",
+        ),
+        (
+            format!("{MINIMAL}[[notify.webhook]]\nurl = \"https://a.example/1\"\nous = [\"prod\"]\n"),
+            vec![],
+            file,
+            "notify.webhook[1].ous",
+            "ou-",
+        ),
+        (
+            format!(
+                "{MINIMAL}[[notify.webhook]]\nname = \"chat\"\nurl = \"https://a.example/1\"\n\
+                 [[notify.webhook]]\nname = \"chat\"\nurl = \"https://a.example/2\"\n"
+            ),
+            vec![],
+            file,
+            "notify.webhook[2].name",
+            "names two webhooks",
+        ),
+        (
+            format!("{MINIMAL}[notify]\ntimeout_seconds = 30\ntotal_seconds = 10\n"),
+            vec![],
+            file,
+            "notify.total_seconds",
+            "shorter than notify.timeout_seconds",
+        ),
+        (
+            "[database]\nurl = \"mysql://x\"\n".into(),
+            vec![],
+            file,
+            "database.url",
+            "postgres://",
+        ),
+        (
+            format!("{MINIMAL}[aws]\nregion = \"useast1\"\n"),
+            vec![],
+            file,
+            "aws.region",
+            "not a region",
+        ),
+        (
+            format!("{MINIMAL}[aws]\nendpoint_url = \"localhost:5000\"\n"),
+            vec![],
+            file,
+            "aws.endpoint_url",
+            "http://",
+        ),
+        (
+            format!("{MINIMAL}[aws]\nendpoint_url = \"http://\"\n"),
+            vec![],
+            file,
+            "aws.endpoint_url",
+            "\"http://\" is not an http:// or https:// URL",
+        ),
+        (
+            MINIMAL.into(),
+            vec![("AWS_ENDPOINT_URL", "http://[::1")],
+            "AWS_ENDPOINT_URL",
+            "aws.endpoint_url",
+            "is not an http:// or https:// URL",
+        ),
+        (
+            format!("{MINIMAL}[aws]\nregion = \"eu-west-9\"\n"),
+            vec![],
+            file,
+            "aws.region",
+            "\"eu-west-9\" is no AWS region (did you mean eu-west-1, eu-west-2, eu-west-3?)",
+        ),
+        (
+            format!("{MINIMAL}[audit]\nregions = [\"us-east-1\", \"eu-west-9\"]\n"),
+            vec![],
+            file,
+            "audit.regions",
+            "\"eu-west-9\" is no region of the aws partition (did you mean eu-west-1",
+        ),
+        (
+            format!("{MINIMAL}[audit]\nregions = [\"us-east-1\"]\n"),
+            vec![("AWS_REGION", "cn-north-1")],
+            file,
+            "audit.regions",
+            "\"us-east-1\" is a region of the aws partition, not of aws-cn",
+        ),
+        (
+            format!("{MINIMAL}[aws]\nregion = 5\n"),
+            vec![],
+            file,
+            "aws.region",
+            "invalid type",
+        ),
+        (
+            format!("{MINIMAL}[organization]\naudit_role_name = \"\"\n"),
+            vec![],
+            file,
+            "organization.audit_role_name",
+            "1 to 64",
+        ),
+        (
+            format!("{MINIMAL}[organization]\naudit_role_name = \"bad name\"\n"),
+            vec![],
+            file,
+            "organization.audit_role_name",
+            "letters, digits",
+        ),
+        (
+            format!("{MINIMAL}[organization]\nsession_name = \"x\"\n"),
+            vec![],
+            file,
+            "organization.session_name",
+            "2 to 64",
+        ),
+        (
+            format!("{MINIMAL}[organization]\ninclude_accounts = [\"12345\"]\n"),
+            vec![],
+            file,
+            "organization.include_accounts",
+            "12-digit",
+        ),
+        (
+            format!("{MINIMAL}[organization]\nexclude_accounts = [\"12345678901a\"]\n"),
+            vec![],
+            file,
+            "organization.exclude_accounts",
+            "12-digit",
+        ),
+        (
+            format!("{MINIMAL}[organization]\ninclude_ous = [\"ou-12\"]\n"),
+            vec![],
+            file,
+            "organization.include_ous",
+            "not an OU id",
+        ),
+        (
+            format!("{MINIMAL}[organization]\nexclude_ous = [\"OU-ABCD-12345678\"]\n"),
+            vec![],
+            file,
+            "organization.exclude_ous",
+            "not an OU id",
+        ),
+        (
+            format!("{MINIMAL}[organization]\naudit_management_account = \"yes\"\n"),
+            vec![],
+            file,
+            "organization.audit_management_account",
+            "invalid type",
+        ),
+        (
+            format!("{MINIMAL}[organization]\nrole = \"x\"\n"),
+            vec![],
+            file,
+            "organization.role",
+            "unknown field",
+        ),
+        (
+            format!("{MINIMAL}[auditt]\nregions = []\n"),
+            vec![],
+            file,
+            "auditt",
+            "unknown field",
+        ),
+        (
+            format!("{MINIMAL}[audit]\nregions = []\n"),
+            vec![],
+            file,
+            "audit.regions",
+            "at least one",
+        ),
+        (
+            format!("{MINIMAL}[audit]\nregions = [\"*\", \"us-east-1\"]\n"),
+            vec![],
+            file,
+            "audit.regions",
+            "give it alone",
+        ),
+        (
+            format!("{MINIMAL}[audit]\nregions = [\"mars-1\"]\n"),
+            vec![],
+            file,
+            "audit.regions",
+            "not a region",
+        ),
+        (
+            format!("{MINIMAL}[limits]\nconcurrency = 0\n"),
+            vec![],
+            file,
+            "limits.concurrency",
+            "between 1 and 256",
+        ),
+        (
+            format!("{MINIMAL}[limits]\nconcurrency = -3\n"),
+            vec![],
+            file,
+            "limits.concurrency",
+            "invalid value",
+        ),
+        (
+            format!("{MINIMAL}[schedule]\ncron = \"every night\"\n"),
+            vec![],
+            file,
+            "schedule.cron",
+            "five-field",
+        ),
+        (
+            format!("{MINIMAL}[schedule]\ncron = \"0 25 * * *\"\n"),
+            vec![],
+            file,
+            "schedule.cron",
+            "five-field",
+        ),
+        (
+            format!("{MINIMAL}[schedule]\ntimezone = \"Mars/Olympus_Mons\"\n"),
+            vec![],
+            file,
+            "schedule.timezone",
+            "IANA timezone",
+        ),
+        (
+            format!("{MINIMAL}[metrics]\nlisten = \"localhost\"\n"),
+            vec![],
+            file,
+            "metrics.listen",
+            "127.0.0.1:9185",
+        ),
+        (
+            format!("{MINIMAL}[store]\nspool_dir = \"\"\n"),
+            vec![],
+            file,
+            "store.spool_dir",
+            "must name a directory",
+        ),
+        (
+            format!("{MINIMAL}[schedule]\nif_sweep_running = \"queue\"\n"),
+            vec![],
+            file,
+            "schedule.if_sweep_running",
+            "\"refuse\" or \"wait\"",
+        ),
+        (
+            "[database\nurl = 1".into(),
+            vec![],
+            file,
+            "",
+            "not valid TOML at line 1, column 10",
+        ),
+        (
+            format!("{MINIMAL}\n[limits]\nconcurrency = = 3\n"),
+            vec![],
+            file,
+            "",
+            "not valid TOML at line 5, column 15",
+        ),
+        (
+            format!("{MINIMAL}[audit]\nregions = [\"us-east-1\", \"eu-west-1\", \"us-east-1\"]\n"),
+            vec![],
+            file,
+            "audit.regions",
+            "lists \"us-east-1\" twice",
+        ),
+        (
+            format!("{MINIMAL}[organization]\ninclude_accounts = [\"111111111111\", \"111111111111\"]\n"),
+            vec![],
+            file,
+            "organization.include_accounts",
+            "twice",
+        ),
+        (
+            format!("{MINIMAL}[organization]\nexclude_ous = [\"r-ab12\", \"r-ab12\"]\n"),
+            vec![],
+            file,
+            "organization.exclude_ous",
+            "twice",
+        ),
+        (
+            format!("{MINIMAL}[limits]\nmax_backoff_ms = 10000000\n"),
+            vec![],
+            file,
+            "limits.max_backoff_ms",
+            "between 1 and 300000",
+        ),
+        (
+            format!("{MINIMAL}[limits]\ninitial_backoff_ms = 30000\nmax_backoff_ms = 20000\n"),
+            vec![],
+            file,
+            "limits.initial_backoff_ms",
+            "between 1 and 20000",
+        ),
+        (
+            format!("{MINIMAL}[database]\nconnect_timeout_seconds = 0\n").replace("[database]\nurl", "[x]\nurl").replace("[x]\nurl = \"postgres://postgres@127.0.0.1:5432/mfa_auditor\"\n", ""),
+            vec![],
+            file,
+            "database.connect_timeout_seconds",
+            "between 1 and 86400",
+        ),
+        (
+            format!("{MINIMAL}[schedule]\nlock_wait_seconds = 0\n"),
+            vec![],
+            file,
+            "schedule.lock_wait_seconds",
+            "between 1 and 86400",
+        ),
+        (
+            format!("{MINIMAL}[store]\nwrite_retry_seconds = 100000\n"),
+            vec![],
+            file,
+            "store.write_retry_seconds",
+            "between 0 and 86400",
+        ),
+        (
+            format!("{MINIMAL}[organization]\nsession_duration_seconds = 600\n"),
+            vec![],
+            file,
+            "organization.session_duration_seconds",
+            "between 900 and 43200",
+        ),
+        (
+            format!("{MINIMAL}[limits]\naccount_deadline_seconds = 900\n"),
+            vec![],
+            file,
+            "limits.account_deadline_seconds",
+            "organization.session_duration_seconds (900)",
+        ),
+        (
+            format!("{MINIMAL}[limits]\niam_per_second_per_account = 1000000\n"),
+            vec![],
+            file,
+            "limits.iam_per_second_per_account",
+            "between 0 and 100000",
+        ),
+        (
+            MINIMAL.into(),
+            vec![("MFA_AUDITOR__LIMITS__CONCURRENCY", "many")],
+            "environment variable MFA_AUDITOR__LIMITS__CONCURRENCY",
+            "limits.concurrency",
+            "invalid type",
+        ),
+        (
+            format!("{MINIMAL}[exceptions]\nwarn_days = 400\n"),
+            vec![],
+            file,
+            "exceptions.warn_days",
+            "between 0 and 365",
+        ),
+        (
+            format!("{MINIMAL}[exceptions]\nmax_days = 0\n"),
+            vec![],
+            file,
+            "exceptions.max_days",
+            "between 1 and 3650",
+        ),
+        (
+            MINIMAL.into(),
+            vec![("MFA_AUDITOR__LIMITS__SPEED", "1")],
+            "environment variable MFA_AUDITOR__LIMITS__SPEED",
+            "limits.speed",
+            "unknown field",
+        ),
+        (
+            MINIMAL.into(),
+            vec![("MFA_AUDITOR__NOSECTION", "1")],
+            "environment variable MFA_AUDITOR__NOSECTION",
+            "",
+            "MFA_AUDITOR__<SECTION>__<KEY>",
+        ),
+        (
+            MINIMAL.into(),
+            vec![("AWS_REGION", "nowhere")],
+            "AWS_REGION",
+            "aws.region",
+            "not a region",
+        ),
+    ];
+    for (text, vars, origin, key, message) in cases {
+        let error = load_str(&text, &vars).expect_err(&text);
+        assert_eq!(error.origin, origin, "{text} {vars:?}: {error}");
+        assert_eq!(error.key, key, "{text} {vars:?}: {error}");
+        assert!(error.message.contains(message), "{text} {vars:?}: {error}");
+    }
+}
