@@ -5,7 +5,7 @@
 use super::checker::Checker;
 use super::raw::RawLimits;
 use super::ConfigError;
-use mfa_collector::LimitSettings;
+use mfa_collector::{AuditReads, LimitSettings, RegionScope};
 use std::num::NonZeroU32;
 use std::time::Duration;
 
@@ -136,4 +136,47 @@ pub(super) fn limit_settings(
         throttle_patience: work.account_deadline,
         requests_in_flight: Some(work.concurrency as usize),
     })
+}
+
+/// Regions AWS enables in every account by default: what `["*"]` searches at least.
+const DEFAULT_ENABLED_REGIONS: u32 = 17;
+
+/// The calls an account costs, roughly (README, "What a sweep calls"): five for the session,
+/// root, users and the report, a `ListUserPools` per region searched (`["*"]`: AWS's default
+/// regions and the `ListRegions` that finds them), and with the facts a policy read and a few
+/// device and pool reads. Pools and users add more; [`accounts_within_deadline`] leaves room.
+pub(super) fn calls_per_account(regions: &RegionScope, reads: AuditReads) -> u32 {
+    let searched = match regions {
+        RegionScope::Listed(regions) => regions.len() as u32,
+        RegionScope::Enabled => DEFAULT_ENABLED_REGIONS + 1,
+    };
+    let facts = u32::from(reads.policies) + 2 * u32::from(reads.mfa_devices);
+    5 + searched + facts
+}
+
+/// Under `limits.global_per_second` every account's calls wait in one line, so with `in_flight`
+/// accounts under way each takes about `in_flight × calls / cap`, and an account that passes
+/// its deadline errors, verdicts lost. More accounts at once than the cap serves in half the
+/// deadline are lowered to that, with a warning saying why.
+pub(super) fn accounts_within_deadline(
+    in_flight: u32,
+    global_per_second: Option<NonZeroU32>,
+    deadline: Duration,
+    calls: u32,
+) -> (u32, Option<String>) {
+    let Some(cap) = global_per_second else {
+        return (in_flight, None);
+    };
+    let served = u64::from(cap.get()) * deadline.as_secs() / 2 / u64::from(calls.max(1));
+    let most = u32::try_from(served).unwrap_or(u32::MAX).max(1);
+    if in_flight <= most {
+        return (in_flight, None);
+    }
+    let warning = format!(
+        "limits.accounts_in_flight {in_flight} lowered to {most}: at limits.global_per_second \
+         {cap}, {in_flight} accounts of about {calls} calls each would wait past \
+         limits.account_deadline_seconds ({} s) and error",
+        deadline.as_secs()
+    );
+    (most, Some(warning))
 }

@@ -90,7 +90,8 @@ pub struct AuditConfig {
     pub exceptions: ExceptionsSettings,
     pub notify: NotifySettings,
     /// What the sources hold that sets nothing (an `MFA_AUDITOR` variable that names no key),
-    /// for the binary to warn about.
+    /// and values lowered to work (`limits.accounts_in_flight` under a global cap), for the
+    /// binary to warn about.
     pub warnings: Vec<String>,
 }
 
@@ -245,9 +246,10 @@ pub fn from_str(
     origin: &str,
     env: &HashMap<String, String>,
 ) -> Result<AuditConfig, ConfigError> {
-    let warnings = env_names::unread(env, &sources::default_table())?;
+    let mut warnings = env_names::unread(env, &sources::default_table())?;
     let (raw, origins) = sources::merge(text, origin, env)?;
     let mut config = validate::validate(raw, origin, &origins, env)?;
+    warnings.append(&mut config.warnings);
     config.warnings = warnings;
     Ok(config)
 }

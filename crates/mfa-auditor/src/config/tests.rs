@@ -309,3 +309,32 @@ fn a_webhook_url_is_never_repeated_in_an_error() {
 
 /// The configurations refused, a table of its own.
 mod bad_configurations;
+
+#[test]
+fn accounts_in_flight_are_lowered_to_what_a_global_cap_serves_within_the_deadline() {
+    let capped = |rate: u32| {
+        let text = format!("{MINIMAL}[limits]\nglobal_per_second = {rate}\n");
+        load_str(&text, &[]).expect("valid")
+    };
+    // 50 a second: about 26 calls for each of 256 accounts take 133 s in line, inside half of
+    // the 300 s deadline.
+    let roomy = capped(50);
+    assert_eq!(roomy.accounts_in_flight, 256);
+    assert!(roomy.warnings.is_empty(), "{:?}", roomy.warnings);
+    // 10 a second: 256 accounts would take 666 s; 10 × 150 s / 26 calls = 57 at once.
+    let tight = capped(10);
+    assert_eq!(tight.accounts_in_flight, 57);
+    assert_eq!(tight.warnings.len(), 1, "{:?}", tight.warnings);
+    assert!(
+        tight.warnings[0].contains("limits.accounts_in_flight 256 lowered to 57"),
+        "{:?}",
+        tight.warnings
+    );
+    // Fewer calls per account (three listed regions, no facts) leave room for more accounts.
+    let text = format!(
+        "{MINIMAL}[limits]\nglobal_per_second = 10\n\
+         [audit]\nregions = [\"us-east-1\", \"eu-west-1\", \"eu-west-2\"]\n\
+         mfa_devices = false\npolicies = false\n"
+    );
+    assert_eq!(load_str(&text, &[]).expect("valid").accounts_in_flight, 187);
+}

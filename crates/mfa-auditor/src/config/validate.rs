@@ -50,6 +50,16 @@ pub(super) fn validate(
     let exceptions = exceptions_settings(&check, &raw.exceptions)?;
     let notify = super::notify::notify_settings(&check, raw.notify, environment)?;
     let limits = limits::limit_settings(&check, &raw.limits, &work)?;
+    let reads = AuditReads {
+        mfa_devices: raw.audit.mfa_devices,
+        policies: raw.audit.policies,
+    };
+    let (accounts_in_flight, lowered) = limits::accounts_within_deadline(
+        work.accounts_in_flight,
+        limits.global_per_second,
+        work.account_deadline,
+        limits::calls_per_account(&regions, reads),
+    );
 
     Ok(AuditConfig {
         database,
@@ -64,17 +74,14 @@ pub(super) fn validate(
         role,
         scope,
         regions,
-        accounts_in_flight: work.accounts_in_flight as usize,
+        accounts_in_flight: accounts_in_flight as usize,
         account_deadline: work.account_deadline,
         when_busy,
         credential_report: ReportSettings {
             deadline: work.credential_report_deadline,
             max_age: credential_report_max_age,
         },
-        reads: AuditReads {
-            mfa_devices: raw.audit.mfa_devices,
-            policies: raw.audit.policies,
-        },
+        reads,
         write_retry: store.write_retry,
         spool_dir: store.spool_dir,
         schedule,
@@ -82,7 +89,7 @@ pub(super) fn validate(
         report_page: metrics.report_page,
         exceptions,
         notify,
-        warnings: Vec::new(),
+        warnings: lowered.into_iter().collect(),
     })
 }
 
