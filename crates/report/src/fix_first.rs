@@ -184,7 +184,12 @@ fn unexcepted_failures(
 pub(crate) fn stakes_line(stakes: &Stakes) -> String {
     let mut parts = Vec::new();
     if stakes.admin_equivalent == Some(true) {
-        let via: Vec<&str> = stakes.admin_via.iter().map(|p| policy_name(p)).collect();
+        let via: Vec<&str> = stakes
+            .admin_via
+            .iter()
+            .flatten()
+            .map(|p| policy_name(p))
+            .collect();
         parts.push(if via.is_empty() {
             "admin".to_string()
         } else {

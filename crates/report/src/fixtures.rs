@@ -76,7 +76,7 @@ pub fn stakes(
 ) -> Stakes {
     Stakes {
         admin_equivalent: Some(!admin_via.is_empty()),
-        admin_via: admin_via.iter().map(ToString::to_string).collect(),
+        admin_via: Some(admin_via.iter().map(ToString::to_string).collect()),
         console_password: password.is_some(),
         password_last_used: password.flatten(),
         access_keys: Some(

@@ -246,7 +246,7 @@ fn critical_world() -> (SweepReport, World) {
         resource.facts.priority = Some(mfa_evaluator::Priority::Critical);
         resource.facts.stakes = Some(mfa_evaluator::Stakes {
             admin_equivalent: Some(true),
-            admin_via: vec!["arn:aws:iam::aws:policy/AdministratorAccess".into()],
+            admin_via: Some(vec!["arn:aws:iam::aws:policy/AdministratorAccess".into()]),
             console_password: true,
             password_last_used: None,
             access_keys: Some(Vec::new()),
