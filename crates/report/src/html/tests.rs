@@ -289,6 +289,45 @@ fn weak_pools_are_named_after_what_fails() {
 }
 
 #[test]
+fn pools_with_mfa_on_whose_factors_were_not_read_are_said_never_left_out() {
+    let mut unread = fixtures::pool("222222222222", "us-east-1_unread", false);
+    unread.facts.second_factors = None;
+    unread.facts.weak_mfa = None;
+    let mut denied = fixtures::pool("222222222222", "us-east-1_denied", false);
+    denied.facts.second_factors = None;
+    denied.facts.weak_mfa = None;
+    denied.facts.second_factors_error = Some("<b>denied</b>".into());
+    let account = AccountReport {
+        account_name: "<i>pools</i>".into(),
+        ..fixtures::assessed(
+            "222222222222",
+            vec![fixtures::control(ControlId::Cognito5, vec![unread, denied])],
+        )
+    };
+    let page = render_html(&fixtures::report(vec![account]), &[]);
+    assert!(
+        page.contains("data-check=\"weak-mfa\">Weak MFA: 0 user pools<"),
+        "{page}"
+    );
+    assert!(
+        page.contains(
+            "data-check=\"weak-mfa-not-read\">Not known for 1 user pools with MFA on: their \
+             second factors were not read ([audit] mfa_devices = false, or a sweep from before \
+             second factors were read).<"
+        ),
+        "{page}"
+    );
+    assert!(
+        page.contains(
+            "<li>&lt;i&gt;pools&lt;/i&gt; <span class=\"meta\">222222222222</span> \
+             <code>userpool/us-east-1_denied</code>: &lt;b&gt;denied&lt;/b&gt;</li>"
+        ),
+        "{page}"
+    );
+    assert!(!page.contains("<b>"), "{page}");
+}
+
+#[test]
 fn phishing_resistant_coverage_is_charted_beside_mfa_coverage_where_it_was_read() {
     let point = |day: u32, strong: Option<u32>| CoveragePoint {
         sweep_id: format!("sweep-{day}"),

@@ -252,6 +252,43 @@ fn weak_pools_are_named_in_a_short_section_of_their_own() {
     assert!(!none.contains("Weak MFA"), "{none}");
 }
 
+#[test]
+fn pools_with_mfa_on_whose_factors_were_not_read_are_said_never_left_out() {
+    let mut account = pools_account("prod", 0);
+    let pools = &mut account.controls[4].resources;
+    pools[0].facts.second_factors = None;
+    pools[0].facts.weak_mfa = None;
+    let mut denied = pools[0].clone();
+    denied.resource_id = denied.resource_id.replace("totp", "denied");
+    denied.facts.second_factors_error = Some("GetUserPoolMfaConfig: \u{1b}]0;denied\u{7}".into());
+    let report = fixtures::report(vec![account.clone()]);
+    let text = render_text(&report);
+    assert!(
+        text.contains(
+            "\nWeak MFA: 0 user pools with MFA on and SMS their only second factor (SIM swap: \
+             offer TOTP or a passkey); not known for 1 user pools with MFA on\n  not read: the \
+             second factors of 1 user pools with MFA on ([audit] mfa_devices = false, or a sweep \
+             from before second factors were read)\n"
+        ),
+        "{text}"
+    );
+    account.controls[4].resources.push(denied);
+    let text = render_text(&fixtures::report(vec![account]));
+    assert!(
+        text.contains("; not known for 2 user pools with MFA on\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "\n  could not be read: the second factors of 1 user pools with MFA on\n    \
+             222222222222 prod                     userpool/us-east-1_denied: \
+             GetUserPoolMfaConfig: \\u{1b}]0;denied\\u{7}\n"
+        ),
+        "{text}"
+    );
+    assert_eq!(raw_controls(&text), Vec::<char>::new(), "{text}");
+}
+
 /// The keys and strings of `../shared/interface.md`, "Beyond the controls", exactly.
 #[test]
 fn the_facts_json_shape_is_the_interfaces() {
