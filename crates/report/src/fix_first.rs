@@ -180,7 +180,8 @@ fn unexcepted_failures(
 }
 
 /// `admin (AdministratorAccess) · console password, last used 2026-12-01 · 1 active key, last
-/// used 2026-12-03 (s3)`; `no active credential` when nothing can sign in as it.
+/// used 2026-12-03 (s3)`; `no active credential` when nothing can sign in as it, beside `admin`
+/// too (`admin (AdministratorAccess) · no active credential`: why an admin is `low`).
 pub(crate) fn stakes_line(stakes: &Stakes) -> String {
     let mut parts = Vec::new();
     if stakes.admin_equivalent == Some(true) {
@@ -196,19 +197,21 @@ pub(crate) fn stakes_line(stakes: &Stakes) -> String {
             format!("admin ({})", via.join(", "))
         });
     }
+    let mut credentials = Vec::new();
     if stakes.console_password {
-        parts.push(format!(
+        credentials.push(format!(
             "console password, {}",
             last_used(stakes.password_last_used)
         ));
     }
     match &stakes.access_keys {
-        None => parts.push("access keys not read".to_string()),
-        Some(keys) => parts.extend(active_keys(keys)),
+        None => credentials.push("access keys not read".to_string()),
+        Some(keys) => credentials.extend(active_keys(keys)),
     }
-    if parts.is_empty() {
-        return "no active credential".to_string();
+    if credentials.is_empty() {
+        credentials.push("no active credential".to_string());
     }
+    parts.extend(credentials);
     parts.join(" · ")
 }
 
