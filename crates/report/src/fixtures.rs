@@ -300,6 +300,7 @@ pub fn report(accounts: Vec<AccountReport>) -> crate::SweepReport {
         accounts,
         changes_since_previous_sweep: Vec::new(),
         as_of: None,
+        standards: Vec::new(),
     }
 }
 

@@ -78,6 +78,7 @@ fn report() -> SweepReport {
         accounts: vec![prod, assessed(DEV, Vec::new()), errored(BROKEN)],
         as_of: None,
         control_counts: Vec::new(),
+        standards: Vec::new(),
         changes_since_previous_sweep: vec![
             // Appeared failing: a console user created without MFA.
             change(PROD, "new-console", None, Some(Status::Failed)),

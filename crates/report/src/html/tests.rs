@@ -224,7 +224,9 @@ fn fix_first_shows_twenty_then_counts_and_says_when_priorities_were_not_read() {
     assert_eq!(page.matches("data-check=\"fix-first-entry\"").count(), 20);
     assert!(
         page.contains(
-            "data-check=\"fix-first-more\">And 6 more (report --format csv, column priority).<"
+            "data-check=\"fix-first-more\">And 6 more (report --format json: every failing \
+             identity with its stakes and priority; report --format csv: a row per finding and \
+             control, with its priority, without the stakes).<"
         ),
         "{page}"
     );
@@ -248,6 +250,36 @@ fn fix_first_shows_twenty_then_counts_and_says_when_priorities_were_not_read() {
     );
     let page = render_html(&fixtures::report(vec![passing]), &[]);
     assert!(!page.contains("Fix first"), "nothing fails: {page}");
+}
+
+#[test]
+fn under_a_framework_fix_first_names_its_requirements_and_only_its_controls() {
+    let mut report = fixtures::report(vec![prioritised_account(1)]);
+    report.retain_standards(&crate::select_standards("NIST.800-171").unwrap_or_default());
+    let page = render_html(&report, &[]);
+    assert!(
+        page.contains(
+            "<td class=\"critical\">critical</td><td>NIST.800-171.r2 3.3.8, NIST.800-171.r2 \
+             3.5.3, NIST.800-171.r2 3.5.4, NIST.800-171.r2 3.7.5 (IAM.19)</td>"
+        ),
+        "{page}"
+    );
+    assert!(page.contains("<th>Requirement (control)</th>"), "{page}");
+    assert!(
+        page.contains(
+            "data-check=\"fix-first-failing\">Identities failing IAM.19 without an exception"
+        ),
+        "{page}"
+    );
+    assert!(
+        page.contains(" Each is named by the requirements of NIST.800-171.r2 it fails.<"),
+        "{page}"
+    );
+    // CIS relates no requirement to IAM.19: nothing to fix first under it.
+    let mut report = fixtures::report(vec![prioritised_account(1)]);
+    report.retain_standards(&crate::select_standards("CIS").unwrap_or_default());
+    let page = render_html(&report, &[]);
+    assert!(!page.contains("Fix first"), "{page}");
 }
 
 #[test]

@@ -52,6 +52,7 @@ fn uncounted() -> SweepReport {
         ],
         as_of: None,
         control_counts: Vec::new(),
+        standards: Vec::new(),
         changes_since_previous_sweep: vec![crate::ChangeReport {
             account_id: "222222222222".into(),
             account_name: "prod".into(),
