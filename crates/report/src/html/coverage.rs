@@ -21,9 +21,11 @@ pub(super) fn coverage_section(
             "console users for IAM.5, IAM users for IAM.19, user pools for Cognito.5) that have MFA "
             "as the control requires it, at each sweep over the year before this report: the "
             "organization in bold (hover a point for its counts), each top-level OU in its colour; each "
-            "axis starts below its lowest share. The same numbers as the mfa_coverage view. For IAM "
-            "users, a second chart shows the share with a phishing-resistant device (a FIDO security "
-            "key or passkey), at the sweeps that read the devices (the mfa_strength view)."
+            "axis starts below its lowest share and ends at 100 %. The same numbers as the "
+            "mfa_coverage view. For IAM users, a second chart shows the share with a "
+            "phishing-resistant device (a FIDO security key or passkey), at the sweeps that read the "
+            "devices (the mfa_strength view), on an axis of its own from 0 % to its highest share "
+            "rounded up. Each chart says its axis's range above it."
         }
         @for control in controls {
             div.control-coverage {

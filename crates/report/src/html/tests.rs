@@ -359,6 +359,66 @@ fn pools_with_mfa_on_whose_factors_were_not_read_are_said_never_left_out() {
     assert!(!page.contains("<b>"), "{page}");
 }
 
+/// The chart marked `check`: the y of its axis line, of its top grid line, and of each of its
+/// organization's points.
+fn chart_heights(page: &str, check: &str) -> (f64, f64, Vec<f64>) {
+    let chart = page
+        .split_once(&format!("data-check=\"{check}\""))
+        .and_then(|(_, rest)| rest.split_once("</svg>"))
+        .map_or("", |(chart, _)| chart);
+    let number = |after: &str, text: &str| -> Option<f64> {
+        let (_, rest) = text.split_once(after)?;
+        rest.split('"').next()?.parse().ok()
+    };
+    let heights = |mark: &str, of: &str| -> Vec<f64> {
+        chart
+            .split(mark)
+            .skip(1)
+            .filter_map(|part| number(of, part))
+            .collect()
+    };
+    let axis = heights("class=\"axis-line\"", "y1=\"");
+    let top = heights("class=\"grid\"", "y1=\"")
+        .into_iter()
+        .fold(f64::MAX, f64::min);
+    let points = heights("<circle class=\"point\"", "cy=\"");
+    (axis.first().copied().unwrap_or_default(), top, points)
+}
+
+#[test]
+fn phishing_resistant_coverage_has_an_axis_of_its_own_from_zero() {
+    let point = |day: u32, strong: u32| CoveragePoint {
+        sweep_id: format!("sweep-{day}"),
+        sweep_started_at: Utc
+            .with_ymd_and_hms(2026, 11, day, 3, 0, 0)
+            .single()
+            .expect("a valid value"),
+        control_id: ControlId::Iam19,
+        top_level_ou: "Workloads".into(),
+        accounts_assessed: 1,
+        in_scope: 100,
+        with_mfa: 90,
+        phishing_resistant: Some(strong),
+    };
+    let page = render_html(&fixtures::report(Vec::new()), &[point(1, 1), point(2, 2)]);
+    let (axis, top, points) = chart_heights(&page, "phishing_resistant_chart");
+    assert_eq!(points.len(), 2, "{page}");
+    // 1 % and 2 % on an axis from 0 % to 5 %: a fifth and two fifths of the way up, not 1 %
+    // and 2 % of it as on an axis to 100 %.
+    let plot = axis - top;
+    assert!(plot > 100.0, "{axis} {top}");
+    for y in &points {
+        assert!(axis - y > 0.15 * plot, "{y} on an axis at {axis}: {page}");
+    }
+    assert!(
+        page.contains(
+            "data-check=\"phishing_resistant_scale\" data-control=\"IAM.19\">Axis 0 % to 5 % \
+             (the highest share, rounded up; not to 100 %)<"
+        ),
+        "{page}"
+    );
+}
+
 #[test]
 fn phishing_resistant_coverage_is_charted_beside_mfa_coverage_where_it_was_read() {
     let point = |day: u32, strong: Option<u32>| CoveragePoint {
