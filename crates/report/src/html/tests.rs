@@ -456,3 +456,45 @@ fn phishing_resistant_coverage_is_charted_beside_mfa_coverage_where_it_was_read(
     let before = render_html(&fixtures::report(Vec::new()), &[point(1, None)]);
     assert!(!before.contains("phishing_resistant_chart"), "{before}");
 }
+
+#[test]
+fn a_sweep_that_did_not_read_the_devices_says_so_beside_the_others_chart() {
+    let point = |day: u32, strong: Option<u32>| CoveragePoint {
+        sweep_id: format!("sweep-{day}"),
+        sweep_started_at: Utc
+            .with_ymd_and_hms(2026, 11, day, 3, 0, 0)
+            .single()
+            .expect("a valid value"),
+        control_id: ControlId::Iam19,
+        top_level_ou: "Workloads".into(),
+        accounts_assessed: 1,
+        in_scope: 8,
+        with_mfa: 6,
+        phishing_resistant: strong,
+    };
+    // The report's sweep is `sweep-1`.
+    let report = fixtures::report(Vec::new());
+    let note = "data-check=\"phishing_resistant_not_read\" data-control=\"IAM.19\">Not read in \
+                this sweep ([audit] mfa_devices = false, or a version from before it was read): ";
+    let page = render_html(
+        &report,
+        &[point(1, None), point(2, Some(2)), point(3, Some(4))],
+    );
+    assert!(
+        page.contains(&format!(
+            "{note}the chart shows the sweeps that read it, the latest on 2026-11-03 03:00 UTC, \
+             which the table gives.<"
+        )),
+        "{page}"
+    );
+    assert!(page.contains("phishing_resistant_chart"), "{page}");
+    let never = render_html(&report, &[point(1, None)]);
+    assert!(
+        never.contains(&format!("{note}no sweep shown read it.<")),
+        "{never}"
+    );
+    // Read in this sweep: nothing to say.
+    let read = render_html(&report, &[point(1, Some(1)), point(2, Some(2))]);
+    assert!(!read.contains("phishing_resistant_not_read"), "{read}");
+    assert!(read.contains("phishing_resistant_chart"), "{read}");
+}
