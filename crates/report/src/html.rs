@@ -113,6 +113,9 @@ fn header(report: &SweepReport) -> Markup {
         @if let Some(line) = report.root_access_line() {
             p.meta { (line) }
         }
+        @for line in report.guardrail_lines() {
+            p.meta data-check="guardrail-scps" { (line) }
+        }
     }
 }
 

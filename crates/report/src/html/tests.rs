@@ -283,6 +283,31 @@ fn under_a_framework_fix_first_names_its_requirements_and_only_its_controls() {
 }
 
 #[test]
+fn the_scps_guarding_mfa_are_said_in_the_header_escaped() {
+    let unguarded = AccountReport {
+        account_name: "<img src=x onerror=alert(5)>".into(),
+        mfa_guardrail_scps: Some(Vec::new()),
+        ..fixtures::assessed("222222222222", Vec::new())
+    };
+    let guarded = AccountReport {
+        mfa_guardrail_scps: Some(vec!["p-protect".into()]),
+        ..fixtures::assessed("333333333333", Vec::new())
+    };
+    let page = render_html(&fixtures::report(vec![unguarded, guarded]), &[]);
+    assert!(
+        page.contains(
+            "data-check=\"guardrail-scps\">MFA guardrail SCPs (SCPs in force that deny \
+             weakening MFA): 1 of the 2 assessed accounts read have one in force; 1 have none: \
+             222222222222 &lt;img src=x onerror=alert(5)&gt;<"
+        ),
+        "{page}"
+    );
+    let at = |needle: &str| page.find(needle).unwrap_or(usize::MAX);
+    assert!(at("guardrail-scps") < at("<h2>Summary"), "{page}");
+    assert!(!page.to_lowercase().contains("<img"), "{page}");
+}
+
+#[test]
 fn weak_pools_are_named_after_what_fails() {
     let mut pools: Vec<_> = (0..11)
         .map(|i| fixtures::pool("222222222222", &format!("us-east-1_w{i:02}"), true))

@@ -290,6 +290,33 @@ fn pools_with_mfa_on_whose_factors_were_not_read_are_said_never_left_out() {
     assert_eq!(raw_controls(&text), Vec::<char>::new(), "{text}");
 }
 
+#[test]
+fn the_scps_guarding_mfa_are_said_under_the_headline_escaped() {
+    let mut management = fixtures::assessed("111111111111", Vec::new());
+    management.account_name = "mgmt".into();
+    management.mfa_guardrail_scps = Some(Vec::new());
+    let mut refused = fixtures::assessed("222222222222", Vec::new());
+    refused.account_name = fixtures::BIDI_NAME.into();
+    let mut error = fixtures::data_error("organizations:ListPolicies", "AccessDenied");
+    error.message = "denied\u{1b}]0;pwned\u{7}".into();
+    refused.mfa_guardrail_scps_error = Some(error);
+    let text = render_text(&fixtures::report(vec![management, refused]));
+    let expected = "MFA guardrail SCPs (SCPs in force that deny weakening MFA): 0 of the 1 \
+                    assessed accounts read have one in force; 1 have none: 111111111111 mgmt \
+                    (the management account: SCPs never apply to it)\nMFA guardrail SCPs could \
+                    not be read in 1 accounts (222222222222 admin\\u{202e}txt.exe\\u{2066}x\\u{2069}): \
+                    organizations:ListPolicies (us-east-1) AccessDenied: \
+                    denied\\u{1b}]0;pwned\\u{7}\n";
+    assert!(text.contains(expected), "{expected}\n{text}");
+    let at = |needle: &str| text.find(needle).unwrap_or(usize::MAX);
+    assert!(at("Accounts: ") < at("MFA guardrail SCPs"), "{text}");
+    assert!(
+        at("MFA guardrail SCPs") < at("control    severity"),
+        "{text}"
+    );
+    assert_eq!(raw_controls(&text), Vec::<char>::new(), "{text}");
+}
+
 /// The keys and strings of `../shared/interface.md`, "Beyond the controls", exactly.
 #[test]
 fn the_facts_json_shape_is_the_interfaces() {
