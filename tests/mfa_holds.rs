@@ -2,7 +2,8 @@
 //! beyond the five controls in the JSON report compared with what the seeder says the rules
 //! make of what it seeded: each kind of device, each enforcement state, each priority, the
 //! SCPs guarding MFA inherited down the OU tree, a pool's second factors. The demo holds every
-//! value of each, and the text report opens with Fix first in priority order.
+//! value of each, and the text report opens with Fix first in priority order. With the reads
+//! off, or the SCPs refused, the facts are absent and the text and HTML reports say so.
 
 #![allow(clippy::unwrap_used)]
 
@@ -186,5 +187,125 @@ async fn every_kind_enforcement_state_priority_and_guardrail_is_decided_as_the_r
     assert!(
         at("critical") < at("high") && at("high") < at("medium"),
         "{fix_first}"
+    );
+}
+
+/// The resources of every assessed account under `control`.
+fn all_resources<'a>(report: &'a Value, control: &str) -> Vec<&'a Value> {
+    report["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["outcome"] == "assessed")
+        .flat_map(|a| resources(a, control))
+        .collect()
+}
+
+#[tokio::test]
+async fn facts_not_read_or_unreadable_are_absent_and_the_reports_say_so() {
+    let (emulator, _expected, mut auditor) = setup().await;
+    let sweep = |auditor: &common::Auditor| {
+        let output = auditor.run(&["--quiet", "sweep"]);
+        assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    };
+    // A sweep that reads everything, for the phishing-resistant chart to have a point.
+    sweep(&auditor);
+    auditor.env.extend([
+        ("MFA_AUDITOR__AUDIT__MFA_DEVICES".into(), "false".into()),
+        ("MFA_AUDITOR__AUDIT__POLICIES".into(), "false".into()),
+    ]);
+    sweep(&auditor);
+    let report = auditor.json_report();
+    let users = all_resources(&report, "IAM.19");
+    assert!(users.len() > 10, "{}", users.len());
+    for user in &users {
+        let stakes = &user["stakes"];
+        assert!(stakes.is_object(), "{user}");
+        assert_eq!(stakes.get("admin_equivalent"), None, "{user}");
+        assert_eq!(stakes.get("admin_via"), None, "not read: absent, {user}");
+    }
+    // MFA on: weak or not is unknown without the factors; optional or off: never weak.
+    let pools = all_resources(&report, "Cognito.5");
+    let weak = |status: &str| -> Vec<Option<&Value>> {
+        pools
+            .iter()
+            .filter(|p| p["status"] == status)
+            .map(|p| p.get("weak_mfa"))
+            .collect()
+    };
+    let (on, off) = (weak("PASSED"), weak("FAILED"));
+    assert!(!on.is_empty() && on.iter().all(Option::is_none), "{on:?}");
+    assert!(
+        !off.is_empty() && off.iter().all(|w| *w == Some(&Value::Bool(false))),
+        "{off:?}"
+    );
+    let readable = text(&auditor.run(&["report"]).stdout);
+    for said in [
+        "\n  not read: the second factors of ",
+        " user pools with MFA on ([audit] mfa_devices = false, or a sweep from before second \
+         factors were read)\n",
+        "\nMFA guardrail SCPs: not read ([audit] policies = false, or a sweep from before they \
+         were read)\n",
+    ] {
+        assert!(readable.contains(said), "{said} in {readable}");
+    }
+    let page = text(&auditor.run(&["report", "--format", "html"]).stdout);
+    assert!(
+        page.contains(
+            "data-check=\"phishing_resistant_not_read\" data-control=\"IAM.19\">Not read in this \
+             sweep ([audit] mfa_devices = false, or a version from before it was read): the chart \
+             shows the sweeps that read it"
+        ),
+        "{page}"
+    );
+
+    // The SCPs refused: every assessed account says so but the management account, to which
+    // SCPs never apply.
+    auditor.env.clear();
+    emulator.set_faults(serde_json::json!({"operation_errors": [
+        {"operation": "ListPolicies", "error": "AccessDeniedException"}]}));
+    sweep(&auditor);
+    let report = auditor.json_report();
+    let management = report["sweep"]["management_account_id"].clone();
+    let mut refused = 0;
+    for account in report["accounts"].as_array().unwrap() {
+        if account["outcome"] != "assessed" {
+            continue;
+        }
+        let error = &account["mfa_guardrail_scps_error"];
+        if account["account_id"] == management {
+            assert_eq!(
+                account["mfa_guardrail_scps"],
+                serde_json::json!([]),
+                "{account}"
+            );
+            assert!(error.is_null(), "{account}");
+        } else {
+            assert!(account.get("mfa_guardrail_scps").is_none(), "{account}");
+            assert_eq!(
+                error["operation"], "organizations:ListPolicies",
+                "{account}"
+            );
+            refused += 1;
+        }
+    }
+    assert!(refused > 10, "{refused}");
+    let readable = text(&auditor.run(&["report"]).stdout);
+    let management = management.as_str().unwrap();
+    assert!(
+        readable.contains(&format!(
+            ": 0 of the 1 assessed accounts read have one in force; 1 have none: {management} "
+        )),
+        "{readable}"
+    );
+    assert!(
+        readable.contains(" (the management account: SCPs never apply to it)\n"),
+        "{readable}"
+    );
+    assert!(
+        readable.contains(&format!(
+            "\nMFA guardrail SCPs could not be read in {refused} accounts ("
+        )),
+        "{readable}"
     );
 }

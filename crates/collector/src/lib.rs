@@ -51,5 +51,5 @@ pub use partitions::{
 };
 pub use regions::RegionScope;
 pub use root_access::RootAccessReader;
-pub use scps::OrganizationScps;
+pub use scps::{OrganizationScps, ScpsRead};
 pub use users::ReportSettings;

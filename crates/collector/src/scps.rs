@@ -41,6 +41,43 @@ pub struct OrganizationScps {
     pub(crate) not_placed: Vec<String>,
 }
 
+/// A sweep's one read of the organization's SCPs, which may have failed, beside the management
+/// account's id: SCPs never apply to it, so it has none in force even when they could not be
+/// read, which no read is needed to say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScpsRead {
+    management_account_id: String,
+    read: Result<OrganizationScps, DataError>,
+}
+
+impl ScpsRead {
+    pub fn new(management_account_id: &str, read: Result<OrganizationScps, DataError>) -> Self {
+        ScpsRead {
+            management_account_id: management_account_id.to_string(),
+            read,
+        }
+    }
+
+    /// The SCPs in force on `account` ([`OrganizationScps::in_force`]); where they could not be
+    /// read, the read's error, except on the management account, which has none.
+    pub fn in_force(
+        &self,
+        account: &OrgAccount,
+        region: &str,
+    ) -> Result<Vec<ServiceControlPolicy>, DataError> {
+        match &self.read {
+            Ok(scps) => scps.in_force(account, region),
+            Err(_) if account.id == self.management_account_id => Ok(Vec::new()),
+            Err(error) => Err(error.clone()),
+        }
+    }
+
+    /// Why the SCPs could not be read, if they could not.
+    pub fn error(&self) -> Option<&DataError> {
+        self.read.as_ref().err()
+    }
+}
+
 /// Where the errors of placing SCPs are said to come from.
 const PLACING: &str = "organizations:ListTargetsForPolicy";
 

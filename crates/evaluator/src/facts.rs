@@ -116,9 +116,11 @@ pub struct Stakes {
     /// failed), or when no policy grants it and one could not be read (`admin_unrecognised`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub admin_equivalent: Option<bool>,
-    /// The policies that make it admin-equivalent (empty for root, which needs none).
-    #[serde(default)]
-    pub admin_via: Vec<String>,
+    /// The policies that make it admin-equivalent (empty for root, which needs none, and for a
+    /// user none makes admin). Absent when its policies were not read, as `admin_equivalent`
+    /// is: an empty list would say that none grants it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin_via: Option<Vec<String>>,
     /// When `admin_equivalent` is absent though the policies were read: what could not be
     /// read (a document that is not a policy, a policy or group the answer did not carry).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

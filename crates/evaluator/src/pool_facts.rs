@@ -4,45 +4,49 @@
 
 use crate::authorization::SecondFactor;
 use crate::facts::Facts;
-use crate::snapshot::{MfaConfiguration, PoolSettings, UserPool};
+use crate::snapshot::{DataError, MfaConfiguration, PoolSettings, UserPool};
 
 /// The facts of a pool whose settings were read: its sign-in factors always; its second
-/// factors and whether its MFA is weak where `GetUserPoolMfaConfig` was read (and not weak,
-/// unread, for a pool in Cognito.5's scope with MFA off).
+/// factors where `GetUserPoolMfaConfig` was read (why not, where it failed); and, in Cognito.5's
+/// scope, whether its MFA is weak wherever the rule can decide it.
 pub(crate) fn pool_facts(pool: &UserPool, settings: &PoolSettings) -> Facts {
     let mut facts = Facts {
         sign_in_factors: Some(settings.sign_in.factors()),
+        weak_mfa: weak_mfa(settings, pool.second_factors.as_ref()),
         ..Facts::default()
     };
     match &pool.second_factors {
-        // MFA off is never weak MFA, whatever second factors the pool would offer: known
-        // without reading them (they are read only where MFA is on or optional).
-        None if settings.sign_in.is_password_only()
-            && settings.mfa_configuration == MfaConfiguration::Off =>
-        {
-            facts.weak_mfa = Some(false)
-        }
         None => {}
         Some(Err(error)) => facts.second_factors_error = Some(error.to_string()),
-        Some(Ok(factors)) => {
-            facts.weak_mfa = Some(weak_mfa(&settings.mfa_configuration, factors));
-            facts.second_factors = Some(factors.clone());
-        }
+        Some(Ok(factors)) => facts.second_factors = Some(factors.clone()),
     }
     facts
 }
 
-/// MFA required, and SMS the only second factor it can be.
-fn weak_mfa(mfa: &MfaConfiguration, factors: &[SecondFactor]) -> bool {
-    *mfa == MfaConfiguration::On
-        && !factors.is_empty()
-        && factors.iter().all(|f| *f == SecondFactor::Sms)
+/// MFA required, and SMS the only second factor it can be; for pools in Cognito.5's scope (the
+/// pools whose second factors are read). `OFF` and `OPTIONAL` are never weak (they fail
+/// Cognito.5 instead), known without the factors; `ON` is decided by them, and unknown
+/// (`None`) when they were not read (`[audit] mfa_devices` off) or could not be.
+fn weak_mfa(
+    settings: &PoolSettings,
+    factors: Option<&Result<Vec<SecondFactor>, DataError>>,
+) -> Option<bool> {
+    if !settings.sign_in.is_password_only() {
+        return None;
+    }
+    match (&settings.mfa_configuration, factors) {
+        (MfaConfiguration::Off | MfaConfiguration::Optional, _) => Some(false),
+        (MfaConfiguration::On, Some(Ok(factors))) => {
+            Some(!factors.is_empty() && factors.iter().all(|f| *f == SecondFactor::Sms))
+        }
+        (MfaConfiguration::On, None | Some(Err(_))) => None,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snapshot::{DataError, FirstFactor, SignInPolicy};
+    use crate::snapshot::{FirstFactor, SignInPolicy};
     use chrono::{TimeZone, Utc};
     use MfaConfiguration::{Off, On, Optional};
     use SecondFactor::{Email, Sms, SoftwareToken, WebAuthn};
@@ -98,6 +102,42 @@ mod tests {
         }
     }
 
+    fn denied() -> DataError {
+        DataError {
+            operation: "cognito-idp:GetUserPoolMfaConfig".to_string(),
+            region: "us-east-1".to_string(),
+            code: Some("AccessDenied".to_string()),
+            message: "denied".to_string(),
+            request_id: None,
+        }
+    }
+
+    #[test]
+    fn weak_mfa_is_decided_wherever_the_rule_can_and_only_there() {
+        // (MFA, second factors as read, weak in Cognito.5's scope)
+        let cases = [
+            (On, None, None),
+            (On, Some(Err(denied())), None),
+            (On, Some(Ok(vec![Sms])), Some(true)),
+            (On, Some(Ok(vec![SoftwareToken])), Some(false)),
+            // Never weak by the rule: known without the factors, read or not.
+            (Optional, None, Some(false)),
+            (Optional, Some(Err(denied())), Some(false)),
+            (Optional, Some(Ok(vec![Sms])), Some(false)),
+            (Off, None, Some(false)),
+        ];
+        let passkeys = SignInPolicy::Allowed(vec![FirstFactor::Password, FirstFactor::WebAuthn]);
+        for (mfa, factors, weak) in cases {
+            let case = format!("{mfa:?} {factors:?}");
+            let pool = pool(factors);
+            let in_scope = pool_facts(&pool, &settings(mfa.clone(), SignInPolicy::Absent));
+            assert_eq!(in_scope.weak_mfa, weak, "{case}");
+            // Out of Cognito.5's scope no factor is read: the fact is not said.
+            let out = pool_facts(&pool, &settings(mfa, passkeys.clone()));
+            assert_eq!(out.weak_mfa, None, "{case}");
+        }
+    }
+
     #[test]
     fn sign_in_factors_always_second_factors_where_read() {
         let passkeys = SignInPolicy::Allowed(vec![FirstFactor::Password, FirstFactor::WebAuthn]);
@@ -117,13 +157,7 @@ mod tests {
         let off = pool_facts(&pool(None), &settings(Off, SignInPolicy::Absent));
         assert_eq!((off.second_factors, off.weak_mfa), (None, Some(false)));
 
-        let failed = pool(Some(Err(DataError {
-            operation: "cognito-idp:GetUserPoolMfaConfig".to_string(),
-            region: "us-east-1".to_string(),
-            code: Some("AccessDenied".to_string()),
-            message: "denied".to_string(),
-            request_id: None,
-        })));
+        let failed = pool(Some(Err(denied())));
         let facts = pool_facts(&failed, &settings(On, SignInPolicy::Absent));
         assert_eq!((facts.second_factors, facts.weak_mfa), (None, None));
         let error = facts.second_factors_error.unwrap_or_default();

@@ -31,8 +31,8 @@ fn access_keys(usage: &CredentialUse) -> Vec<AccessKeyStake> {
 /// absent when the credential report has no row for it (a user made since).
 pub(crate) fn user_stakes(user: &IamUser, admin: Option<AdminFacts>) -> Stakes {
     let (admin_equivalent, admin_via, admin_unrecognised) = match admin {
-        Some(admin) => (admin.equivalent, admin.via, admin.unrecognised),
-        None => (None, Vec::new(), Vec::new()),
+        Some(admin) => (admin.equivalent, Some(admin.via), admin.unrecognised),
+        None => (None, None, Vec::new()),
     };
     Stakes {
         admin_equivalent,
@@ -50,7 +50,7 @@ pub(crate) fn user_stakes(user: &IamUser, admin: Option<AdminFacts>) -> Stakes {
 pub(crate) fn root_stakes(summary: &AccountSummary, usage: Option<&CredentialUse>) -> Stakes {
     Stakes {
         admin_equivalent: Some(true),
-        admin_via: Vec::new(),
+        admin_via: Some(Vec::new()),
         admin_unrecognised: Vec::new(),
         console_password: summary.account_password_present,
         password_last_used: usage.and_then(|u| u.password_last_used),

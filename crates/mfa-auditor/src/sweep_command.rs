@@ -12,7 +12,8 @@ use crate::{aws, config, notify, progress, sweep_summary};
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use mfa_collector::{
-    AccountCollector, Caller, Organization, OrganizationReader, RootAccessReader, SdkConfig,
+    AccountCollector, Caller, Organization, OrganizationReader, RootAccessReader, ScpsRead,
+    SdkConfig,
 };
 use mfa_evaluator::{CentralizedRootAccess, DataError, Exception};
 use mfa_report::{SweepException, SweepStatus};
@@ -181,17 +182,15 @@ async fn read_scps(
     if !config.reads.policies {
         return None;
     }
+    let management = &organization.management_account_id;
     let scps = OrganizationReader::new(sdk, caller.clone())
-        .read_scps(
-            &organization.management_account_id,
-            mfa_evaluator::scp_bears_on_mfa,
-        )
+        .read_scps(management, mfa_evaluator::scp_bears_on_mfa)
         .await
         .map_err(|error| {
             tracing::warn!("cannot read the organization's SCPs: {error}");
             error.to_data_error()
         });
-    Some(Arc::new(scps))
+    Some(Arc::new(ScpsRead::new(management, scps)))
 }
 
 /// Each planned account's OUs, innermost first, for the webhooks that listen to some OUs only.

@@ -58,10 +58,9 @@ pub(crate) fn critical_identities(
 pub(crate) fn stakes_line(stakes: &Stakes) -> String {
     let mut parts = Vec::new();
     if stakes.admin_equivalent == Some(true) {
-        if stakes.admin_via.is_empty() {
-            parts.push("admin".to_string());
-        } else {
-            parts.push(format!("admin via {}", stakes.admin_via.join(", ")));
+        match stakes.admin_via.as_deref() {
+            None | Some([]) => parts.push("admin".to_string()),
+            Some(via) => parts.push(format!("admin via {}", via.join(", "))),
         }
     }
     if stakes.console_password {

@@ -132,6 +132,23 @@ pub fn phishing_resistant_by_control(points: &[CoveragePoint]) -> Vec<ControlCov
     by_control(&read)
 }
 
+/// Whether the sweep `sweep_id` read phishing resistance for `control` (IAM.5 or IAM.19):
+/// `Some(false)` when a row of it did not, so [`phishing_resistant_by_control`] leaves it out
+/// and a chart of it shows other sweeps only; `None` when the sweep has no row of the control
+/// (coverage is counted when a sweep ends).
+pub fn phishing_resistant_read_in(
+    points: &[CoveragePoint],
+    sweep_id: &str,
+    control: ControlId,
+) -> Option<bool> {
+    let mut rows = points
+        .iter()
+        .filter(|p| p.sweep_id == sweep_id && p.control_id == control)
+        .peekable();
+    rows.peek()?;
+    Some(rows.all(|p| p.phishing_resistant.is_some()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,6 +239,13 @@ mod tests {
         assert_eq!(
             controls.iter().map(|c| c.control_id).collect::<Vec<_>>(),
             vec![ControlId::Iam19]
+        );
+        let read_in = |day: u32| {
+            phishing_resistant_read_in(&points, &format!("sweep-{day}"), ControlId::Iam19)
+        };
+        assert_eq!(
+            (read_in(1), read_in(2), read_in(3), read_in(4)),
+            (Some(false), Some(true), Some(false), None)
         );
         let org: Vec<_> = controls[0]
             .organization

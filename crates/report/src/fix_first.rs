@@ -8,18 +8,23 @@
 
 use crate::{AccountReport, ResourceReport, SweepReport};
 use chrono::{DateTime, Utc};
-use mfa_evaluator::{AccessKeyStake, ControlId, Priority, ResourceType, Stakes, Status};
+use mfa_evaluator::{
+    AccessKeyStake, ControlId, Priority, Requirement, ResourceType, Stakes, Standard, Status,
+};
 use std::collections::{BTreeSet, HashMap};
 use strum::IntoEnumIterator;
 
 /// The controls whose failures carry a priority, in the order an entry names them.
 pub(crate) const PRIORITISED: [ControlId; 3] = [ControlId::Iam9, ControlId::Iam5, ControlId::Iam19];
 
-/// Entries shown before "and N more": a screen's worth; the CSV has every finding.
+/// Entries shown before "and N more": a screen's worth; the JSON report has every one.
 pub(crate) const SHOWN: usize = 20;
 
-/// What the CSV export is for, said where the list is cut.
-pub(crate) const FULL_LIST: &str = "report --format csv, column priority";
+/// Where the rest are, said where the list is cut: the JSON report has each identity's stakes
+/// and priority; the CSV only a priority per finding (a row per control, no stakes).
+pub(crate) const FULL_LIST: &str = "report --format json: every failing identity with its \
+                                    stakes and priority; report --format csv: a row per finding \
+                                    and control, with its priority, without the stakes";
 
 /// The configuration that decides whether priorities are read, said when none was.
 pub(crate) const NOT_READ: &str = "priorities were not read ([audit] policies = false, or a sweep \
@@ -30,6 +35,10 @@ pub(crate) struct FixFirst<'a> {
     pub entries: Vec<Entry<'a>>,
     /// Identities that fail one of [`PRIORITISED`] without an exception and without a priority.
     pub without_priority: usize,
+    /// What the entries fail, for the heading: [`failing_what`].
+    pub failing: String,
+    /// Under `--framework`, how the entries are named: `the requirements of <standards>`.
+    pub named_by: Option<String>,
 }
 
 /// One identity: a root user or an IAM user.
@@ -42,6 +51,8 @@ pub(crate) struct Entry<'a> {
     pub resource: &'a ResourceReport,
     /// The longest failing streak of its findings, when the history says it.
     pub failing_since: Option<DateTime<Utc>>,
+    /// The standards `--framework` chose (empty: none), whose requirements name its controls.
+    standards: &'a [Standard],
 }
 
 impl<'a> FixFirst<'a> {
@@ -61,6 +72,7 @@ impl<'a> FixFirst<'a> {
                 account,
                 resource,
                 failing_since: resource.failing_since,
+                standards: &report.standards,
             };
             match index.get(&key) {
                 Some(&at) => entries[at].merge(entry),
@@ -78,6 +90,11 @@ impl<'a> FixFirst<'a> {
         FixFirst {
             entries,
             without_priority,
+            failing: failing_what(report),
+            named_by: (!report.standards.is_empty()).then(|| {
+                let standards: Vec<&str> = report.standards.iter().map(|s| s.name()).collect();
+                format!("the requirements of {}", standards.join(", "))
+            }),
         }
     }
 
@@ -138,10 +155,15 @@ impl Entry<'_> {
         )
     }
 
-    /// `IAM.5, IAM.19`.
+    /// `IAM.5, IAM.19`; under `--framework`, the requirements they relate to first
+    /// ([`requirements_named`]).
     pub fn controls(&self) -> String {
-        let names: Vec<&str> = self.controls.iter().map(|c| c.as_str()).collect();
-        names.join(", ")
+        let ids: Vec<&str> = self.controls.iter().map(|c| c.as_str()).collect();
+        let ids = ids.join(", ");
+        match requirements_named(&self.controls, self.standards) {
+            Some(requirements) => format!("{requirements} ({ids})"),
+            None => ids,
+        }
     }
 
     /// `root`, or the IAM user's name (its ARN's last segment, without the path).
@@ -162,6 +184,42 @@ impl Entry<'_> {
     }
 }
 
+/// What Fix first's entries fail, for its heading: the controls of [`PRIORITISED`] the report
+/// keeps (`--framework` keeps those its standards relate: CIS none of IAM.19), `IAM.9, IAM.5
+/// or IAM.19`.
+fn failing_what(report: &SweepReport) -> String {
+    let ids: Vec<&str> = PRIORITISED
+        .iter()
+        .filter(|c| report.sweep.controls.contains(c))
+        .map(|c| c.as_str())
+        .collect();
+    match ids.split_last() {
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => "none of IAM.9, IAM.5 or IAM.19".to_string(),
+    }
+}
+
+/// The requirements of the chosen standards that `controls` relate to, as Security Hub spells
+/// them and the rest of the report names them (`CIS AWS Foundations Benchmark v5.0.0/1.9`),
+/// standard by standard, each once; `None` without `--framework`.
+fn requirements_named(controls: &[ControlId], standards: &[Standard]) -> Option<String> {
+    if standards.is_empty() {
+        return None;
+    }
+    let mut named: Vec<Requirement> = Vec::new();
+    for standard in standards {
+        let related = controls.iter().flat_map(|c| c.related_requirements());
+        for requirement in related.filter(|r| r.standard == *standard) {
+            if !named.contains(requirement) {
+                named.push(*requirement);
+            }
+        }
+    }
+    let named: Vec<String> = named.iter().map(ToString::to_string).collect();
+    Some(named.join(", "))
+}
+
 /// Every FAILED finding of [`PRIORITISED`] that no exception covers, account by account.
 fn unexcepted_failures(
     report: &SweepReport,
@@ -180,30 +238,38 @@ fn unexcepted_failures(
 }
 
 /// `admin (AdministratorAccess) · console password, last used 2026-12-01 · 1 active key, last
-/// used 2026-12-03 (s3)`; `no active credential` when nothing can sign in as it.
+/// used 2026-12-03 (s3)`; `no active credential` when nothing can sign in as it, beside `admin`
+/// too (`admin (AdministratorAccess) · no active credential`: why an admin is `low`).
 pub(crate) fn stakes_line(stakes: &Stakes) -> String {
     let mut parts = Vec::new();
     if stakes.admin_equivalent == Some(true) {
-        let via: Vec<&str> = stakes.admin_via.iter().map(|p| policy_name(p)).collect();
+        let via: Vec<&str> = stakes
+            .admin_via
+            .iter()
+            .flatten()
+            .map(|p| policy_name(p))
+            .collect();
         parts.push(if via.is_empty() {
             "admin".to_string()
         } else {
             format!("admin ({})", via.join(", "))
         });
     }
+    let mut credentials = Vec::new();
     if stakes.console_password {
-        parts.push(format!(
+        credentials.push(format!(
             "console password, {}",
             last_used(stakes.password_last_used)
         ));
     }
     match &stakes.access_keys {
-        None => parts.push("access keys not read".to_string()),
-        Some(keys) => parts.extend(active_keys(keys)),
+        None => credentials.push("access keys not read".to_string()),
+        Some(keys) => credentials.extend(active_keys(keys)),
     }
-    if parts.is_empty() {
-        return "no active credential".to_string();
+    if credentials.is_empty() {
+        credentials.push("no active credential".to_string());
     }
+    parts.extend(credentials);
     parts.join(" · ")
 }
 

@@ -76,7 +76,7 @@ pub fn stakes(
 ) -> Stakes {
     Stakes {
         admin_equivalent: Some(!admin_via.is_empty()),
-        admin_via: admin_via.iter().map(ToString::to_string).collect(),
+        admin_via: Some(admin_via.iter().map(ToString::to_string).collect()),
         console_password: password.is_some(),
         password_last_used: password.flatten(),
         access_keys: Some(
@@ -300,6 +300,7 @@ pub fn report(accounts: Vec<AccountReport>) -> crate::SweepReport {
         accounts,
         changes_since_previous_sweep: Vec::new(),
         as_of: None,
+        standards: Vec::new(),
     }
 }
 

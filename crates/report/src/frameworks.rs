@@ -41,6 +41,7 @@ impl SweepReport {
         self.changes_since_previous_sweep
             .retain(|change| keep(change.control_id));
         self.control_counts.retain(|counts| keep(counts.control_id));
+        self.standards = standards.to_vec();
     }
 }
 

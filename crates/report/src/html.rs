@@ -17,7 +17,10 @@ mod tests;
 mod weak_mfa;
 
 use crate::advice::what_to_check;
-use crate::coverage::{by_control, phishing_resistant_by_control, ControlCoverage, CoveragePoint};
+use crate::coverage::{
+    by_control, phishing_resistant_by_control, phishing_resistant_read_in, ControlCoverage,
+    CoveragePoint,
+};
 use crate::text::short_resource;
 use crate::{AccountReport, FailingChange, Outcome, SweepReport};
 
@@ -52,6 +55,12 @@ pub fn render_html(report: &SweepReport, coverage: &[CoveragePoint]) -> String {
         .into_iter()
         .filter(|c| sweep.controls.contains(&c.control_id))
         .collect();
+    // A sweep that did not read the devices has no point on the chart: said, or the chart
+    // would pass for this sweep's.
+    let not_read_here: Vec<ControlId> = [ControlId::Iam5, ControlId::Iam19]
+        .into_iter()
+        .filter(|&c| phishing_resistant_read_in(coverage, &sweep.id, c) == Some(false))
+        .collect();
     let page = html! {
         (DOCTYPE)
         html lang="en" {
@@ -67,7 +76,7 @@ pub fn render_html(report: &SweepReport, coverage: &[CoveragePoint]) -> String {
                 (header(report))
                 (fix_first::fix_first(report))
                 (summary(report))
-                (coverage::coverage_section(&charted, &phishing_resistant))
+                (coverage::coverage_section(&charted, &phishing_resistant, &not_read_here))
                 (changes(report))
                 (failing(report))
                 (weak_mfa::weak_mfa(report))
@@ -103,6 +112,9 @@ fn header(report: &SweepReport) -> Markup {
         }
         @if let Some(line) = report.root_access_line() {
             p.meta { (line) }
+        }
+        @for line in report.guardrail_lines() {
+            p.meta data-check="guardrail-scps" { (line) }
         }
     }
 }

@@ -17,6 +17,7 @@ mod fix_first;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
 mod frameworks;
+mod guardrails;
 mod html;
 mod not_evaluated;
 mod ocsf;

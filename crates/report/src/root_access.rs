@@ -133,6 +133,7 @@ mod tests {
             as_of: None,
             control_counts: Vec::new(),
             changes_since_previous_sweep: Vec::new(),
+            standards: Vec::new(),
         }
     }
 

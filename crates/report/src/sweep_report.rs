@@ -7,7 +7,8 @@ use crate::{
 use chrono::{DateTime, NaiveDate, Utc};
 pub use mfa_evaluator::DataError as ErrorInfo;
 use mfa_evaluator::{
-    CentralizedRootAccess, ControlId, ControlResult, Facts, ResourceType, Severity, Status,
+    CentralizedRootAccess, ControlId, ControlResult, Facts, ResourceType, Severity, Standard,
+    Status,
 };
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +30,11 @@ pub struct SweepReport {
     /// Each control over the accounts shown, as the store counts it.
     #[serde(default)]
     pub control_counts: Vec<ControlCounts>,
+    /// The standards `--framework` narrowed the report to ([`SweepReport::retain_standards`]),
+    /// for the renderings to name their requirements; empty when not narrowed. Not in the JSON
+    /// report, whose controls say it.
+    #[serde(skip)]
+    pub standards: Vec<Standard>,
 }
 
 /// A report as of the end of a day: `sweep` is the last finished sweep that started by then,

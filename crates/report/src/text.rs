@@ -8,7 +8,7 @@ mod weak_mfa;
 use crate::advice::what_to_check;
 use crate::terminal::{escape, escape_truncated, Escaped};
 use crate::text_accepted_risks::write_accepted_risks;
-use crate::{AccountReport, ControlReport, Outcome, SweepReport};
+use crate::{AccountReport, Outcome, SweepReport};
 use mfa_evaluator::{ControlId, ResourceType, Status};
 use std::fmt::Write;
 
@@ -77,8 +77,13 @@ fn write_header(out: &mut String, report: &SweepReport) -> std::fmt::Result {
         "Accounts: {} in scope of the organization: {assessed} assessed, {errored} error, {skipped} skipped",
         report.accounts.len()
     )?;
-    if let Some(line) = report.root_access_line() {
-        // One line, with AWS's error message in it when it could not be read.
+    // Root access, then the SCPs guarding MFA: AWS's error message in a line when one could
+    // not be read, and the accounts' names, escaped.
+    for line in report
+        .root_access_line()
+        .into_iter()
+        .chain(report.guardrail_lines())
+    {
         writeln!(out, "{}", Escaped(&line))?;
     }
     writeln!(out)
@@ -365,7 +370,8 @@ fn write_not_evaluated(out: &mut String, report: &SweepReport) -> std::fmt::Resu
 fn write_what_to_do(out: &mut String, report: &SweepReport) -> std::fmt::Result {
     writeln!(out, "\nWhat to do")?;
     for control in &report.sweep.controls {
-        let fails = controls_of(report, *control).any(|c| c.status == Status::Failed);
+        let mut controls = report.accounts.iter().flat_map(|a| &a.controls);
+        let fails = controls.any(|c| c.control_id == *control && c.status == Status::Failed);
         if fails {
             writeln!(out, "  {}: {}", control.as_str(), control.remediation())?;
             let requirements = crate::related_requirements(*control);
@@ -375,14 +381,6 @@ fn write_what_to_do(out: &mut String, report: &SweepReport) -> std::fmt::Result 
         }
     }
     Ok(())
-}
-
-fn controls_of(report: &SweepReport, control: ControlId) -> impl Iterator<Item = &ControlReport> {
-    report
-        .accounts
-        .iter()
-        .flat_map(|a| &a.controls)
-        .filter(move |c| c.control_id == control)
 }
 
 /// Changes listed before "and N more".

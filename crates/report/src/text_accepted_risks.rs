@@ -205,6 +205,7 @@ mod tests {
             as_of: None,
             control_counts,
             changes_since_previous_sweep: Vec::new(),
+            standards: Vec::new(),
         });
         let failing = text
             .split("Failing resources")

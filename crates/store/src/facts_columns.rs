@@ -4,7 +4,7 @@
 
 use crate::rows::AssessedAccountRow;
 use crate::StoreError;
-use mfa_evaluator::{DataError, Facts};
+use mfa_evaluator::{DataError, Facts, Stakes};
 
 /// A resource's facts as the `facts` column keeps them: `NULL` when none was read.
 pub(crate) fn facts_column(facts: &Facts) -> Result<Option<serde_json::Value>, StoreError> {
@@ -27,11 +27,26 @@ pub(crate) fn parse_facts(
     let Some(facts) = facts else {
         return Ok(Facts::default());
     };
-    serde_json::from_value(facts).map_err(|e| {
+    let mut facts: Facts = serde_json::from_value(facts).map_err(|e| {
         StoreError::Unreadable(format!(
             "finding_spans.facts of {resource_id} ({control_id}, account {account_id}): {e}"
         ))
-    })
+    })?;
+    if let Some(stakes) = &mut facts.stakes {
+        forget_unread_admin_via(stakes);
+    }
+    Ok(facts)
+}
+
+/// Rows written before `admin_via` was left out when the policies were not read carry
+/// `"admin_via": []` there, which would now say that no policy grants admin. They are told by
+/// what else they say: no `admin_equivalent` and nothing `admin_unrecognised` (policies that
+/// were read leave one or the other), so their `admin_via` is dropped, as a new row has none.
+fn forget_unread_admin_via(stakes: &mut Stakes) {
+    let unread = stakes.admin_equivalent.is_none() && stakes.admin_unrecognised.is_empty();
+    if unread && stakes.admin_via.as_deref() == Some(&[]) {
+        stakes.admin_via = None;
+    }
 }
 
 /// Why the account's MFA guardrail SCPs could not be read, as its assessment recorded it.

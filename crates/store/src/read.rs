@@ -97,6 +97,7 @@ impl Store {
             changes_since_previous_sweep: changes,
             as_of,
             control_counts,
+            standards: Vec::new(),
         })
     }
 

@@ -190,6 +190,58 @@ async fn a_sweep_reads_back_exactly_as_written(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "mfa_store::MIGRATOR")]
+async fn an_older_rows_empty_admin_via_where_policies_were_not_read_reads_back_absent(
+    pool: PgPool,
+) {
+    let store = common::locked_store(&pool).await;
+    store.begin_sweep(&sweep_info(SWEEP, 3)).await.unwrap();
+    let account = fixtures::assessed(
+        "222222222222",
+        vec![control(
+            ControlId::Iam19,
+            vec![
+                user("arn:aws:iam::222222222222:user/unread", Status::Failed),
+                user("arn:aws:iam::222222222222:user/read", Status::Failed),
+            ],
+        )],
+    );
+    store.record_account(SWEEP, &account).await.unwrap();
+    // As a version from before wrote them: `admin_via: []` whether the policies were read
+    // (`read`: none grants admin) or not (`unread`).
+    let stakes = |admin: &str| {
+        format!(
+            r#"{{"stakes": {{{admin}"admin_via": [], "console_password": true,
+                "password_last_used": null, "access_keys": []}}}}"#
+        )
+    };
+    for (name, admin) in [("unread", ""), ("read", r#""admin_equivalent": false, "#)] {
+        sqlx::query("UPDATE finding_spans SET facts = $1::jsonb WHERE resource_id LIKE $2")
+            .bind(stakes(admin))
+            .bind(format!("%/{name}"))
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    let report = store
+        .load_report(&SweepSelector::Id(SWEEP.into()))
+        .await
+        .unwrap();
+    let admin_via = |name: &str| {
+        let resource = report.accounts[0]
+            .controls
+            .iter()
+            .flat_map(|c| &c.resources)
+            .find(|r| r.resource_id.ends_with(&format!("/{name}")))
+            .unwrap();
+        serde_json::to_value(&resource.facts).unwrap()["stakes"]
+            .get("admin_via")
+            .cloned()
+    };
+    assert_eq!(admin_via("unread"), None, "not read: absent");
+    assert_eq!(admin_via("read"), Some(json!([])), "read, none grants it");
+}
+
+#[sqlx::test(migrator = "mfa_store::MIGRATOR")]
 async fn latest_is_the_most_recent_sweep(pool: PgPool) {
     let store = common::locked_store(&pool).await;
     assert!(matches!(

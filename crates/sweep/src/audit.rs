@@ -5,7 +5,7 @@
 use crate::decide::Decision;
 use crate::plan::PlannedAccount;
 use chrono::NaiveDate;
-use mfa_collector::{AccountCollector, OrganizationScps};
+use mfa_collector::{AccountCollector, ScpsRead};
 use mfa_evaluator::{evaluate, mfa_guardrail_scps, AccountSnapshot, DataError, Exception, Status};
 use mfa_report::{AccountReport, ControlReport, Outcome};
 use std::future::Future;
@@ -38,7 +38,7 @@ pub struct Accepted {
 
 /// The organization's SCPs as the sweep read them once (`[audit] policies`), or why they could
 /// not be read: each account's SCPs in force are placed from them.
-pub type SweepScps = Arc<Result<OrganizationScps, DataError>>;
+pub type SweepScps = Arc<ScpsRead>;
 
 /// The real audit: assume the role, collect, place the SCPs in force, evaluate, mark what the
 /// exceptions cover; all within `deadline`.
@@ -127,16 +127,14 @@ fn error_report(planned: &PlannedAccount, error: DataError) -> AccountReport {
 }
 
 /// The SCPs in force on the planned account, from the sweep's one read of them; an error when
-/// they could not be read (for every account) or placed (for this one).
+/// they could not be read (for every account but the management account, which has none) or
+/// placed (for this one).
 fn scps_in_force(
     scps: &SweepScps,
     planned: &PlannedAccount,
     region: &str,
 ) -> Result<Vec<mfa_evaluator::ServiceControlPolicy>, DataError> {
-    match scps.as_ref() {
-        Ok(scps) => scps.in_force(&planned.account, region),
-        Err(error) => Err(error.clone()),
-    }
+    scps.in_force(&planned.account, region)
 }
 
 /// The report of an account collected whole: its controls evaluated, what could not be decided
@@ -279,7 +277,7 @@ mod tests {
     use crate::fakes::plan_of;
 
     #[test]
-    fn scps_that_could_not_be_read_are_every_accounts_error() {
+    fn scps_that_could_not_be_read_are_every_accounts_error_but_the_managements() {
         let refused = DataError {
             operation: "organizations:ListPolicies".to_string(),
             region: "us-east-1".to_string(),
@@ -287,12 +285,27 @@ mod tests {
             message: "not authorized".to_string(),
             request_id: Some("r-1".to_string()),
         };
-        let scps: SweepScps = Arc::new(Err(refused.clone()));
-        for planned in plan_of(3).accounts {
-            assert_eq!(
-                scps_in_force(&scps, &planned, "us-east-1"),
-                Err(refused.clone())
-            );
-        }
+        let plan = plan_of(3);
+        let scps: SweepScps = Arc::new(ScpsRead::new(
+            &plan.management_account_id,
+            Err(refused.clone()),
+        ));
+        let placed: Vec<(String, Result<usize, DataError>)> = plan
+            .accounts
+            .iter()
+            .map(|planned| {
+                let in_force = scps_in_force(&scps, planned, "us-east-1");
+                (planned.account.id.clone(), in_force.map(|scps| scps.len()))
+            })
+            .collect();
+        // SCPs never apply to the management account: none in force, not the error.
+        assert_eq!(
+            placed,
+            vec![
+                (plan.management_account_id.clone(), Ok(0)),
+                ("000000000002".to_string(), Err(refused.clone())),
+                ("000000000003".to_string(), Err(refused)),
+            ]
+        );
     }
 }

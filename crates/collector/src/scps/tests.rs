@@ -159,3 +159,31 @@ fn what_cannot_be_placed_is_an_error_never_none() {
         .expect_err("unlisted");
     assert!(error.message.contains("p-protect"), "{error}");
 }
+
+#[test]
+fn scps_that_could_not_be_read_are_every_accounts_error_but_the_managements() {
+    let refused = DataError {
+        operation: "organizations:ListPolicies".to_string(),
+        region: REGION.to_string(),
+        code: Some("AccessDeniedException".to_string()),
+        message: "not authorized".to_string(),
+        request_id: Some("r-1".to_string()),
+    };
+    let read = ScpsRead::new(MANAGEMENT, Err(refused.clone()));
+    assert_eq!(read.error(), Some(&refused));
+    assert_eq!(
+        read.in_force(&account("444444444444", &["r-1", "ou-a"]), REGION),
+        Err(refused)
+    );
+    // SCPs never apply to it: none in force, known without them.
+    assert_eq!(
+        ids(read.in_force(&account(MANAGEMENT, &["r-1"]), REGION)),
+        Vec::<String>::new()
+    );
+    let read = ScpsRead::new(MANAGEMENT, Ok(organization(RootPolicies::Enabled)));
+    assert_eq!(read.error(), None);
+    assert_eq!(
+        ids(read.in_force(&account("444444444444", &["r-1", "ou-a"]), REGION)),
+        vec!["p-full", "p-protect"]
+    );
+}

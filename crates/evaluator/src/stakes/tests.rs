@@ -33,7 +33,7 @@ fn stakes(
 ) -> Stakes {
     Stakes {
         admin_equivalent: admin,
-        admin_via: Vec::new(),
+        admin_via: admin.map(|_| Vec::new()),
         admin_unrecognised: Vec::new(),
         console_password: console.is_some(),
         password_last_used: console.flatten().map(days_ago),
@@ -196,13 +196,17 @@ fn a_users_stakes() {
     };
     let read = user_stakes(&user(Some(usage(Some(4), &[Some(2)]))), Some(admin.clone()));
     assert_eq!(read.admin_equivalent, Some(true));
-    assert_eq!(read.admin_via, admin.via);
+    assert_eq!(read.admin_via, Some(admin.via));
     assert!(read.console_password);
     assert_eq!(read.password_last_used, Some(days_ago(4)));
     assert_eq!(read.access_keys, Some(vec![key(Some(2))]));
 
     let unread = user_stakes(&user(None), None);
     assert_eq!(unread.admin_equivalent, None);
+    assert_eq!(
+        unread.admin_via, None,
+        "policies not read: no list, not an empty one"
+    );
     assert_eq!(unread.password_last_used, None);
     assert_eq!(unread.access_keys, None, "keys not read are absent");
 }
@@ -241,7 +245,7 @@ fn roots_stakes() {
     for (case, password, keys, row, listed) in cases {
         let stakes = root_stakes(&summary(password, keys), row.as_ref());
         assert_eq!(stakes.admin_equivalent, Some(true), "{case}");
-        assert!(stakes.admin_via.is_empty(), "{case}");
+        assert_eq!(stakes.admin_via, Some(Vec::new()), "{case}");
         assert_eq!(stakes.console_password, password, "{case}");
         assert_eq!(stakes.access_keys.map(|k| k.len()), listed, "{case}");
         let used = row.and_then(|r| r.password_last_used);

@@ -78,6 +78,7 @@ fn report() -> SweepReport {
         accounts: vec![prod, assessed(DEV, Vec::new()), errored(BROKEN)],
         as_of: None,
         control_counts: Vec::new(),
+        standards: Vec::new(),
         changes_since_previous_sweep: vec![
             // Appeared failing: a console user created without MFA.
             change(PROD, "new-console", None, Some(Status::Failed)),
@@ -246,7 +247,7 @@ fn critical_world() -> (SweepReport, World) {
         resource.facts.priority = Some(mfa_evaluator::Priority::Critical);
         resource.facts.stakes = Some(mfa_evaluator::Stakes {
             admin_equivalent: Some(true),
-            admin_via: vec!["arn:aws:iam::aws:policy/AdministratorAccess".into()],
+            admin_via: Some(vec!["arn:aws:iam::aws:policy/AdministratorAccess".into()]),
             console_password: true,
             password_last_used: None,
             access_keys: Some(Vec::new()),

@@ -237,6 +237,18 @@ fn stakes_read_in_one_line() {
             "console password, never used · 1 active key, never used",
         ),
         (stakes(&[], None, &[]), "no active credential"),
+        // A low admin: why it is low is said beside what it could do.
+        (
+            stakes(&["arn:aws:iam::aws:policy/AdministratorAccess"], None, &[]),
+            "admin (AdministratorAccess) · no active credential",
+        ),
+        (
+            Stakes {
+                admin_via: Some(Vec::new()),
+                ..stakes(&["root needs none"], None, &[])
+            },
+            "admin · no active credential",
+        ),
         (
             Stakes {
                 access_keys: None,

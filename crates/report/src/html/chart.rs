@@ -2,8 +2,11 @@
 //! y up to 100 %, the organization's line drawn bold with a marker per sweep whose tooltip gives
 //! the date and the counts, and one thin line per top-level OU.
 //!
-//! The y axis starts at the tens of percent below the lowest share drawn (0 % when a line goes
-//! that low), and says so: coverage moves by a few percent, which a 0 to 100 % axis flattens.
+//! MFA coverage's y axis starts at the tens of percent below the lowest share drawn (0 % when a
+//! line goes that low) and ends at 100 %: coverage moves by a few percent, which a 0 to 100 %
+//! axis flattens. Phishing-resistant coverage starts low (a few percent), so its axis runs from
+//! 0 % to the highest share drawn rounded up, or its lines would lie on the axis. Each chart
+//! says its axis's range.
 //!
 //! Inline SVG: no script, no font, nothing fetched; it prints as it shows.
 
@@ -15,7 +18,8 @@ const WIDTH: f64 = 720.0;
 const HEIGHT: f64 = 240.0;
 const LEFT: f64 = 48.0;
 const RIGHT: f64 = 16.0;
-const TOP: f64 = 12.0;
+/// Room above the plot for the line that says the axis's range.
+const TOP: f64 = 20.0;
 const BOTTOM: f64 = 28.0;
 /// Date labels along the time axis, at most.
 const DATE_TICKS: usize = 6;
@@ -32,6 +36,8 @@ struct Scale {
     to: DateTime<Utc>,
     /// The share at the bottom of the y axis, below every share drawn.
     floor: f64,
+    /// The share at the top of the y axis, at or above every share drawn.
+    ceiling: f64,
 }
 
 impl Scale {
@@ -45,7 +51,16 @@ impl Scale {
     }
 
     fn y(&self, share: f64) -> f64 {
-        TOP + (HEIGHT - TOP - BOTTOM) * (1.0 - share) / (1.0 - self.floor)
+        TOP + (HEIGHT - TOP - BOTTOM) * (self.ceiling - share) / (self.ceiling - self.floor)
+    }
+
+    /// The axis of a measure, for shares from `lowest` to `highest`: MFA coverage from below
+    /// the lowest to 100 %; phishing-resistant coverage from 0 % to above the highest.
+    fn shares(measure: Measure, lowest: f64, highest: f64) -> (f64, f64) {
+        match measure {
+            Measure::Mfa => (Scale::floor_for(lowest), 1.0),
+            Measure::PhishingResistant => (0.0, Scale::ceiling_for(highest)),
+        }
     }
 
     /// The floor for shares down to `lowest`: the tens of percent strictly below it (a line on
@@ -54,9 +69,19 @@ impl Scale {
         (((lowest - 0.001) * 10.0).floor() / 10.0).clamp(0.0, 0.9)
     }
 
-    /// Five shares evenly spread from the floor to 100 %, for the grid.
+    /// The ceiling for shares up to `highest`: the first of 1, 2, 5, 10, 20, 50 and 100 %
+    /// strictly above it (a line on the top grid line would read as the axis's end), 100 % at
+    /// most.
+    fn ceiling_for(highest: f64) -> f64 {
+        [0.01, 0.02, 0.05, 0.1, 0.2, 0.5]
+            .into_iter()
+            .find(|&ceiling| highest < ceiling)
+            .unwrap_or(1.0)
+    }
+
+    /// Five shares evenly spread from the floor to the ceiling, for the grid.
     fn share_ticks(&self) -> [f64; 5] {
-        [0.0, 0.25, 0.5, 0.75, 1.0].map(|f| self.floor + (1.0 - self.floor) * f)
+        [0.0, 0.25, 0.5, 0.75, 1.0].map(|f| self.floor + (self.ceiling - self.floor) * f)
     }
 
     /// Up to [`DATE_TICKS`] times evenly spread from the first sweep to the last; no more
@@ -102,6 +127,13 @@ fn points(scale: &Scale, series: &Series) -> String {
     out
 }
 
+/// A share on the axis: `5 %`, `62.5 %`, `0.25 %` (no more decimals than it has, at most two).
+fn axis_label(share: f64) -> String {
+    let text = format!("{:.2}", share * 100.0);
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    format!("{text} %")
+}
+
 pub(super) fn percent(coverage: Coverage) -> String {
     match coverage.share() {
         Some(share) => format!("{:.1} %", share * 100.0),
@@ -109,7 +141,19 @@ pub(super) fn percent(coverage: Coverage) -> String {
     }
 }
 
-/// The chart of one control's coverage.
+/// The axis's range, said on the chart: `Axis 0 % to 5 % (the highest share, rounded up)`.
+fn scale_note(measure: Measure, scale: &Scale) -> String {
+    let why = match measure {
+        Measure::Mfa => "from below the lowest share",
+        Measure::PhishingResistant => "the highest share, rounded up; not to 100 %",
+    };
+    format!(
+        "Axis {} to {} ({why})",
+        axis_label(scale.floor),
+        axis_label(scale.ceiling)
+    )
+}
+
 /// What a chart's share measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Measure {
@@ -136,21 +180,27 @@ impl Measure {
     }
 }
 
+/// The chart of one control's coverage.
 pub(super) fn coverage_chart(control: &ControlCoverage, measure: Measure) -> Markup {
     let organization = &control.organization;
     let (Some(first), Some(last)) = (organization.points.first(), organization.points.last())
     else {
         return html! {};
     };
-    let lowest = std::iter::once(organization)
-        .chain(&control.ous)
-        .flat_map(|series| &series.points)
-        .filter_map(|(_, coverage)| coverage.share())
-        .fold(1.0, f64::min);
+    let shares = || {
+        std::iter::once(organization)
+            .chain(&control.ous)
+            .flat_map(|series| &series.points)
+            .filter_map(|(_, coverage)| coverage.share())
+    };
+    let lowest = shares().fold(1.0, f64::min);
+    let highest = shares().fold(0.0, f64::max);
+    let (floor, ceiling) = Scale::shares(measure, lowest, highest);
     let scale = Scale {
         from: first.0,
         to: last.0,
-        floor: Scale::floor_for(lowest),
+        floor,
+        ceiling,
     };
     let title = format!(
         "{}: share of in-scope identities {} per sweep, organization and top-level OUs",
@@ -162,15 +212,15 @@ pub(super) fn coverage_chart(control: &ControlCoverage, measure: Measure) -> Mar
             aria-label=(title) data-check=(measure.check("chart"))
             data-control=(control.control_id.as_str()) {
             title { (title) }
+            text class="axis" x=(LEFT) y=(TOP - 8.0) data-check=(measure.check("scale"))
+                data-control=(control.control_id.as_str()) {
+                (scale_note(measure, &scale))
+            }
             @for share in scale.share_ticks() {
                 line class="grid" x1=(LEFT) x2=(WIDTH - RIGHT) y1=(scale.y(share))
                     y2=(scale.y(share)) {}
                 text class="axis" x=(LEFT - 6.0) y=(scale.y(share) + 4.0) text-anchor="end" {
-                    @if (share * 1000.0).round() % 10.0 == 0.0 {
-                        (format!("{:.0} %", share * 100.0))
-                    } @else {
-                        (format!("{:.1} %", share * 100.0))
-                    }
+                    (axis_label(share))
                 }
             }
             line class="axis-line" x1=(LEFT) x2=(WIDTH - RIGHT) y1=(HEIGHT - BOTTOM)
@@ -222,6 +272,7 @@ mod tests {
             from,
             to: from + chrono::Duration::days(days),
             floor,
+            ceiling: 1.0,
         }
     }
 
@@ -245,6 +296,29 @@ mod tests {
             0.5,
             "a line at 60 % is above the axis"
         );
+    }
+
+    #[test]
+    fn phishing_resistant_shares_run_from_zero_to_above_the_highest() {
+        let axis = |lowest, highest| Scale::shares(Measure::PhishingResistant, lowest, highest);
+        assert_eq!(axis(0.01, 0.02), (0.0, 0.05));
+        assert_eq!(axis(0.0, 0.0), (0.0, 0.01));
+        assert_eq!(axis(0.0, 0.01), (0.0, 0.02), "strictly above");
+        assert_eq!(axis(0.3, 0.45), (0.0, 0.5));
+        assert_eq!(axis(0.3, 0.97), (0.0, 1.0));
+        assert_eq!(Scale::shares(Measure::Mfa, 0.57, 0.9), (0.5, 1.0));
+        let low = Scale {
+            floor: 0.0,
+            ceiling: 0.05,
+            ..scale(300, 0.0)
+        };
+        assert_eq!(low.y(0.05), TOP);
+        assert!((low.y(0.0) - (HEIGHT - BOTTOM)).abs() < 1e-9);
+        // 2 % stands 40 % of the plot's height above the axis (2 % of it on a 0 to 100 % axis).
+        let plot = HEIGHT - TOP - BOTTOM;
+        assert!((HEIGHT - BOTTOM - low.y(0.02) - 0.4 * plot).abs() < 1e-9);
+        let labels: Vec<String> = low.share_ticks().into_iter().map(axis_label).collect();
+        assert_eq!(labels, ["0 %", "1.25 %", "2.5 %", "3.75 %", "5 %"]);
     }
 
     #[test]

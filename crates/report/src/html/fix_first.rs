@@ -22,15 +22,20 @@ pub(super) fn fix_first(report: &SweepReport) -> Markup {
     }
     html! {
         h2 data-check="fix-first" { "Fix first: " (fix.counts()) }
-        p.note {
-            "Identities failing IAM.9, IAM.5 or IAM.19 without an exception, most urgent first "
+        p.note data-check="fix-first-failing" {
+            "Identities failing " (fix.failing) " without an exception, most urgent first "
             "(critical: root, or an admin-equivalent user with a password or an active key; "
             "high: a password or key used in the last 90 days; medium: a password or an active "
             "key; low: no active credential), then the longest failing."
+            @if let Some(requirements) = &fix.named_by {
+                " Each is named by " (requirements) " it fails."
+            }
         }
         table {
             thead { tr {
-                th { "Priority" } th { "Control" } th { "Account" } th { "Identity" }
+                th { "Priority" }
+                th { @if report.standards.is_empty() { "Control" } @else { "Requirement (control)" } }
+                th { "Account" } th { "Identity" }
                 th { "Failing since" } th { "At stake" }
             } }
             tbody {

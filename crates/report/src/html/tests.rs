@@ -224,7 +224,9 @@ fn fix_first_shows_twenty_then_counts_and_says_when_priorities_were_not_read() {
     assert_eq!(page.matches("data-check=\"fix-first-entry\"").count(), 20);
     assert!(
         page.contains(
-            "data-check=\"fix-first-more\">And 6 more (report --format csv, column priority).<"
+            "data-check=\"fix-first-more\">And 6 more (report --format json: every failing \
+             identity with its stakes and priority; report --format csv: a row per finding and \
+             control, with its priority, without the stakes).<"
         ),
         "{page}"
     );
@@ -248,6 +250,61 @@ fn fix_first_shows_twenty_then_counts_and_says_when_priorities_were_not_read() {
     );
     let page = render_html(&fixtures::report(vec![passing]), &[]);
     assert!(!page.contains("Fix first"), "nothing fails: {page}");
+}
+
+#[test]
+fn under_a_framework_fix_first_names_its_requirements_and_only_its_controls() {
+    let mut report = fixtures::report(vec![prioritised_account(1)]);
+    report.retain_standards(&crate::select_standards("NIST.800-171").unwrap_or_default());
+    let page = render_html(&report, &[]);
+    assert!(
+        page.contains(
+            "<td class=\"critical\">critical</td><td>NIST.800-171.r2 3.3.8, NIST.800-171.r2 \
+             3.5.3, NIST.800-171.r2 3.5.4, NIST.800-171.r2 3.7.5 (IAM.19)</td>"
+        ),
+        "{page}"
+    );
+    assert!(page.contains("<th>Requirement (control)</th>"), "{page}");
+    assert!(
+        page.contains(
+            "data-check=\"fix-first-failing\">Identities failing IAM.19 without an exception"
+        ),
+        "{page}"
+    );
+    assert!(
+        page.contains(" Each is named by the requirements of NIST.800-171.r2 it fails.<"),
+        "{page}"
+    );
+    // CIS relates no requirement to IAM.19: nothing to fix first under it.
+    let mut report = fixtures::report(vec![prioritised_account(1)]);
+    report.retain_standards(&crate::select_standards("CIS").unwrap_or_default());
+    let page = render_html(&report, &[]);
+    assert!(!page.contains("Fix first"), "{page}");
+}
+
+#[test]
+fn the_scps_guarding_mfa_are_said_in_the_header_escaped() {
+    let unguarded = AccountReport {
+        account_name: "<img src=x onerror=alert(5)>".into(),
+        mfa_guardrail_scps: Some(Vec::new()),
+        ..fixtures::assessed("222222222222", Vec::new())
+    };
+    let guarded = AccountReport {
+        mfa_guardrail_scps: Some(vec!["p-protect".into()]),
+        ..fixtures::assessed("333333333333", Vec::new())
+    };
+    let page = render_html(&fixtures::report(vec![unguarded, guarded]), &[]);
+    assert!(
+        page.contains(
+            "data-check=\"guardrail-scps\">MFA guardrail SCPs (SCPs in force that deny \
+             weakening MFA): 1 of the 2 assessed accounts read have one in force; 1 have none: \
+             222222222222 &lt;img src=x onerror=alert(5)&gt;<"
+        ),
+        "{page}"
+    );
+    let at = |needle: &str| page.find(needle).unwrap_or(usize::MAX);
+    assert!(at("guardrail-scps") < at("<h2>Summary"), "{page}");
+    assert!(!page.to_lowercase().contains("<img"), "{page}");
 }
 
 #[test]
@@ -289,6 +346,105 @@ fn weak_pools_are_named_after_what_fails() {
 }
 
 #[test]
+fn pools_with_mfa_on_whose_factors_were_not_read_are_said_never_left_out() {
+    let mut unread = fixtures::pool("222222222222", "us-east-1_unread", false);
+    unread.facts.second_factors = None;
+    unread.facts.weak_mfa = None;
+    let mut denied = fixtures::pool("222222222222", "us-east-1_denied", false);
+    denied.facts.second_factors = None;
+    denied.facts.weak_mfa = None;
+    denied.facts.second_factors_error = Some("<b>denied</b>".into());
+    let account = AccountReport {
+        account_name: "<i>pools</i>".into(),
+        ..fixtures::assessed(
+            "222222222222",
+            vec![fixtures::control(ControlId::Cognito5, vec![unread, denied])],
+        )
+    };
+    let page = render_html(&fixtures::report(vec![account]), &[]);
+    assert!(
+        page.contains("data-check=\"weak-mfa\">Weak MFA: 0 user pools<"),
+        "{page}"
+    );
+    assert!(
+        page.contains(
+            "data-check=\"weak-mfa-not-read\">Not known for 1 user pools with MFA on: their \
+             second factors were not read ([audit] mfa_devices = false, or a sweep from before \
+             second factors were read).<"
+        ),
+        "{page}"
+    );
+    assert!(
+        page.contains(
+            "<li>&lt;i&gt;pools&lt;/i&gt; <span class=\"meta\">222222222222</span> \
+             <code>userpool/us-east-1_denied</code>: &lt;b&gt;denied&lt;/b&gt;</li>"
+        ),
+        "{page}"
+    );
+    assert!(!page.contains("<b>"), "{page}");
+}
+
+/// The chart marked `check`: the y of its axis line, of its top grid line, and of each of its
+/// organization's points.
+fn chart_heights(page: &str, check: &str) -> (f64, f64, Vec<f64>) {
+    let chart = page
+        .split_once(&format!("data-check=\"{check}\""))
+        .and_then(|(_, rest)| rest.split_once("</svg>"))
+        .map_or("", |(chart, _)| chart);
+    let number = |after: &str, text: &str| -> Option<f64> {
+        let (_, rest) = text.split_once(after)?;
+        rest.split('"').next()?.parse().ok()
+    };
+    let heights = |mark: &str, of: &str| -> Vec<f64> {
+        chart
+            .split(mark)
+            .skip(1)
+            .filter_map(|part| number(of, part))
+            .collect()
+    };
+    let axis = heights("class=\"axis-line\"", "y1=\"");
+    let top = heights("class=\"grid\"", "y1=\"")
+        .into_iter()
+        .fold(f64::MAX, f64::min);
+    let points = heights("<circle class=\"point\"", "cy=\"");
+    (axis.first().copied().unwrap_or_default(), top, points)
+}
+
+#[test]
+fn phishing_resistant_coverage_has_an_axis_of_its_own_from_zero() {
+    let point = |day: u32, strong: u32| CoveragePoint {
+        sweep_id: format!("sweep-{day}"),
+        sweep_started_at: Utc
+            .with_ymd_and_hms(2026, 11, day, 3, 0, 0)
+            .single()
+            .expect("a valid value"),
+        control_id: ControlId::Iam19,
+        top_level_ou: "Workloads".into(),
+        accounts_assessed: 1,
+        in_scope: 100,
+        with_mfa: 90,
+        phishing_resistant: Some(strong),
+    };
+    let page = render_html(&fixtures::report(Vec::new()), &[point(1, 1), point(2, 2)]);
+    let (axis, top, points) = chart_heights(&page, "phishing_resistant_chart");
+    assert_eq!(points.len(), 2, "{page}");
+    // 1 % and 2 % on an axis from 0 % to 5 %: a fifth and two fifths of the way up, not 1 %
+    // and 2 % of it as on an axis to 100 %.
+    let plot = axis - top;
+    assert!(plot > 100.0, "{axis} {top}");
+    for y in &points {
+        assert!(axis - y > 0.15 * plot, "{y} on an axis at {axis}: {page}");
+    }
+    assert!(
+        page.contains(
+            "data-check=\"phishing_resistant_scale\" data-control=\"IAM.19\">Axis 0 % to 5 % \
+             (the highest share, rounded up; not to 100 %)<"
+        ),
+        "{page}"
+    );
+}
+
+#[test]
 fn phishing_resistant_coverage_is_charted_beside_mfa_coverage_where_it_was_read() {
     let point = |day: u32, strong: Option<u32>| CoveragePoint {
         sweep_id: format!("sweep-{day}"),
@@ -324,4 +480,46 @@ fn phishing_resistant_coverage_is_charted_beside_mfa_coverage_where_it_was_read(
     // Nothing read: no chart, not an empty one.
     let before = render_html(&fixtures::report(Vec::new()), &[point(1, None)]);
     assert!(!before.contains("phishing_resistant_chart"), "{before}");
+}
+
+#[test]
+fn a_sweep_that_did_not_read_the_devices_says_so_beside_the_others_chart() {
+    let point = |day: u32, strong: Option<u32>| CoveragePoint {
+        sweep_id: format!("sweep-{day}"),
+        sweep_started_at: Utc
+            .with_ymd_and_hms(2026, 11, day, 3, 0, 0)
+            .single()
+            .expect("a valid value"),
+        control_id: ControlId::Iam19,
+        top_level_ou: "Workloads".into(),
+        accounts_assessed: 1,
+        in_scope: 8,
+        with_mfa: 6,
+        phishing_resistant: strong,
+    };
+    // The report's sweep is `sweep-1`.
+    let report = fixtures::report(Vec::new());
+    let note = "data-check=\"phishing_resistant_not_read\" data-control=\"IAM.19\">Not read in \
+                this sweep ([audit] mfa_devices = false, or a version from before it was read): ";
+    let page = render_html(
+        &report,
+        &[point(1, None), point(2, Some(2)), point(3, Some(4))],
+    );
+    assert!(
+        page.contains(&format!(
+            "{note}the chart shows the sweeps that read it, the latest on 2026-11-03 03:00 UTC, \
+             which the table gives.<"
+        )),
+        "{page}"
+    );
+    assert!(page.contains("phishing_resistant_chart"), "{page}");
+    let never = render_html(&report, &[point(1, None)]);
+    assert!(
+        never.contains(&format!("{note}no sweep shown read it.<")),
+        "{never}"
+    );
+    // Read in this sweep: nothing to say.
+    let read = render_html(&report, &[point(1, Some(1)), point(2, Some(2))]);
+    assert!(!read.contains("phishing_resistant_not_read"), "{read}");
+    assert!(read.contains("phishing_resistant_chart"), "{read}");
 }

@@ -20,11 +20,16 @@ pub(super) fn write_fix_first(out: &mut String, report: &SweepReport) -> std::fm
         )?;
         return Ok(());
     }
+    let named_by = match &fix.named_by {
+        Some(requirements) => format!("; each named by {requirements} it fails"),
+        None => String::new(),
+    };
     writeln!(
         out,
-        "Fix first: {} (identities failing IAM.9, IAM.5 or IAM.19 without an exception, most \
-         urgent first, then the longest failing)",
-        fix.counts()
+        "Fix first: {} (identities failing {} without an exception, most urgent first, then \
+         the longest failing{named_by})",
+        fix.counts(),
+        fix.failing
     )?;
     for entry in fix.shown() {
         write_entry(out, entry)?;

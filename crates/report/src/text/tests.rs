@@ -52,6 +52,7 @@ fn uncounted() -> SweepReport {
         ],
         as_of: None,
         control_counts: Vec::new(),
+        standards: Vec::new(),
         changes_since_previous_sweep: vec![crate::ChangeReport {
             account_id: "222222222222".into(),
             account_name: "prod".into(),
@@ -250,6 +251,70 @@ fn weak_pools_are_named_in_a_short_section_of_their_own() {
     assert_eq!(raw_controls(&text), Vec::<char>::new(), "{text}");
     let none = render_text(&fixtures::report(vec![pools_account("prod", 0)]));
     assert!(!none.contains("Weak MFA"), "{none}");
+}
+
+#[test]
+fn pools_with_mfa_on_whose_factors_were_not_read_are_said_never_left_out() {
+    let mut account = pools_account("prod", 0);
+    let pools = &mut account.controls[4].resources;
+    pools[0].facts.second_factors = None;
+    pools[0].facts.weak_mfa = None;
+    let mut denied = pools[0].clone();
+    denied.resource_id = denied.resource_id.replace("totp", "denied");
+    denied.facts.second_factors_error = Some("GetUserPoolMfaConfig: \u{1b}]0;denied\u{7}".into());
+    let report = fixtures::report(vec![account.clone()]);
+    let text = render_text(&report);
+    assert!(
+        text.contains(
+            "\nWeak MFA: 0 user pools with MFA on and SMS their only second factor (SIM swap: \
+             offer TOTP or a passkey); not known for 1 user pools with MFA on\n  not read: the \
+             second factors of 1 user pools with MFA on ([audit] mfa_devices = false, or a sweep \
+             from before second factors were read)\n"
+        ),
+        "{text}"
+    );
+    account.controls[4].resources.push(denied);
+    let text = render_text(&fixtures::report(vec![account]));
+    assert!(
+        text.contains("; not known for 2 user pools with MFA on\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "\n  could not be read: the second factors of 1 user pools with MFA on\n    \
+             222222222222 prod                     userpool/us-east-1_denied: \
+             GetUserPoolMfaConfig: \\u{1b}]0;denied\\u{7}\n"
+        ),
+        "{text}"
+    );
+    assert_eq!(raw_controls(&text), Vec::<char>::new(), "{text}");
+}
+
+#[test]
+fn the_scps_guarding_mfa_are_said_under_the_headline_escaped() {
+    let mut management = fixtures::assessed("111111111111", Vec::new());
+    management.account_name = "mgmt".into();
+    management.mfa_guardrail_scps = Some(Vec::new());
+    let mut refused = fixtures::assessed("222222222222", Vec::new());
+    refused.account_name = fixtures::BIDI_NAME.into();
+    let mut error = fixtures::data_error("organizations:ListPolicies", "AccessDenied");
+    error.message = "denied\u{1b}]0;pwned\u{7}".into();
+    refused.mfa_guardrail_scps_error = Some(error);
+    let text = render_text(&fixtures::report(vec![management, refused]));
+    let expected = "MFA guardrail SCPs (SCPs in force that deny weakening MFA): 0 of the 1 \
+                    assessed accounts read have one in force; 1 have none: 111111111111 mgmt \
+                    (the management account: SCPs never apply to it)\nMFA guardrail SCPs could \
+                    not be read in 1 accounts (222222222222 admin\\u{202e}txt.exe\\u{2066}x\\u{2069}): \
+                    organizations:ListPolicies (us-east-1) AccessDenied: \
+                    denied\\u{1b}]0;pwned\\u{7}\n";
+    assert!(text.contains(expected), "{expected}\n{text}");
+    let at = |needle: &str| text.find(needle).unwrap_or(usize::MAX);
+    assert!(at("Accounts: ") < at("MFA guardrail SCPs"), "{text}");
+    assert!(
+        at("MFA guardrail SCPs") < at("control    severity"),
+        "{text}"
+    );
+    assert_eq!(raw_controls(&text), Vec::<char>::new(), "{text}");
 }
 
 /// The keys and strings of `../shared/interface.md`, "Beyond the controls", exactly.

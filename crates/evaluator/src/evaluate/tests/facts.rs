@@ -182,6 +182,32 @@ fn user_resources_carry_their_enforcement_where_policies_were_read() {
 }
 
 #[test]
+fn a_users_admin_policies_are_absent_from_the_json_when_not_read() {
+    let admin_in_json =
+        |s: &AccountSnapshot| -> Vec<(Option<serde_json::Value>, Option<serde_json::Value>)> {
+            resources(s, ControlId::Iam19)
+                .into_iter()
+                .map(|r| {
+                    let facts = serde_json::to_value(&r.facts).expect("facts are JSON");
+                    let fact = |name: &str| facts["stakes"].get(name).cloned();
+                    (fact("admin_equivalent"), fact("admin_via"))
+                })
+                .collect()
+        };
+    let mut s = with_users(vec![user("jess", true, false, false)]);
+    // Not read, or unreadable: an empty `admin_via` would say no policy grants it.
+    assert_eq!(admin_in_json(&s), vec![(None, None)], "not read");
+    s.authorization = Some(Err(data_error("iam:GetAccountAuthorizationDetails")));
+    assert_eq!(admin_in_json(&s), vec![(None, None)], "unreadable");
+    // Read: both said, none granting it.
+    s.authorization = Some(Ok(humans_enforce_mfa()));
+    assert_eq!(
+        admin_in_json(&s),
+        vec![(Some(serde_json::json!(false)), Some(serde_json::json!([])))]
+    );
+}
+
+#[test]
 fn root_priority_on_a_failed_iam9_only_and_stakes_on_both() {
     use crate::facts::Priority;
     let mut s = snapshot();

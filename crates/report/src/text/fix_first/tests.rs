@@ -52,7 +52,7 @@ fn fix_first_opens_the_report_one_line_per_identity() {
 }
 
 #[test]
-fn past_twenty_identities_the_rest_are_counted_and_the_csv_named() {
+fn past_twenty_identities_the_rest_are_counted_and_the_json_named() {
     let users = (0..23)
         .map(|i| {
             let user = fixtures::iam_user("222222222222", &format!("u{i:02}"), Status::Failed);
@@ -67,7 +67,11 @@ fn past_twenty_identities_the_rest_are_counted_and_the_csv_named() {
     assert!(text.contains(" u19: no active credential\n"), "{text}");
     assert!(!text.contains(" u20: "), "{text}");
     assert!(
-        text.contains("\n  and 3 more (report --format csv, column priority)\n"),
+        text.contains(
+            "\n  and 3 more (report --format json: every failing identity with its stakes and \
+             priority; report --format csv: a row per finding and control, with its priority, \
+             without the stakes)\n"
+        ),
         "{text}"
     );
 }
@@ -107,6 +111,55 @@ fn without_priorities_it_says_they_were_not_read_and_lists_nothing() {
         vec![passing],
     )]));
     assert!(!text.contains("Fix first"), "{text}");
+}
+
+#[test]
+fn under_a_framework_fix_first_names_its_requirements_and_only_its_controls() {
+    let root = prioritised(
+        fixtures::root("222222222222", Status::Failed),
+        Priority::Critical,
+        stakes(&[], Some(None), &[]),
+        None,
+    );
+    let mut report = prod(vec![
+        fixtures::control(ControlId::Iam9, vec![root]),
+        fixtures::control(ControlId::Iam5, vec![jess(10)]),
+        fixtures::control(ControlId::Iam19, vec![jess(6)]),
+    ]);
+    let cis = crate::select_standards("CIS AWS Foundations Benchmark v5.0.0").unwrap_or_default();
+    report.retain_standards(&cis);
+    let text = render_text(&report);
+    // CIS relates no requirement to IAM.19: it is neither named nor counted.
+    assert!(
+        text.contains(
+            "Fix first: 2 critical, 0 high, 0 medium, 0 low (identities failing IAM.9 or IAM.5 \
+             without an exception, most urgent first, then the longest failing; each named by \
+             the requirements of CIS AWS Foundations Benchmark v5.0.0 it fails)\n  critical \
+             CIS AWS Foundations Benchmark v5.0.0/1.9 (IAM.5) 222222222222 prod                     \
+             jess, failing since 2026-10-01: admin"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "  critical CIS AWS Foundations Benchmark v5.0.0/1.4 (IAM.9) 222222222222 prod"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("IAM.19"), "{text}");
+    // Two standards: each one's requirement, in standard order.
+    let mut report = prod(vec![
+        fixtures::control(ControlId::Iam5, vec![jess(10)]),
+        fixtures::control(ControlId::Iam19, vec![jess(6)]),
+    ]);
+    report.retain_standards(&crate::select_standards("PCI DSS").unwrap_or_default());
+    let text = render_text(&report);
+    assert!(
+        text.contains(
+            "  critical PCI DSS v3.2.1/8.3.1, PCI DSS v4.0.1/8.4.2 (IAM.5, IAM.19) 222222222222 "
+        ),
+        "{text}"
+    );
 }
 
 #[test]
