@@ -31,7 +31,8 @@ pub(super) fn coverage_section(
             "rounded up. Each chart says its axis's range above it."
         }
         @for control in controls {
-            div.control-coverage {
+            // An anchor per control: the README's second screenshot opens at IAM.19's.
+            div.control-coverage id=(format!("coverage-{}", control.control_id.as_str())) {
                 h3 { (control.control_id.as_str()) " " span.meta { (control.control_id.title()) } }
                 (coverage_chart(control, Measure::Mfa))
                 (latest_table(control, Measure::Mfa))
