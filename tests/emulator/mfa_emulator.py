@@ -308,8 +308,8 @@ class Faults:
     # (service, account, region) refills at per_second up to burst; a request finding it empty is
     # throttled with the service's own code, as AWS does.
     rate_limits: dict = field(default_factory=dict)
-    # A proxy answering instead of AWS: every Nth call to these services gets an HTML page with
-    # this status and no AWS error code or request id. {"services": [...], "every": N,
+    # A proxy answering instead of AWS: every Nth call to these services in each account gets
+    # an HTML page with this status and no AWS error code or request id. {"services": [...], "every": N,
     # "status": 502}
     html_errors: dict = field(default_factory=dict)
     # After ListUserPools answers in this account and region, its first pool is deleted: the
@@ -524,9 +524,12 @@ class Extension:
             return error_for(service, throttle_code(service), "Rate exceeded")
         html = faults.html_errors
         if html and service in html.get("services", []):
+            # Counted per account: one count for every account's calls could fall into step
+            # with a few accounts polling in turn, and land on the same call each time.
+            key = f"html:{service}:{account}"
             with LOG_LOCK:
-                count = FAULT_COUNTERS.get("html:" + service, 0) + 1
-                FAULT_COUNTERS["html:" + service] = count
+                count = FAULT_COUNTERS.get(key, 0) + 1
+                FAULT_COUNTERS[key] = count
             if count % int(html.get("every", 1)) == 0:
                 status = int(html.get("status", 502))
                 page = (f"<html><head><title>{status} Bad Gateway</title></head><body><center>"
