@@ -31,16 +31,30 @@ impl StrengthCounts {
         let resources: Vec<(Status, &Facts)> = by_resource.into_values().collect();
         let users = matches!(control.control_id, ControlId::Iam5 | ControlId::Iam19);
         let identities = users || control.control_id == ControlId::Iam9;
-        let phishing_resistant = |_: Status, facts: &Facts| facts.phishing_resistant;
-        let enforced = |_: Status, facts: &Facts| {
-            facts
-                .mfa_enforcement
-                .as_ref()
-                .map(|e| e.state == EnforcementState::Enforced)
+        // A read that failed for any resource leaves the account's count unknown: the others
+        // alone would be a partial count, shown as if whole.
+        let phishing_resistant = |_: Status, facts: &Facts| match &facts.mfa_devices_error {
+            Some(_) => Reading::Failed,
+            None => Reading::from(facts.phishing_resistant),
         };
-        let admin_failing = |status: Status, facts: &Facts| {
-            let admin = facts.stakes.as_ref().and_then(|s| s.admin_equivalent)?;
-            Some(admin && status == Status::Failed)
+        let enforced = |_: Status, facts: &Facts| match &facts.policies_error {
+            Some(_) => Reading::Failed,
+            None => Reading::from(
+                facts
+                    .mfa_enforcement
+                    .as_ref()
+                    .map(|e| e.state == EnforcementState::Enforced),
+            ),
+        };
+        let admin_failing = |status: Status, facts: &Facts| match &facts.policies_error {
+            Some(_) => Reading::Failed,
+            None => Reading::from(
+                facts
+                    .stakes
+                    .as_ref()
+                    .and_then(|s| s.admin_equivalent)
+                    .map(|admin| admin && status == Status::Failed),
+            ),
         };
         StrengthCounts {
             phishing_resistant: users
@@ -54,16 +68,35 @@ impl StrengthCounts {
     }
 }
 
-/// How many resources the fact holds for; `None` when resources exist and none carries it (the
-/// fact was not read).
+/// One resource's reading of a fact.
+enum Reading {
+    Holds(bool),
+    /// Not read (a switch off, a sweep from before, or a fact that does not apply to it).
+    NotRead,
+    /// Its read failed (`mfa_devices_error`, `policies_error`).
+    Failed,
+}
+
+impl From<Option<bool>> for Reading {
+    fn from(value: Option<bool>) -> Reading {
+        value.map_or(Reading::NotRead, Reading::Holds)
+    }
+}
+
+/// How many resources the fact holds for; `None` when its read failed for any resource, or
+/// when resources exist and none carries it (the fact was not read).
 fn count_known(
     resources: &[(Status, &Facts)],
-    fact: impl Fn(Status, &Facts) -> Option<bool>,
+    fact: impl Fn(Status, &Facts) -> Reading,
 ) -> Option<i32> {
-    let known: Vec<bool> = resources
-        .iter()
-        .filter_map(|(status, facts)| fact(*status, facts))
-        .collect();
+    let mut known = Vec::new();
+    for (status, facts) in resources {
+        match fact(*status, facts) {
+            Reading::Holds(holds) => known.push(holds),
+            Reading::NotRead => {}
+            Reading::Failed => return None,
+        }
+    }
     if known.is_empty() && !resources.is_empty() {
         return None;
     }

@@ -14,14 +14,30 @@ use mfa_report::AccountReport;
 use serde_json::json;
 use sqlx::{PgPool, Row};
 
-/// An account with a user with a FIDO key and a user without MFA; `read` says whether the
-/// sweep read the devices.
-fn account(id: &str, read: bool) -> AccountReport {
+/// How an account's sweep read its users' devices.
+#[derive(Clone, Copy)]
+enum Devices {
+    NotRead,
+    Read,
+    /// Read, but the read of the user with a FIDO key failed (`mfa_devices_error`).
+    OneFailed,
+}
+
+/// An account with a user with a FIDO key and a user without MFA.
+fn account(id: &str, devices: Devices) -> AccountReport {
     let mut fido = fixtures::iam_user(id, "fido", Status::Passed);
     let mut none = fixtures::iam_user(id, "none", Status::Failed);
-    if read {
-        fido.facts = serde_json::from_value(json!({"phishing_resistant": true})).unwrap();
-        none.facts = serde_json::from_value(json!({"phishing_resistant": false})).unwrap();
+    let facts = |value| serde_json::from_value(value).unwrap();
+    match devices {
+        Devices::NotRead => {}
+        Devices::Read => {
+            fido.facts = facts(json!({"phishing_resistant": true}));
+            none.facts = facts(json!({"phishing_resistant": false}));
+        }
+        Devices::OneFailed => {
+            fido.facts = facts(json!({"mfa_devices_error": "iam:ListMFADevices: AccessDenied"}));
+            none.facts = facts(json!({"phishing_resistant": false}));
+        }
     }
     fixtures::assessed(
         id,
@@ -34,8 +50,15 @@ async fn strength_is_counted_where_every_account_read_it_and_null_elsewhere(pool
     let store = locked_store(&pool).await;
     let first = Utc.with_ymd_and_hms(2026, 12, 1, 3, 0, 0).single().unwrap();
     // Night 0: no account read the devices (a version from before). Night 1: both did.
-    // Night 2: one did not (a switch off there): the OU's count would be partial.
-    let nights = [(false, false), (true, true), (true, false)];
+    // Night 2: one did not (a switch off there): the OU's count would be partial. Night 3:
+    // both did, but one read failed for a user (it would count 1 of 2 keys as if whole).
+    use Devices::{NotRead, OneFailed, Read};
+    let nights = [
+        (NotRead, NotRead),
+        (Read, Read),
+        (Read, NotRead),
+        (Read, OneFailed),
+    ];
     for (night, (a, b)) in nights.into_iter().enumerate() {
         let id = format!("00000000-0000-4000-8000-{night:012}");
         let started = first + Duration::days(i64::try_from(night).unwrap());
@@ -56,10 +79,13 @@ async fn strength_is_counted_where_every_account_read_it_and_null_elsewhere(pool
     .iter()
     .map(|r| (r.get(0), r.get(1), r.get(2)))
     .collect();
-    assert_eq!(rows, vec![(4, 2, None), (4, 2, Some(2)), (4, 2, None)]);
+    assert_eq!(
+        rows,
+        vec![(4, 2, None), (4, 2, Some(2)), (4, 2, None), (4, 2, None)]
+    );
 
     let points = store
-        .coverage(first - Duration::days(1), first + Duration::days(3))
+        .coverage(first - Duration::days(1), first + Duration::days(4))
         .await
         .unwrap();
     let phishing_resistant: Vec<Option<u32>> = points
@@ -67,5 +93,5 @@ async fn strength_is_counted_where_every_account_read_it_and_null_elsewhere(pool
         .filter(|p| p.control_id == ControlId::Iam19)
         .map(|p| p.phishing_resistant)
         .collect();
-    assert_eq!(phishing_resistant, vec![None, Some(2), None]);
+    assert_eq!(phishing_resistant, vec![None, Some(2), None, None]);
 }
