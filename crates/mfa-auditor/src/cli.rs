@@ -137,7 +137,9 @@ pub enum Command {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
-    /// The readable report, with what changed since the previous sweep.
+    /// The readable report: Fix first (failing identities by priority, with what is at
+    /// stake), the guardrail SCPs, the summary per control, weak MFA in user pools, what
+    /// changed since the previous sweep, errors, what to do.
     Text,
     /// The JSON report, schema version 1.
     Json,
@@ -151,9 +153,10 @@ pub enum ReportFormat {
     /// AWS Security Finding Format: a JSON array for `securityhub batch-import-findings`, to
     /// send in batches of 100 (see the README's "Outputs").
     Asff,
-    /// One self-contained HTML page (inline CSS and SVG, nothing fetched, prints on A4): the
-    /// summary, MFA coverage over the year before the sweep per control and top-level OU, what
-    /// changed, what fails and since when, errors, exceptions, the compliance mapping.
+    /// One self-contained HTML page (inline CSS and SVG, nothing fetched, prints on A4): Fix
+    /// first, the guardrail SCPs, the summary, MFA and phishing-resistant coverage over the year
+    /// before the sweep per control and top-level OU, weak MFA, what changed, what fails and
+    /// since when, errors, exceptions, the compliance mapping.
     Html,
 }
 

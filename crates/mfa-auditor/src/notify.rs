@@ -68,6 +68,7 @@ pub async fn after_sweep(
                 Ok(attempts) => {
                     tracing::info!(webhook = %webhook.name, attempts,
                         new_failures = digest.new_failures(), resolved = digest.resolved(),
+                        critical = digest.critical.len(),
                         account_errors = digest.account_errors.len(),
                         exceptions = digest.exceptions.len(), "notification sent");
                     true

@@ -252,6 +252,9 @@ fn runner(
             day: today,
         },
     );
+    if let Some(lowered) = &config.accounts_in_flight_lowered {
+        tracing::warn!("{lowered}");
+    }
     SweepRunner::new(
         match scps {
             Some(scps) => audit.with_scps(scps),

@@ -4,7 +4,7 @@
 //! renderer only shows it, escaped its own way (every value here is raw, from AWS).
 //!
 //! One entry per identity: a user failing both IAM.5 and IAM.19 is one entry naming both
-//! controls. A failure without a priority (its facts were not read) is counted, not listed.
+//! controls. A failure without a priority ([`WITHOUT_PRIORITY`]) is counted, not listed.
 
 use crate::{AccountReport, ResourceReport, SweepReport};
 use chrono::{DateTime, Utc};
@@ -19,6 +19,12 @@ pub(crate) const PRIORITISED: [ControlId; 3] = [ControlId::Iam9, ControlId::Iam5
 
 /// Entries shown before "and N more": a screen's worth; the JSON report has every one.
 pub(crate) const SHOWN: usize = 20;
+
+/// Why a failure has no priority (docs/controls.md): the identity holds a credential, so only
+/// admin rights would decide it, and those were not read.
+pub(crate) const WITHOUT_PRIORITY: &str =
+    "they hold a credential, and whether they administer the \
+     account was not read: [audit] policies off, or its read failed";
 
 /// Where the rest are, said where the list is cut: the JSON report has each identity's stakes
 /// and priority; the CSV only a priority per finding (a row per control, no stakes).

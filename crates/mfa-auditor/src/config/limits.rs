@@ -141,10 +141,11 @@ pub(super) fn limit_settings(
 /// Regions AWS enables in every account by default: what `["*"]` searches at least.
 const DEFAULT_ENABLED_REGIONS: u32 = 17;
 
-/// The calls an account costs, roughly (README, "What a sweep calls"): five for the session,
-/// root, users and the report, a `ListUserPools` per region searched (`["*"]`: AWS's default
-/// regions and the `ListRegions` that finds them), and with the facts a policy read and a few
-/// device and pool reads. Pools and users add more; [`accounts_within_deadline`] leaves room.
+/// The calls an account costs, roughly (README, "The reads beyond the controls" and
+/// docs/limits.md): five for the session, root, users and the report, a `ListUserPools` per
+/// region searched (`["*"]`: AWS's default regions and the `ListRegions` that finds them), and
+/// with the facts a policy read and a few device and pool reads. Pools and users add more;
+/// [`accounts_within_deadline`] leaves room.
 pub(super) fn calls_per_account(regions: &RegionScope, reads: AuditReads) -> u32 {
     let searched = match regions {
         RegionScope::Listed(regions) => regions.len() as u32,
@@ -172,10 +173,14 @@ pub(super) fn accounts_within_deadline(
     if in_flight <= most {
         return (in_flight, None);
     }
+    let in_line = u64::from(in_flight) * u64::from(calls) / u64::from(cap.get());
     let warning = format!(
-        "limits.accounts_in_flight {in_flight} lowered to {most}: at limits.global_per_second \
-         {cap}, {in_flight} accounts of about {calls} calls each would wait past \
-         limits.account_deadline_seconds ({} s) and error",
+        "limits.accounts_in_flight {in_flight} lowered to {most} for this sweep: at \
+         limits.global_per_second {cap}, {in_flight} accounts of about {calls} calls each would \
+         take about {in_line} s each in line, more than half of limits.account_deadline_seconds \
+         ({} s), and an account past its deadline errors. To keep your value, raise \
+         limits.global_per_second or limits.account_deadline_seconds; or set \
+         limits.accounts_in_flight to {most} or fewer",
         deadline.as_secs()
     );
     (most, Some(warning))

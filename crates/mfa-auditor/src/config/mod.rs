@@ -71,6 +71,8 @@ pub struct AuditConfig {
     pub regions: RegionScope,
     /// Accounts being audited at once, most of them waiting for IAM.
     pub accounts_in_flight: usize,
+    /// Why `accounts_in_flight` is lower than configured (a global cap), for sweeps to warn.
+    pub accounts_in_flight_lowered: Option<String>,
     pub account_deadline: Duration,
     /// What a sweep does when another one holds the lock.
     pub when_busy: WhenBusy,
@@ -90,8 +92,7 @@ pub struct AuditConfig {
     pub exceptions: ExceptionsSettings,
     pub notify: NotifySettings,
     /// What the sources hold that sets nothing (an `MFA_AUDITOR` variable that names no key),
-    /// and values lowered to work (`limits.accounts_in_flight` under a global cap), for the
-    /// binary to warn about.
+    /// for the binary to warn about.
     pub warnings: Vec<String>,
 }
 
@@ -246,10 +247,9 @@ pub fn from_str(
     origin: &str,
     env: &HashMap<String, String>,
 ) -> Result<AuditConfig, ConfigError> {
-    let mut warnings = env_names::unread(env, &sources::default_table())?;
+    let warnings = env_names::unread(env, &sources::default_table())?;
     let (raw, origins) = sources::merge(text, origin, env)?;
     let mut config = validate::validate(raw, origin, &origins, env)?;
-    warnings.append(&mut config.warnings);
     config.warnings = warnings;
     Ok(config)
 }

@@ -89,7 +89,8 @@ pub(super) fn validate(
         report_page: metrics.report_page,
         exceptions,
         notify,
-        warnings: lowered.into_iter().collect(),
+        accounts_in_flight_lowered: lowered,
+        warnings: Vec::new(),
     })
 }
 

@@ -1,7 +1,7 @@
 //! The page's "Fix first": a row per identity, most urgent first (chosen by
 //! [`crate::fix_first`]); `maud` escapes every value.
 
-use crate::fix_first::{Entry, FixFirst, FULL_LIST, NOT_READ};
+use crate::fix_first::{Entry, FixFirst, FULL_LIST, NOT_READ, WITHOUT_PRIORITY};
 use crate::SweepReport;
 use maud::{html, Markup};
 
@@ -47,8 +47,8 @@ pub(super) fn fix_first(report: &SweepReport) -> Markup {
         }
         @if fix.without_priority > 0 {
             p.note {
-                "And " (fix.without_priority) " failing without a priority (their facts were not "
-                "read), under \u{201c}What fails now\u{201d}."
+                "And " (fix.without_priority) " failing without a priority (" (WITHOUT_PRIORITY)
+                "), under \u{201c}What fails now\u{201d}."
             }
         }
     }

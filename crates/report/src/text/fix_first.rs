@@ -1,7 +1,7 @@
 //! The text report's "Fix first": a line per identity, most urgent first (chosen by
 //! [`crate::fix_first`]), every value escaped for the terminal.
 
-use crate::fix_first::{Entry, FixFirst, FULL_LIST, NOT_READ};
+use crate::fix_first::{Entry, FixFirst, FULL_LIST, NOT_READ, WITHOUT_PRIORITY};
 use crate::terminal::{escape_truncated, Escaped};
 use crate::SweepReport;
 use std::fmt::Write;
@@ -40,7 +40,7 @@ pub(super) fn write_fix_first(out: &mut String, report: &SweepReport) -> std::fm
     if fix.without_priority > 0 {
         writeln!(
             out,
-            "  and {} failing without a priority (their facts were not read), listed below",
+            "  and {} failing without a priority ({WITHOUT_PRIORITY}), listed below",
             fix.without_priority
         )?;
     }

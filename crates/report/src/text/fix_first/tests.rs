@@ -97,7 +97,7 @@ fn without_priorities_it_says_they_were_not_read_and_lists_nothing() {
         vec![unread, jess(6)],
     )]));
     assert!(
-        text.contains("\n  and 1 failing without a priority (their facts were not read)"),
+        text.contains("\n  and 1 failing without a priority (they hold a credential, and whether"),
         "{text}"
     );
     assert!(
