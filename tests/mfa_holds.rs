@@ -308,4 +308,12 @@ async fn facts_not_read_or_unreadable_are_absent_and_the_reports_say_so() {
         )),
         "{readable}"
     );
+
+    // Every user's devices refused: said in the log, once per account, never counted as none.
+    emulator.set_faults(serde_json::json!({"operation_errors": [
+        {"operation": "ListMFADevices", "error": "AccessDenied", "status": 403}]}));
+    let output = auditor.run(&["--quiet", "sweep"]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    let log = text(&output.stderr);
+    assert!(log.contains("MFA devices not read (the first: "), "{log}");
 }

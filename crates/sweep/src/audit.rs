@@ -7,7 +7,8 @@ use crate::plan::PlannedAccount;
 use chrono::NaiveDate;
 use mfa_collector::{AccountCollector, ScpsRead};
 use mfa_evaluator::{evaluate, mfa_guardrail_scps, AccountSnapshot, DataError, Exception, Status};
-use mfa_report::{AccountReport, ControlReport, Outcome};
+use mfa_report::{AccountReport, ControlReport, Outcome, ResourceReport};
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -137,6 +138,39 @@ fn scps_in_force(
     scps.in_force(&planned.account, region)
 }
 
+/// The facts beyond the controls do not error a control; a read that failed is said here once
+/// per account, and on each resource (`policies_error`, `mfa_devices_error`,
+/// `second_factors_error`; the SCPs' in `mfa_guardrail_scps_error`).
+fn warn_unread_facts(snapshot: &AccountSnapshot, controls: &[ControlReport]) {
+    if let Some(Err(error)) = &snapshot.authorization {
+        warn!(operation = %error.operation, region = %error.region,
+              code = error.code.as_deref(), "identity policies not read: {}", error.message);
+    }
+    let failed = |error: fn(&ResourceReport) -> Option<&String>| {
+        let mut by_resource = BTreeMap::new();
+        for resource in controls.iter().flat_map(|c| &c.resources) {
+            if let Some(message) = error(resource) {
+                by_resource.insert(resource.resource_id.as_str(), message.as_str());
+            }
+        }
+        by_resource
+    };
+    let devices = failed(|r| r.facts.mfa_devices_error.as_ref());
+    if let Some(first) = devices.values().next() {
+        warn!(
+            users = devices.len(),
+            "MFA devices not read (the first: {first})"
+        );
+    }
+    let factors = failed(|r| r.facts.second_factors_error.as_ref());
+    if let Some(first) = factors.values().next() {
+        warn!(
+            pools = factors.len(),
+            "second factors of user pools not read (the first: {first})"
+        );
+    }
+}
+
 /// The report of an account collected whole: its controls evaluated, what could not be decided
 /// or read said in the log, and the SCPs guarding MFA in force on it.
 fn assessed_report(planned: &PlannedAccount, snapshot: &AccountSnapshot) -> AccountReport {
@@ -144,12 +178,7 @@ fn assessed_report(planned: &PlannedAccount, snapshot: &AccountSnapshot) -> Acco
         .into_iter()
         .map(ControlReport::from)
         .collect();
-    // The facts beyond the controls do not error a control; a read that failed is said here
-    // and on each resource (`policies_error`, `mfa_guardrail_scps_error`).
-    if let Some(Err(error)) = &snapshot.authorization {
-        warn!(operation = %error.operation, region = %error.region,
-              code = error.code.as_deref(), "identity policies not read: {}", error.message);
-    }
+    warn_unread_facts(snapshot, &controls);
     for control in controls.iter().filter(|c| c.status == Status::Error) {
         if let Some(error) = &control.error {
             warn!(control = %control.control_id, operation = %error.operation,
