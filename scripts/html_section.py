@@ -26,7 +26,7 @@ class Finder(HTMLParser):
         self.end: int | None = None
         self.depth = 0
 
-    def offset(self) -> int:
+    def position(self) -> int:
         line, column = self.getpos()
         return self.lines[line - 1] + column
 
@@ -35,7 +35,7 @@ class Finder(HTMLParser):
             return
         if self.start is None:
             if dict(attrs).get("id") == self.wanted:
-                self.start, self.depth = self.offset(), 1
+                self.start, self.depth = self.position(), 1
         else:
             self.depth += 1
 
@@ -44,7 +44,7 @@ class Finder(HTMLParser):
             return
         self.depth -= 1
         if self.depth == 0:
-            self.end = self.offset() + len(f"</{tag}>")
+            self.end = self.position() + len(f"</{tag}>")
 
 
 def main() -> int:
