@@ -86,7 +86,10 @@ pub enum StoreError {
          migrate at start too"
     )]
     NotMigrated(String),
-    #[error("no sweep {0} in the database")]
+    #[error(
+        "no sweep {0} in the database: --sweep takes `latest` or a sweep's id (the JSON \
+         report's `sweep.id`, or the `sweeps` table)"
+    )]
     NoSuchSweep(String),
     #[error("the database holds no sweep yet: run `mfa-auditor sweep` first")]
     NoSweeps,
