@@ -124,31 +124,33 @@ fn quota(per_second: NonZeroU32) -> Quota {
 }
 
 /// A limiter shared by every account, waited for first come, first served: one call at a time
-/// waits on the limiter, the others in a fair (FIFO) queue behind it. A call that goes first
-/// ([`Precedence::First`]) skips the queue and races only the call at its head.
+/// waits on the limiter, the others in a fair (FIFO) queue behind it. Calls that go first
+/// ([`Precedence::First`]) have a queue of their own, whose head races only the other's: they
+/// pass the calls in turn without racing each other, as `governor`'s own wait would have them.
 #[derive(Debug)]
 struct InLine {
     limiter: Direct,
-    queue: tokio::sync::Mutex<()>,
+    in_turn: tokio::sync::Mutex<()>,
+    first: tokio::sync::Mutex<()>,
 }
 
 impl InLine {
     fn new(quota: Quota) -> InLine {
         InLine {
             limiter: RateLimiter::direct(quota),
-            queue: tokio::sync::Mutex::new(()),
+            in_turn: tokio::sync::Mutex::new(()),
+            first: tokio::sync::Mutex::new(()),
         }
     }
 
     async fn until_ready(&self, precedence: Precedence) {
-        match precedence {
-            Precedence::First => self.limiter.until_ready().await,
-            Precedence::InTurn => {
-                // Held while this call waits on the limiter: the next one waits its turn.
-                let _turn = self.queue.lock().await;
-                self.limiter.until_ready().await;
-            }
-        }
+        let queue = match precedence {
+            Precedence::First => &self.first,
+            Precedence::InTurn => &self.in_turn,
+        };
+        // Held while this call waits on the limiter: the next one in its queue waits its turn.
+        let _turn = queue.lock().await;
+        self.limiter.until_ready().await;
     }
 }
 
