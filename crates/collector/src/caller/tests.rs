@@ -335,39 +335,23 @@ async fn sending_order(
     order
 }
 
-// Real time: `governor` keeps its own clock, not tokio's.
+// Real time: `governor` keeps its own clock, not tokio's. Calls in turn and the calls that go
+// first (a queue of their own) each pass in the order they came.
 #[tokio::test]
 async fn calls_waiting_for_the_global_cap_pass_in_the_order_they_came() {
-    let caller = Caller::new(LimitSettings {
-        global_per_second: std::num::NonZeroU32::new(40),
-        ..LimitSettings::unlimited()
-    });
     let names = [
         "c00", "c01", "c02", "c03", "c04", "c05", "c06", "c07", "c08", "c09", "c10", "c11", "c12",
         "c13", "c14", "c15", "c16", "c17", "c18", "c19",
     ];
-    let calls: Vec<_> = names
-        .iter()
-        .map(|n| (*n, "iam:GetAccountSummary"))
-        .collect();
-    let order = sending_order(&caller, &calls, Duration::ZERO).await;
-    assert_eq!(order, names, "first come, first served");
-}
-
-// Real time, as above: the calls that go first wait in a queue of their own, in order too.
-#[tokio::test]
-async fn calls_that_go_first_pass_the_global_cap_in_the_order_they_came() {
-    let caller = Caller::new(LimitSettings {
-        global_per_second: std::num::NonZeroU32::new(40),
-        ..LimitSettings::unlimited()
-    });
-    let names = [
-        "a00", "a01", "a02", "a03", "a04", "a05", "a06", "a07", "a08", "a09", "a10", "a11", "a12",
-        "a13", "a14", "a15", "a16", "a17", "a18", "a19",
-    ];
-    let calls: Vec<_> = names.iter().map(|n| (*n, "sts:AssumeRole")).collect();
-    let order = sending_order(&caller, &calls, Duration::ZERO).await;
-    assert_eq!(order, names, "first come, first served");
+    for operation in ["iam:GetAccountSummary", "sts:AssumeRole"] {
+        let caller = Caller::new(LimitSettings {
+            global_per_second: std::num::NonZeroU32::new(40),
+            ..LimitSettings::unlimited()
+        });
+        let calls: Vec<_> = names.iter().map(|n| (*n, operation)).collect();
+        let order = sending_order(&caller, &calls, Duration::ZERO).await;
+        assert_eq!(order, names, "{operation}: first come, first served");
+    }
 }
 
 #[tokio::test(start_paused = true)]
